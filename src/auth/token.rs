@@ -1,0 +1,88 @@
+//! Signed JWTs: HS256 pinned; exp, iss, aud and sub validated.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+pub const ISSUER: &str = "duban";
+pub const AUDIENCE: &str = "duban-api";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id.
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Keys derived once from the configured secret.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_seconds: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_hours: i64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_seconds: ttl_hours.max(1) * 3600,
+        }
+    }
+
+    /// Issues a token for `user_id` valid from `now` (unix seconds).
+    pub fn issue(&self, user_id: i64, now: i64) -> AppResult<(String, i64)> {
+        let exp = now + self.ttl_seconds;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            exp,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AppError::internal)?;
+        Ok((token, exp))
+    }
+
+    /// The user id of a valid token; any defect is UNAUTHENTICATED.
+    pub fn verify(&self, token: &str) -> AppResult<i64> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthenticated)?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_and_verify() {
+        let keys = TokenKeys::new(&[7u8; 32], 1);
+        let now = chrono::Utc::now().timestamp();
+        let (t, _) = keys.issue(42, now).unwrap();
+        assert_eq!(keys.verify(&t).unwrap(), 42);
+        let other = TokenKeys::new(&[8u8; 32], 1);
+        assert!(other.verify(&t).is_err());
+        let (old, _) = keys.issue(42, now - 10 * 3600).unwrap();
+        assert!(keys.verify(&old).is_err(), "expired token accepted");
+        assert!(keys.verify("garbage").is_err());
+    }
+}

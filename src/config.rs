@@ -1,0 +1,121 @@
+//! Typed configuration from environment variables, read in one place. Secrets are never logged.
+
+use std::path::PathBuf;
+
+use crate::error::AppError;
+
+/// Everything the service reads from its environment.
+#[derive(Clone)]
+pub struct Config {
+    /// `DUBAN_DATA_DIR` (default `./data`): embedded database, generated secret, mail folder.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`; when absent, `sqlite://<data_dir>/duban.db`.
+    pub database_url: String,
+    /// `DUBAN_JWT_SECRET` (≥ 32 bytes) or a random secret generated once into the data dir.
+    pub jwt_secret: Vec<u8>,
+    /// `DUBAN_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required`; absent → .eml files.
+    pub smtp_url: Option<String>,
+    /// `DUBAN_MAIL_FROM` (default `duban@localhost`).
+    pub mail_from: String,
+    /// `DUBAN_PUBLIC_URL`: the frontend, for links in mails.
+    pub public_url: String,
+    /// `DUBAN_TOKEN_TTL_HOURS` (default 12).
+    pub token_ttl_hours: i64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact_url(&self.database_url))
+            .field("smtp", &self.smtp_url.as_deref().map(redact_url))
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in `scheme://user:password@host`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Reads the environment. Creates the data directory and, for the embedded default, a
+    /// random JWT secret kept in `<data_dir>/jwt-secret` so tokens survive restarts.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` when `DUBAN_JWT_SECRET` is shorter than 32 bytes or the data dir is unusable.
+    pub fn from_env() -> Result<Self, AppError> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("DUBAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            AppError::invalid(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("duban.db").display())
+        });
+        let jwt_secret = match var("DUBAN_JWT_SECRET") {
+            Some(s) if s.len() >= 32 => s.into_bytes(),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "DUBAN_JWT_SECRET must be at least 32 bytes",
+                ));
+            }
+            None => load_or_create_secret(&data_dir)?,
+        };
+        Ok(Config {
+            data_dir,
+            database_url,
+            jwt_secret,
+            smtp_url: var("DUBAN_SMTP_URL"),
+            mail_from: var("DUBAN_MAIL_FROM").unwrap_or_else(|| "duban@localhost".into()),
+            public_url: var("DUBAN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            token_ttl_hours: var("DUBAN_TOKEN_TTL_HOURS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(12),
+        })
+    }
+}
+
+fn load_or_create_secret(dir: &std::path::Path) -> Result<Vec<u8>, AppError> {
+    use rand::RngCore;
+    let path = dir.join("jwt-secret");
+    if let Ok(hex_secret) = std::fs::read_to_string(&path)
+        && let Ok(bytes) = hex::decode(hex_secret.trim())
+        && bytes.len() >= 32
+    {
+        return Ok(bytes);
+    }
+    let mut bytes = vec![0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    std::fs::write(&path, hex::encode(&bytes))
+        .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,104 @@
+//! Connecting to SQLite (embedded default) or PostgreSQL, and the write-transaction discipline.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::MigratorTrait;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::{AppError, AppResult};
+
+/// The database handle shared by the API, the CLI and workers.
+#[derive(Clone)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    /// SQLite only: one write transaction at a time in this process.
+    ///
+    /// SQLite's deferred transactions deadlock when two readers both try to upgrade to a
+    /// writer (the loser gets SQLITE_BUSY at once, busy_timeout does not help). Serialising
+    /// writers here means a write transaction never has to upgrade against another one.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction; on SQLite it also holds the process-wide writer lock until it ends.
+pub struct WriteTxn {
+    pub txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> AppResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Connects; for SQLite turns on WAL, a busy timeout and foreign keys on every connection.
+    ///
+    /// # Errors
+    /// INTERNAL when the database cannot be reached.
+    pub async fn connect(url: &str) -> AppResult<Db> {
+        let is_sqlite = url.starts_with("sqlite:");
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        if is_sqlite {
+            opts.max_connections(8).min_connections(1);
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .create_if_missing(true)
+            });
+        } else {
+            opts.max_connections(32).min_connections(2);
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Db {
+            conn,
+            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub async fn migrate(&self) -> AppResult<()> {
+        migration::Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Begins a write transaction (see `write_lock` for why SQLite writers queue).
+    pub async fn write(&self) -> AppResult<WriteTxn> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.conn.begin().await?;
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Cheap liveness probe for `/healthz`.
+    pub async fn ping(&self) -> AppResult<()> {
+        self.conn
+            .execute_unprepared("SELECT 1")
+            .await
+            .map_err(AppError::from)?;
+        Ok(())
+    }
+}

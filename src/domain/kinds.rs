@@ -1,0 +1,126 @@
+//! Closed vocabularies of the domain. Stored as snake_case strings, exposed as GraphQL enums.
+
+use crate::error::AppError;
+
+/// Declares a string-backed enum with `as_str`, `parse` (INVALID_INPUT on unknown values)
+/// and a GraphQL enum, so every vocabulary is spelled once.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// # Errors
+            /// `INVALID_INPUT` when `s` is not one of the known values.
+            pub fn parse(s: &str) -> Result<Self, AppError> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(AppError::invalid(format!(
+                        concat!("unknown ", stringify!($name), " {:?}"), other
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What a user may do.
+    UserRole {
+        /// The leadership-group office (领导小组办公室): administrator.
+        Office => "office",
+        /// Staff of one member agency (成员单位).
+        Agency => "agency",
+        /// Leadership (领导): reads everything, writes nothing.
+        Leader => "leader",
+    }
+}
+
+vocabulary! {
+    /// How an agency answers for a task.
+    AssignmentRole {
+        /// 牵头单位
+        Lead => "lead",
+        /// 参与/配合单位
+        Participant => "participant",
+        /// 负责落实 (usually local governments)
+        Implementer => "implementer",
+    }
+}
+
+vocabulary! {
+    AgencyLevel { Province => "province", City => "city", County => "county", Other => "other" }
+}
+
+vocabulary! {
+    AgencyKind {
+        Department => "department",
+        LocalGovernment => "local_government",
+        Company => "company",
+        Bank => "bank",
+        Group => "group",
+        Other => "other",
+    }
+}
+
+vocabulary! {
+    /// Role of a contact person within an agency.
+    ContactRole {
+        /// 联络员
+        Liaison => "liaison",
+        /// 主要负责人
+        Head => "head",
+        /// 分管负责人
+        Deputy => "deputy",
+    }
+}
+
+vocabulary! {
+    PlanStatus { Draft => "draft", Active => "active", Archived => "archived" }
+}
+
+vocabulary! {
+    /// Node kind in a plan's outline.
+    TaskKind { Heading => "heading", Task => "task", Target => "target", Policy => "policy" }
+}
+
+vocabulary! {
+    /// How often an ongoing task (持续推进) reports.
+    ReportCadence { Monthly => "monthly", Quarterly => "quarterly", HalfYearly => "half_yearly", Yearly => "yearly" }
+}
+
+vocabulary! {
+    TargetDirection { AtLeast => "at_least", AtMost => "at_most", Equal => "equal" }
+}
+
+vocabulary! {
+    ExtensionStatus { Pending => "pending", Approved => "approved", Rejected => "rejected" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_reject() {
+        for r in AssignmentRole::ALL {
+            assert_eq!(AssignmentRole::parse(r.as_str()).unwrap(), *r);
+        }
+        let err = UserRole::parse("admin").unwrap_err();
+        assert_eq!(err.code(), "INVALID_INPUT");
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure domain types and rules: no database, no clock (time is passed in).
+pub mod deadline;
+pub mod kinds;
+pub mod light;
+pub mod status;
+pub mod text;
+
+pub use deadline::{Deadline, Precision};
+pub use kinds::*;
+pub use light::{Light, traffic_light};
+pub use status::{TaskAction, TaskStatus};

@@ -1,0 +1,211 @@
+//! DataLoaders: every relation a list can ask for is fetched in one statement per request
+//! and relation, never one per row (no N+1).
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ErrorExtensions};
+use entity::{
+    agency, assignment, audit_event, contact, extension_request, plan, progress_report, target,
+    task, user,
+};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::AppError;
+
+type LoadResult<V> = Result<HashMap<i64, V>, Arc<AppError>>;
+
+/// Rows of `E` by a unique integer column (usually the primary key).
+pub struct ById<E: EntityTrait> {
+    db: DatabaseConnection,
+    column: E::Column,
+    key: fn(&E::Model) -> i64,
+    _e: PhantomData<E>,
+}
+
+impl<E: EntityTrait> Loader<i64> for ById<E>
+where
+    E::Model: Clone + Send + Sync,
+{
+    type Value = E::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<E::Model> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        Ok(rows.into_iter().map(|m| ((self.key)(&m), m)).collect())
+    }
+}
+
+/// Rows of `E` grouped by a foreign key, in id order, optionally narrowed by `extra`.
+pub struct GroupedBy<E: EntityTrait> {
+    db: DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    extra: Option<Condition>,
+    key: fn(&E::Model) -> i64,
+    _e: PhantomData<E>,
+}
+
+impl<E: EntityTrait> Loader<i64> for GroupedBy<E>
+where
+    E::Model: Clone + Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<Vec<E::Model>> {
+        let mut q = E::find().filter(self.column.is_in(keys.iter().copied()));
+        if let Some(c) = &self.extra {
+            q = q.filter(c.clone());
+        }
+        let rows = q
+            .order_by_asc(self.order)
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        let mut out: HashMap<i64, Vec<E::Model>> = HashMap::new();
+        for m in rows {
+            out.entry((self.key)(&m)).or_default().push(m);
+        }
+        Ok(out)
+    }
+}
+
+fn by_id<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    key: fn(&E::Model) -> i64,
+) -> DataLoader<ById<E>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    DataLoader::new(
+        ById::<E> {
+            db: db.clone(),
+            column,
+            key,
+            _e: PhantomData,
+        },
+        tokio::spawn,
+    )
+}
+
+fn grouped<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    extra: Option<Condition>,
+    key: fn(&E::Model) -> i64,
+) -> DataLoader<GroupedBy<E>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    DataLoader::new(
+        GroupedBy::<E> {
+            db: db.clone(),
+            column,
+            order,
+            extra,
+            key,
+            _e: PhantomData,
+        },
+        tokio::spawn,
+    )
+}
+
+/// Fresh loaders for one request (their caches must not outlive it).
+pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
+    req.data(by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id))
+        .data(by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id))
+        .data(by_id::<task::Entity>(db, task::Column::Id, |m| m.id))
+        .data(by_id::<user::Entity>(db, user::Column::Id, |m| m.id))
+        .data(grouped::<assignment::Entity>(
+            db,
+            assignment::Column::TaskId,
+            assignment::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(grouped::<task::Entity>(
+            db,
+            task::Column::ParentId,
+            task::Column::Position,
+            None,
+            |m| m.parent_id.unwrap_or_default(),
+        ))
+        .data(grouped::<target::Entity>(
+            db,
+            target::Column::TaskId,
+            target::Column::Id,
+            None,
+            |m| m.task_id.unwrap_or_default(),
+        ))
+        .data(grouped::<progress_report::Entity>(
+            db,
+            progress_report::Column::TaskId,
+            progress_report::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(grouped::<extension_request::Entity>(
+            db,
+            extension_request::Column::TaskId,
+            extension_request::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(grouped::<contact::Entity>(
+            db,
+            contact::Column::AgencyId,
+            contact::Column::Id,
+            None,
+            |m| m.agency_id,
+        ))
+        .data(grouped::<audit_event::Entity>(
+            db,
+            audit_event::Column::EntityId,
+            audit_event::Column::Id,
+            Some(Condition::all().add(audit_event::Column::Entity.eq("task"))),
+            |m| m.entity_id,
+        ))
+}
+
+pub(crate) fn loader_err(e: Arc<AppError>) -> async_graphql::Error {
+    e.as_ref().extend()
+}
+
+/// One row by id through the request's loader.
+pub(crate) async fn one<E: EntityTrait>(
+    ctx: &Context<'_>,
+    id: i64,
+) -> async_graphql::Result<Option<E::Model>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    ctx.data_unchecked::<DataLoader<ById<E>>>()
+        .load_one(id)
+        .await
+        .map_err(loader_err)
+}
+
+/// The rows related to `key` through the request's grouped loader.
+pub(crate) async fn many<E: EntityTrait>(
+    ctx: &Context<'_>,
+    key: i64,
+) -> async_graphql::Result<Vec<E::Model>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    Ok(ctx
+        .data_unchecked::<DataLoader<GroupedBy<E>>>()
+        .load_one(key)
+        .await
+        .map_err(loader_err)?
+        .unwrap_or_default())
+}

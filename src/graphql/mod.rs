@@ -1,0 +1,99 @@
+//! The GraphQL API. The schema is built without HTTP (`build_schema`); the server only
+//! decodes the bearer token and attaches the viewer to the request.
+
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, ErrorExtensions, Schema};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::auth::{TokenKeys, Viewer, throttle::LoginThrottle};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// The clock, injectable so tests and `--now` can travel in time.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Everything resolvers need, shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub keys: TokenKeys,
+    pub throttle: Arc<LoginThrottle>,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        let keys = TokenKeys::new(&config.jwt_secret, config.token_ttl_hours);
+        AppState {
+            db,
+            config: Arc::new(config),
+            keys,
+            throttle: Arc::default(),
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+/// Deadlines are calendar days in China Standard Time (UTC+8, no daylight saving).
+pub fn local_today(now: DateTime<Utc>) -> NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Limits that keep one request from costing the server unbounded work.
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 20_000;
+/// Most operations accepted in one batched HTTP request.
+pub const MAX_BATCH: usize = 10;
+
+pub fn build_schema(state: AppState) -> AppSchema {
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
+    .finish()
+}
+
+/// The SDL the code builds (what `schema.graphql` must equal).
+pub fn sdl() -> String {
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+/// The authenticated viewer, or UNAUTHENTICATED.
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Viewer> {
+    ctx.data_opt::<Viewer>()
+        .ok_or_else(|| AppError::Unauthenticated.extend())
+}
+
+pub(crate) fn today(ctx: &Context<'_>) -> NaiveDate {
+    local_today(state(ctx).now())
+}

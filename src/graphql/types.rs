@@ -1,0 +1,602 @@
+//! GraphQL output types. They wrap entity models and hide internal columns (password hashes,
+//! fingerprints); relations resolve through the request's DataLoaders.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    agency, assignment, audit_event, contact, extension_request, plan, progress_report, target,
+    task, user,
+};
+
+use super::loaders::{many, one};
+use super::{today, viewer};
+use crate::domain::light::{is_overdue, traffic_light};
+use crate::domain::{
+    AgencyKind, AgencyLevel, AssignmentRole, ContactRole, ExtensionStatus, Light, PlanStatus,
+    Precision, ReportCadence, TargetDirection, TaskKind, TaskStatus, UserRole,
+};
+use crate::services::tasks::status_of;
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|xs| {
+            xs.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Values stored by this service always parse; a foreign value degrades to a default
+/// rather than failing the whole response.
+fn parsed<T: Copy>(s: &str, parse: fn(&str) -> crate::error::AppResult<T>, fallback: T) -> T {
+    parse(s).unwrap_or(fallback)
+}
+
+/// Agency (单位).
+pub struct Agency(pub agency::Model);
+
+#[Object]
+impl Agency {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Canonical full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+    async fn aliases(&self) -> Vec<String> {
+        strings(&self.0.aliases)
+    }
+    async fn level(&self) -> AgencyLevel {
+        parsed(&self.0.level, AgencyLevel::parse, AgencyLevel::Other)
+    }
+    async fn kind(&self) -> AgencyKind {
+        parsed(&self.0.kind, AgencyKind::parse, AgencyKind::Other)
+    }
+    /// False for names met by the importer that nobody has confirmed yet.
+    async fn confirmed(&self) -> bool {
+        self.0.confirmed
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        match self.0.parent_id {
+            Some(p) => Ok(one::<agency::Entity>(ctx, p).await?.map(Agency)),
+            None => Ok(None),
+        }
+    }
+    /// Contact people. Visible to the office, leaders and the agency's own staff.
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let v = viewer(ctx)?;
+        if !v.can_read_all() && v.agency_id != Some(self.0.id) {
+            return Ok(vec![]);
+        }
+        Ok(many::<contact::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Contact)
+            .collect())
+    }
+}
+
+/// Contact person (联系人).
+pub struct Contact(pub contact::Model);
+
+#[Object]
+impl Contact {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> ContactRole {
+        parsed(&self.0.role, ContactRole::parse, ContactRole::Liaison)
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+}
+
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn role(&self) -> UserRole {
+        parsed(&self.0.role, UserRole::parse, UserRole::Leader)
+    }
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        match self.0.agency_id {
+            Some(a) => Ok(one::<agency::Entity>(ctx, a).await?.map(Agency)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Implementation plan (实施方案).
+pub struct Plan(pub plan::Model);
+
+#[Object]
+impl Plan {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// 文号, e.g. 济政字〔2023〕39号.
+    async fn document_number(&self) -> Option<&str> {
+        self.0.document_number.as_deref()
+    }
+    async fn issuers(&self) -> Vec<String> {
+        strings(&self.0.issuers)
+    }
+    async fn issue_date(&self) -> Option<NaiveDate> {
+        self.0.issue_date
+    }
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    async fn status(&self) -> PlanStatus {
+        parsed(&self.0.status, PlanStatus::parse, PlanStatus::Draft)
+    }
+    async fn default_deadline(&self) -> Option<NaiveDate> {
+        self.0.default_deadline
+    }
+    async fn default_deadline_precision(&self) -> Option<Precision> {
+        self.0
+            .default_deadline_precision
+            .as_deref()
+            .and_then(Precision::parse)
+    }
+    /// Optimistic-lock version: pass it back to `updatePlan`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match self.0.created_by {
+            Some(u) if viewer(ctx)?.can_read_all() => {
+                Ok(one::<user::Entity>(ctx, u).await?.map(User))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Task (任务): one node of a plan's outline.
+pub struct Task(pub task::Model);
+
+#[Object]
+impl Task {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Outline code such as 三(二)1.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn kind(&self) -> TaskKind {
+        parsed(&self.0.kind, TaskKind::parse, TaskKind::Task)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Current deadline (after approved extensions); null for ongoing tasks.
+    async fn deadline(&self) -> Option<NaiveDate> {
+        self.0.deadline
+    }
+    async fn deadline_precision(&self) -> Option<Precision> {
+        self.0
+            .deadline_precision
+            .as_deref()
+            .and_then(Precision::parse)
+    }
+    /// The deadline before the first approved extension (按原定时间考核).
+    async fn original_deadline(&self) -> Option<NaiveDate> {
+        self.0.original_deadline
+    }
+    /// 持续推进 / 长期坚持: no final deadline, periodic reports instead.
+    async fn ongoing(&self) -> bool {
+        self.0.ongoing
+    }
+    async fn report_cadence(&self) -> Option<ReportCadence> {
+        self.0
+            .report_cadence
+            .as_deref()
+            .and_then(|c| ReportCadence::parse(c).ok())
+    }
+    /// Generic groups named by the responsibility clause (各有关部门 …).
+    async fn groups(&self) -> Vec<String> {
+        strings(&self.0.groups)
+    }
+    /// 待国家分工明确后确定: the lead is still to be decided.
+    async fn lead_undecided(&self) -> bool {
+        self.0.lead_undecided
+    }
+    async fn status(&self) -> TaskStatus {
+        status_of(&self.0)
+    }
+    async fn progress(&self) -> i32 {
+        self.0.progress
+    }
+    /// Optimistic-lock version: pass it back to every workflow mutation.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Past the current deadline and not resolved (derived, never stored).
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        is_overdue(
+            self.0.deadline,
+            status_of(&self.0).is_resolved(),
+            today(ctx),
+        )
+    }
+    async fn light(&self, ctx: &Context<'_>) -> Light {
+        traffic_light(
+            self.0.deadline,
+            status_of(&self.0).is_resolved(),
+            self.0.progress,
+            today(ctx),
+        )
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> Result<Option<Plan>> {
+        Ok(one::<plan::Entity>(ctx, self.0.plan_id).await?.map(Plan))
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        match self.0.parent_id {
+            Some(p) => Ok(one::<task::Entity>(ctx, p).await?.map(Task)),
+            None => Ok(None),
+        }
+    }
+    /// Sub-tasks in document order.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
+        Ok(many::<task::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Task)
+            .collect())
+    }
+    /// Lead, participating and implementing agencies.
+    async fn assignments(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<AssignmentRole>,
+    ) -> Result<Vec<Assignment>> {
+        let all = many::<assignment::Entity>(ctx, self.0.id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| role.is_none_or(|r| a.role == r.as_str()))
+            .map(Assignment)
+            .collect())
+    }
+    async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<Target>> {
+        Ok(many::<target::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Target)
+            .collect())
+    }
+    async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<ProgressReport>> {
+        Ok(many::<progress_report::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(ProgressReport)
+            .collect())
+    }
+    async fn extension_requests(&self, ctx: &Context<'_>) -> Result<Vec<ExtensionRequest>> {
+        Ok(many::<extension_request::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(ExtensionRequest)
+            .collect())
+    }
+    /// Audit history of the task itself, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
+        Ok(many::<audit_event::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(AuditEvent)
+            .collect())
+    }
+}
+
+/// Assignment of a task to an agency in a role.
+pub struct Assignment(pub assignment::Model);
+
+#[Object]
+impl Assignment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn role(&self) -> AssignmentRole {
+        parsed(
+            &self.0.role,
+            AssignmentRole::parse,
+            AssignmentRole::Participant,
+        )
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn sub_deadline(&self) -> Option<NaiveDate> {
+        self.0.sub_deadline
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        Ok(one::<task::Entity>(ctx, self.0.task_id).await?.map(Task))
+    }
+}
+
+/// Quantified target (目标/指标).
+pub struct Target(pub target::Model);
+
+#[Object]
+impl Target {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn indicator(&self) -> &str {
+        &self.0.indicator
+    }
+    async fn value(&self) -> f64 {
+        self.0.value
+    }
+    async fn unit(&self) -> Option<&str> {
+        self.0.unit.as_deref()
+    }
+    async fn direction(&self) -> TargetDirection {
+        parsed(
+            &self.0.direction,
+            TargetDirection::parse,
+            TargetDirection::Equal,
+        )
+    }
+    async fn target_year(&self) -> Option<i32> {
+        self.0.target_year
+    }
+    async fn baseline(&self) -> Option<&str> {
+        self.0.baseline.as_deref()
+    }
+    async fn plan_id(&self) -> ID {
+        ID(self.0.plan_id.to_string())
+    }
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        match self.0.task_id {
+            Some(t) => Ok(one::<task::Entity>(ctx, t).await?.map(Task)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Progress report (进展情况).
+pub struct ProgressReport(pub progress_report::Model);
+
+#[Object]
+impl ProgressReport {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// e.g. 2025-Q3.
+    async fn period(&self) -> &str {
+        &self.0.period
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn percent(&self) -> i32 {
+        self.0.percent
+    }
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        self.0.submitted_at
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(one::<user::Entity>(ctx, self.0.author_id).await?.map(User))
+    }
+}
+
+/// Extension request (延期申请).
+pub struct ExtensionRequest(pub extension_request::Model);
+
+#[Object]
+impl ExtensionRequest {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn requested_deadline(&self) -> NaiveDate {
+        self.0.requested_deadline
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn status(&self) -> ExtensionStatus {
+        parsed(
+            &self.0.status,
+            ExtensionStatus::parse,
+            ExtensionStatus::Pending,
+        )
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        Ok(one::<task::Entity>(ctx, self.0.task_id).await?.map(Task))
+    }
+}
+
+/// One entry of the audit trail.
+pub struct AuditEvent(pub audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn actor_name(&self) -> &str {
+        &self.0.actor_name
+    }
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+    async fn entity_id(&self) -> ID {
+        ID(self.0.entity_id.to_string())
+    }
+    /// State before the change, as JSON text.
+    async fn before(&self) -> Option<String> {
+        self.0.before.as_ref().map(|v| v.to_string())
+    }
+    /// State after the change, as JSON text.
+    async fn after(&self) -> Option<String> {
+        self.0.after.as_ref().map(|v| v.to_string())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}
+
+/// A page of tasks (Relay connection).
+pub struct TaskConnection {
+    pub rows: Vec<task::Model>,
+    pub has_next_page: bool,
+    pub filter: crate::services::tasks::TaskFilter,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+pub struct TaskEdge(task::Model);
+
+#[Object]
+impl TaskEdge {
+    async fn cursor(&self) -> String {
+        crate::services::tasks::TaskCursor::of(&self.0).encode()
+    }
+    async fn node(&self) -> Task {
+        Task(self.0.clone())
+    }
+}
+
+#[Object]
+impl TaskConnection {
+    async fn edges(&self) -> Vec<TaskEdge> {
+        self.rows.iter().cloned().map(TaskEdge).collect()
+    }
+    async fn nodes(&self) -> Vec<Task> {
+        self.rows.iter().cloned().map(Task).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next_page,
+            end_cursor: self
+                .rows
+                .last()
+                .map(|t| crate::services::tasks::TaskCursor::of(t).encode()),
+        }
+    }
+    /// Number of tasks matching the filter (one extra COUNT query; ask only when needed).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let st = super::state(ctx);
+        Ok(crate::services::tasks::count(&st.db.conn, &self.filter, today(ctx)).await?)
+    }
+}
+
+/// Dashboard line for one agency (tasks it leads).
+pub struct AgencyStats(pub crate::services::dashboard::AgencyRow);
+
+#[Object]
+impl AgencyStats {
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn led(&self) -> i64 {
+        self.0.led
+    }
+    async fn completed(&self) -> i64 {
+        self.0.completed
+    }
+    async fn overdue(&self) -> i64 {
+        self.0.overdue
+    }
+    async fn red(&self) -> i64 {
+        self.0.red
+    }
+    async fn yellow(&self) -> i64 {
+        self.0.yellow
+    }
+    async fn green(&self) -> i64 {
+        self.0.green
+    }
+}
+
+/// The answer to `login`.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Signed JWT: send it back as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}

@@ -1,0 +1,129 @@
+//! HTTP: axum decodes the bearer token, attaches the viewer and fresh DataLoaders, and hands
+//! the request to the schema. Nothing here knows about plans or tasks.
+
+use std::net::SocketAddr;
+
+use async_graphql::BatchRequest;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::graphql::{AppSchema, AppState, MAX_BATCH, build_schema, loaders};
+use crate::services;
+
+/// Largest request body: a 10 MB plan document sent as text must fit.
+pub const MAX_BODY_BYTES: usize = 24 * 1024 * 1024;
+
+#[derive(Clone)]
+struct Server {
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// The router, ready to serve or to drive from tests.
+pub fn router(state: AppState) -> Router {
+    let schema = build_schema(state.clone());
+    Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphql).post(graphql))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(Server { state, schema })
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn healthz(State(s): State<Server>) -> Response {
+    match s.state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// The viewer behind `Authorization: Bearer …`, if the token is valid and the user active.
+async fn authenticate(s: &Server, headers: &HeaderMap) -> Option<Viewer> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    let user_id = s.state.keys.verify(token).ok()?;
+    match services::users::viewer_for(&s.state.db.conn, user_id).await {
+        Ok(v) => Some(v),
+        Err(AppError::Unauthenticated) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "viewer lookup failed");
+            None
+        }
+    }
+}
+
+async fn graphql(
+    State(s): State<Server>,
+    headers: HeaderMap,
+    req: GraphQLBatchRequest,
+) -> Response {
+    let batch = req.into_inner();
+    if let BatchRequest::Batch(list) = &batch
+        && list.len() > MAX_BATCH
+    {
+        let body = serde_json::json!({ "errors": [{
+            "message": format!("at most {MAX_BATCH} operations per batch"),
+            "extensions": { "code": "INVALID_INPUT" }
+        }]});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    let viewer = authenticate(&s, &headers).await;
+    let prepare = |r: async_graphql::Request| {
+        let r = loaders::attach(r, &s.state.db.conn);
+        match &viewer {
+            Some(v) => r.data(v.clone()),
+            // Without a valid token only `login` answers: not even the schema is shown.
+            None => r.disable_introspection(),
+        }
+    };
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
+        BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
+    };
+    GraphQLResponse::from(s.schema.execute_batch(batch).await).into_response()
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("duban listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

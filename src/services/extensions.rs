@@ -1,0 +1,152 @@
+//! Extension requests (延期申请): an assigned lead asks, the office decides.
+
+use chrono::{DateTime, Utc};
+use entity::extension_request;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+
+use super::audit::{self, Change};
+use super::{snapshot, tasks};
+use crate::auth::Viewer;
+use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, text};
+use crate::error::{AppError, AppResult};
+
+pub async fn request(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    task_id: i64,
+    requested: Deadline,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<extension_request::Model> {
+    let task = tasks::get(db, task_id).await?;
+    let agency_id =
+        tasks::require_assigned_staff(db, viewer, task_id, Some(AssignmentRole::Lead)).await?;
+    if tasks::status_of(&task).is_resolved() {
+        return Err(AppError::InvalidTransition("the task is closed".into()));
+    }
+    let Some(current) = task.deadline else {
+        return Err(AppError::InvalidTransition(
+            "the task has no deadline to extend".into(),
+        ));
+    };
+    if requested.date <= current {
+        return Err(AppError::invalid(
+            "the requested deadline must be later than the current one",
+        ));
+    }
+    let pending = extension_request::Entity::find()
+        .filter(extension_request::Column::TaskId.eq(task_id))
+        .filter(extension_request::Column::Status.eq(ExtensionStatus::Pending.as_str()))
+        .count(db)
+        .await?;
+    if pending > 0 {
+        return Err(AppError::Conflict(
+            "an extension request for this task is already pending".into(),
+        ));
+    }
+    let model = extension_request::ActiveModel {
+        task_id: Set(task_id),
+        agency_id: Set(agency_id),
+        requested_by: Set(viewer.user_id),
+        requested_deadline: Set(requested.date),
+        requested_precision: Set(requested.precision.as_str().into()),
+        reason: Set(text::required("reason", reason, text::LONG)?),
+        status: Set(ExtensionStatus::Pending.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "extension.request",
+            entity: "extension_request",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Approving moves the task's deadline and keeps the original for the evaluation.
+pub async fn decide(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    approve: bool,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<extension_request::Model> {
+    viewer.require_office()?;
+    let before = extension_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("extension request", id))?;
+    if before.status != ExtensionStatus::Pending.as_str() {
+        return Err(AppError::InvalidTransition(format!(
+            "the request is already {}",
+            before.status
+        )));
+    }
+    let mut am: extension_request::ActiveModel = before.clone().into();
+    am.status = Set(if approve {
+        ExtensionStatus::Approved
+    } else {
+        ExtensionStatus::Rejected
+    }
+    .as_str()
+    .into());
+    am.decided_by = Set(Some(viewer.user_id));
+    am.decided_at = Set(Some(now));
+    am.decision_note = Set(text::optional("note", note, text::LONG)?);
+    let after = am.update(db).await?;
+    if approve {
+        let task = tasks::get(db, before.task_id).await?;
+        let precision = crate::domain::Precision::parse(&before.requested_precision)
+            .unwrap_or(crate::domain::Precision::Day);
+        let new_task = tasks::extend_deadline(
+            db,
+            &task,
+            Deadline {
+                date: before.requested_deadline,
+                precision,
+            },
+            now,
+        )
+        .await?;
+        audit::record(
+            db,
+            Some(viewer),
+            Change {
+                action: "task.extend",
+                entity: "task",
+                entity_id: task.id,
+                before: Some(snapshot(&task)),
+                after: Some(snapshot(&new_task)),
+            },
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "extension.decide",
+            entity: "extension_request",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}

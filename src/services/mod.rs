@@ -1,0 +1,67 @@
+//! Use cases over the database. Each takes `&impl ConnectionTrait` (or a write transaction)
+//! so the API, the CLI, workers, seeds and tests share them and transactions compose.
+//! Authorisation by role and agency happens here, next to the rule it protects.
+
+pub mod agencies;
+pub mod audit;
+pub mod dashboard;
+pub mod extensions;
+pub mod plans;
+pub mod progress;
+pub mod seed;
+pub mod targets;
+pub mod tasks;
+pub mod users;
+
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+
+use crate::error::{AppError, AppResult};
+
+/// Parses a GraphQL ID into a row id.
+///
+/// # Errors
+/// INVALID_INPUT for anything but a positive integer.
+pub fn parse_id(what: &str, id: &str) -> AppResult<i64> {
+    id.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::invalid(format!("malformed {what} id {id:?}")))
+}
+
+/// Builds a statement from SQL written with `?` placeholders, numbering them `$1, $2 …`
+/// for PostgreSQL. Hand-written SQL is kept for aggregates the query builder makes unreadable.
+pub fn sql(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
+    let text = if backend == DbBackend::Postgres {
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut n = 0;
+        for c in text.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        text.to_owned()
+    };
+    Statement::from_sql_and_values(backend, text, values)
+}
+
+/// Runs a hand-written query and maps its rows.
+pub async fn query_all<T: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    text: &str,
+    values: Vec<Value>,
+) -> AppResult<Vec<T>> {
+    let stmt = sql(db.get_database_backend(), text, values);
+    Ok(T::find_by_statement(stmt).all(db).await?)
+}
+
+/// Serialises a model for the audit trail.
+pub fn snapshot<T: serde::Serialize>(model: &T) -> serde_json::Value {
+    serde_json::to_value(model).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,207 @@
+//! Plans (实施方案).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::plan;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::audit::{self, Change};
+use super::snapshot;
+use crate::auth::Viewer;
+use crate::domain::{Deadline, PlanStatus, text};
+use crate::error::{AppError, AppResult};
+
+pub struct PlanInput {
+    pub title: String,
+    pub document_number: Option<String>,
+    pub issuers: Vec<String>,
+    pub issue_date: Option<NaiveDate>,
+    pub region: Option<String>,
+    pub status: PlanStatus,
+    pub default_deadline: Option<Deadline>,
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<plan::Model> {
+    plan::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan", id))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<PlanStatus>,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<plan::Model>> {
+    let mut q = plan::Entity::find();
+    if let Some(s) = status {
+        q = q.filter(plan::Column::Status.eq(s.as_str()));
+    }
+    Ok(q.order_by_desc(plan::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?)
+}
+
+fn issuers(list: &[String]) -> AppResult<serde_json::Value> {
+    if list.len() > 50 {
+        return Err(AppError::invalid("at most 50 issuers"));
+    }
+    let cleaned = list
+        .iter()
+        .map(|i| text::required("issuer", i, text::SHORT))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(serde_json::json!(cleaned))
+}
+
+/// Creates a plan. `fingerprint` identifies an imported source document (None when typed in).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    input: PlanInput,
+    fingerprint: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    let model = plan::ActiveModel {
+        title: Set(text::required("title", &input.title, text::MEDIUM)?),
+        document_number: Set(text::optional(
+            "documentNumber",
+            input.document_number.as_deref(),
+            text::SHORT,
+        )?),
+        issuers: Set(issuers(&input.issuers)?),
+        issue_date: Set(input.issue_date),
+        region: Set(text::optional(
+            "region",
+            input.region.as_deref(),
+            text::SHORT,
+        )?),
+        status: Set(input.status.as_str().into()),
+        default_deadline: Set(input.default_deadline.map(|d| d.date)),
+        default_deadline_precision: Set(input
+            .default_deadline
+            .map(|d| d.precision.as_str().to_owned())),
+        fingerprint: Set(fingerprint),
+        created_by: Set(viewer.map(|v| v.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "plan.create",
+            entity: "plan",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Replaces a plan's fields if `version` is still current (optimistic lock).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    version: i32,
+    input: PlanInput,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    viewer.require_office()?;
+    let before = get(db, id).await?;
+    let am = plan::ActiveModel {
+        title: Set(text::required("title", &input.title, text::MEDIUM)?),
+        document_number: Set(text::optional(
+            "documentNumber",
+            input.document_number.as_deref(),
+            text::SHORT,
+        )?),
+        issuers: Set(issuers(&input.issuers)?),
+        issue_date: Set(input.issue_date),
+        region: Set(text::optional(
+            "region",
+            input.region.as_deref(),
+            text::SHORT,
+        )?),
+        status: Set(input.status.as_str().into()),
+        default_deadline: Set(input.default_deadline.map(|d| d.date)),
+        default_deadline_precision: Set(input
+            .default_deadline
+            .map(|d| d.precision.as_str().to_owned())),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let res = plan::Entity::update_many()
+        .set(am)
+        .col_expr(
+            plan::Column::Version,
+            Expr::col(plan::Column::Version).add(1),
+        )
+        .filter(plan::Column::Id.eq(id))
+        .filter(plan::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "plan {id} was changed by someone else (your version {version}, current {})",
+            before.version
+        )));
+    }
+    let after = get(db, id).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "plan.update",
+            entity: "plan",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Deletes a plan with its tasks (the audit trail keeps the plan's last state).
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    viewer.require_office()?;
+    let before = get(db, id).await?;
+    plan::Entity::delete_by_id(id).exec(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "plan.delete",
+            entity: "plan",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(before)
+}

@@ -1,0 +1,124 @@
+//! Progress reports (进展情况).
+
+use chrono::{DateTime, Utc};
+use entity::progress_report;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use super::audit::{self, Change};
+use super::{snapshot, tasks};
+use crate::auth::Viewer;
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+
+pub struct ReportInput {
+    pub task_id: i64,
+    pub period: String,
+    pub text: String,
+    pub percent: i32,
+}
+
+/// Accepts `2025`, `2025-07`, `2025-Q3` or `2025-H2`.
+pub fn check_period(p: &str) -> AppResult<String> {
+    let p = p.trim();
+    let bad = || {
+        AppError::invalid(format!(
+            "malformed period {p:?}: expected YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn"
+        ))
+    };
+    let (year, rest) = match p.split_once('-') {
+        Some((y, r)) => (y, Some(r)),
+        None => (p, None),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let ok = match rest {
+        None => true,
+        Some(r) if r.len() == 2 && r.starts_with('Q') => matches!(&r[1..], "1" | "2" | "3" | "4"),
+        Some(r) if r.len() == 2 && r.starts_with('H') => matches!(&r[1..], "1" | "2"),
+        Some(r) => r.len() == 2 && r.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)),
+    };
+    if ok { Ok(p.to_owned()) } else { Err(bad()) }
+}
+
+/// Agency staff report on a task their agency is assigned to, in their agency's name.
+pub async fn submit(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    input: ReportInput,
+    now: DateTime<Utc>,
+) -> AppResult<progress_report::Model> {
+    let task = tasks::get(db, input.task_id).await?;
+    let agency_id = tasks::require_assigned_staff(db, viewer, task.id, None).await?;
+    if tasks::status_of(&task).is_resolved() {
+        return Err(AppError::InvalidTransition(
+            "the task is closed; reports are no longer accepted".into(),
+        ));
+    }
+    if !(0..=100).contains(&input.percent) {
+        return Err(AppError::invalid("percent must be between 0 and 100"));
+    }
+    let period = check_period(&input.period)?;
+    let model = progress_report::ActiveModel {
+        task_id: Set(task.id),
+        agency_id: Set(agency_id),
+        author_id: Set(viewer.user_id),
+        period: Set(period),
+        text: Set(text::required("text", &input.text, text::LONG)?),
+        percent: Set(input.percent),
+        submitted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let after = tasks::note_progress(db, &task, input.percent, now).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "progress_report.create",
+            entity: "progress_report",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "task.progress",
+            entity: "task",
+            entity_id: task.id,
+            before: Some(snapshot(&task)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn periods() {
+        for ok in ["2025", "2025-07", "2025-Q3", "2025-H2", "2025-12"] {
+            assert!(super::check_period(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "25",
+            "2025-13",
+            "2025-Q5",
+            "2025-H3",
+            "2025-7",
+            "2025-Q",
+            "二〇二五",
+        ] {
+            assert!(super::check_period(bad).is_err(), "{bad}");
+        }
+    }
+}

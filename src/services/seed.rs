@@ -1,0 +1,207 @@
+//! Demo and reference data: the agency registry, the five source plans (through the
+//! importer), contacts with example addresses, and demo accounts for each role.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use entity::{agency, assignment, user};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
+
+use super::agencies::{self, AgencyInput, ContactInput};
+use super::users::{self, UserInput};
+use crate::domain::{AgencyKind, AgencyLevel, AssignmentRole, ContactRole, UserRole};
+use crate::error::{AppError, AppResult};
+
+/// Demo credentials, shown in the README.
+pub const DEMO_PASSWORD_OFFICE: &str = "office-demo";
+pub const DEMO_PASSWORD_LEADER: &str = "leader-demo";
+pub const DEMO_PASSWORD_AGENCY: &str = "agency-demo";
+
+/// Where `seeds/` is: `DUBAN_SEEDS_DIR`, else `./seeds`, else the source tree's.
+pub fn seeds_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("DUBAN_SEEDS_DIR") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("seeds");
+    if local.join("agencies.json").exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// Whether the database holds no users yet (a first run).
+pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
+    Ok(user::Entity::find().count(db).await? == 0)
+}
+
+/// One line of `seeds/agencies.json`.
+#[derive(serde::Deserialize)]
+struct RegistryRecord {
+    name: String,
+    short_name: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    level: String,
+    kind: String,
+    parent: Option<String>,
+}
+
+/// Loads the agency registry (`seeds/agencies.json`), skipping names already present.
+pub async fn load_registry(
+    db: &impl ConnectionTrait,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let path = dir.join("agencies.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", path.display())))?;
+    let entries: Vec<RegistryRecord> = serde_json::from_str(&text).map_err(|e| {
+        AppError::invalid(format!("{} is not a valid registry: {e}", path.display()))
+    })?;
+    let mut created = 0;
+    for e in &entries {
+        if agencies::find_by_name(db, &e.name).await?.is_some() {
+            continue;
+        }
+        let input = AgencyInput {
+            name: e.name.clone(),
+            short_name: e.short_name.clone(),
+            aliases: e.aliases.clone(),
+            level: AgencyLevel::parse(&e.level).unwrap_or(AgencyLevel::Other),
+            kind: AgencyKind::parse(&e.kind).unwrap_or(AgencyKind::Other),
+            parent_id: None,
+        };
+        agencies::create(db, None, input, true, now).await?;
+        created += 1;
+    }
+    // Parents in a second pass: the file need not list parents before children.
+    for e in entries.iter().filter(|e| e.parent.is_some()) {
+        if let (Some(child), Some(parent)) = (
+            agencies::find_by_name(db, &e.name).await?,
+            agencies::find_by_name(db, e.parent.as_deref().unwrap_or_default()).await?,
+        ) && child.parent_id.is_none()
+            && child.id != parent.id
+        {
+            agency::Entity::update_many()
+                .col_expr(
+                    agency::Column::ParentId,
+                    sea_orm::sea_query::Expr::value(Some(parent.id)),
+                )
+                .filter(agency::Column::Id.eq(child.id))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(created)
+}
+
+/// Gives every agency that has tasks a liaison, a head and a deputy in charge with example
+/// addresses, and a demo staff account `staff<agency id>`; creates `office` and `leader`.
+pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
+    let with_tasks: Vec<i64> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::AgencyId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let lead_agencies: Vec<i64> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::AgencyId)
+        .filter(assignment::Column::Role.eq(AssignmentRole::Lead.as_str()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for &agency_id in &with_tasks {
+        let a = agencies::get(db, agency_id).await?;
+        if entity::contact::Entity::find()
+            .filter(entity::contact::Column::AgencyId.eq(agency_id))
+            .count(db)
+            .await?
+            > 0
+        {
+            continue;
+        }
+        for (role, label) in [
+            (ContactRole::Liaison, "联络员"),
+            (ContactRole::Head, "主要负责人"),
+            (ContactRole::Deputy, "分管负责人"),
+        ] {
+            let input = ContactInput {
+                name: format!(
+                    "{}{}",
+                    a.short_name.clone().unwrap_or_else(|| a.name.clone()),
+                    label
+                ),
+                email: format!("{}.a{}@example.gov.cn", role.as_str(), agency_id),
+                role,
+                phone: None,
+            };
+            agencies::add_contact(db, None, agency_id, input, now).await?;
+        }
+    }
+    let mut accounts = vec![
+        (
+            "office".to_owned(),
+            "领导小组办公室".to_owned(),
+            UserRole::Office,
+            None,
+            DEMO_PASSWORD_OFFICE,
+        ),
+        (
+            "leader".to_owned(),
+            "分管领导".to_owned(),
+            UserRole::Leader,
+            None,
+            DEMO_PASSWORD_LEADER,
+        ),
+    ];
+    for &agency_id in &lead_agencies {
+        let a = agencies::get(db, agency_id).await?;
+        accounts.push((
+            format!("staff{agency_id}"),
+            format!("{}工作人员", a.name),
+            UserRole::Agency,
+            Some(agency_id),
+            DEMO_PASSWORD_AGENCY,
+        ));
+    }
+    // argon2 is deliberately slow: hash each demo password once, not once per account.
+    let mut hashes: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for (username, display_name, role, agency_id, password) in accounts {
+        if user::Entity::find()
+            .filter(user::Column::Username.eq(&username))
+            .count(db)
+            .await?
+            > 0
+        {
+            continue;
+        }
+        let hash = match hashes.get(password) {
+            Some(h) => h.clone(),
+            None => {
+                let h = crate::auth::password::hash(password)?;
+                hashes.insert(password, h.clone());
+                h
+            }
+        };
+        users::create_hashed(
+            db,
+            None,
+            UserInput {
+                username,
+                display_name,
+                email: None,
+                role,
+                agency_id,
+            },
+            hash,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

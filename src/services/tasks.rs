@@ -1,0 +1,754 @@
+//! Tasks: the outline of a plan, their assignments, the status machine and the task list.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{assignment, task};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+
+use super::audit::{self, Change};
+use super::{agencies, plans, snapshot};
+use crate::auth::Viewer;
+use crate::domain::light::{YELLOW_PROGRESS_BELOW, YELLOW_WINDOW_DAYS};
+use crate::domain::{
+    AssignmentRole, Deadline, Light, ReportCadence, TaskAction, TaskKind, TaskStatus, text,
+};
+use crate::error::{AppError, AppResult};
+
+/// Largest page the task list serves.
+pub const MAX_PAGE: u64 = 100;
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<task::Model> {
+    task::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("task", id))
+}
+
+pub fn status_of(t: &task::Model) -> TaskStatus {
+    // Stored values are only ever written from `TaskStatus::as_str`.
+    TaskStatus::parse(&t.status).unwrap_or(TaskStatus::NotStarted)
+}
+
+// ---------------------------------------------------------------- listing
+
+/// Filters of the task list; every one maps to an indexed condition.
+#[derive(Default, Clone)]
+pub struct TaskFilter {
+    pub plan_id: Option<i64>,
+    pub agency_id: Option<i64>,
+    pub role: Option<AssignmentRole>,
+    pub statuses: Vec<TaskStatus>,
+    pub kinds: Vec<TaskKind>,
+    pub overdue: Option<bool>,
+    pub light: Option<Light>,
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+    pub text: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+const RESOLVED: [&str; 2] = ["completed", "cancelled"];
+
+fn overdue_cond(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(task::Column::Deadline.lt(today))
+        .add(task::Column::Status.is_not_in(RESOLVED))
+}
+
+/// Same rule as `domain::light::traffic_light`, written as SQL.
+fn yellow_cond(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(task::Column::Status.is_not_in(RESOLVED))
+        .add(task::Column::Deadline.gte(today))
+        .add(task::Column::Deadline.lte(today + Duration::days(YELLOW_WINDOW_DAYS)))
+        .add(task::Column::Progress.lt(YELLOW_PROGRESS_BELOW))
+}
+
+impl TaskFilter {
+    fn condition(&self, today: NaiveDate) -> Condition {
+        let mut c = Condition::all();
+        if let Some(p) = self.plan_id {
+            c = c.add(task::Column::PlanId.eq(p));
+        }
+        if let Some(p) = self.parent_id {
+            c = c.add(task::Column::ParentId.eq(p));
+        }
+        if self.agency_id.is_some() || self.role.is_some() {
+            let mut sub = Query::select();
+            sub.column(assignment::Column::TaskId)
+                .from(assignment::Entity);
+            if let Some(a) = self.agency_id {
+                sub.and_where(assignment::Column::AgencyId.eq(a));
+            }
+            if let Some(r) = self.role {
+                sub.and_where(assignment::Column::Role.eq(r.as_str()));
+            }
+            c = c.add(task::Column::Id.in_subquery(sub.to_owned()));
+        }
+        if !self.statuses.is_empty() {
+            c = c.add(task::Column::Status.is_in(self.statuses.iter().map(|s| s.as_str())));
+        }
+        if !self.kinds.is_empty() {
+            c = c.add(task::Column::Kind.is_in(self.kinds.iter().map(|s| s.as_str())));
+        }
+        match self.overdue {
+            Some(true) => c = c.add(overdue_cond(today)),
+            Some(false) => c = c.add(overdue_cond(today).not()),
+            None => {}
+        }
+        match self.light {
+            Some(Light::Red) => c = c.add(overdue_cond(today)),
+            Some(Light::Yellow) => c = c.add(yellow_cond(today)),
+            Some(Light::Green) => {
+                c = c
+                    .add(overdue_cond(today).not())
+                    .add(yellow_cond(today).not())
+            }
+            None => {}
+        }
+        if let Some(f) = self.deadline_from {
+            c = c.add(task::Column::Deadline.gte(f));
+        }
+        if let Some(t) = self.deadline_to {
+            c = c.add(task::Column::Deadline.lte(t));
+        }
+        if let Some(q) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            c = c.add(
+                Condition::any()
+                    .add(task::Column::Title.contains(q))
+                    .add(task::Column::Code.contains(q))
+                    .add(task::Column::Body.contains(q)),
+            );
+        }
+        c
+    }
+
+    fn query(&self, today: NaiveDate) -> Select<task::Entity> {
+        task::Entity::find().filter(self.condition(today))
+    }
+}
+
+/// Position of a task in list order (plan, document position, id): the keyset cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskCursor {
+    pub plan_id: i64,
+    pub position: i32,
+    pub id: i64,
+}
+
+impl TaskCursor {
+    pub fn of(t: &task::Model) -> Self {
+        TaskCursor {
+            plan_id: t.plan_id,
+            position: t.position,
+            id: t.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("t:{}:{}:{}", self.plan_id, self.position, self.id))
+    }
+
+    pub fn decode(s: &str) -> AppResult<Self> {
+        use base64::Engine;
+        let bad = || AppError::invalid(format!("malformed cursor {s:?}"));
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.as_bytes())
+            .map_err(|_| bad())?;
+        let raw = String::from_utf8(raw).map_err(|_| bad())?;
+        let parts: Vec<&str> = raw.split(':').collect();
+        match parts.as_slice() {
+            ["t", p, pos, id] => Ok(TaskCursor {
+                plan_id: p.parse().map_err(|_| bad())?,
+                position: pos.parse().map_err(|_| bad())?,
+                id: id.parse().map_err(|_| bad())?,
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// One page of tasks after `after`, in document order; returns whether more follow.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &TaskFilter,
+    first: u64,
+    after: Option<TaskCursor>,
+    today: NaiveDate,
+) -> AppResult<(Vec<task::Model>, bool)> {
+    let first = first.clamp(1, MAX_PAGE);
+    let mut q = filter.query(today);
+    if let Some(c) = after {
+        q = q.filter(
+            Condition::any()
+                .add(task::Column::PlanId.gt(c.plan_id))
+                .add(
+                    Condition::all()
+                        .add(task::Column::PlanId.eq(c.plan_id))
+                        .add(task::Column::Position.gt(c.position)),
+                )
+                .add(
+                    Condition::all()
+                        .add(task::Column::PlanId.eq(c.plan_id))
+                        .add(task::Column::Position.eq(c.position))
+                        .add(task::Column::Id.gt(c.id)),
+                ),
+        );
+    }
+    let mut rows = q
+        .order_by_asc(task::Column::PlanId)
+        .order_by_asc(task::Column::Position)
+        .order_by_asc(task::Column::Id)
+        .limit(first + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok((rows, more))
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    filter: &TaskFilter,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    Ok(filter.query(today).count(db).await?)
+}
+
+// ---------------------------------------------------------------- authoring (office)
+
+pub struct TaskInput {
+    pub plan_id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub kind: TaskKind,
+    pub title: String,
+    pub body: String,
+    pub deadline: Option<Deadline>,
+    pub ongoing: bool,
+    pub report_cadence: Option<ReportCadence>,
+    pub groups: Vec<String>,
+    pub lead_undecided: bool,
+}
+
+async fn check_parent(
+    db: &impl ConnectionTrait,
+    plan_id: i64,
+    task_id: Option<i64>,
+    parent_id: Option<i64>,
+) -> AppResult<()> {
+    let Some(mut p) = parent_id else {
+        return Ok(());
+    };
+    for _ in 0..32 {
+        if Some(p) == task_id {
+            return Err(AppError::invalid("a task cannot be its own ancestor"));
+        }
+        let parent = get(db, p)
+            .await
+            .map_err(|_| AppError::invalid(format!("parent task {p} does not exist")))?;
+        if parent.plan_id != plan_id {
+            return Err(AppError::invalid("the parent task belongs to another plan"));
+        }
+        match parent.parent_id {
+            Some(next) => p = next,
+            None => return Ok(()),
+        }
+    }
+    Err(AppError::invalid("the outline is too deep"))
+}
+
+fn groups_json(groups: &[String]) -> AppResult<serde_json::Value> {
+    if groups.len() > 20 {
+        return Err(AppError::invalid("at most 20 groups"));
+    }
+    Ok(serde_json::json!(
+        groups
+            .iter()
+            .map(|g| text::required("group", g, text::SHORT))
+            .collect::<AppResult<Vec<_>>>()?
+    ))
+}
+
+fn check_schedule(input: &TaskInput) -> AppResult<()> {
+    if input.ongoing && input.deadline.is_some() {
+        return Err(AppError::invalid(
+            "an ongoing task has a report cadence, not a deadline",
+        ));
+    }
+    if !input.ongoing && input.report_cadence.is_some() && input.deadline.is_some() {
+        return Err(AppError::invalid(
+            "a report cadence applies to ongoing tasks only",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a task at the end of its plan (document order).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    input: TaskInput,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    plans::get(db, input.plan_id).await?;
+    check_parent(db, input.plan_id, None, input.parent_id).await?;
+    check_schedule(&input)?;
+    let last: Option<i32> = task::Entity::find()
+        .select_only()
+        .column_as(task::Column::Position.max(), "max")
+        .filter(task::Column::PlanId.eq(input.plan_id))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    let model = task::ActiveModel {
+        plan_id: Set(input.plan_id),
+        parent_id: Set(input.parent_id),
+        position: Set(last.map_or(0, |p| p + 1)),
+        code: Set(text::required("code", &input.code, text::SHORT)?),
+        kind: Set(input.kind.as_str().into()),
+        title: Set(text::required("title", &input.title, text::MEDIUM)?),
+        body: Set(text::optional("body", Some(&input.body), text::LONG)?.unwrap_or_default()),
+        deadline: Set(input.deadline.map(|d| d.date)),
+        deadline_precision: Set(input.deadline.map(|d| d.precision.as_str().to_owned())),
+        original_deadline: Set(None),
+        ongoing: Set(input.ongoing),
+        report_cadence: Set(input.report_cadence.map(|c| c.as_str().to_owned())),
+        groups: Set(groups_json(&input.groups)?),
+        lead_undecided: Set(input.lead_undecided),
+        status: Set(TaskStatus::NotStarted.as_str().into()),
+        progress: Set(0),
+        version: Set(1),
+        completed_at: Set(None),
+        reopened_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "task.create",
+            entity: "task",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Applies `changes` only if the task is still at `version`, bumping the version.
+///
+/// The check and the write are one UPDATE … WHERE version = ?, so of two concurrent writers
+/// exactly one wins and the other gets CONFLICT, on SQLite and PostgreSQL alike.
+async fn write_versioned(
+    db: &impl ConnectionTrait,
+    before: &task::Model,
+    version: i32,
+    changes: task::ActiveModel,
+) -> AppResult<task::Model> {
+    if before.version != version {
+        return Err(stale(before, version));
+    }
+    let res = task::Entity::update_many()
+        .set(changes)
+        .col_expr(
+            task::Column::Version,
+            Expr::col(task::Column::Version).add(1),
+        )
+        .filter(task::Column::Id.eq(before.id))
+        .filter(task::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(stale(before, version));
+    }
+    get(db, before.id).await
+}
+
+fn stale(t: &task::Model, version: i32) -> AppError {
+    AppError::Conflict(format!(
+        "task {} was changed by someone else (your version {version}, current {}); reload and retry",
+        t.code, t.version
+    ))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    version: i32,
+    input: TaskInput,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    viewer.require_office()?;
+    let before = get(db, id).await?;
+    if input.plan_id != before.plan_id {
+        return Err(AppError::invalid("a task cannot move to another plan"));
+    }
+    check_parent(db, before.plan_id, Some(id), input.parent_id).await?;
+    check_schedule(&input)?;
+    let changes = task::ActiveModel {
+        parent_id: Set(input.parent_id),
+        code: Set(text::required("code", &input.code, text::SHORT)?),
+        kind: Set(input.kind.as_str().into()),
+        title: Set(text::required("title", &input.title, text::MEDIUM)?),
+        body: Set(text::optional("body", Some(&input.body), text::LONG)?.unwrap_or_default()),
+        deadline: Set(input.deadline.map(|d| d.date)),
+        deadline_precision: Set(input.deadline.map(|d| d.precision.as_str().to_owned())),
+        ongoing: Set(input.ongoing),
+        report_cadence: Set(input.report_cadence.map(|c| c.as_str().to_owned())),
+        groups: Set(groups_json(&input.groups)?),
+        lead_undecided: Set(input.lead_undecided),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let after = write_versioned(db, &before, version, changes).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "task.update",
+            entity: "task",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    viewer.require_office()?;
+    let before = get(db, id).await?;
+    task::Entity::delete_by_id(id).exec(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "task.delete",
+            entity: "task",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(before)
+}
+
+// ---------------------------------------------------------------- workflow
+
+/// Whether `agency_id` is assigned to the task, in `role` if given.
+pub async fn is_assigned(
+    db: &impl ConnectionTrait,
+    task_id: i64,
+    agency_id: i64,
+    role: Option<AssignmentRole>,
+) -> AppResult<bool> {
+    let mut q = assignment::Entity::find()
+        .filter(assignment::Column::TaskId.eq(task_id))
+        .filter(assignment::Column::AgencyId.eq(agency_id));
+    if let Some(r) = role {
+        q = q.filter(assignment::Column::Role.eq(r.as_str()));
+    }
+    Ok(q.count(db).await? > 0)
+}
+
+/// The agency in whose name an AGENCY user writes on this task; FORBIDDEN unless assigned.
+pub async fn require_assigned_staff(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    task_id: i64,
+    role: Option<AssignmentRole>,
+) -> AppResult<i64> {
+    let agency = viewer.require_agency_staff()?;
+    if !is_assigned(db, task_id, agency, role).await? {
+        let what = match role {
+            Some(AssignmentRole::Lead) => "a lead agency",
+            _ => "assigned",
+        };
+        return Err(AppError::forbidden(format!(
+            "your agency is not {what} on this task"
+        )));
+    }
+    Ok(agency)
+}
+
+/// Moves a task through the status machine.
+///
+/// Who may: a completion request (申请办结) comes from staff of a lead agency; verifying
+/// (销号), returning (退回), cancelling and reopening are the office's.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    version: i32,
+    action: TaskAction,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let before = get(db, id).await?;
+    match action {
+        TaskAction::RequestCompletion => {
+            require_assigned_staff(db, viewer, id, Some(AssignmentRole::Lead)).await?;
+        }
+        TaskAction::Start => {
+            if viewer.require_office().is_err() {
+                require_assigned_staff(db, viewer, id, None).await?;
+            }
+        }
+        TaskAction::Verify | TaskAction::Return | TaskAction::Cancel | TaskAction::Reopen => {
+            viewer.require_office()?
+        }
+    }
+    let note = text::optional("note", note, text::LONG)?;
+    if matches!(
+        action,
+        TaskAction::Return | TaskAction::Cancel | TaskAction::Reopen
+    ) && note.is_none()
+    {
+        return Err(AppError::invalid("a reason is required"));
+    }
+    let next = status_of(&before).apply(action)?;
+    let mut changes = task::ActiveModel {
+        status: Set(next.as_str().into()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match action {
+        TaskAction::Verify => {
+            changes.completed_at = Set(Some(now));
+            changes.progress = Set(100);
+        }
+        TaskAction::Reopen => {
+            changes.completed_at = Set(None);
+            changes.reopened_at = Set(Some(now));
+        }
+        _ => {}
+    }
+    let after = write_versioned(db, &before, version, changes).await?;
+    let action_name = match action {
+        TaskAction::Start => "task.start",
+        TaskAction::RequestCompletion => "task.request_completion",
+        TaskAction::Verify => "task.verify",
+        TaskAction::Return => "task.return",
+        TaskAction::Cancel => "task.cancel",
+        TaskAction::Reopen => "task.reopen",
+    };
+    let mut after_json = snapshot(&after);
+    if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
+        obj.insert("note".into(), serde_json::Value::String(n.clone()));
+    }
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: action_name,
+            entity: "task",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(after_json),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Records progress from a report: a not-started or returned task starts, progress follows
+/// the latest report. Not versioned: reports from several agencies must not conflict.
+pub async fn note_progress(
+    db: &impl ConnectionTrait,
+    before: &task::Model,
+    percent: i32,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let status = status_of(before);
+    let next = match status {
+        TaskStatus::NotStarted | TaskStatus::Returned => TaskStatus::InProgress,
+        s => s,
+    };
+    task::Entity::update_many()
+        .col_expr(task::Column::Progress, Expr::value(percent))
+        .col_expr(task::Column::Status, Expr::value(next.as_str()))
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            task::Column::Version,
+            Expr::col(task::Column::Version).add(1),
+        )
+        .filter(task::Column::Id.eq(before.id))
+        .exec(db)
+        .await?;
+    get(db, before.id).await
+}
+
+/// Sets a new deadline after an approved extension, keeping the first original (按原定时间考核).
+pub async fn extend_deadline(
+    db: &impl ConnectionTrait,
+    before: &task::Model,
+    new: Deadline,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let original = before.original_deadline.or(before.deadline);
+    task::Entity::update_many()
+        .col_expr(task::Column::Deadline, Expr::value(Some(new.date)))
+        .col_expr(
+            task::Column::DeadlinePrecision,
+            Expr::value(Some(new.precision.as_str())),
+        )
+        .col_expr(task::Column::OriginalDeadline, Expr::value(original))
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            task::Column::Version,
+            Expr::col(task::Column::Version).add(1),
+        )
+        .filter(task::Column::Id.eq(before.id))
+        .exec(db)
+        .await?;
+    get(db, before.id).await
+}
+
+// ---------------------------------------------------------------- assignments (office)
+
+pub struct AssignmentInput {
+    pub task_id: i64,
+    pub agency_id: i64,
+    pub role: AssignmentRole,
+    pub note: Option<String>,
+    pub sub_deadline: Option<NaiveDate>,
+}
+
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    input: AssignmentInput,
+    now: DateTime<Utc>,
+) -> AppResult<assignment::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    get(db, input.task_id).await?;
+    agencies::get(db, input.agency_id).await?;
+    if is_assigned(db, input.task_id, input.agency_id, Some(input.role)).await? {
+        return Err(AppError::Conflict(
+            "the agency already has this role on the task".into(),
+        ));
+    }
+    let model = assignment::ActiveModel {
+        task_id: Set(input.task_id),
+        agency_id: Set(input.agency_id),
+        role: Set(input.role.as_str().into()),
+        note: Set(text::optional("note", input.note.as_deref(), text::MEDIUM)?),
+        sub_deadline: Set(input.sub_deadline),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "assignment.create",
+            entity: "assignment",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn update_assignment(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    role: AssignmentRole,
+    note: Option<String>,
+    sub_deadline: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> AppResult<assignment::Model> {
+    viewer.require_office()?;
+    let before = assignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("assignment", id))?;
+    let mut am: assignment::ActiveModel = before.clone().into();
+    am.role = Set(role.as_str().into());
+    am.note = Set(text::optional("note", note.as_deref(), text::MEDIUM)?);
+    am.sub_deadline = Set(sub_deadline);
+    let after = am.update(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "assignment.update",
+            entity: "assignment",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn unassign(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<assignment::Model> {
+    viewer.require_office()?;
+    let before = assignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("assignment", id))?;
+    assignment::Entity::delete_by_id(id).exec(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "assignment.delete",
+            entity: "assignment",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(before)
+}

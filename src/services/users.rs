@@ -1,0 +1,299 @@
+//! User accounts and login.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use entity::user;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::audit::{self, Change};
+use super::{agencies, snapshot};
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::{TokenKeys, Viewer, password};
+use crate::domain::{UserRole, text};
+use crate::error::{AppError, AppResult};
+
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: UserRole,
+    pub agency_id: Option<i64>,
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", id))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<user::Model>> {
+    viewer.require_office()?;
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?)
+}
+
+/// The viewer behind a verified token; disabled or deleted users are UNAUTHENTICATED.
+pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Viewer> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if u.disabled {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(Viewer {
+        user_id: u.id,
+        username: u.username,
+        role: UserRole::parse(&u.role)?,
+        agency_id: u.agency_id,
+    })
+}
+
+/// Agency staff must belong to an agency; other roles may name one (a leader's own agency).
+async fn check_role_agency(
+    db: &impl ConnectionTrait,
+    role: UserRole,
+    agency_id: Option<i64>,
+) -> AppResult<()> {
+    if role == UserRole::Agency && agency_id.is_none() {
+        return Err(AppError::invalid("agency staff must belong to an agency"));
+    }
+    if let Some(a) = agency_id {
+        agencies::get(db, a).await?;
+    }
+    Ok(())
+}
+
+fn check_username(name: &str) -> AppResult<String> {
+    let name = text::required("username", name, 64)?;
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        return Err(AppError::invalid(
+            "username may contain letters, digits and . _ - @ only",
+        ));
+    }
+    Ok(name)
+}
+
+/// Creates an account. `viewer` None means the CLI or the seeder (trusted, audited as system).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    input: UserInput,
+    password_plain: &str,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    let hash = password::hash(password_plain)?;
+    create_hashed(db, viewer, input, hash, now).await
+}
+
+/// Like [`create`] with a ready argon2 hash (the seeder hashes a shared demo password once).
+pub async fn create_hashed(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    input: UserInput,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
+    let username = check_username(&input.username)?;
+    check_role_agency(db, input.role, input.agency_id).await?;
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(text::email("email", e)?),
+        None => None,
+    };
+    let model = user::ActiveModel {
+        username: Set(username),
+        display_name: Set(text::required(
+            "displayName",
+            &input.display_name,
+            text::SHORT,
+        )?),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        role: Set(input.role.as_str().into()),
+        agency_id: Set(input.agency_id),
+        disabled: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "user.create",
+            entity: "user",
+            entity_id: model.id,
+            before: None,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+pub struct UserUpdate {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<UserRole>,
+    pub agency_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    input: UserUpdate,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
+    viewer.require_office()?;
+    let before = get(db, id).await?;
+    if id == viewer.user_id
+        && (input.disabled == Some(true) || input.role.is_some_and(|r| r != UserRole::Office))
+    {
+        return Err(AppError::invalid(
+            "the office cannot disable or demote its own account",
+        ));
+    }
+    let role = input.role.unwrap_or(UserRole::parse(&before.role)?);
+    let agency_id = input.agency_id.unwrap_or(before.agency_id);
+    check_role_agency(db, role, agency_id).await?;
+    let mut am: user::ActiveModel = before.clone().into();
+    if let Some(d) = &input.display_name {
+        am.display_name = Set(text::required("displayName", d, text::SHORT)?);
+    }
+    if let Some(e) = &input.email {
+        am.email = Set(if e.trim().is_empty() {
+            None
+        } else {
+            Some(text::email("email", e)?)
+        });
+    }
+    am.role = Set(role.as_str().into());
+    am.agency_id = Set(agency_id);
+    if let Some(d) = input.disabled {
+        am.disabled = Set(d);
+    }
+    let after = am.update(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "user.update",
+            entity: "user",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Users change their own password (knowing the current one); the office may reset anyone's.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    current: Option<&str>,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let before = get(db, id).await?;
+    if viewer.require_office().is_err() {
+        if viewer.user_id != id {
+            return Err(AppError::forbidden("you may change only your own password"));
+        }
+        if !current.is_some_and(|c| password::verify(c, &before.password_hash)) {
+            return Err(AppError::forbidden("the current password is wrong"));
+        }
+    }
+    let mut am: user::ActiveModel = before.clone().into();
+    am.password_hash = Set(password::hash(new_password)?);
+    let after = am.update(db).await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "user.set_password",
+            entity: "user",
+            entity_id: id,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks credentials. Wrong password and unknown user give the same error (and take the
+/// same time); after repeated failures the login name is throttled.
+pub async fn login(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    throttle: &LoginThrottle,
+    username: &str,
+    password_plain: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(String, i64, user::Model)> {
+    let refused = || AppError::BadCredentials;
+    if username.len() > 200 || password_plain.len() > 1024 {
+        return Err(refused());
+    }
+    if !throttle.allowed(username, Instant::now()) {
+        return Err(AppError::forbidden(
+            "too many failed logins; try again later",
+        ));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    let ok = match &found {
+        Some(u) => password::verify(password_plain, &u.password_hash) && !u.disabled,
+        None => {
+            let _ = password::verify(password_plain, password::dummy_hash());
+            false
+        }
+    };
+    match (ok, found) {
+        (true, Some(u)) => {
+            throttle.record_success(username);
+            let (token, exp) = keys.issue(u.id, now.timestamp())?;
+            Ok((token, exp, u))
+        }
+        _ => {
+            throttle.record_failure(username, Instant::now());
+            Err(refused())
+        }
+    }
+}
