@@ -15,8 +15,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::{self, parse_id};
 
+/// Core writes: accounts, agencies, plans, tasks, assignments, targets, workflow.
 #[derive(Default)]
-pub struct MutationRoot;
+pub struct CoreMutation;
 
 #[derive(InputObject)]
 pub struct AgencyInput {
@@ -219,7 +220,7 @@ macro_rules! in_write_txn {
 }
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Exchanges credentials for a token. The same error for an unknown user and a wrong
     /// password; repeated failures are throttled.
     async fn login(
@@ -705,7 +706,7 @@ impl MutationRoot {
     }
 }
 
-impl MutationRoot {
+impl CoreMutation {
     async fn transition(
         &self,
         ctx: &Context<'_>,

@@ -11,7 +11,9 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::services::{self, parse_id, tasks::TaskFilter};
 
-pub struct QueryRoot;
+/// Core reads: plans, tasks, agencies, users, dashboard, audit.
+#[derive(Default)]
+pub struct CoreQuery;
 
 /// Task list filters; all optional, combined with AND.
 #[derive(InputObject, Default)]
@@ -78,7 +80,7 @@ fn offset(v: Option<i32>) -> Result<u64, AppError> {
 }
 
 #[Object]
-impl QueryRoot {
+impl CoreQuery {
     /// The logged-in user.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let v = viewer(ctx)?;
