@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 use entity::{
     agency, assignment, audit_event, contact, extension_request, plan, progress_report, target,
@@ -14,6 +14,9 @@ use entity::{
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
+
+/// A per-request loader with its cache on (a key loaded once is served from memory after).
+pub type Cached<L> = DataLoader<L, HashMapCache>;
 
 type LoadResult<V> = Result<HashMap<i64, V>, Arc<AppError>>;
 
@@ -81,11 +84,11 @@ fn by_id<E: EntityTrait>(
     db: &DatabaseConnection,
     column: E::Column,
     key: fn(&E::Model) -> i64,
-) -> DataLoader<ById<E>>
+) -> Cached<ById<E>>
 where
     E::Model: Clone + Send + Sync,
 {
-    DataLoader::new(
+    DataLoader::with_cache(
         ById::<E> {
             db: db.clone(),
             column,
@@ -93,6 +96,7 @@ where
             _e: PhantomData,
         },
         tokio::spawn,
+        HashMapCache::default(),
     )
 }
 
@@ -102,11 +106,11 @@ fn grouped<E: EntityTrait>(
     order: E::Column,
     extra: Option<Condition>,
     key: fn(&E::Model) -> i64,
-) -> DataLoader<GroupedBy<E>>
+) -> Cached<GroupedBy<E>>
 where
     E::Model: Clone + Send + Sync,
 {
-    DataLoader::new(
+    DataLoader::with_cache(
         GroupedBy::<E> {
             db: db.clone(),
             column,
@@ -116,6 +120,7 @@ where
             _e: PhantomData,
         },
         tokio::spawn,
+        HashMapCache::default(),
     )
 }
 
@@ -176,6 +181,15 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
         ))
 }
 
+/// The request's loader of type `L`; INTERNAL (never a panic) if the request was built
+/// without loaders.
+pub(crate) fn loader<'a, L: Send + Sync + 'static>(
+    ctx: &Context<'a>,
+) -> async_graphql::Result<&'a L> {
+    ctx.data_opt::<L>()
+        .ok_or_else(|| AppError::Internal("request built without DataLoaders".into()).extend())
+}
+
 pub(crate) fn loader_err(e: Arc<AppError>) -> async_graphql::Error {
     e.as_ref().extend()
 }
@@ -188,7 +202,7 @@ pub(crate) async fn one<E: EntityTrait>(
 where
     E::Model: Clone + Send + Sync,
 {
-    ctx.data_unchecked::<DataLoader<ById<E>>>()
+    loader::<Cached<ById<E>>>(ctx)?
         .load_one(id)
         .await
         .map_err(loader_err)
@@ -202,8 +216,7 @@ pub(crate) async fn many<E: EntityTrait>(
 where
     E::Model: Clone + Send + Sync,
 {
-    Ok(ctx
-        .data_unchecked::<DataLoader<GroupedBy<E>>>()
+    Ok(loader::<Cached<GroupedBy<E>>>(ctx)?
         .load_one(key)
         .await
         .map_err(loader_err)?

@@ -3,6 +3,7 @@
 
 pub mod loaders;
 pub mod mutation;
+pub mod notify;
 pub mod query;
 pub mod types;
 
@@ -20,11 +21,11 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// All reads. Each subsystem contributes its own object (core, reminders, evaluation).
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::CoreQuery);
+pub struct QueryRoot(query::CoreQuery, notify::NotifyQuery);
 
 /// All writes, merged the same way.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::CoreMutation);
+pub struct MutationRoot(mutation::CoreMutation, notify::NotifyMutation);
 
 /// The clock, injectable so tests and `--now` can travel in time.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

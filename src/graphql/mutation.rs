@@ -230,15 +230,9 @@ impl CoreMutation {
         password: String,
     ) -> Result<LoginPayload> {
         let st = state(ctx);
-        let (token, exp, user) = services::users::login(
-            &st.db.conn,
-            &st.keys,
-            &st.throttle,
-            &username,
-            &password,
-            st.now(),
-        )
-        .await?;
+        let (token, exp, user) =
+            services::users::login(&st.db.conn, &st.keys, &st.throttle, &username, &password)
+                .await?;
         Ok(LoginPayload {
             token,
             expires_at: chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default(),

@@ -43,18 +43,13 @@ pub async fn by_agency(
             ""
         }
     );
-    let mut values: Vec<sea_orm::Value> = vec![
-        today.into(),
-        today.into(),
-        today.into(),
-        today.into(),
-        horizon.into(),
-        YELLOW_PROGRESS_BELOW.into(),
-        today.into(),
-        today.into(),
-        horizon.into(),
-        YELLOW_PROGRESS_BELOW.into(),
-    ];
+    // Placeholders in order: overdue (1), red (1), yellow (3), green = red (1) + yellow (3).
+    let yellow_args =
+        || -> [sea_orm::Value; 3] { [today.into(), horizon.into(), YELLOW_PROGRESS_BELOW.into()] };
+    let mut values: Vec<sea_orm::Value> = vec![today.into(), today.into()];
+    values.extend(yellow_args());
+    values.push(today.into());
+    values.extend(yellow_args());
     if let Some(p) = plan_id {
         values.push(p.into());
     }

@@ -263,7 +263,6 @@ pub async fn login(
     throttle: &LoginThrottle,
     username: &str,
     password_plain: &str,
-    now: DateTime<Utc>,
 ) -> AppResult<(String, i64, user::Model)> {
     let refused = || AppError::BadCredentials;
     if username.len() > 200 || password_plain.len() > 1024 {
@@ -288,7 +287,9 @@ pub async fn login(
     match (ok, found) {
         (true, Some(u)) => {
             throttle.record_success(username);
-            let (token, exp) = keys.issue(u.id, now.timestamp())?;
+            // Tokens live in wall-clock time (jsonwebtoken checks exp against it), not the
+            // injectable business clock.
+            let (token, exp) = keys.issue(u.id, Utc::now().timestamp())?;
             Ok((token, exp, u))
         }
         _ => {

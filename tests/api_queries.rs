@@ -1,0 +1,333 @@
+//! Reads: authentication, the task list's filters and paging, the dashboard, and the cost of
+//! a page in SQL statements.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn only_login_answers_without_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let _w = seed_world(&app).await;
+    let r = app.gql(None, "{ plans { id } }", json!({})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED");
+    let r = app.gql(Some("not.a.jwt"), "{ me { id } }", json!({})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED");
+    // Introspection is closed too.
+    let r = app
+        .gql(None, "{ __schema { types { name } } }", json!({}))
+        .await;
+    assert!(
+        r["data"]["__schema"].is_null(),
+        "introspection without a token: {r}"
+    );
+    // Unknown user and wrong password: the same error.
+    let login = "mutation($u:String!,$p:String!){ login(username:$u,password:$p){ token } }";
+    let a = app
+        .gql(None, login, json!({"u": "office", "p": "wrong-password"}))
+        .await;
+    let b = app
+        .gql(None, login, json!({"u": "nobody", "p": "wrong-password"}))
+        .await;
+    assert_eq!(code(&a), "UNAUTHENTICATED");
+    assert_eq!(a["errors"][0]["message"], b["errors"][0]["message"]);
+    // A token signed with another secret is refused.
+    let forged = duban::auth::TokenKeys::new(&[1u8; 32], 1)
+        .issue(1, chrono::Utc::now().timestamp())
+        .unwrap()
+        .0;
+    assert_eq!(
+        code(&app.gql(Some(&forged), "{ me { id } }", json!({})).await),
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn repeated_login_failures_are_throttled() {
+    let app = TestApp::spawn().await;
+    let _w = seed_world(&app).await;
+    let login = "mutation($u:String!,$p:String!){ login(username:$u,password:$p){ token } }";
+    for _ in 0..duban::auth::throttle::FREE_FAILURES {
+        let r = app
+            .gql(None, login, json!({"u": "leader", "p": "guess"}))
+            .await;
+        assert_eq!(code(&r), "UNAUTHENTICATED");
+    }
+    // Now even the right password is refused for a while.
+    let r = app
+        .gql(None, login, json!({"u": "leader", "p": PASSWORD}))
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    // Other accounts are unaffected.
+    app.login("office", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn disabled_users_lose_access() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let id = app.ok(&w.part_staff, "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        &w.office,
+        "mutation($id:ID!){ updateUser(id:$id, input:{disabled:true}){ disabled } }",
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(
+        code(
+            &app.gql(Some(&w.part_staff), "{ me { id } }", json!({}))
+                .await
+        ),
+        "UNAUTHENTICATED"
+    );
+}
+
+const PAGE: &str = "query($f:TaskFilterInput,$n:Int,$a:String){ tasks(filter:$f, first:$n, after:$a){ totalCount pageInfo{ hasNextPage endCursor } nodes{ code title status light overdue deadline assignments{ role agency{ name } } } } }";
+
+#[tokio::test]
+async fn filters_and_paging() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let codes = |v: &serde_json::Value| -> Vec<String> {
+        v["tasks"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = app.ok(&w.leader, PAGE, json!({})).await;
+    assert_eq!(codes(&all), ["一(一)", "一(二)"]);
+    assert_eq!(all["tasks"]["totalCount"], 2);
+    let r = app
+        .ok(&w.leader, PAGE, json!({"f": {"overdue": true}}))
+        .await;
+    assert_eq!(codes(&r), ["一(二)"]);
+    let r = app
+        .ok(&w.leader, PAGE, json!({"f": {"light": "RED"}}))
+        .await;
+    assert_eq!(codes(&r), ["一(二)"]);
+    let r = app
+        .ok(&w.leader, PAGE, json!({"f": {"light": "GREEN"}}))
+        .await;
+    assert_eq!(codes(&r), ["一(一)"]);
+    let r = app
+        .ok(&w.leader, PAGE, json!({"f": {"agencyId": w.part_agency}}))
+        .await;
+    assert_eq!(codes(&r), ["一(一)"]);
+    let r = app
+        .ok(
+            &w.leader,
+            PAGE,
+            json!({"f": {"agencyId": w.part_agency, "role": "LEAD"}}),
+        )
+        .await;
+    assert_eq!(codes(&r), Vec::<String>::new());
+    let r = app
+        .ok(
+            &w.leader,
+            PAGE,
+            json!({"f": {"deadlineFrom": "2025-04-01", "deadlineTo": "2025-12-31"}}),
+        )
+        .await;
+    assert_eq!(codes(&r), ["一(一)"]);
+    let r = app
+        .ok(&w.leader, PAGE, json!({"f": {"text": "交通"}}))
+        .await;
+    assert_eq!(codes(&r), ["一(二)"]);
+    let r = app
+        .ok(
+            &w.leader,
+            PAGE,
+            json!({"f": {"status": ["NOT_STARTED"], "planId": w.plan}}),
+        )
+        .await;
+    assert_eq!(codes(&r).len(), 2);
+    // Paging by cursor.
+    let p1 = app.ok(&w.leader, PAGE, json!({"n": 1})).await;
+    assert_eq!(codes(&p1), ["一(一)"]);
+    assert_eq!(p1["tasks"]["pageInfo"]["hasNextPage"], true);
+    let p2 = app
+        .ok(
+            &w.leader,
+            PAGE,
+            json!({"n": 1, "a": p1["tasks"]["pageInfo"]["endCursor"]}),
+        )
+        .await;
+    assert_eq!(codes(&p2), ["一(二)"]);
+    assert_eq!(p2["tasks"]["pageInfo"]["hasNextPage"], false);
+    // Page size is capped.
+    assert_eq!(
+        code(&app.gql(Some(&w.leader), PAGE, json!({"n": 101})).await),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        code(&app.gql(Some(&w.leader), PAGE, json!({"a": "bm9wZQ"})).await),
+        "INVALID_INPUT"
+    );
+    // Dashboard.
+    let d = app
+        .ok(
+            &w.leader,
+            "{ dashboard { agency{ name } led completed overdue red yellow green } }",
+            json!({}),
+        )
+        .await;
+    let rows = d["dashboard"].as_array().unwrap();
+    let traffic = rows
+        .iter()
+        .find(|r| r["agency"]["name"] == "测试市交通运输局")
+        .unwrap();
+    assert_eq!(
+        (
+            traffic["led"].as_i64(),
+            traffic["overdue"].as_i64(),
+            traffic["red"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let env = rows
+        .iter()
+        .find(|r| r["agency"]["name"] == "测试市生态环境局")
+        .unwrap();
+    assert_eq!(
+        (
+            env["led"].as_i64(),
+            env["green"].as_i64(),
+            env["overdue"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+}
+
+/// A page of tasks with their agencies costs a constant number of statements, whatever the
+/// page size: one for the page, one for the assignments, one for the agencies (plus the
+/// viewer lookup).
+#[tokio::test]
+async fn task_page_costs_constant_statements() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    // 120 more tasks, each with a lead and a participant.
+    {
+        use duban::domain::{AssignmentRole, TaskKind};
+        use duban::services::tasks;
+        let tx = app.state.db.write().await.unwrap();
+        let plan: i64 = w.plan.parse().unwrap();
+        for i in 0..120 {
+            let t = tasks::create(
+                &*tx,
+                None,
+                tasks::TaskInput {
+                    plan_id: plan,
+                    parent_id: None,
+                    code: format!("二{i}"),
+                    kind: TaskKind::Task,
+                    title: format!("任务{i}"),
+                    body: String::new(),
+                    deadline: None,
+                    ongoing: true,
+                    report_cadence: None,
+                    groups: vec![],
+                    lead_undecided: false,
+                },
+                default_now(),
+            )
+            .await
+            .unwrap();
+            for (a, r) in [
+                (&w.lead_agency, AssignmentRole::Lead),
+                (&w.part_agency, AssignmentRole::Participant),
+            ] {
+                tasks::assign(
+                    &*tx,
+                    None,
+                    tasks::AssignmentInput {
+                        task_id: t.id,
+                        agency_id: a.parse().unwrap(),
+                        role: r,
+                        note: None,
+                        sub_deadline: None,
+                    },
+                    default_now(),
+                )
+                .await
+                .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    let q = "query($n:Int){ tasks(first:$n){ nodes{ code light assignments{ role agency{ name shortName } } } } }";
+    let mut costs = Vec::new();
+    for n in [5, 50, 100] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let r = app.ok(&w.leader, q, json!({"n": n})).await;
+        let after = app.statements.load(Ordering::SeqCst);
+        assert_eq!(r["tasks"]["nodes"].as_array().unwrap().len(), n as usize);
+        assert!(
+            r["tasks"]["nodes"][n as usize - 1]["assignments"][0]["agency"]["name"].is_string()
+        );
+        costs.push(after - before);
+    }
+    eprintln!("statements per page of 5/50/100 tasks: {costs:?}");
+    assert_eq!(costs[0], costs[1]);
+    assert_eq!(costs[1], costs[2]);
+    assert!(costs[2] <= 4, "a page costs {} statements", costs[2]);
+}
+
+#[tokio::test]
+async fn oversized_batches_and_deep_queries_are_refused() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let batch: Vec<_> = (0..11).map(|_| json!({"query": "{ me { id } }"})).collect();
+    let r: serde_json::Value = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&w.office)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["errors"][0]["extensions"]["code"], "INVALID_INPUT");
+    let ok: Vec<_> = (0..3)
+        .map(|_| json!({"query": "{ me { username } }"}))
+        .collect();
+    let r: serde_json::Value = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&w.office)
+        .json(&ok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r.as_array().unwrap().len(), 3);
+    let deep = "{ tasks { nodes { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { id } } } } } } } } } } } } } }";
+    let r = app.gql(Some(&w.office), deep, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_and_graphiql() {
+    let app = TestApp::spawn().await;
+    let r = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = app.http.get(app.url("/")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("graphiql"));
+}
