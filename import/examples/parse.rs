@@ -1,0 +1,31 @@
+//! Parses one document and prints the CLI JSON.
+//!
+//! `cargo run -p duban-import --example parse -- <file> [agencies.json]`
+
+use std::path::PathBuf;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(file) = args.next() else {
+        eprintln!("usage: parse <file> [agencies.json]");
+        std::process::exit(2);
+    };
+    let reg_path = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../seeds/agencies.json")
+    });
+    let registry = match std::fs::read_to_string(&reg_path) {
+        Ok(json) => duban_import::Registry::from_json(&json).expect("valid registry"),
+        Err(_) => duban_import::Registry::empty(),
+    };
+    let bytes = std::fs::read(&file).expect("readable file");
+    match duban_import::parse_bytes(&bytes, &registry) {
+        Ok(plan) => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan.to_cli_json()).expect("json")
+        ),
+        Err(e) => {
+            eprintln!("{}: {e}", e.code());
+            std::process::exit(1);
+        }
+    }
+}

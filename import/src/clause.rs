@@ -1,0 +1,611 @@
+//! Responsibility clauses (责任分工): the bracketed tails such as
+//! `（市生态环境局牵头，市发展改革委、市财政局按职责分工负责）` that say who
+//! answers for a task.
+//!
+//! This module only reads the *grammar* of a clause and returns raw names per
+//! role; resolving names against the registry happens in [`crate::registry`].
+//!
+//! Conventions (see DOMAIN.md):
+//! * `X牵头负责` / `X负责` / `X牵头` – lead (牵头单位);
+//! * `A、B、C按职责分工负责` – co-leads, unless an explicit lead precedes them,
+//!   in which case they are participants (参与/配合单位);
+//! * `A，B、C按职责分工负责` – the comma separates the lead column from the
+//!   participant column (the name(s) before the first comma lead);
+//! * `X配合` / `X参与` / `X协助` – participants;
+//! * `X负责落实` / `X结合实际落实` – implementers (落实单位, usually local
+//!   governments);
+//! * `以下均需X落实，不再列出` – a standing rule: X implements every later task;
+//! * `待国家分工明确后确定` – lead not decided yet;
+//! * `具体参照《…》职责分工` – responsibility given by reference to another text.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::registry::{clean_item, has_agency_suffix, is_group};
+
+/// A responsibility clause with raw (unresolved) names per role.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Clause {
+    /// 牵头单位 (one or several co-leads).
+    pub leads: Vec<String>,
+    /// 参与 / 配合单位.
+    pub participants: Vec<String>,
+    /// 落实单位: who carries the task out locally.
+    pub implementers: Vec<String>,
+    /// Standing rule (`以下均需…落实，不再列出`): implementers of all later tasks.
+    pub standing_implementers: Vec<String>,
+    /// `待国家分工明确后确定`: the lead is an open question.
+    pub lead_undecided: bool,
+    /// `具体参照《…》职责分工`: responsibility given by another document.
+    pub by_reference: bool,
+}
+
+impl Clause {
+    pub fn is_empty(&self) -> bool {
+        self.leads.is_empty()
+            && self.participants.is_empty()
+            && self.implementers.is_empty()
+            && self.standing_implementers.is_empty()
+            && !self.lead_undecided
+            && !self.by_reference
+    }
+
+    /// Merges another clause of the same task (tasks rarely carry two).
+    pub fn merge(&mut self, other: Clause) {
+        self.leads.extend(other.leads);
+        self.participants.extend(other.participants);
+        self.implementers.extend(other.implementers);
+        self.standing_implementers
+            .extend(other.standing_implementers);
+        self.lead_undecided |= other.lead_undecided;
+        self.by_reference |= other.by_reference;
+    }
+}
+
+/// A clause found in a text, with the byte range of its brackets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundClause {
+    pub start: usize,
+    pub end: usize,
+    pub clause: Clause,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pat).expect("static regex"))
+}
+
+fn standing_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"以下(?:各项工作|各项任务|任务)?均(?:需|由)(.+?)(?:负责)?落实[,，]?(?:以下)?不再(?:一一)?列出",
+    )
+}
+
+fn undecided_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"待[^,，。;；]{0,12}明确后(?:再)?确定")
+}
+
+fn reference_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(?:具体)?参照《[^》]{0,80}》(?:的)?(?:职责)?分工")
+}
+
+fn is_open(c: char) -> bool {
+    matches!(c, '(' | '（' | '〔' | '[' | '【')
+}
+fn is_close(c: char) -> bool {
+    matches!(c, ')' | '）' | '〕' | ']' | '】')
+}
+
+/// Finds the responsibility clauses of a task text. A bracket counts as a
+/// clause when its grammar says so (a responsibility verb with agency names,
+/// or a bare list of agencies standing as its own sentence).
+pub fn find_clauses(text: &str) -> Vec<FoundClause> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut open_at = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_open(c) {
+            if depth == 0 {
+                open_at = i;
+            }
+            depth += 1;
+        } else if is_close(c) && depth > 0 {
+            depth -= 1;
+            if depth == 0 {
+                let inner_start =
+                    open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
+                let content = &text[inner_start..i];
+                let end = i + c.len_utf8();
+                let before = text[..open_at].trim_end().chars().next_back();
+                let after = text[end..].trim_start().chars().next();
+                // A bracket on a line of its own counts as standing alone.
+                let line_start = text[..open_at].ends_with('\n');
+                let line_end = text[end..].starts_with('\n');
+                let preceded_ok =
+                    line_start || matches!(before, None | Some('。' | ';' | '；' | '!' | '！'));
+                let followed_ok =
+                    line_end || matches!(after, None | Some('。' | ';' | '；' | '(' | '（'));
+                if content.chars().count() > 600 {
+                    continue;
+                }
+                if let Some((clause, has_verb)) = parse_clause_inner(content) {
+                    let ok = if has_verb {
+                        preceded_ok || followed_ok
+                    } else {
+                        preceded_ok && followed_ok
+                    };
+                    if ok {
+                        out.push(FoundClause {
+                            start: open_at,
+                            end,
+                            clause,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Parses the inside of a clause (without brackets).
+pub fn parse_clause(content: &str) -> Option<Clause> {
+    parse_clause_inner(content).map(|(c, _)| c)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum SegRole {
+    Lead,
+    CoShare,
+    Participant,
+    Implementer,
+    Bare,
+}
+
+/// Returns the clause and whether it contained a responsibility verb.
+fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
+    let mut clause = Clause::default();
+    let mut text = content.to_string();
+    let mut has_verb = false;
+
+    if let Some(caps) = standing_re().captures(&text) {
+        clause.standing_implementers = split_list(&caps[1]);
+        has_verb = true;
+        let m = caps.get(0).map(|m| m.range()).unwrap_or(0..0);
+        text.replace_range(m, "");
+    }
+    if let Some(m) = undecided_re().find(&text) {
+        clause.lead_undecided = true;
+        has_verb = true;
+        let r = m.range();
+        text.replace_range(r, ",");
+    }
+    if let Some(m) = reference_re().find(&text) {
+        clause.by_reference = true;
+        has_verb = true;
+        let r = m.range();
+        text.replace_range(r, ",");
+    }
+
+    let mut segs: Vec<(SegRole, Vec<String>)> = Vec::new();
+    for seg in split_top(&text, &[',', '，', ';', '；', '。']) {
+        let seg = seg.trim();
+        if seg.is_empty() {
+            continue;
+        }
+        let (role, names) = classify_segment(seg);
+        if role == SegRole::Bare && names.is_empty() {
+            continue;
+        }
+        if role == SegRole::Bare {
+            let items = split_list(names);
+            if items.is_empty() {
+                continue;
+            }
+            if items.iter().all(|i| looks_like_agency(i)) {
+                segs.push((SegRole::Bare, items));
+            } else {
+                // Prose inside brackets: this is no clause unless a verb
+                // segment elsewhere says otherwise (then the prose is a note).
+                segs.push((SegRole::Bare, Vec::new()));
+            }
+            continue;
+        }
+        let items: Vec<String> = split_list(names)
+            .into_iter()
+            .filter(|i| looks_like_agency_loose(i))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        has_verb = true;
+        segs.push((role, items));
+    }
+
+    // A bracket of prose (e.g. `(以下简称“两高”)`) is not a clause.
+    let bare_prose = segs
+        .iter()
+        .any(|(r, v)| *r == SegRole::Bare && v.is_empty());
+    if !has_verb && (bare_prose || segs.is_empty()) {
+        return None;
+    }
+
+    let explicit_lead = segs.iter().any(|(r, _)| *r == SegRole::Lead);
+    let first_coshare = segs.iter().position(|(r, _)| *r == SegRole::CoShare);
+    let mut seen_lead = false;
+    for (idx, (role, items)) in segs.into_iter().enumerate() {
+        if items.is_empty() {
+            continue;
+        }
+        match role {
+            SegRole::Lead => {
+                seen_lead = true;
+                clause.leads.extend(items);
+            }
+            SegRole::CoShare => {
+                if explicit_lead || seen_lead {
+                    clause.participants.extend(items);
+                } else {
+                    clause.leads.extend(items);
+                    seen_lead = true;
+                }
+            }
+            SegRole::Participant => clause.participants.extend(items),
+            SegRole::Implementer => clause.implementers.extend(items),
+            SegRole::Bare => {
+                // The comma convention: bare names before the first
+                // `按职责分工负责` segment form the lead column.
+                let before_coshare = first_coshare.is_some_and(|f| idx < f);
+                if !explicit_lead && (before_coshare || !seen_lead) {
+                    clause.leads.extend(items);
+                    if before_coshare {
+                        // the co-share segment becomes the participant column
+                        seen_lead = true;
+                    }
+                } else {
+                    clause.participants.extend(items);
+                }
+            }
+        }
+    }
+    if clause.is_empty() {
+        return None;
+    }
+    Some((clause, has_verb))
+}
+
+/// Column labels used instead of verbs (`责任单位：A、B`, `配合单位：C`).
+const LABELS: &[(&str, SegRole)] = &[
+    ("牵头单位", SegRole::Lead),
+    ("牵头部门", SegRole::Lead),
+    ("责任单位", SegRole::CoShare),
+    ("责任部门", SegRole::CoShare),
+    ("主责单位", SegRole::Lead),
+    ("配合单位", SegRole::Participant),
+    ("配合部门", SegRole::Participant),
+    ("参与单位", SegRole::Participant),
+    ("参与部门", SegRole::Participant),
+    ("协办单位", SegRole::Participant),
+    ("落实单位", SegRole::Implementer),
+    ("实施单位", SegRole::Implementer),
+];
+
+/// Is this text a labelled responsibility line (`责任单位：…`)?
+pub fn starts_with_label(s: &str) -> bool {
+    let t = s.trim_start();
+    LABELS.iter().any(|(l, _)| {
+        t.strip_prefix(l)
+            .is_some_and(|r| r.trim_start().starts_with([':', '：']))
+    })
+}
+
+/// Splits a segment into its role and the names part.
+fn classify_segment(seg: &str) -> (SegRole, &str) {
+    for (label, role) in LABELS {
+        if let Some(rest) = seg.strip_prefix(label)
+            && let Some(names) = rest.trim_start().strip_prefix([':', '：'])
+        {
+            return (*role, names.trim());
+        }
+    }
+    if seg.starts_with("完成时限") || seg.starts_with("完成时间") || seg.starts_with("时间节点")
+    {
+        return (SegRole::Bare, "");
+    }
+    const LEAD: &[&str] = &["牵头负责", "牵头落实", "牵头"];
+    const COSHARE: &[&str] = &[
+        "按职责分工负责",
+        "按照职责分工负责",
+        "按职能分工负责",
+        "根据职责分工负责",
+        "依据职责分工负责",
+        "按职责分工落实",
+        "按职责负责",
+        "分工负责",
+        "共同负责",
+        "各负其责",
+    ];
+    const IMPL: &[&str] = &[
+        "负责落实",
+        "结合实际落实",
+        "抓好落实",
+        "具体落实",
+        "组织落实",
+        "贯彻落实",
+        "负责实施",
+        "组织实施",
+        "落实",
+    ];
+    const PART: &[&str] = &[
+        "配合落实",
+        "配合实施",
+        "配合",
+        "参与",
+        "协同",
+        "协助",
+        "协办",
+    ];
+    for s in LEAD {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::Lead, p);
+        }
+    }
+    for s in COSHARE {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::CoShare, p.strip_suffix('等').unwrap_or(p));
+        }
+    }
+    for s in IMPL {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::Implementer, p);
+        }
+    }
+    for s in PART {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::Participant, p);
+        }
+    }
+    if let Some(p) = seg.strip_suffix("负责") {
+        return (SegRole::Lead, p);
+    }
+    (SegRole::Bare, seg)
+}
+
+/// Splits `s` on the given separators outside brackets and quotes.
+pub(crate) fn split_top<'a>(s: &'a str, seps: &[char]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if is_open(c) || c == '《' {
+            depth += 1;
+        } else if (is_close(c) || c == '》') && depth > 0 {
+            depth -= 1;
+        } else if depth == 0 && seps.contains(&c) {
+            out.push(&s[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Splits a list of names on 、 , ; and on 和/及/与 when both sides are names
+/// (`市领导小组办公室和各县市区政府`), never inside `发展和改革`.
+pub fn split_list(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in split_top(s, &['、', ',', '，', ';', '；']) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        split_conjunction(piece, &mut out);
+    }
+    out.into_iter()
+        .map(|p| clean_item(&p))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn split_conjunction(piece: &str, out: &mut Vec<String>) {
+    for conj in ["以及", "和", "及", "与"] {
+        let mut search_from = 0;
+        while let Some(rel) = piece[search_from..].find(conj) {
+            let at = search_from + rel;
+            let left = &piece[..at];
+            let right = &piece[at + conj.len()..];
+            let right_ok = right.starts_with('各')
+                || right.starts_with('省')
+                || right.starts_with('市')
+                || right.starts_with('县')
+                || (has_agency_suffix(right) && right.chars().count() >= 3);
+            if has_agency_suffix(left) && right_ok && left.chars().count() >= 2 {
+                split_conjunction(left, out);
+                split_conjunction(right, out);
+                return;
+            }
+            search_from = at + conj.len();
+        }
+    }
+    out.push(piece.to_string());
+}
+
+/// Strict test for bare lists: every item must end like an agency or be a
+/// generic group.
+pub fn looks_like_agency(s: &str) -> bool {
+    let s = clean_item(s);
+    let n = s.chars().count();
+    if !(2..=40).contains(&n) || s.contains('。') {
+        return false;
+    }
+    if s.chars().filter(|c| c.is_ascii_digit()).count() > 2 {
+        return false;
+    }
+    // `单位` / `部门` alone continue a group (`各有关部门、单位`).
+    is_group(&s) || (n >= 3 && has_agency_suffix(&s)) || matches!(s.as_str(), "单位" | "部门")
+}
+
+/// Lenient test for names before a responsibility verb.
+fn looks_like_agency_loose(s: &str) -> bool {
+    let s = clean_item(s);
+    let n = s.chars().count();
+    (2..=40).contains(&n) && !s.contains('。') && (looks_like_agency(&s) || n <= 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Clause {
+        parse_clause(s).unwrap_or_else(|| panic!("no clause in {s}"))
+    }
+
+    #[test]
+    fn single_lead() {
+        let c = p("市生态环境局牵头负责");
+        assert_eq!(c.leads, ["市生态环境局"]);
+        let c = p("市生态环境局负责");
+        assert_eq!(c.leads, ["市生态环境局"]);
+    }
+
+    #[test]
+    fn co_leads_by_division_of_duties() {
+        let c = p("市生态环境局、市发展改革委、市工业和信息化局按职责分工负责");
+        assert_eq!(
+            c.leads,
+            ["市生态环境局", "市发展改革委", "市工业和信息化局"]
+        );
+        assert!(c.participants.is_empty());
+    }
+
+    #[test]
+    fn lead_with_participants() {
+        let c = p("市生态环境局牵头,市发展改革委、市科技局按职责分工负责");
+        assert_eq!(c.leads, ["市生态环境局"]);
+        assert_eq!(c.participants, ["市发展改革委", "市科技局"]);
+        let c = p("A局牵头,B局、C局配合");
+        assert_eq!(c.leads, ["A局"]);
+        assert_eq!(c.participants, ["B局", "C局"]);
+        let c = p("省发展改革委牵头，省财政厅参与");
+        assert_eq!(c.participants, ["省财政厅"]);
+    }
+
+    #[test]
+    fn comma_separates_lead_column() {
+        let c = p("市住房城乡建设局,市发展改革委、市自然资源局等按职责分工负责");
+        assert_eq!(c.leads, ["市住房城乡建设局"]);
+        assert_eq!(c.participants, ["市发展改革委", "市自然资源局"]);
+        let c = p("市科技局、市教育局,市发展改革委等按职责分工负责");
+        assert_eq!(c.leads, ["市科技局", "市教育局"]);
+        assert_eq!(c.participants, ["市发展改革委"]);
+    }
+
+    #[test]
+    fn implementers() {
+        let c = p("市能源局、市住房城乡建设局按职责分工负责,各县市区政府、管委会负责落实");
+        assert_eq!(c.leads, ["市能源局", "市住房城乡建设局"]);
+        assert_eq!(c.implementers, ["各县市区政府", "管委会"]);
+        let c = p("各县区政府结合实际落实");
+        assert_eq!(c.implementers, ["各县区政府"]);
+        let c = p("市碳达峰碳中和工作领导小组办公室和各县市区政府、管委会负责落实");
+        assert_eq!(
+            c.implementers,
+            ["市碳达峰碳中和工作领导小组办公室", "各县市区政府", "管委会"]
+        );
+    }
+
+    #[test]
+    fn standing_rule() {
+        let c = p(
+            "市发展改革委、各县区政府、各开发区管委会等按职责分工负责。以下均需各县区政府、各开发区管委会落实,不再列出",
+        );
+        assert_eq!(c.leads, ["市发展改革委", "各县区政府", "各开发区管委会"]);
+        assert_eq!(c.standing_implementers, ["各县区政府", "各开发区管委会"]);
+        let c = p("省生态环境厅,以下各项工作均需各市、县(市、区)落实,以下不再列出");
+        assert_eq!(c.leads, ["省生态环境厅"]);
+        assert_eq!(c.standing_implementers, ["各市", "县(市、区)"]);
+    }
+
+    #[test]
+    fn undecided_and_reference() {
+        let c = p("待国家分工明确后确定");
+        assert!(c.lead_undecided);
+        assert!(c.leads.is_empty());
+        let c = p("具体参照《浙江省全域“无废城市”建设工作方案》职责分工");
+        assert!(c.by_reference);
+    }
+
+    #[test]
+    fn nested_alias_and_etc() {
+        let c = p("市发展改革委、市营商局(市大数据管理局)等按职责分工负责");
+        assert_eq!(c.leads, ["市发展改革委", "市营商局(市大数据管理局)"]);
+    }
+
+    #[test]
+    fn etc_tail_naming_no_agency() {
+        let c = p("省科技厅牵头,省教育厅、财政厅等省有关部门配合");
+        assert_eq!(c.participants, ["省教育厅", "财政厅"]);
+        let c = p("市公安局牵头,市应急局等市直相关单位配合");
+        assert_eq!(c.participants, ["市应急局"]);
+        // 等 inside a name stays.
+        assert_eq!(clean_item("市高等教育单位"), "市高等教育单位");
+    }
+
+    #[test]
+    fn generic_groups_without_verb() {
+        let found = find_clauses("形成工作合力。(各区市、各有关部门、单位)");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].clause.leads, ["各区市", "各有关部门", "单位"]);
+    }
+
+    #[test]
+    fn prose_brackets_are_not_clauses() {
+        assert!(find_clauses("严控高耗能、高排放、低水平(以下简称“两高一低”)项目").is_empty());
+        assert!(find_clauses("所有设区市和60%的县(市、区)通过评估。").is_empty());
+        assert!(find_clauses("开发(EOD)模式试点。").is_empty());
+        assert!(find_clauses("省发展改革委(省能源局)、省经信厅").is_empty());
+    }
+
+    #[test]
+    fn find_clause_at_paragraph_end() {
+        let t = "依法加快城市建成区重污染企业搬迁改造或关闭退出。(市生态环境局、市发展改革委按职责分工负责)";
+        let found = find_clauses(t);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&t[found[0].end..], "");
+        let t = "〔市发展改革委、市营商局(市大数据管理局)等按职责分工负责〕";
+        assert_eq!(find_clauses(t).len(), 1);
+    }
+
+    #[test]
+    fn labelled_columns() {
+        let c = p("牵头单位:市发展改革委;配合单位:市财政局、市统计局");
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市财政局", "市统计局"]);
+        let c = p("责任单位:市发展改革委、市能源局");
+        assert_eq!(c.leads, ["市发展改革委", "市能源局"]);
+        let c = p("责任单位:市发展改革委;完成时限:2025年底前");
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert!(starts_with_label("责任单位：市发展改革委"));
+        assert!(!starts_with_label("责任单位要加强领导"));
+    }
+
+    #[test]
+    fn split_list_keeps_names_with_he() {
+        assert_eq!(
+            split_list("市发展和改革委员会、市住房和城乡建设局"),
+            ["市发展和改革委员会", "市住房和城乡建设局"]
+        );
+        assert_eq!(
+            split_list("市碳达峰碳中和工作领导小组办公室、各有关部门及各县市区政府"),
+            [
+                "市碳达峰碳中和工作领导小组办公室",
+                "各有关部门",
+                "各县市区政府"
+            ]
+        );
+    }
+}

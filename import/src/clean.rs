@@ -1,0 +1,497 @@
+//! Text clean-up before parsing: character normalisation, page numbers and
+//! page marks, web boilerplate, the news intro before `全文如下`, a garbled
+//! duplicate preview before the clean copy, hard-wrapped lines, and whole
+//! documents on one line.
+//!
+//! Everything here works line by line or with linear scans so that a 10 MB
+//! text stays fast.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Placeholder left where an inline page mark (`—19—`) was: body text joins
+/// across it, the flattened-table parser treats it as a cell boundary.
+pub const PAGE_MARK: char = '\u{1}';
+
+/// Character normalisation: full-width ASCII → ASCII for digits, letters and
+/// the punctuation that the grammar cares about; ideographic space → space;
+/// zero-width characters and other controls removed; CR/LF unified.
+pub fn normalize_chars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mapped = match c {
+            '\r' => continue,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => continue,
+            '\u{3000}' | '\u{00a0}' | '\t' => ' ',
+            '（' => '(',
+            '）' => ')',
+            '，' => ',',
+            '：' => ':',
+            '；' => ';',
+            '！' => '!',
+            '？' => '?',
+            '．' => '.',
+            '％' => '%',
+            '﹝' => '〔',
+            '﹞' => '〕',
+            '－' => '-',
+            '／' => '/',
+            '＋' => '+',
+            c @ '０'..='９' | c @ 'Ａ'..='Ｚ' | c @ 'ａ'..='ｚ' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            c if c.is_control() && c != '\n' => continue,
+            c => c,
+        };
+        out.push(mapped);
+    }
+    out
+}
+
+/// Is this a CJK ideograph or CJK punctuation (where spaces are not words
+/// separators but layout noise)?
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF
+        | 0x2000..=0x206F | 0x2460..=0x24FF)
+}
+
+/// Removes spaces next to CJK characters (`达到 24%` → `达到24%`) and trims.
+fn collapse_spaces(line: &str) -> String {
+    let chars: Vec<char> = line.trim().chars().collect();
+    // Short lines of space-separated names (signature blocks:
+    // `威海市生态环境局 威海市发展和改革委`) keep one space between words.
+    let keep_word_spaces = chars.len() <= 60
+        && line.split_whitespace().count() >= 2
+        && line.split_whitespace().all(|w| {
+            w.chars().count() >= 4 && w.chars().all(|c| is_cjk(c) && c != '、' && c != ',')
+        });
+    let mut out = String::with_capacity(line.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().next_back();
+            let next = chars[i + 1..].iter().find(|&&n| n != ' ').copied();
+            let cjk_adjacent = prev.is_some_and(is_cjk) || next.is_some_and(is_cjk);
+            if (cjk_adjacent && !keep_word_spaces) || prev == Some(' ') {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn page_line_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+            .expect("static regex")
+    })
+}
+
+fn inline_page_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"[—–]\s?\d{1,3}\s?[—–]|-\s\d{1,3}\s-").expect("static regex"))
+}
+
+fn url_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?:(?:资料|信息)?来源|原文链接|网址)?[:]?\s*https?://[\x21-\x7e]+")
+            .expect("static regex")
+    })
+}
+
+const BOILERPLATE: &[&str] = &[
+    "付费",
+    "下载文档",
+    "本站",
+    "客服",
+    "VIP",
+    "回到顶部",
+    "确认删除",
+    "内容提供者",
+    "已认证",
+    "扫一扫",
+    "分享到",
+    "打印本页",
+    "关闭窗口",
+    "责任编辑",
+    "ICP备",
+    "免责声明",
+    "浏览次数",
+    "阅读次数",
+    "点击这里",
+    "上一篇",
+    "下一篇",
+    "违规举报",
+    "碎片内容",
+    "网友上传",
+    "【打印】",
+    "【关闭】",
+    "网站地图",
+    "版权所有",
+    "相关阅读",
+    "相关链接",
+];
+
+fn is_boilerplate(line: &str) -> bool {
+    line.chars().count() < 160 && BOILERPLATE.iter().any(|k| line.contains(k))
+}
+
+/// The result of cleaning: one string per logical line, no empty lines.
+#[derive(Clone, Debug, Default)]
+pub struct CleanText {
+    pub lines: Vec<String>,
+}
+
+impl CleanText {
+    pub fn joined(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+/// Full clean-up of a decoded text.
+pub fn clean(text: &str) -> CleanText {
+    let norm = normalize_chars(text);
+    let mut lines: Vec<String> = Vec::new();
+    for raw in norm.split('\n') {
+        let mut line = collapse_spaces(raw);
+        if line.is_empty() || page_line_re().is_match(&line) {
+            continue;
+        }
+        if line.contains("http") {
+            line = url_re().replace_all(&line, "").trim().to_string();
+        }
+        if inline_page_re().is_match(&line) {
+            line = inline_page_re()
+                .replace_all(&line, PAGE_MARK.to_string().as_str())
+                .into_owned();
+        }
+        // Leading tags such as `【政策】`.
+        if line.starts_with('【')
+            && let Some(end) = line.find('】')
+        {
+            let rest = line[end + '】'.len_utf8()..].trim().to_string();
+            if !rest.is_empty() {
+                line = rest;
+            }
+        }
+        if line.is_empty() {
+            continue;
+        }
+        lines.push(line);
+    }
+    drop_boilerplate(&mut lines);
+    drop_intro(&mut lines);
+    drop_duplicate_copy(&mut lines);
+    join_hard_wraps(&mut lines);
+    lines.retain(|l| !l.trim().is_empty());
+    CleanText { lines }
+}
+
+fn drop_boilerplate(lines: &mut Vec<String>) {
+    // A tail that is boilerplate or short fragments (`碳中和`, `已认证` …) is cut
+    // as a whole; single boilerplate lines elsewhere are dropped.
+    if let Some(first) = lines.iter().position(|l| is_boilerplate(l)) {
+        let tail_is_junk = lines[first..]
+            .iter()
+            .all(|l| is_boilerplate(l) || l.chars().count() <= 24 || boilerplate_numbered(l));
+        if tail_is_junk {
+            lines.truncate(first);
+        }
+    }
+    lines.retain(|l| !is_boilerplate(l) && !l.starts_with("抄送") && !l.ends_with("印发"));
+    // Numbered web notices (`1、当您付费下载文档后…`) are caught by keywords.
+}
+
+fn boilerplate_numbered(l: &str) -> bool {
+    l.contains("文档") || l.contains("本站")
+}
+
+fn drop_intro(lines: &mut Vec<String>) {
+    let pos = lines.iter().position(|l| {
+        let t = l.trim_end_matches([':', ' ']);
+        matches!(
+            t,
+            "全文如下" | "以下为全文" | "原文如下" | "方案全文如下" | "全文"
+        )
+    });
+    if let Some(p) = pos
+        && p + 1 < lines.len()
+    {
+        lines.drain(..=p);
+    }
+}
+
+fn bigrams(s: &str) -> HashSet<(char, char)> {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn looks_like_title(l: &str) -> bool {
+    let n = l.chars().count();
+    (6..=60).contains(&n)
+        && [
+            "方案", "意见", "规划", "计划", "办法", "通知", "措施", "细则", "要点",
+        ]
+        .iter()
+        .any(|k| l.contains(k))
+}
+
+/// Drops a garbled, hard-wrapped preview that precedes a clean copy of the
+/// same document (or a garbled copy after a clean one). The copies are found
+/// by a title line that recurs at the start of a later line, and confirmed by
+/// character-bigram overlap; the copy with the longer average line (i.e. the
+/// less hard-wrapped one) is kept.
+fn drop_duplicate_copy(lines: &mut Vec<String>) {
+    let limit = lines.len().min(80);
+    for i in 0..limit {
+        if !looks_like_title(&lines[i]) {
+            continue;
+        }
+        let title: String = lines[i].chars().take(16).collect();
+        if title.chars().count() < 6 {
+            continue;
+        }
+        let Some(j) = (i + 2..lines.len()).find(|&j| lines[j].starts_with(&title)) else {
+            continue;
+        };
+        let a: String = lines[i..j].concat();
+        let a_chars = a.chars().count();
+        if a_chars < 40 {
+            continue;
+        }
+        let b: String = lines[j..].concat();
+        let b_prefix: String = b.chars().take(a_chars + a_chars / 5).collect();
+        let ga = bigrams(&a);
+        let gb = bigrams(&b_prefix);
+        if ga.is_empty() {
+            continue;
+        }
+        let shared = ga.iter().filter(|g| gb.contains(g)).count();
+        let sim = shared as f64 / ga.len() as f64;
+        if sim < 0.6 {
+            continue;
+        }
+        let avg_a = a_chars as f64 / (j - i) as f64;
+        let b_lines = lines.len() - j;
+        let avg_b = b.chars().count() as f64 / b_lines.max(1) as f64;
+        if avg_b >= avg_a {
+            lines.drain(i..j);
+        } else {
+            // The later copy is the worse one: keep the first and drop the
+            // duplicate part of the second.
+            let b_len = b.chars().count();
+            if b_len <= a_chars + a_chars / 5 {
+                lines.truncate(j);
+            }
+        }
+        return;
+    }
+}
+
+fn marker_start_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十\d]{1,3}\)|\d{1,2}[.、]|——|专栏|附件)")
+            .expect("static regex")
+    })
+}
+
+/// Starts with an outline marker?
+pub fn starts_with_marker(l: &str) -> bool {
+    marker_start_re().is_match(l)
+}
+
+/// Joins hard-wrapped lines (a PDF copied as text: every line about the same
+/// width, paragraphs broken mid-sentence). Only applied when the document
+/// really is hard-wrapped, so that a heading line is never glued to its
+/// paragraph in normal text.
+fn join_hard_wraps(lines: &mut Vec<String>) {
+    if lines.len() < 8 {
+        return;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for l in lines.iter() {
+        let n = l.chars().count();
+        if (12..=90).contains(&n) {
+            *counts.entry(n).or_insert(0usize) += 1;
+        }
+    }
+    let Some((&width, _)) = counts.iter().max_by_key(|(n, c)| (**c, **n)) else {
+        return;
+    };
+    let near = lines
+        .iter()
+        .filter(|l| {
+            let n = l.chars().count();
+            n + 3 >= width && n <= width + 1
+        })
+        .count();
+    if near * 10 < lines.len() * 4 {
+        return;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut prev_full = false;
+    for l in lines.drain(..) {
+        let n = l.chars().count();
+        let ends_sentence = out
+            .last()
+            .and_then(|p: &String| p.chars().next_back())
+            .is_some_and(|c| matches!(c, '。' | '!' | '?' | ';' | ':' | ')' | '”'));
+        // A labelled responsibility line (`责任单位：…`) or a completion
+        // limit starts a line of its own, never a wrapped continuation.
+        let own_line = starts_with_marker(&l)
+            || crate::clause::starts_with_label(&l)
+            || l.starts_with("完成时限")
+            || l.starts_with("完成时间");
+        if prev_full && !ends_sentence && !own_line && !out.is_empty() {
+            if let Some(last) = out.last_mut() {
+                last.push_str(&l);
+            }
+        } else {
+            out.push(l);
+        }
+        prev_full = n + 4 >= width && n <= width + 2;
+    }
+    *lines = out;
+}
+
+fn split_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(concat!(
+            r"([。;!?”\x{1}])\s*([一二三四五六七八九十]{1,3}、)",
+            r"|()(\([一二三四五六七八九十]{1,3}\))",
+            r"|([。;)\x{1}])\s*(\d{1,2}[.、][\p{Han}“])",
+            r"|([。;\x{1}])\s*(——|专栏\d)",
+        ))
+        .expect("static regex")
+    })
+}
+
+/// Breaks very long lines (a whole document on one line) before outline
+/// markers so that the outline parser sees one heading per line.
+pub fn split_long_lines(lines: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len());
+    for l in lines {
+        if l.chars().count() < 300 {
+            out.push(l);
+            continue;
+        }
+        let mut start = 0;
+        for caps in split_re().captures_iter(&l) {
+            // The marker group is the second of each alternative pair.
+            let marker = [2, 4, 6, 8].iter().find_map(|&g| caps.get(g));
+            let Some(m) = marker else { continue };
+            if m.start() > start {
+                let piece = l[start..m.start()].trim();
+                if !piece.is_empty() {
+                    out.push(piece.to_string());
+                }
+                start = m.start();
+            }
+        }
+        let piece = l[start..].trim();
+        if !piece.is_empty() {
+            out.push(piece.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_full_width() {
+        assert_eq!(
+            normalize_chars("（一）２０２５年，达到１３％"),
+            "(一)2025年,达到13%"
+        );
+        assert_eq!(normalize_chars("a\r\nb\u{200b}c"), "a\nbc");
+    }
+
+    #[test]
+    fn collapses_layout_spaces() {
+        assert_eq!(collapse_spaces("  2025 年,达到 24% "), "2025年,达到24%");
+        assert_eq!(collapse_spaces("GDP growth"), "GDP growth");
+        assert_eq!(
+            collapse_spaces("威海市生态环境局 威海市农业农村局"),
+            "威海市生态环境局 威海市农业农村局"
+        );
+    }
+
+    #[test]
+    fn drops_page_numbers_and_marks() {
+        let c = clean("第一行内容。\n2\n- 3 -\n第二行—19—继续。");
+        assert_eq!(
+            c.lines,
+            vec![
+                "第一行内容。".to_string(),
+                format!("第二行{PAGE_MARK}继续。")
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_boilerplate_tail() {
+        let c = clean(
+            "方案正文。\n1、当您付费下载文档后,您只拥有了使用权限\n碎片内容\n碳中和\n回到顶部",
+        );
+        assert_eq!(c.lines, vec!["方案正文。"]);
+    }
+
+    #[test]
+    fn drops_intro_before_full_text() {
+        let c = clean("近日,某方案发布!\n全文如下:\n某市碳达峰实施方案\n一、总体要求");
+        assert_eq!(c.lines[0], "某市碳达峰实施方案");
+    }
+
+    #[test]
+    fn drops_garbled_preview() {
+        let mut text = String::from("某市减污降碳实施方案\n");
+        let body = "为深入贯彻落实党中央国务院关于碳达峰碳中和重大战略决策,全面落实省委省政府部署要求,结合我市实际,制定本实施方案。一、总体要求(一)强化分区管控。优化空间布局。";
+        // a hard-wrapped preview with missing characters
+        let chars: Vec<char> = body.chars().collect();
+        for chunk in chars.chunks(20) {
+            let s: String = chunk.iter().filter(|c| **c != '国').collect();
+            text.push_str(&s);
+            text.push('\n');
+        }
+        text.push_str("某市减污降碳实施方案");
+        text.push_str(body);
+        let c = clean(&text);
+        assert_eq!(c.lines.len(), 1, "{:?}", c.lines);
+        assert!(c.lines[0].contains("国务院"));
+    }
+
+    #[test]
+    fn joins_hard_wrapped_paragraphs() {
+        let mut text = String::new();
+        for _ in 0..5 {
+            text.push_str("一二三四五六七八九十一二三四五六七八九十\n");
+            text.push_str("甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬癸\n");
+            text.push_str("结束。\n");
+        }
+        let c = clean(&text);
+        assert_eq!(c.lines.len(), 5);
+    }
+
+    #[test]
+    fn splits_one_line_documents() {
+        let long = format!(
+            "{}一、总体要求(一)基本原则。内容。二、重点任务(一)任务甲。内容。1.子项。内容。",
+            "前言。".repeat(120)
+        );
+        let parts = split_long_lines(vec![long]);
+        assert!(parts.iter().any(|p| p.starts_with("一、总体要求")));
+        assert!(parts.iter().any(|p| p.starts_with("(一)基本原则")));
+        assert!(parts.iter().any(|p| p.starts_with("二、重点任务")));
+        assert!(parts.iter().any(|p| p.starts_with("1.子项")));
+    }
+}

@@ -1,0 +1,466 @@
+//! Deadlines (完成时限): `到2025年`, `2023年底前`, `“十四五”时期`, `2026年12月`,
+//! `完成期限为2023年`, day dates, ongoing work (`持续推进`, `长期坚持`) and the
+//! table footnote that sets a plan default (`上表中未注明的，完成时限均为2025年`).
+//!
+//! A deadline is stored as the *last day* of the period it names plus the
+//! precision it was written with, so `到2025年` is 2025-12-31 / year.
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// How precisely a deadline was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    Year,
+    Month,
+    Day,
+}
+
+/// A deadline: the last day of the named period and its precision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Deadline {
+    pub date: NaiveDate,
+    pub precision: Precision,
+}
+
+impl Deadline {
+    pub fn year(y: i32) -> Option<Deadline> {
+        if !(1949..=2200).contains(&y) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y, 12, 31).map(|date| Deadline {
+            date,
+            precision: Precision::Year,
+        })
+    }
+
+    pub fn month(y: i32, m: u32) -> Option<Deadline> {
+        if !(1949..=2200).contains(&y) || !(1..=12).contains(&m) {
+            return None;
+        }
+        let first_next = if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)?
+        };
+        first_next.pred_opt().map(|date| Deadline {
+            date,
+            precision: Precision::Month,
+        })
+    }
+
+    pub fn day(y: i32, m: u32, d: u32) -> Option<Deadline> {
+        if !(1949..=2200).contains(&y) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y, m, d).map(|date| Deadline {
+            date,
+            precision: Precision::Day,
+        })
+    }
+
+    pub fn year_value(&self) -> i32 {
+        self.date.year()
+    }
+}
+
+fn date_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"十([一二三四五六七八九])五|(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?|(上半年|下半年|第?[一二三四1-4]季度))?",
+        )
+        .expect("static regex")
+    })
+}
+
+/// Last year of a five-year plan period: 十四五 → 2025, 十五五 → 2030.
+fn five_year_end(n: &str) -> Option<i32> {
+    let k = match n {
+        "一" => 11,
+        "二" => 12,
+        "三" => 13,
+        "四" => 14,
+        "五" => 15,
+        "六" => 16,
+        "七" => 17,
+        "八" => 18,
+        "九" => 19,
+        _ => return None,
+    };
+    Some(1955 + 5 * k)
+}
+
+/// Byte ranges of book-title quotes 《…》: dates inside a cited title are no
+/// deadlines (`《山东省能源发展“十四五”规划》`).
+fn title_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match c {
+            '《' => open = Some(i),
+            '》' => {
+                if let Some(o) = open.take() {
+                    out.push((o, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Up to `n` chars immediately before byte offset `at`.
+fn chars_before(text: &str, at: usize, n: usize) -> String {
+    let mut v: Vec<char> = text[..at].chars().rev().take(n).collect();
+    v.reverse();
+    v.into_iter().collect()
+}
+
+fn chars_after(text: &str, at: usize, n: usize) -> String {
+    text[at..].chars().take(n).collect()
+}
+
+/// All deadline mentions in a text, in order. Baseline years (`比2005年`),
+/// start years (`自2020年以来`) and dates inside cited titles are skipped.
+pub fn find_deadlines(text: &str) -> Vec<Deadline> {
+    let titles = title_ranges(text);
+    let mut ti = 0;
+    let mut out = Vec::new();
+    for caps in date_re().captures_iter(text) {
+        let Some(m) = caps.get(0) else { continue };
+        while ti < titles.len() && titles[ti].1 < m.start() {
+            ti += 1;
+        }
+        if ti < titles.len() && titles[ti].0 < m.start() && m.start() < titles[ti].1 {
+            continue;
+        }
+        if let Some(n) = caps.get(1) {
+            if let Some(d) = five_year_end(n.as_str()).and_then(Deadline::year) {
+                out.push(d);
+            }
+            continue;
+        }
+        let before = chars_before(text, m.start(), 4);
+        let after = chars_after(text, m.end(), 4);
+        if before.ends_with('比')
+            || before.ends_with('较')
+            || before.ends_with('与')
+            || before.ends_with('自')
+            || before.ends_with('从')
+            || before.ends_with("相比")
+            || before.chars().last().is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        if after.starts_with("以来")
+            || after.starts_with("基础上")
+            || after.starts_with("水平")
+            || after.starts_with("相比")
+            || after.starts_with("度")
+            || after.starts_with("的基")
+        {
+            continue;
+        }
+        let y: i32 = match caps.get(2).and_then(|y| y.as_str().parse().ok()) {
+            Some(y) => y,
+            None => continue,
+        };
+        let month: Option<u32> = caps.get(3).and_then(|m| m.as_str().parse().ok());
+        let day: Option<u32> = caps.get(4).and_then(|d| d.as_str().parse().ok());
+        // Half years and quarters end with a month: 上半年 → June 30.
+        let period_month = caps.get(5).map(|p| match p.as_str() {
+            "上半年" => 6,
+            "下半年" => 12,
+            q if q.contains('一') || q.contains('1') => 3,
+            q if q.contains('二') || q.contains('2') => 6,
+            q if q.contains('三') || q.contains('3') => 9,
+            _ => 12,
+        });
+        let d = match (month, day, period_month) {
+            (Some(mo), Some(da), _) => Deadline::day(y, mo, da),
+            (Some(mo), None, _) => Deadline::month(y, mo),
+            (None, _, Some(pm)) => Deadline::month(y, pm),
+            _ => Deadline::year(y),
+        };
+        if let Some(d) = d {
+            out.push(d);
+        }
+    }
+    out
+}
+
+const ONGOING_MARKERS: &[&str] = &[
+    "持续推进",
+    "长期坚持",
+    "长期推进",
+    "持续开展",
+    "长期开展",
+    "常态化",
+    "持续实施",
+    "持续推动",
+    "持续抓好",
+    "久久为功",
+];
+
+/// Does the text describe ongoing work (持续推进, 长期坚持 …)?
+pub fn is_ongoing(text: &str) -> bool {
+    ONGOING_MARKERS.iter().any(|m| text.contains(m))
+}
+
+/// The deadline of a task text: the latest deadline it names. When it names
+/// none, the task is ongoing if it says so (`持续推进`, `长期坚持`).
+pub fn task_deadline(text: &str) -> (Option<Deadline>, bool) {
+    let found = find_deadlines(text);
+    let latest = found.into_iter().max_by_key(|d| d.date);
+    match latest {
+        Some(d) => (Some(d), false),
+        None => (None, is_ongoing(text)),
+    }
+}
+
+fn explicit_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*(?:均为|为|是)?\s*[:：]?\s*([^()（）;；。,，\n]{1,30})",
+        )
+        .expect("static regex")
+    })
+}
+
+/// An explicit completion limit written with its label (`完成时限：2024年6月底前`,
+/// `(完成期限为2023年)`, `完成时限：长期坚持`), which overrides the dates the
+/// task text names. `None` when the text has no such label with a readable
+/// value.
+pub fn explicit_deadline(text: &str) -> Option<(Option<Deadline>, bool)> {
+    let mut best: Option<(Option<Deadline>, bool)> = None;
+    for caps in explicit_re().captures_iter(text) {
+        let (d, ongoing) = parse_deadline_cell(&caps[1]);
+        match (d, &best) {
+            (Some(d), Some((Some(b), _))) if d.date <= b.date => {}
+            (Some(d), _) => best = Some((Some(d), false)),
+            (None, None) if ongoing => best = Some((None, true)),
+            _ => {}
+        }
+    }
+    best
+}
+
+fn iso_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?$").expect("static regex")
+    })
+}
+
+/// Parses a deadline cell of a spreadsheet (`2025年底前`, `2025-06-30`,
+/// `2025.12`, `持续推进`, `长期`).
+pub fn parse_deadline_cell(cell: &str) -> (Option<Deadline>, bool) {
+    let c = cell.trim();
+    if c.is_empty() {
+        return (None, false);
+    }
+    if let Some(caps) = iso_re().captures(c) {
+        let y: i32 = caps[1].parse().unwrap_or(0);
+        let m: u32 = caps[2].parse().unwrap_or(0);
+        let d = match caps.get(3).and_then(|d| d.as_str().parse::<u32>().ok()) {
+            Some(day) => Deadline::day(y, m, day),
+            None => Deadline::month(y, m),
+        };
+        if d.is_some() {
+            return (d, false);
+        }
+    }
+    if c.chars().all(|ch| ch.is_ascii_digit()) && c.len() == 4 {
+        return (c.parse().ok().and_then(Deadline::year), false);
+    }
+    if c.contains("长期") || c.contains("持续") || c.contains("常态") {
+        let (d, _) = task_deadline(c);
+        return (d, d.is_none());
+    }
+    task_deadline(c)
+}
+
+fn default_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"未(?:注明|标明|列明)(?:完成)?(?:时限|时间|期限)?的?[,，]?\s*(?:完成)?(?:时限|时间|期限)均为\s*(\d{4})\s*年")
+            .expect("static regex")
+    })
+}
+
+/// A footnote default such as `上表中未注明的，完成时限均为2025年`.
+pub fn find_default_deadline(text: &str) -> Option<Deadline> {
+    default_re()
+        .captures(text)
+        .and_then(|c| c[1].parse().ok())
+        .and_then(Deadline::year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn explicit_completion_limit_overrides_text_dates() {
+        let (dl, ongoing) =
+            explicit_deadline("到2025年完成。(市财政局负责;完成时限:2024年6月底前)").unwrap();
+        assert_eq!(dl.unwrap().date, d(2024, 6, 30));
+        assert_eq!(dl.unwrap().precision, Precision::Month);
+        assert!(!ongoing);
+        assert_eq!(
+            explicit_deadline("(完成期限为2023年)")
+                .unwrap()
+                .0
+                .unwrap()
+                .date,
+            d(2023, 12, 31)
+        );
+        assert_eq!(explicit_deadline("完成时限：长期坚持"), Some((None, true)));
+        assert_eq!(explicit_deadline("到2025年完成"), None);
+    }
+
+    #[test]
+    fn by_year() {
+        let (dl, ongoing) = task_deadline("到2025年,新增大宗固废综合利用率达到60%");
+        assert_eq!(dl.unwrap().date, d(2025, 12, 31));
+        assert_eq!(dl.unwrap().precision, Precision::Year);
+        assert!(!ongoing);
+    }
+
+    #[test]
+    fn end_of_year_before() {
+        let dl = task_deadline("2023年底前完成超低排放改造").0.unwrap();
+        assert_eq!(dl.date, d(2023, 12, 31));
+        let dl = task_deadline("2023年年底前,焦化企业全面完成改造")
+            .0
+            .unwrap();
+        assert_eq!(dl.date, d(2023, 12, 31));
+    }
+
+    #[test]
+    fn five_year_plans() {
+        assert_eq!(
+            task_deadline("“十四五”时期,合理控制煤炭消费增长")
+                .0
+                .unwrap()
+                .date,
+            d(2025, 12, 31)
+        );
+        assert_eq!(
+            task_deadline("“十四五”期间,水运集装箱运输量年均增长10%")
+                .0
+                .unwrap()
+                .date,
+            d(2025, 12, 31)
+        );
+        assert_eq!(
+            task_deadline("“十五五”时期逐步减少").0.unwrap().date,
+            d(2030, 12, 31)
+        );
+    }
+
+    #[test]
+    fn completion_term() {
+        let dl = task_deadline("编制融合清单(完成期限为2023年)").0.unwrap();
+        assert_eq!(dl.date, d(2023, 12, 31));
+        assert_eq!(dl.precision, Precision::Year);
+    }
+
+    #[test]
+    fn month_and_day() {
+        let dl = task_deadline("2026年12月底前建成").0.unwrap();
+        assert_eq!(dl.date, d(2026, 12, 31));
+        assert_eq!(dl.precision, Precision::Month);
+        let dl = task_deadline("2024年2月完成").0.unwrap();
+        assert_eq!(dl.date, d(2024, 2, 29));
+        let dl = task_deadline("于2024年6月15日前报送").0.unwrap();
+        assert_eq!(dl.date, d(2024, 6, 15));
+        assert_eq!(dl.precision, Precision::Day);
+    }
+
+    #[test]
+    fn half_years_and_quarters() {
+        let dl = task_deadline("2024年上半年完成").0.unwrap();
+        assert_eq!(dl.date, d(2024, 6, 30));
+        assert_eq!(dl.precision, Precision::Month);
+        assert_eq!(
+            task_deadline("2024年第三季度").0.unwrap().date,
+            d(2024, 9, 30)
+        );
+        assert_eq!(
+            task_deadline("2024年下半年").0.unwrap().date,
+            d(2024, 12, 31)
+        );
+    }
+
+    #[test]
+    fn latest_wins_and_baselines_are_skipped() {
+        let dl = task_deadline("到2025年,能耗比2020年下降15.5%。到2030年,达到峰值。")
+            .0
+            .unwrap();
+        assert_eq!(dl.date, d(2030, 12, 31));
+        assert!(task_deadline("单位GDP排放比2005年下降68%").0.is_none());
+        assert!(
+            task_deadline("按照《山东省能源发展“十四五”规划》推进")
+                .0
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn ongoing() {
+        let (dl, ongoing) = task_deadline("持续推进农村地区清洁取暖");
+        assert!(dl.is_none());
+        assert!(ongoing);
+        assert!(task_deadline("长期坚持").1);
+        assert!(!task_deadline("加强宣传").1);
+    }
+
+    #[test]
+    fn footnote_default() {
+        let dl = find_default_deadline("注:上表中未注明的,完成时限均为2025年。").unwrap();
+        assert_eq!(dl.date, d(2025, 12, 31));
+        assert!(find_default_deadline("到2025年").is_none());
+    }
+
+    #[test]
+    fn cells() {
+        assert_eq!(
+            parse_deadline_cell("2025-06-30").0.unwrap().date,
+            d(2025, 6, 30)
+        );
+        assert_eq!(
+            parse_deadline_cell("2025.12").0.unwrap().precision,
+            Precision::Month
+        );
+        assert_eq!(parse_deadline_cell("2025").0.unwrap().date, d(2025, 12, 31));
+        assert_eq!(parse_deadline_cell("持续推进"), (None, true));
+        assert_eq!(
+            parse_deadline_cell("2024年底前").0.unwrap().date,
+            d(2024, 12, 31)
+        );
+    }
+
+    #[test]
+    fn invalid_dates_do_not_panic() {
+        // An impossible month falls back to nothing rather than a bogus date.
+        assert!(
+            task_deadline("2024年13月")
+                .0
+                .is_none_or(|d| d.date.to_string() != "2024-13-31")
+        );
+        assert!(Deadline::day(2023, 2, 30).is_none());
+        assert!(Deadline::month(2023, 0).is_none());
+        assert!(find_deadlines("99999年").is_empty());
+    }
+}

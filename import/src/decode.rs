@@ -1,0 +1,204 @@
+//! Format and encoding detection: by content, never by file name.
+//!
+//! * zip (`PK\x03\x04`) → look inside: `word/document.xml` is a .docx,
+//!   `xl/workbook.xml` an .xlsx;
+//! * PDF, legacy OLE2 (.doc/.xls), images → unsupported;
+//! * anything else is text: UTF-8 (with or without BOM), UTF-16 with BOM, or
+//!   GB18030/GBK; mixed files are decoded line by line; binary garbage is
+//!   rejected.
+
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+
+use crate::error::ImportError;
+
+/// What the bytes are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    Docx,
+    Xlsx,
+    Text,
+}
+
+/// Detects the format from magic bytes and, for zips, the entries inside.
+pub fn detect_format(bytes: &[u8]) -> Result<Format, ImportError> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| ImportError::BrokenDocument(format!("zip: {e}")))?;
+        let names: Vec<&str> = zip.file_names().collect();
+        if names.contains(&"word/document.xml") {
+            return Ok(Format::Docx);
+        }
+        if names.contains(&"xl/workbook.xml") {
+            return Ok(Format::Xlsx);
+        }
+        return Err(ImportError::UnsupportedFormat(
+            "zip archive that is neither .docx nor .xlsx".into(),
+        ));
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(ImportError::UnsupportedFormat("PDF".into()));
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Err(ImportError::UnsupportedFormat(
+            "legacy Office file (.doc/.xls); save it as .docx/.xlsx".into(),
+        ));
+    }
+    for (magic, what) in [
+        (&b"\x89PNG"[..], "PNG image"),
+        (&b"\xFF\xD8\xFF"[..], "JPEG image"),
+        (&b"GIF8"[..], "GIF image"),
+        (&b"{\\rtf"[..], "RTF"),
+    ] {
+        if bytes.starts_with(magic) {
+            return Err(ImportError::UnsupportedFormat(what.into()));
+        }
+    }
+    Ok(Format::Text)
+}
+
+/// Decodes text bytes: BOMs, UTF-8, GB18030; rejects binary data.
+pub fn decode_text(bytes: &[u8]) -> Result<String, ImportError> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        decode_utf8_or_mixed(rest)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        let (s, _, had_errors) = UTF_16LE.decode(rest);
+        if had_errors {
+            return Err(ImportError::UnsupportedEncoding);
+        }
+        s.into_owned()
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let (s, _, had_errors) = UTF_16BE.decode(rest);
+        if had_errors {
+            return Err(ImportError::UnsupportedEncoding);
+        }
+        s.into_owned()
+    } else {
+        decode_utf8_or_mixed(bytes)?
+    };
+    check_not_binary(&text)?;
+    Ok(text)
+}
+
+fn decode_utf8_or_mixed(bytes: &[u8]) -> Result<String, ImportError> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_string());
+    }
+    // If some lines are valid UTF-8 with non-ASCII text, the file mixes
+    // encodings; otherwise it is GB18030/GBK as a whole.
+    let mixed = bytes
+        .split(|&b| b == b'\n')
+        .any(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok());
+    if !mixed {
+        let (s, _, had_errors) = GB18030.decode(bytes);
+        if had_errors {
+            return Err(ImportError::UnsupportedEncoding);
+        }
+        return Ok(s.into_owned());
+    }
+    // Mixed encodings: decode line by line (0x0A never occurs inside a
+    // GB18030 multi-byte sequence, so splitting on it is safe for both).
+    let mut out = String::with_capacity(bytes.len());
+    let mut bad_lines = 0usize;
+    let mut lines = 0usize;
+    for line in bytes.split(|&b| b == b'\n') {
+        lines += 1;
+        match std::str::from_utf8(line) {
+            Ok(s) => out.push_str(s),
+            Err(_) => {
+                let (s, err) = GB18030.decode_without_bom_handling(line);
+                if err {
+                    bad_lines += 1;
+                }
+                out.push_str(&s);
+            }
+        }
+        out.push('\n');
+    }
+    if bad_lines * 20 > lines || bad_lines > 50 {
+        return Err(ImportError::UnsupportedEncoding);
+    }
+    Ok(out)
+}
+
+/// Binary data decoded "successfully" is full of control characters and
+/// replacement characters; real plan text has almost none.
+fn check_not_binary(text: &str) -> Result<(), ImportError> {
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    for c in text.chars().take(200_000) {
+        total += 1;
+        if c == '\u{fffd}'
+            || c == '\0'
+            || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        {
+            bad += 1;
+        }
+    }
+    if total > 0 && bad * 100 > total {
+        return Err(ImportError::BrokenDocument(
+            "binary data (control characters) in a text document".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        assert_eq!(decode_text("方案".as_bytes()).unwrap(), "方案");
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice("方案".as_bytes());
+        assert_eq!(decode_text(&b).unwrap(), "方案");
+    }
+
+    #[test]
+    fn gbk_text() {
+        let (bytes, _, _) = GB18030.encode("（市生态环境局牵头负责）");
+        assert_eq!(decode_text(&bytes).unwrap(), "（市生态环境局牵头负责）");
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut b = vec![0xFF, 0xFE];
+        for u in "方案".encode_utf16() {
+            b.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode_text(&b).unwrap(), "方案");
+    }
+
+    #[test]
+    fn mixed_encodings_line_by_line() {
+        let mut b = "第一行UTF-8内容\n".as_bytes().to_vec();
+        let (gbk, _, _) = GB18030.encode("第二行是GBK编码\n");
+        b.extend_from_slice(&gbk);
+        let s = decode_text(&b).unwrap();
+        assert!(s.contains("第一行UTF-8内容"));
+        assert!(s.contains("第二行是GBK编码"));
+    }
+
+    #[test]
+    fn binary_is_rejected() {
+        let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert!(decode_text(&bytes).is_err());
+        assert!(decode_text(&[0u8; 100]).is_err());
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(
+            detect_format(b"%PDF-1.7").unwrap_err().code(),
+            "UNSUPPORTED_FORMAT"
+        );
+        assert_eq!(
+            detect_format(b"PK\x03\x04garbage").unwrap_err().code(),
+            "BROKEN_DOCUMENT"
+        );
+        assert_eq!(
+            detect_format("一、总体要求".as_bytes()).unwrap(),
+            Format::Text
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Word documents (.docx): paragraphs and tables of `word/document.xml`, in
+//! document order. Paragraph text comes from `w:t` runs (`w:tab` → space,
+//! `w:br` → line break); a table becomes a grid of cell texts.
+
+use std::io::{Cursor, Read};
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::error::ImportError;
+use crate::sheet::Grid;
+
+/// A block of a document body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    /// Plain text (one or more lines).
+    Text(String),
+    /// A table.
+    Grid(Grid),
+}
+
+/// Upper bound for the uncompressed XML we are willing to read (zip bombs).
+const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads one entry of a zip archive.
+pub fn read_zip_entry(bytes: &[u8], name: &str) -> Result<Option<Vec<u8>>, ImportError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ImportError::BrokenDocument(format!("zip: {e}")))?;
+    let mut file = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(ImportError::BrokenDocument(format!("zip: {e}"))),
+    };
+    let mut out = Vec::new();
+    file.by_ref()
+        .take(MAX_XML_BYTES)
+        .read_to_end(&mut out)
+        .map_err(|e| ImportError::BrokenDocument(format!("zip entry {name}: {e}")))?;
+    Ok(Some(out))
+}
+
+/// Parses the body of a .docx into blocks.
+pub fn read_docx(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
+    let xml = read_zip_entry(bytes, "word/document.xml")?
+        .ok_or_else(|| ImportError::BrokenDocument("docx without word/document.xml".into()))?;
+    parse_document_xml(&xml)
+}
+
+/// Parses `word/document.xml`.
+pub fn parse_document_xml(xml: &[u8]) -> Result<Vec<Block>, ImportError> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut text_lines: Vec<String> = Vec::new();
+    // Table nesting: a stack of (rows, current row, current cell text).
+    let mut tables: Vec<(Grid, Vec<String>, String)> = Vec::new();
+    let mut para = String::new();
+    let mut in_t = false;
+
+    let flush_text = |lines: &mut Vec<String>, blocks: &mut Vec<Block>| {
+        if !lines.is_empty() {
+            blocks.push(Block::Text(lines.join("\n")));
+            lines.clear();
+        }
+    };
+
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| ImportError::BrokenDocument(format!("docx xml: {e}")))?;
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"t" => in_t = true,
+                b"p" => para.clear(),
+                b"tbl" => {
+                    if tables.is_empty() {
+                        flush_text(&mut text_lines, &mut blocks);
+                    }
+                    tables.push((Vec::new(), Vec::new(), String::new()));
+                }
+                b"tr" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.1.clear();
+                    }
+                }
+                b"tc" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.2.clear();
+                    }
+                }
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"tab" => para.push(' '),
+                b"br" | b"cr" => para.push('\n'),
+                _ => {}
+            },
+            Event::Text(t) if in_t => {
+                let s = t
+                    .unescape()
+                    .map_err(|e| ImportError::BrokenDocument(format!("docx text: {e}")))?;
+                para.push_str(&s);
+            }
+            Event::CData(t) if in_t => {
+                para.push_str(&String::from_utf8_lossy(&t));
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                b"t" => in_t = false,
+                b"p" => {
+                    let p = std::mem::take(&mut para);
+                    match tables.last_mut() {
+                        Some(t) => {
+                            if !t.2.is_empty() {
+                                t.2.push('\n');
+                            }
+                            t.2.push_str(p.trim());
+                        }
+                        None => {
+                            if !p.trim().is_empty() {
+                                text_lines.push(p);
+                            }
+                        }
+                    }
+                }
+                b"tc" => {
+                    if let Some(t) = tables.last_mut() {
+                        let cell = std::mem::take(&mut t.2);
+                        t.1.push(cell);
+                    }
+                }
+                b"tr" => {
+                    if let Some(t) = tables.last_mut() {
+                        let row = std::mem::take(&mut t.1);
+                        t.0.push(row);
+                    }
+                }
+                b"tbl" => {
+                    if let Some((grid, _, _)) = tables.pop() {
+                        match tables.last_mut() {
+                            // A nested table is flattened into its cell.
+                            Some(outer) => {
+                                let flat: Vec<String> = grid.iter().map(|r| r.join(" ")).collect();
+                                outer.2.push_str(&flat.join("\n"));
+                            }
+                            None => blocks.push(Block::Grid(grid)),
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    flush_text(&mut text_lines, &mut blocks);
+    Ok(blocks)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Builds a minimal .docx with the given body XML (used by other tests).
+    pub fn make_docx(body: &str) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            z.start_file("[Content_Types].xml", opts).unwrap();
+            z.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+            z.start_file("word/document.xml", opts).unwrap();
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+            );
+            z.write_all(xml.as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    pub fn p(text: &str) -> String {
+        format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+    }
+
+    pub fn table(rows: &[&[&str]]) -> String {
+        let mut s = String::from("<w:tbl>");
+        for r in rows {
+            s.push_str("<w:tr>");
+            for c in *r {
+                s.push_str(&format!("<w:tc>{}</w:tc>", p(c)));
+            }
+            s.push_str("</w:tr>");
+        }
+        s.push_str("</w:tbl>");
+        s
+    }
+
+    #[test]
+    fn paragraphs_and_tables_in_order() {
+        let body = format!(
+            "{}{}{}",
+            p("某市实施方案"),
+            table(&[
+                &["序号", "工作任务", "牵头单位"],
+                &["1", "任务甲", "市发展改革委"]
+            ]),
+            p("结束语")
+        );
+        let blocks = read_docx(&make_docx(&body)).unwrap();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0], Block::Text("某市实施方案".into()));
+        match &blocks[1] {
+            Block::Grid(g) => assert_eq!(g[1], vec!["1", "任务甲", "市发展改革委"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn truncated_docx_is_an_error() {
+        let bytes = make_docx(&p("内容"));
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(read_docx(cut).is_err());
+    }
+
+    #[test]
+    fn broken_xml_is_an_error_not_a_panic() {
+        // Mismatched tags: an error or a best-effort result, never a panic.
+        let _ = parse_document_xml(b"<w:document><w:body><w:p><w:t>a</w:p>");
+        assert!(parse_document_xml(b"<a><b></a>").is_err());
+    }
+}

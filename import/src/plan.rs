@@ -1,0 +1,796 @@
+//! Assembles a [`ParsedPlan`] from decoded blocks: header, outline tasks,
+//! attached lists and sheets, responsibility, deadlines, targets, warnings.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use crate::clause::{Clause, find_clauses};
+use crate::clean::{self, PAGE_MARK};
+use crate::deadline::{Deadline, explicit_deadline, parse_deadline_cell, task_deadline};
+use crate::docx::Block;
+use crate::header::{infer_region, parse_header, split_title_line};
+use crate::outline::{Node, numeral, parse_outline};
+use crate::registry::{Region, Registry, Resolved, resolve_list};
+use crate::sheet::{Grid, grid_to_list};
+use crate::tables::{ListItem, ListKind, ListRow, TaskList, find_flat_lists};
+use crate::target::extract_targets;
+use crate::{ParsedPlan, ParsedTarget, ParsedTask, TaskKind, Warning};
+
+/// Fingerprint of a document with no text at all.
+pub(crate) const EMPTY_FINGERPRINT: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Titles of context chapters: their entries are tasks only when they carry
+/// a responsibility clause.
+const CONTEXT_WORDS: &[&str] = &[
+    "总体要求",
+    "指导思想",
+    "基本原则",
+    "工作原则",
+    "主要目标",
+    "总体目标",
+    "发展目标",
+    "工作目标",
+    "保障措施",
+    "组织实施",
+    "组织保障",
+    "保障机制",
+    "政策保障",
+    "实施保障",
+    "工作要求",
+    "重要意义",
+];
+
+fn attachment_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?m)(?:^|[。;])\s*(附件\s*(?::|\d|$))").expect("static regex"))
+}
+
+/// Everything needed while building tasks.
+struct Builder<'a> {
+    registry: &'a Registry,
+    region: Region,
+    tasks: Vec<ParsedTask>,
+    targets: Vec<ParsedTarget>,
+    warnings: Vec<Warning>,
+    unconfirmed: Vec<String>,
+    standing: Vec<Resolved>,
+    codes: HashSet<String>,
+}
+
+impl Builder<'_> {
+    fn unique_code(&mut self, code: String) -> String {
+        let mut c = code.clone();
+        let mut k = 2;
+        while self.codes.contains(&c) {
+            c = format!("{code}#{k}");
+            k += 1;
+        }
+        self.codes.insert(c.clone());
+        c
+    }
+
+    fn resolve(&self, names: &[String]) -> Vec<Resolved> {
+        resolve_list(names, &self.region, self.registry)
+    }
+
+    /// Applies roles to a task, records standing rules, and warns.
+    fn assign(&mut self, task: &mut ParsedTask, clause: &Clause, by_reference: bool) {
+        let leads = self.resolve(&clause.leads);
+        let mut participants = self.resolve(&clause.participants);
+        let mut implementers = self.resolve(&clause.implementers);
+        let standing = self.resolve(&clause.standing_implementers);
+        participants.retain(|p| !leads.iter().any(|l| l.agency.name == p.agency.name));
+        implementers.retain(|p| {
+            !leads.iter().any(|l| l.agency.name == p.agency.name)
+                && !participants.iter().any(|l| l.agency.name == p.agency.name)
+        });
+        if !standing.is_empty() {
+            // The rule applies from this task on.
+            self.standing = standing;
+        }
+        if task.kind != TaskKind::Heading {
+            for s in &self.standing {
+                let present = leads
+                    .iter()
+                    .chain(participants.iter())
+                    .chain(implementers.iter())
+                    .any(|r| r.agency.name == s.agency.name);
+                if !present {
+                    implementers.push(s.clone());
+                }
+            }
+        }
+        let code = task.code.clone();
+        for r in leads
+            .iter()
+            .chain(participants.iter())
+            .chain(implementers.iter())
+        {
+            if r.is_group {
+                if !task.groups.contains(&r.agency.name) {
+                    task.groups.push(r.agency.name.clone());
+                }
+            } else if !r.agency.confirmed {
+                let w = Warning::new(
+                    "UNKNOWN_AGENCY",
+                    format!(
+                        "agency not in the registry: {} (written \"{}\")",
+                        r.agency.name, r.agency.raw
+                    ),
+                    Some(&code),
+                );
+                if !task.warnings.contains(&w) {
+                    task.warnings.push(w);
+                }
+                if !self.unconfirmed.contains(&r.agency.name) {
+                    self.unconfirmed.push(r.agency.name.clone());
+                }
+            }
+        }
+        task.leads = leads.into_iter().map(|r| r.agency).collect();
+        task.participants = participants.into_iter().map(|r| r.agency).collect();
+        task.implementers = implementers.into_iter().map(|r| r.agency).collect();
+        task.lead_undecided = clause.lead_undecided;
+        if task.kind == TaskKind::Heading {
+            return;
+        }
+        if clause.lead_undecided {
+            task.warnings.push(Warning::new(
+                "LEAD_UNDECIDED",
+                "the lead agency is not decided yet (待国家分工明确后确定)",
+                Some(&code),
+            ));
+        } else if by_reference || clause.by_reference {
+            task.warnings.push(Warning::new(
+                "LEAD_BY_REFERENCE",
+                "responsibility is given by reference to another document",
+                Some(&code),
+            ));
+        } else if task.leads.is_empty() {
+            task.warnings.push(Warning::new(
+                "NO_LEAD",
+                "no lead agency is named for this task",
+                Some(&code),
+            ));
+        }
+    }
+
+    fn deadline_warning(&self, task: &mut ParsedTask) {
+        if task.kind != TaskKind::Heading && task.deadline.is_none() && !task.ongoing {
+            let code = task.code.clone();
+            task.warnings.push(Warning::new(
+                "NO_DEADLINE",
+                "no deadline is stated; set one or mark the task ongoing",
+                Some(&code),
+            ));
+        }
+    }
+
+    fn add_targets(&mut self, task_index: usize, text: &str, year: Option<i32>) {
+        let (leads, participants) = {
+            let t = &self.tasks[task_index];
+            (t.leads.clone(), t.participants.clone())
+        };
+        for d in extract_targets(text, year) {
+            self.targets.push(ParsedTarget {
+                task_index: Some(task_index),
+                indicator: d.indicator,
+                value: d.value,
+                unit: d.unit,
+                direction: d.direction,
+                target_year: d.target_year,
+                baseline: d.baseline,
+                leads: leads.clone(),
+                participants: participants.clone(),
+            });
+        }
+    }
+}
+
+fn is_context(nodes: &[Node], i: usize) -> bool {
+    let mut cur = Some(i);
+    while let Some(c) = cur {
+        let title = &nodes[c].title;
+        if CONTEXT_WORDS.iter().any(|w| title.contains(w)) {
+            return true;
+        }
+        cur = nodes[c].parent;
+    }
+    false
+}
+
+fn label_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?:^|[。;\s])((?:牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位|参与部门|协办单位|落实单位|实施单位)\s*[:：])")
+            .expect("static regex")
+    })
+}
+
+/// Puts labelled responsibility lines (`责任单位：A、B` at the end of an item
+/// or on a line of their own) into brackets so that the clause grammar
+/// reads them like `(A、B按职责分工负责)`.
+fn bracket_labelled_lines(text: &str) -> String {
+    if !label_re().is_match(text) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    // Was the previous line a labelled line of its own? Consecutive labelled
+    // lines (`牵头单位：A` / `责任单位：B`) form one clause, so that the
+    // roles are read together (an explicit lead makes 责任单位 participants,
+    // as in `A牵头，B按职责分工负责`).
+    let mut prev_labelled = false;
+    for (k, line) in text.split('\n').enumerate() {
+        match label_re().captures(line).and_then(|c| c.get(1)) {
+            Some(m) => {
+                let own_line = line[..m.start()].trim().is_empty();
+                let content = line[m.start()..].trim_end_matches(['。', ' ', ';', '；']);
+                if prev_labelled && own_line && out.ends_with(')') {
+                    out.pop();
+                    out.push(';');
+                } else {
+                    if k > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str(&line[..m.start()]);
+                    out.push('(');
+                }
+                out.push_str(content);
+                out.push(')');
+                prev_labelled = true;
+            }
+            None => {
+                if k > 0 {
+                    out.push('\n');
+                }
+                out.push_str(line);
+                prev_labelled = false;
+            }
+        }
+    }
+    out
+}
+
+/// Removes clause brackets from a text.
+fn strip_ranges(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for &(s, e) in ranges {
+        if s >= last && e <= text.len() {
+            out.push_str(&text[last..s]);
+            last = e;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+fn short_title(text: &str) -> String {
+    let t = text.trim();
+    let end = t
+        .char_indices()
+        .find(|(_, c)| matches!(c, '。' | ';'))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let title = &t[..end];
+    if title.chars().count() > 60 {
+        title.chars().take(60).collect()
+    } else {
+        title.to_string()
+    }
+}
+
+fn fingerprint(lines: &[String], grids: &[Grid]) -> String {
+    let mut h = Sha256::new();
+    for l in lines {
+        let s: String = l
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != PAGE_MARK)
+            .collect();
+        h.update(s.as_bytes());
+    }
+    for g in grids {
+        for row in g {
+            for cell in row {
+                let s: String = clean::normalize_chars(cell)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                h.update(s.as_bytes());
+                h.update([0x1f]);
+            }
+            h.update([0x1e]);
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Builds the plan from decoded blocks.
+pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan {
+    let mut lines: Vec<String> = Vec::new();
+    let mut grids: Vec<Grid> = Vec::new();
+    for b in blocks {
+        match b {
+            Block::Text(t) => lines.extend(clean::clean(&t).lines),
+            Block::Grid(g) => {
+                let g: Grid = g
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|c| clean::normalize_chars(&c).trim().to_string())
+                            .collect()
+                    })
+                    .collect();
+                grids.push(g);
+            }
+        }
+    }
+    let print = fingerprint(&lines, &grids);
+    // A one-line document: split its title from the rest.
+    if let Some(first) = lines.first()
+        && let Some((title, rest)) = split_title_line(first)
+    {
+        lines[0] = title;
+        lines.insert(1, rest);
+    }
+    let flattened = lines.iter().any(|l| l.chars().count() > 2000);
+
+    // Header and region from the lines before the first outline marker.
+    let first_marker = lines
+        .iter()
+        .position(|l| clean::starts_with_marker(l))
+        .unwrap_or(lines.len());
+    let preamble: Vec<String> = lines[..first_marker.min(80)].to_vec();
+    let tail_start = lines.len().saturating_sub(6);
+    let mut header = parse_header(&preamble, &lines[tail_start..]);
+    if header.title.is_empty() {
+        // A sheet: its title row.
+        if let Some(t) = grids.iter().flat_map(|g| g.iter().take(3)).find_map(|r| {
+            let ne: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
+            (ne.len() == 1 && ne[0].chars().count() <= 60).then(|| ne[0].clone())
+        }) {
+            header.title = t;
+        }
+    }
+    let joined = lines.join("\n");
+    let sample: String = joined.chars().take(200_000).collect();
+    let region = infer_region(&header.title, &header.issuers, &sample, registry);
+
+    // Issuers to canonical names where known.
+    let issuers: Vec<String> = header
+        .issuers
+        .iter()
+        .map(|i| {
+            registry
+                .lookup(&region.qualify(i))
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| i.clone())
+        })
+        .collect();
+
+    // Flattened lists; the body is the text without them, up to the
+    // attachments.
+    let mut lists: Vec<TaskList> = find_flat_lists(&joined, &region, registry);
+    let mut body = String::with_capacity(joined.len());
+    let mut last = 0;
+    for l in &lists {
+        if l.range.start >= last && l.range.end <= joined.len() {
+            body.push_str(&joined[last..l.range.start]);
+            body.push('\n');
+            last = l.range.end;
+        }
+    }
+    body.push_str(&joined[last..]);
+    if let Some(m) = attachment_re().captures(&body).and_then(|c| c.get(1)) {
+        // Only when it is not the very start (a document of attachments).
+        if m.start() > body.len() / 5 {
+            body.truncate(m.start());
+        }
+    }
+    for g in &grids {
+        if let Some(l) = grid_to_list(g) {
+            lists.push(l);
+        }
+    }
+    let body_lines: Vec<String> = body.split('\n').map(|s| s.to_string()).collect();
+    let body_lines = clean::split_long_lines(body_lines);
+    let outline = parse_outline(&body_lines, flattened);
+
+    let mut b = Builder {
+        registry,
+        region: region.clone(),
+        tasks: Vec::new(),
+        targets: Vec::new(),
+        warnings: Vec::new(),
+        unconfirmed: Vec::new(),
+        standing: Vec::new(),
+        codes: HashSet::new(),
+    };
+    if region.name().is_none() {
+        b.warnings.push(Warning::new(
+            "NO_REGION",
+            "the plan's region could not be inferred; relative names (市…/省…) stay unqualified",
+            None,
+        ));
+    }
+    let has_lists = lists
+        .iter()
+        .any(|l| l.items.iter().any(|i| matches!(i, ListItem::Row(_))));
+    let has_target_list = lists.iter().any(|l| l.kind == ListKind::Target);
+
+    // Outline tasks.
+    let nodes = &outline.nodes;
+    let mut node_task: Vec<usize> = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        let node_text = bracket_labelled_lines(&node.text);
+        let found = find_clauses(&node_text);
+        let mut clause = Clause::default();
+        for f in &found {
+            clause.merge(f.clause.clone());
+        }
+        let ranges: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
+        let text = strip_ranges(&node_text, &ranges);
+        let body_text = text
+            .strip_prefix(node.title.as_str())
+            .unwrap_or(&text)
+            .trim_start_matches(['。', '\n', ' '])
+            .trim()
+            .to_string();
+        let context = is_context(nodes, i);
+        let leaf = node.children.is_empty();
+        let substantive = !body_text.is_empty() || node.title.chars().count() >= 12;
+        // A node is a task when it carries a clause, or when it is a leaf of
+        // a work chapter (not context) in a plan without attached lists.
+        let work_leaf = leaf && !context && !has_lists && substantive && node.level >= 2;
+        let kind = if !clause.is_empty() || work_leaf {
+            TaskKind::Task
+        } else {
+            TaskKind::Heading
+        };
+        let parent = node.parent.map(|p| node_task[p]);
+        let code = b.unique_code(node.code.clone());
+        let (deadline, ongoing) = if kind == TaskKind::Heading {
+            (None, false)
+        } else {
+            // An explicit completion limit (`完成时限：2024年6月底前`, also
+            // inside the responsibility clause) is the task's deadline;
+            // otherwise the latest date the text names.
+            explicit_deadline(&node_text).unwrap_or_else(|| task_deadline(&text))
+        };
+        let mut task = ParsedTask {
+            code,
+            kind,
+            parent,
+            title: node.title.clone(),
+            body: body_text,
+            leads: Vec::new(),
+            participants: Vec::new(),
+            implementers: Vec::new(),
+            groups: Vec::new(),
+            deadline,
+            ongoing,
+            lead_undecided: false,
+            warnings: Vec::new(),
+        };
+        b.assign(&mut task, &clause, false);
+        b.deadline_warning(&mut task);
+        let idx = b.tasks.len();
+        b.tasks.push(task);
+        node_task.push(idx);
+        if !has_target_list {
+            let year = b.tasks[idx].deadline.map(|d| d.year_value());
+            b.add_targets(idx, &text, year);
+        }
+    }
+
+    // Lists: targets, tasks, policies.
+    let mut default_deadline: Option<Deadline> = None;
+    for list in &lists {
+        if default_deadline.is_none() {
+            default_deadline = list.default_deadline;
+        }
+        let list_default = list.default_deadline.or(default_deadline);
+        let prefix = list.kind.code_prefix();
+        let kind = match list.kind {
+            ListKind::Target => TaskKind::Target,
+            ListKind::Task => TaskKind::Task,
+            ListKind::Policy => TaskKind::Policy,
+        };
+        let mut chapter: Option<(usize, String)> = None;
+        let mut section: Option<usize> = None;
+        let mut unnumbered = 0;
+        for item in &list.items {
+            match item {
+                ListItem::Heading {
+                    level,
+                    number,
+                    title,
+                } => {
+                    let code = if *number == 0 {
+                        unnumbered += 1;
+                        format!("{prefix}H{unnumbered}")
+                    } else if *level == 1 {
+                        format!("{prefix}{}", numeral(*number))
+                    } else {
+                        match &chapter {
+                            Some((_, c)) => format!("{c}({})", numeral(*number)),
+                            None => format!("{prefix}({})", numeral(*number)),
+                        }
+                    };
+                    let code = b.unique_code(code);
+                    let parent = if *level == 1 {
+                        None
+                    } else {
+                        chapter.as_ref().map(|c| c.0)
+                    };
+                    let idx = b.tasks.len();
+                    b.tasks.push(ParsedTask {
+                        code: code.clone(),
+                        kind: TaskKind::Heading,
+                        parent,
+                        title: title.clone(),
+                        body: String::new(),
+                        leads: Vec::new(),
+                        participants: Vec::new(),
+                        implementers: Vec::new(),
+                        groups: Vec::new(),
+                        deadline: None,
+                        ongoing: false,
+                        lead_undecided: false,
+                        warnings: Vec::new(),
+                    });
+                    if *level == 1 {
+                        chapter = Some((idx, code));
+                        section = None;
+                    } else {
+                        section = Some(idx);
+                    }
+                }
+                ListItem::Row(row) => {
+                    let idx = push_row(
+                        &mut b,
+                        row,
+                        prefix,
+                        kind,
+                        section.or(chapter.as_ref().map(|c| c.0)),
+                        list_default,
+                    );
+                    let year = b.tasks[idx].deadline.map(|d| d.year_value());
+                    b.add_targets(idx, &row.text, year);
+                }
+            }
+        }
+    }
+
+    let mut warnings = b.warnings;
+    if !b.tasks.iter().any(|t| t.kind != TaskKind::Heading) {
+        warnings.push(Warning::new(
+            "NO_TASKS",
+            "no tasks were found in the document",
+            None,
+        ));
+    }
+    for t in &b.tasks {
+        warnings.extend(t.warnings.iter().cloned());
+    }
+    ParsedPlan {
+        title: header.title,
+        document_number: header.document_number,
+        issuers,
+        issue_date: header.issue_date,
+        region: region.name(),
+        default_deadline,
+        tasks: b.tasks,
+        targets: b.targets,
+        warnings,
+        fingerprint: print,
+        unconfirmed_agencies: b.unconfirmed,
+    }
+}
+
+fn push_row(
+    b: &mut Builder,
+    row: &ListRow,
+    prefix: &str,
+    kind: TaskKind,
+    parent: Option<usize>,
+    list_default: Option<Deadline>,
+) -> usize {
+    let code = b.unique_code(format!("{prefix}{}", row.number));
+    let (mut deadline, mut ongoing) = match &row.deadline_cell {
+        Some(c) => parse_deadline_cell(c),
+        None => task_deadline(&row.text),
+    };
+    // The list's footnote default covers every row without a date of its
+    // own, even rows describing continuing work.
+    if deadline.is_none() && (row.deadline_cell.is_none() || !ongoing) {
+        deadline = list_default;
+    }
+    if deadline.is_some() {
+        ongoing = false;
+    }
+    let mut task = ParsedTask {
+        code: code.clone(),
+        kind,
+        parent,
+        title: short_title(&row.text),
+        body: row.text.clone(),
+        leads: Vec::new(),
+        participants: Vec::new(),
+        implementers: Vec::new(),
+        groups: Vec::new(),
+        deadline,
+        ongoing,
+        lead_undecided: false,
+        warnings: Vec::new(),
+    };
+    let clause = Clause {
+        leads: row.leads.clone(),
+        participants: row.participants.clone(),
+        implementers: Vec::new(),
+        standing_implementers: row.standing.clone(),
+        lead_undecided: row.lead_undecided,
+        by_reference: row.by_reference,
+    };
+    b.assign(&mut task, &clause, row.by_reference);
+    if let Some(a) = &row.ambiguous {
+        task.warnings.push(Warning::new(
+            "AMBIGUOUS_SPLIT",
+            format!("the row's columns could not be split with certainty: {a}"),
+            Some(&code),
+        ));
+    }
+    b.deadline_warning(&mut task);
+    let idx = b.tasks.len();
+    b.tasks.push(task);
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Registry, RegistryEntry, TaskKind, parse_text};
+
+    fn reg() -> Registry {
+        let e = |name: &str, aliases: &[&str]| RegistryEntry {
+            name: name.into(),
+            short_name: None,
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            level: "city".into(),
+            kind: "department".into(),
+            parent: Some("抚顺市人民政府".into()),
+        };
+        Registry::from_entries(vec![
+            e("抚顺市发展和改革委员会", &["抚顺市发展改革委"]),
+            e("抚顺市生态环境局", &[]),
+            e("抚顺市财政局", &[]),
+        ])
+    }
+
+    #[test]
+    fn context_chapters_are_headings_and_work_is_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、总体要求\n(一)指导思想\n坚持系统观念。\n二、重点任务\n(一)推进能源转型。内容。(市发展改革委牵头负责)\n(二)无分工的任务。内容很具体。\n三、保障措施\n(一)加强组织领导。各部门要加强领导。\n(二)加大资金支持。(市财政局负责)",
+            &reg(),
+        );
+        let kinds: Vec<(&str, TaskKind)> = plan
+            .tasks
+            .iter()
+            .map(|t| (t.code.as_str(), t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("一", TaskKind::Heading),
+                ("一(一)", TaskKind::Heading),
+                ("二", TaskKind::Heading),
+                ("二(一)", TaskKind::Task),
+                ("二(二)", TaskKind::Task),
+                ("三", TaskKind::Heading),
+                ("三(一)", TaskKind::Heading),
+                ("三(二)", TaskKind::Task),
+            ]
+        );
+        assert!(plan.tasks[4].warnings.iter().any(|w| w.code == "NO_LEAD"));
+        assert_eq!(plan.tasks[3].parent, Some(2));
+    }
+
+    #[test]
+    fn standing_rule_applies_to_later_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n1.任务甲。内容。(市发展改革委、各县区政府等按职责分工负责。以下均需各县区政府、各开发区管委会落实,不再列出)\n2.任务乙。内容。(市生态环境局负责)\n3.任务丙。内容。(市财政局牵头,各县区政府配合)",
+            &reg(),
+        );
+        let t1 = &plan.tasks[1];
+        assert!(t1.leads.iter().any(|a| a.name == "各县区政府"));
+        assert_eq!(t1.implementers.len(), 1); // 各开发区管委会 only
+        let t2 = &plan.tasks[2];
+        let imp: Vec<_> = t2.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
+        assert_eq!(t2.groups, ["各县区政府", "各开发区管委会"]);
+        let t3 = &plan.tasks[3];
+        // already a participant: not repeated as implementer
+        assert_eq!(t3.participants[0].name, "各县区政府");
+        assert_eq!(t3.implementers.len(), 1);
+    }
+
+    #[test]
+    fn undecided_lead_and_unknown_agency_warnings() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容。(待国家分工明确后确定)\n(二)任务乙。内容。(市气象局负责)",
+            &reg(),
+        );
+        assert!(plan.tasks[1].lead_undecided);
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.code == "LEAD_UNDECIDED" && w.task_code.as_deref() == Some("一(一)"))
+        );
+        let a = &plan.tasks[2].leads[0];
+        assert_eq!(a.name, "抚顺市气象局");
+        assert_eq!(a.raw, "市气象局");
+        assert!(!a.confirmed);
+        assert_eq!(plan.unconfirmed_agencies, ["抚顺市气象局"]);
+        assert!(plan.warnings.iter().any(|w| w.code == "UNKNOWN_AGENCY"));
+    }
+
+    #[test]
+    fn unknown_region_qualifies_names() {
+        let plan = parse_text(
+            "南京市碳达峰实施方案\n一、重点任务\n(一)任务甲。内容。(市发展改革委、市生态环境局按职责分工负责)",
+            &reg(),
+        );
+        assert_eq!(plan.region.as_deref(), Some("南京市"));
+        let names: Vec<_> = plan.tasks[1]
+            .leads
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["南京市发展改革委", "南京市生态环境局"]);
+        assert!(plan.tasks[1].leads.iter().all(|a| !a.confirmed));
+    }
+
+    #[test]
+    fn labelled_responsibility_lines() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容。\n牵头单位:市发展改革委\n配合单位:市财政局\n完成时限:2024年6月底前",
+            &reg(),
+        );
+        let t = &plan.tasks[1];
+        assert_eq!(t.leads[0].name, "抚顺市发展和改革委员会");
+        assert_eq!(t.participants[0].name, "抚顺市财政局");
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        assert!(!t.body.contains("牵头单位"));
+    }
+
+    #[test]
+    fn labelled_lead_and_responsible_lines_read_together() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容到2025年\n完成。\n牵头单位:市发展改革委\n责任单位:市财政局、市统计局\n(完成时限:2024年6月底前)\n(二)任务乙。内容。\n责任单位:市财政局、市统计局",
+            &reg(),
+        );
+        let t = &plan.tasks[1];
+        assert_eq!(t.leads.len(), 1);
+        assert_eq!(t.participants.len(), 2);
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        assert!(t.body.contains("内容到2025年完成"), "{}", t.body);
+        // 责任单位 alone: co-leads.
+        assert_eq!(plan.tasks[2].leads.len(), 2);
+        assert!(plan.tasks[2].participants.is_empty());
+    }
+
+    #[test]
+    fn targets_from_goal_chapter() {
+        let plan = parse_text(
+            "济宁市测试方案\n一、主要目标\n到2025年,非化石能源消费比重提高至13%左右。到2030年,单位地区生产总值二氧化碳排放比2005年下降68%以上。\n二、重点任务\n(一)任务。内容。(市发展改革委负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(plan.targets.len(), 2);
+        assert_eq!(plan.targets[0].target_year, Some(2025));
+        assert_eq!(plan.targets[1].baseline.as_deref(), Some("2005"));
+        assert_eq!(plan.targets[0].task_index, Some(0));
+    }
+}
