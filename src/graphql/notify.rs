@@ -2,7 +2,7 @@
 //! outbox, a manual sweep and the agencies' calendar feeds.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -349,19 +349,6 @@ pub struct ReminderRun {
     pub items: Vec<DueReminder>,
 }
 
-/// `YYYY-MM-DD` (09:00 China time that day) or an RFC 3339 instant.
-fn parse_now(s: &str) -> AppResult<DateTime<Utc>> {
-    if let Ok(d) = parse_day(s) {
-        let at = d
-            .and_hms_opt(1, 0, 0)
-            .ok_or_else(|| AppError::invalid("bad date"))?;
-        return Ok(Utc.from_utc_datetime(&at));
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| AppError::invalid(format!("now must be YYYY-MM-DD or RFC 3339, got {s:?}")))
-}
-
 fn scope_id(scope: PolicyScope, id: Option<&ID>) -> AppResult<i64> {
     match (scope, id) {
         (PolicyScope::Global, _) => Ok(0),
@@ -430,7 +417,8 @@ impl NotifyQuery {
             .order_by_asc(supervision_record::Column::FiredAt)
             .order_by_asc(supervision_record::Column::Id)
             .all(db)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .into_iter()
             .map(SupervisionRecord)
             .collect())
@@ -531,14 +519,15 @@ impl NotifyMutation {
         &self,
         ctx: &Context<'_>,
         now: Option<String>,
-        #[graphql(default)] dry_run: bool,
+        dry_run: Option<bool>,
     ) -> Result<ReminderRun> {
+        let dry_run = dry_run.unwrap_or(false);
         let v = viewer(ctx)?;
         v.require_office()?;
         let st = state(ctx);
         let now = now
             .as_deref()
-            .map(parse_now)
+            .map(crate::notify::worker::parse_now)
             .transpose()?
             .unwrap_or_else(|| st.now());
         let r = sweep::run(&st.db, now, dry_run, Some(v), &st.config.public_url).await?;
@@ -613,9 +602,10 @@ impl NotifyMutation {
             .await?;
         }
         tx.commit().await?;
-        let base = std::env::var("DUBAN_API_URL")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
+        let base = st
+            .config
+            .api_url
+            .clone()
             .or_else(|| {
                 ctx.data_opt::<RequestOrigin>()
                     .map(|o| format!("http://{}", o.0))

@@ -1,0 +1,61 @@
+//! The iCalendar feed of an agency's deadlines, served at `GET /ical/{token}.ics`.
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::ical::{CalendarEvent, render_calendar};
+use crate::error::{AppError, AppResult};
+use crate::services::query_all;
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: i64,
+    code: String,
+    title: String,
+    deadline: NaiveDate,
+    role: String,
+    plan_title: String,
+}
+
+/// The feed for the agency owning `token`, or NOT_FOUND.
+///
+/// # Errors
+/// NOT_FOUND for an unknown token; INTERNAL on database errors.
+pub async fn render_for_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    public_url: &str,
+) -> AppResult<String> {
+    let agency_id = super::store::agency_for_token(db, token)
+        .await?
+        .ok_or_else(|| AppError::NotFound("unknown calendar".into()))?;
+    let agency = crate::services::agencies::get(db, agency_id).await?;
+    let rows: Vec<Row> = query_all(
+        db,
+        "SELECT t.id, t.code, t.title, t.deadline, a.role, p.title AS plan_title \
+         FROM assignment a JOIN task t ON t.id = a.task_id JOIN plan p ON p.id = t.plan_id \
+         WHERE a.agency_id = ? AND t.deadline IS NOT NULL \
+         AND t.status NOT IN ('completed', 'cancelled') ORDER BY t.deadline, t.id",
+        vec![agency_id.into()],
+    )
+    .await?;
+    let base = public_url.trim_end_matches('/');
+    let events: Vec<CalendarEvent> = rows
+        .into_iter()
+        .map(|r| {
+            let role = match r.role.as_str() {
+                "lead" => "牵头",
+                "participant" => "参与",
+                _ => "落实",
+            };
+            CalendarEvent {
+                uid: format!("task-{}-deadline-{}@duban", r.id, agency_id),
+                date: r.deadline,
+                summary: format!("【{role}】{} {} 完成时限", r.code, r.title),
+                description: format!("{}\n{} {}", r.plan_title, r.code, r.title),
+                url: format!("{base}/tasks/{}", r.id),
+            }
+        })
+        .collect();
+    Ok(render_calendar(&agency.name, &events))
+}

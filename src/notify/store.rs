@@ -1,0 +1,471 @@
+//! The database side of the reminder settings: escalation policies, the holiday calendar
+//! the office maintains, document-number sequences and calendar-feed tokens.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use entity::{calendar_day, calendar_feed_token, escalation_policy};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::calendar::{CalendarEntry, DayKind, HolidayCalendar};
+use super::ladder::{Level, Policy};
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::services::audit::{self, Change};
+use crate::services::{query_all, snapshot, sql};
+
+// ------------------------------------------------------------------ policies
+
+/// Where a policy applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum PolicyScope {
+    /// The default for every task.
+    Global,
+    /// Every task of one plan (overrides the global policy).
+    Plan,
+    /// One task (overrides the plan's and the global policy).
+    Task,
+}
+
+impl PolicyScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyScope::Global => "global",
+            PolicyScope::Plan => "plan",
+            PolicyScope::Task => "task",
+        }
+    }
+}
+
+/// All policies in force, loaded once per sweep.
+#[derive(Clone, Debug)]
+pub struct Policies {
+    pub global: Policy,
+    pub plans: HashMap<i64, Policy>,
+    pub tasks: HashMap<i64, Policy>,
+}
+
+impl Policies {
+    /// The deadline ladder for a task (task override, else plan override, else global).
+    pub fn for_task(&self, task_id: i64, plan_id: i64) -> &Policy {
+        super::ladder::effective_policy(
+            &self.global,
+            self.plans.get(&plan_id),
+            self.tasks.get(&task_id),
+        )
+    }
+}
+
+fn parse_stored(row: &escalation_policy::Model) -> AppResult<Policy> {
+    Policy::from_json(&row.policy).map_err(AppError::internal)
+}
+
+/// Loads every stored policy; the global one defaults to [`Policy::default_ladder`].
+///
+/// # Errors
+/// INTERNAL on database errors or a stored policy that no longer parses.
+pub async fn load_policies(db: &impl ConnectionTrait) -> AppResult<Policies> {
+    let rows = escalation_policy::Entity::find().all(db).await?;
+    let mut out = Policies {
+        global: Policy::default_ladder(),
+        plans: HashMap::new(),
+        tasks: HashMap::new(),
+    };
+    for row in &rows {
+        let p = parse_stored(row)?;
+        match row.scope.as_str() {
+            "global" => out.global = p,
+            "plan" => {
+                out.plans.insert(row.scope_id, p);
+            }
+            "task" => {
+                out.tasks.insert(row.scope_id, p);
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The stored policy of a scope, if any (None = inherits).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn stored_policy(
+    db: &impl ConnectionTrait,
+    scope: PolicyScope,
+    scope_id: i64,
+) -> AppResult<Option<Policy>> {
+    let row = escalation_policy::Entity::find()
+        .filter(escalation_policy::Column::Scope.eq(scope.as_str()))
+        .filter(escalation_policy::Column::ScopeId.eq(scope_id))
+        .one(db)
+        .await?;
+    row.as_ref().map(parse_stored).transpose()
+}
+
+/// Sets (or with `None` removes) the policy of a scope. Office only; audited.
+///
+/// # Errors
+/// FORBIDDEN for non-office viewers, NOT_FOUND for an unknown plan or task.
+pub async fn set_policy(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    scope: PolicyScope,
+    scope_id: i64,
+    policy: Option<Policy>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    viewer.require_office()?;
+    match scope {
+        PolicyScope::Global => {}
+        PolicyScope::Plan => {
+            entity::plan::Entity::find_by_id(scope_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| AppError::not_found("plan", scope_id))?;
+        }
+        PolicyScope::Task => {
+            crate::services::tasks::get(db, scope_id).await?;
+        }
+    }
+    let existing = escalation_policy::Entity::find()
+        .filter(escalation_policy::Column::Scope.eq(scope.as_str()))
+        .filter(escalation_policy::Column::ScopeId.eq(scope_id))
+        .one(db)
+        .await?;
+    let before = existing.as_ref().map(snapshot);
+    let (entity_id, after) = match (existing, policy) {
+        (Some(row), None) => {
+            escalation_policy::Entity::delete_by_id(row.id)
+                .exec(db)
+                .await?;
+            (row.id, None)
+        }
+        (None, None) => return Ok(()),
+        (Some(row), Some(p)) => {
+            let mut am: escalation_policy::ActiveModel = row.into();
+            am.policy = Set(p.to_json());
+            am.updated_by = Set(Some(viewer.user_id));
+            am.updated_at = Set(now);
+            let m = am.update(db).await?;
+            (m.id, Some(snapshot(&m)))
+        }
+        (None, Some(p)) => {
+            let m = escalation_policy::ActiveModel {
+                scope: Set(scope.as_str().into()),
+                scope_id: Set(scope_id),
+                policy: Set(p.to_json()),
+                updated_by: Set(Some(viewer.user_id)),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            (m.id, Some(snapshot(&m)))
+        }
+    };
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "escalation_policy.set",
+            entity: "escalation_policy",
+            entity_id,
+            before,
+            after,
+        },
+        now,
+    )
+    .await
+}
+
+// ------------------------------------------------------------------ holiday calendar
+
+/// The kind of an office edit of the calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum CalendarDayKind {
+    /// 放假
+    Holiday,
+    /// 调休上班 (a weekend day worked)
+    MakeupWorkday,
+    /// An ordinary day: withdraws an official entry.
+    Normal,
+}
+
+impl CalendarDayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarDayKind::Holiday => "holiday",
+            CalendarDayKind::MakeupWorkday => "makeup_workday",
+            CalendarDayKind::Normal => "normal",
+        }
+    }
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Holiday, Self::MakeupWorkday, Self::Normal]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    fn of(k: DayKind) -> Self {
+        match k {
+            DayKind::Holiday => Self::Holiday,
+            DayKind::MakeupWorkday => Self::MakeupWorkday,
+        }
+    }
+}
+
+/// One exception day of the effective calendar.
+#[derive(Clone, Debug)]
+pub struct CalendarDayView {
+    pub date: NaiveDate,
+    pub kind: CalendarDayKind,
+    pub name: String,
+    /// Set by the office (true) or shipped with the official calendar (false).
+    pub edited: bool,
+}
+
+/// The effective exceptions: the official calendar shipped with the release, overlaid with
+/// the office's edits. An overlay (rather than a copy seeded into the table) means a new
+/// release's corrections reach every installation, and the office's edits survive them.
+async fn effective_days(
+    db: &impl ConnectionTrait,
+) -> AppResult<BTreeMap<NaiveDate, CalendarDayView>> {
+    let mut days: BTreeMap<NaiveDate, CalendarDayView> = HolidayCalendar::prc_official_entries()
+        .into_iter()
+        .map(|e: CalendarEntry| {
+            (
+                e.date,
+                CalendarDayView {
+                    date: e.date,
+                    kind: CalendarDayKind::of(e.kind),
+                    name: e.name,
+                    edited: false,
+                },
+            )
+        })
+        .collect();
+    for row in calendar_day::Entity::find().all(db).await? {
+        let kind = CalendarDayKind::parse(&row.kind).unwrap_or(CalendarDayKind::Normal);
+        days.insert(
+            row.day,
+            CalendarDayView {
+                date: row.day,
+                kind,
+                name: row.name,
+                edited: true,
+            },
+        );
+    }
+    Ok(days)
+}
+
+/// The working-day calendar in force.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn load_calendar(db: &impl ConnectionTrait) -> AppResult<HolidayCalendar> {
+    let days = effective_days(db).await?;
+    HolidayCalendar::new(days.values().filter_map(|d| match d.kind {
+        CalendarDayKind::Holiday => Some((d.date, DayKind::Holiday)),
+        CalendarDayKind::MakeupWorkday => Some((d.date, DayKind::MakeupWorkday)),
+        CalendarDayKind::Normal => None,
+    }))
+    .map_err(AppError::internal)
+}
+
+/// Holidays and make-up working days of `year` (withdrawn official entries included, as
+/// `NORMAL`, so the office sees its edits).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn calendar_days(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> AppResult<Vec<CalendarDayView>> {
+    Ok(effective_days(db)
+        .await?
+        .into_values()
+        .filter(|d| d.date.year() == year)
+        .collect())
+}
+
+/// Marks `date` as a holiday, a make-up working day or an ordinary day. Office only; audited.
+///
+/// # Errors
+/// FORBIDDEN for non-office viewers; INVALID_INPUT for a make-up working day that is not a
+/// Saturday or Sunday.
+pub async fn set_calendar_day(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    date: NaiveDate,
+    kind: CalendarDayKind,
+    name: &str,
+    now: DateTime<Utc>,
+) -> AppResult<CalendarDayView> {
+    viewer.require_office()?;
+    let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+    if kind == CalendarDayKind::MakeupWorkday && !weekend {
+        return Err(AppError::invalid(format!(
+            "{date} is not a Saturday or Sunday, so it cannot be a make-up working day"
+        )));
+    }
+    let name = crate::domain::text::optional("name", Some(name), 100)?.unwrap_or_default();
+    let existing = calendar_day::Entity::find()
+        .filter(calendar_day::Column::Day.eq(date))
+        .one(db)
+        .await?;
+    let before = existing.as_ref().map(snapshot);
+    let official = HolidayCalendar::prc_official_entries()
+        .into_iter()
+        .find(|e| e.date == date);
+    let official_kind = official
+        .as_ref()
+        .map_or(CalendarDayKind::Normal, |e| CalendarDayKind::of(e.kind));
+    // An edit that restores the official state is no edit at all.
+    let row = if official_kind == kind {
+        if let Some(row) = existing.clone() {
+            calendar_day::Entity::delete_by_id(row.id).exec(db).await?;
+        }
+        None
+    } else {
+        let m = match existing.clone() {
+            Some(row) => {
+                let mut am: calendar_day::ActiveModel = row.into();
+                am.kind = Set(kind.as_str().into());
+                am.name = Set(name.clone());
+                am.updated_by = Set(Some(viewer.user_id));
+                am.updated_at = Set(now);
+                am.update(db).await?
+            }
+            None => {
+                calendar_day::ActiveModel {
+                    day: Set(date),
+                    kind: Set(kind.as_str().into()),
+                    name: Set(name.clone()),
+                    updated_by: Set(Some(viewer.user_id)),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?
+            }
+        };
+        Some(m)
+    };
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "calendar_day.set",
+            entity: "calendar_day",
+            entity_id: row.as_ref().or(existing.as_ref()).map_or(0, |r| r.id),
+            before,
+            after: Some(serde_json::json!({
+                "day": date, "kind": kind.as_str(), "name": name,
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(CalendarDayView {
+        date,
+        kind,
+        name: if row.is_some() {
+            name
+        } else {
+            official.map(|e| e.name).unwrap_or_default()
+        },
+        edited: row.is_some(),
+    })
+}
+
+// ------------------------------------------------------------------ document numbers
+
+#[derive(sea_orm::FromQueryResult)]
+struct N {
+    n: i32,
+}
+
+/// Reserves `count` consecutive document numbers of `level` in `year`; returns the first.
+///
+/// Inside the caller's transaction: the row is created if missing and bumped with
+/// `UPDATE … SET n = n + k … RETURNING n`, which takes the row lock on PostgreSQL, so
+/// concurrent replicas get disjoint ranges (and a rolled-back sweep gives its numbers back).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn reserve_doc_numbers(
+    db: &impl ConnectionTrait,
+    level: Level,
+    year: i32,
+    count: u32,
+) -> AppResult<u32> {
+    let backend = db.get_database_backend();
+    db.execute_raw(sql(
+        backend,
+        "INSERT INTO doc_sequence (kind, year, n) VALUES (?, ?, 0) ON CONFLICT (kind, year) DO NOTHING",
+        vec![level.as_str().into(), year.into()],
+    ))
+    .await?;
+    let rows: Vec<N> = query_all(
+        db,
+        "UPDATE doc_sequence SET n = n + ? WHERE kind = ? AND year = ? RETURNING n",
+        vec![
+            i32::try_from(count).unwrap_or(i32::MAX).into(),
+            level.as_str().into(),
+            year.into(),
+        ],
+    )
+    .await?;
+    let last = rows
+        .first()
+        .map(|r| r.n)
+        .ok_or_else(|| AppError::internal(std::io::Error::other("doc_sequence row missing")))?;
+    Ok(u32::try_from(last).unwrap_or(0) + 1 - count)
+}
+
+// ------------------------------------------------------------------ calendar feed tokens
+
+/// The agency's feed token, created on first use.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn feed_token(
+    db: &impl ConnectionTrait,
+    agency_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<(String, bool)> {
+    if let Some(row) = calendar_feed_token::Entity::find_by_id(agency_id)
+        .one(db)
+        .await?
+    {
+        return Ok((row.token, false));
+    }
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    calendar_feed_token::ActiveModel {
+        agency_id: Set(agency_id),
+        token: Set(token.clone()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok((token, true))
+}
+
+/// The agency a feed token belongs to.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn agency_for_token(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<i64>> {
+    Ok(calendar_feed_token::Entity::find()
+        .filter(calendar_feed_token::Column::Token.eq(token))
+        .order_by_asc(calendar_feed_token::Column::AgencyId)
+        .one(db)
+        .await?
+        .map(|r| r.agency_id))
+}

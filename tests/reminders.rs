@@ -1,0 +1,718 @@
+//! Reminders and escalations end to end: sweep over GraphQL, supervision records, the
+//! outbox, delivery to a real SMTP server running in this process.
+
+mod common;
+#[path = "common/smtp.rs"]
+mod smtp;
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::*;
+use duban::domain::{AssignmentRole, ContactRole, Deadline, TaskKind};
+use duban::notify::mailer::{Mailer, SmtpMailer};
+use duban::notify::outbox::{self, DeliveryReport};
+use duban::services::{agencies, tasks};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use serde_json::{Value, json};
+use smtp::{Mode, SmtpServer};
+
+/// 09:00 China time on `day`.
+fn at(day: &str) -> DateTime<Utc> {
+    let d: chrono::NaiveDate = day.parse().unwrap();
+    Utc.from_utc_datetime(&d.and_hms_opt(1, 0, 0).unwrap())
+}
+
+struct Fixture {
+    w: World,
+    /// Lead agency (测试市生态环境局): deadline 2025-04-09 (a reminder on 4/2).
+    t3: String,
+    /// Lead agency: deadline 2025-03-20 (urging by 4/2).
+    t4: String,
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    let backend = app.db().get_database_backend();
+    app.db()
+        .execute_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .unwrap();
+}
+
+/// The small world plus contacts for every agency, an office address, a leader address
+/// and two more tasks led by the lead agency.
+async fn fixture(app: &TestApp) -> Fixture {
+    let w = seed_world(app).await;
+    let now = default_now();
+    let tx = app.state.db.write().await.unwrap();
+    for (agency, tag) in [
+        (&w.lead_agency, "lead"),
+        (&w.part_agency, "part"),
+        (&w.other_agency, "other"),
+    ] {
+        let id: i64 = agency.parse().unwrap();
+        for (role, label) in [
+            (ContactRole::Liaison, "联络员"),
+            (ContactRole::Head, "局长"),
+            (ContactRole::Deputy, "副局长"),
+        ] {
+            agencies::add_contact(
+                &*tx,
+                None,
+                id,
+                agencies::ContactInput {
+                    name: format!("{tag}{label}"),
+                    email: format!("{}.{tag}@example.gov.cn", role.as_str()),
+                    role,
+                    phone: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let plan_id: i64 = w.plan.parse().unwrap();
+    let lead: i64 = w.lead_agency.parse().unwrap();
+    let mut ids = Vec::new();
+    for (code, title, deadline) in [
+        ("二(一)", "加快推进光伏发电规模化开发", "2025-04-09"),
+        ("二(二)", "淘汰落后燃煤锅炉", "2025-03-20"),
+    ] {
+        let t = tasks::create(
+            &*tx,
+            None,
+            tasks::TaskInput {
+                plan_id,
+                parent_id: None,
+                code: code.into(),
+                kind: TaskKind::Task,
+                title: title.into(),
+                body: String::new(),
+                deadline: Some(Deadline::parse(deadline).unwrap()),
+                ongoing: false,
+                report_cadence: None,
+                groups: vec![],
+                lead_undecided: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        tasks::assign(
+            &*tx,
+            None,
+            tasks::AssignmentInput {
+                task_id: t.id,
+                agency_id: lead,
+                role: AssignmentRole::Lead,
+                note: None,
+                sub_deadline: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        ids.push(t.id.to_string());
+    }
+    tx.commit().await.unwrap();
+    exec(
+        app,
+        "UPDATE \"user\" SET email = 'office@example.gov.cn' WHERE username = 'office'",
+    )
+    .await;
+    exec(
+        app,
+        "UPDATE \"user\" SET email = 'leader@example.gov.cn' WHERE username = 'leader'",
+    )
+    .await;
+    Fixture {
+        w,
+        t3: ids[0].clone(),
+        t4: ids[1].clone(),
+    }
+}
+
+const RUN: &str = "mutation($now:String,$dry:Boolean){ runReminders(now:$now, dryRun:$dry){ today dryRun recorded mails tasksConsidered items { taskId level rung trigger dueOn dedupeKey docNumber recipients } } }";
+
+async fn run(app: &TestApp, token: &str, day: &str, dry: bool) -> Value {
+    app.ok(token, RUN, json!({"now": day, "dry": dry})).await["runReminders"].clone()
+}
+
+fn mailer(server: &SmtpServer) -> Arc<dyn Mailer> {
+    Arc::new(
+        SmtpMailer::new(
+            &server.url(),
+            "督办系统 <duban@test.local>",
+            StdDuration::from_secs(5),
+        )
+        .unwrap(),
+    )
+}
+
+async fn deliver(app: &TestApp, server: &SmtpServer, now: DateTime<Utc>) -> DeliveryReport {
+    outbox::drain(&app.state.db, mailer(server), &move || now, 50, 4)
+        .await
+        .unwrap()
+}
+
+fn items_for<'a>(run: &'a Value, task: &str) -> Vec<&'a Value> {
+    run["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["taskId"] == task)
+        .collect()
+}
+
+#[tokio::test]
+async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let server = SmtpServer::start().await;
+
+    // Agency staff and leaders may not run sweeps.
+    let v = app
+        .gql(Some(&f.w.lead_staff), RUN, json!({"now": "2025-04-02"}))
+        .await;
+    assert_eq!(code(&v), "FORBIDDEN");
+
+    // Wed 2025-04-02: t2 (other agency, due Mon 3/31) is urged (+1 working day = 4/1);
+    // t3 (due 4/9) gets its 7-day reminder; t4 (due 3/20) is urged.
+    let r = run(&app, &f.w.office, "2025-04-02", false).await;
+    assert_eq!(r["today"], "2025-04-02");
+    let t2 = items_for(&r, &f.w.t2);
+    assert_eq!(t2.len(), 1, "{r}");
+    assert_eq!(t2[0]["level"], "URGING");
+    assert_eq!(t2[0]["rung"], "urging+1w");
+    let mut rec: Vec<&str> = t2[0]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    rec.sort();
+    // Urging: the lead's liaison and head (no participants or implementers on t2).
+    assert_eq!(
+        rec,
+        ["head.other@example.gov.cn", "liaison.other@example.gov.cn"]
+    );
+    let t3 = items_for(&r, &f.t3);
+    assert_eq!(
+        (t3[0]["level"].as_str(), t3[0]["rung"].as_str()),
+        (Some("REMINDER"), Some("reminder-7"))
+    );
+    assert_eq!(items_for(&r, &f.t4)[0]["level"], "URGING");
+    assert!(items_for(&r, &f.w.t1).is_empty(), "t1 is due in December");
+    assert_eq!(r["recorded"], 3);
+    // Digests: liaison.lead (t3 + t4), head.lead (t4), liaison.other, head.other.
+    assert_eq!(r["mails"], 4);
+    assert_eq!(count_rows(&app, "outbox_message").await, 4);
+
+    // A second sweep the same day (a restart, a second replica) adds nothing.
+    let again = run(&app, &f.w.office, "2025-04-02", false).await;
+    assert_eq!(
+        (again["recorded"].as_i64(), again["mails"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(count_rows(&app, "outbox_message").await, 4);
+
+    let d = deliver(&app, &server, at("2025-04-02")).await;
+    assert_eq!((d.sent, d.retrying, d.failed), (4, 0, 0));
+    let got = server.messages();
+    assert_eq!(got.len(), 4);
+    let lead_liaison = got
+        .iter()
+        .find(|m| m.rcpt == ["<liaison.lead@example.gov.cn>"])
+        .expect("digest to the lead liaison");
+    let mail = smtp::decode(&lead_liaison.data);
+    assert_eq!(
+        mail.subject,
+        "【督办提醒】测试市生态环境局：2项任务待办（催办1项、提醒1项）"
+    );
+    assert!(mail.to.contains("lead联络员"), "{}", mail.to);
+    // Grouped by level, the most serious first; Chinese survives base64/QP.
+    let urging = mail.text.find("淘汰落后燃煤锅炉").expect("t4 in text");
+    let reminder = mail
+        .text
+        .find("加快推进光伏发电规模化开发")
+        .expect("t3 in text");
+    assert!(urging < reminder, "催办 before 提醒:\n{}", mail.text);
+    assert!(mail.text.contains("已逾期"), "{}", mail.text);
+    assert!(mail.html.contains("淘汰落后燃煤锅炉"));
+    assert!(
+        mail.text.contains("http://duban.test/tasks/"),
+        "{}",
+        mail.text
+    );
+
+    // Nothing left to send.
+    assert_eq!(deliver(&app, &server, at("2025-04-02")).await.claimed, 0);
+
+    // The records are visible on the task, with the message ids of their digests.
+    let q = "query($t:ID!){ supervisionRecords(taskId:$t){ level rung occurrence trigger dueOn docNumber recipients { email name } messageIds } }";
+    let recs = app.ok(&f.w.part_staff, q, json!({"t": f.t4})).await["supervisionRecords"].clone();
+    assert_eq!(recs.as_array().unwrap().len(), 1);
+    assert_eq!(recs[0]["trigger"], "deadline:2025-03-20");
+    // The same records hang off the task itself (batched through a loader in lists).
+    let on_task = app
+        .ok(&f.w.leader, "query($t:ID!){ task(id:$t){ supervisionRecords { level trigger } } }", json!({"t": f.t4}))
+        .await;
+    assert_eq!(on_task["task"]["supervisionRecords"][0]["trigger"], "deadline:2025-03-20");
+    let mid = recs[0]["messageIds"][0].as_str().unwrap().to_owned();
+    assert!(
+        got.iter()
+            .any(|m| smtp::decode(&m.data).message_id == format!("<{mid}>")),
+        "message id {mid} sent"
+    );
+
+    // Six days after the urging (the policy's spacing) t4 climbs to 督办, numbered, and
+    // copied to the office and the deputy.
+    let r = run(&app, &f.w.office, "2025-04-08", false).await;
+    let t4 = items_for(&r, &f.t4);
+    assert_eq!(t4[0]["level"], "SUPERVISION", "{r}");
+    // t2 (urged the same day) climbs too; numbers follow task order within the sweep.
+    assert_eq!(items_for(&r, &f.w.t2)[0]["docNumber"], "督办〔2025〕1号");
+    assert_eq!(t4[0]["docNumber"], "督办〔2025〕2号");
+    let recips = t4[0]["recipients"].to_string();
+    assert!(
+        recips.contains("office@example.gov.cn") && recips.contains("deputy.lead@example.gov.cn"),
+        "{recips}"
+    );
+    server.clear();
+    deliver(&app, &server, at("2025-04-08")).await;
+    let office_mail = server
+        .messages()
+        .into_iter()
+        .find(|m| m.rcpt == ["<office@example.gov.cn>"])
+        .expect("office copy");
+    let mail = smtp::decode(&office_mail.data);
+    assert!(mail.subject.contains("督办"), "{}", mail.subject);
+    assert!(
+        mail.text.contains("督办〔2025〕2号") && mail.text.contains("督办〔2025〕1号"),
+        "{}",
+        mail.text
+    );
+    let recs = app.ok(&f.w.office, q, json!({"t": f.t4})).await["supervisionRecords"].clone();
+    assert_eq!(recs.as_array().unwrap().len(), 2);
+    assert_eq!(recs[1]["docNumber"], "督办〔2025〕2号");
+
+    // The sweep is audited.
+    let n = count_rows(&app, "audit_event").await;
+    assert!(n > 0);
+}
+
+#[tokio::test]
+async fn pending_extension_pauses_urging_and_dry_run_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let other_user: i64 = {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Id {
+            id: i64,
+        }
+        let backend = app.db().get_database_backend();
+        Id::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT id FROM \"user\" WHERE username = 'other'",
+        ))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+    };
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO extension_request (task_id, agency_id, requested_by, requested_deadline, requested_precision, reason, status, created_at) \
+             VALUES ({}, {}, {other_user}, '2025-06-30', 'day', '需要更多时间', 'pending', '2025-03-28 01:00:00+00:00')",
+            f.w.t2, f.w.other_agency
+        ),
+    )
+    .await;
+    let r = run(&app, &f.w.office, "2025-04-02", true).await;
+    assert_eq!(r["dryRun"], true);
+    assert!(
+        items_for(&r, &f.w.t2).is_empty(),
+        "no urging while an extension is pending: {r}"
+    );
+    assert_eq!(items_for(&r, &f.t4)[0]["level"], "URGING");
+    assert_eq!(
+        count_rows(&app, "supervision_record").await,
+        0,
+        "dry run writes nothing"
+    );
+    assert_eq!(count_rows(&app, "outbox_message").await, 0);
+
+    // Rejected: urging resumes.
+    exec(&app, "UPDATE extension_request SET status = 'rejected'").await;
+    let r = run(&app, &f.w.office, "2025-04-02", true).await;
+    assert_eq!(items_for(&r, &f.w.t2)[0]["level"], "URGING");
+}
+
+#[tokio::test]
+async fn working_day_offsets_follow_holidays_makeup_saturdays_and_office_edits() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    // t3: due Thu 2025-10-09, right after 国庆 (10/1–10/8 off); t4: due Fri 2025-10-10.
+    exec(
+        &app,
+        &format!(
+            "UPDATE task SET deadline = '2025-10-09' WHERE id = {}",
+            f.t3
+        ),
+    )
+    .await;
+    exec(
+        &app,
+        &format!(
+            "UPDATE task SET deadline = '2025-10-10' WHERE id = {}",
+            f.t4
+        ),
+    )
+    .await;
+
+    let rung = |r: &Value, t: &str| {
+        items_for(r, t).first().map(|i| {
+            (
+                i["rung"].as_str().unwrap().to_owned(),
+                i["dueOn"].as_str().unwrap().to_owned(),
+            )
+        })
+    };
+    // One working day before 10/9 is Tue 9/30, not 10/8 (a holiday).
+    let r = run(&app, &f.w.office, "2025-09-29", true).await;
+    assert_ne!(rung(&r, &f.t3).unwrap().0, "reminder-1w");
+    let r = run(&app, &f.w.office, "2025-09-30", true).await;
+    assert_eq!(
+        rung(&r, &f.t3),
+        Some(("reminder-1w".into(), "2025-09-30".into()))
+    );
+    // One working day after Fri 10/10 is Sat 10/11, a make-up working day (调休上班).
+    let r = run(&app, &f.w.office, "2025-10-11", true).await;
+    assert_eq!(
+        rung(&r, &f.t4),
+        Some(("urging+1w".into(), "2025-10-11".into()))
+    );
+
+    // The office withdraws the make-up day: urging moves to Mon 10/13.
+    let set = "mutation($d:String!,$k:CalendarDayKind!){ setCalendarDay(date:$d, kind:$k, name:\"测试\"){ date kind edited } }";
+    let v = app
+        .gql(
+            Some(&f.w.lead_staff),
+            set,
+            json!({"d": "2025-10-11", "k": "NORMAL"}),
+        )
+        .await;
+    assert_eq!(code(&v), "FORBIDDEN");
+    let v = app
+        .ok(&f.w.office, set, json!({"d": "2025-10-11", "k": "NORMAL"}))
+        .await;
+    assert_eq!(v["setCalendarDay"]["edited"], true);
+    let r = run(&app, &f.w.office, "2025-10-11", true).await;
+    assert_ne!(rung(&r, &f.t4).map(|x| x.0), Some("urging+1w".into()));
+    let r = run(&app, &f.w.office, "2025-10-13", true).await;
+    assert_eq!(
+        rung(&r, &f.t4),
+        Some(("urging+1w".into(), "2025-10-13".into()))
+    );
+    // A make-up day must be a weekend day.
+    let v = app
+        .gql(
+            Some(&f.w.office),
+            set,
+            json!({"d": "2025-10-14", "k": "MAKEUP_WORKDAY"}),
+        )
+        .await;
+    assert_eq!(code(&v), "INVALID_INPUT");
+    let days = app
+        .ok(
+            &f.w.office,
+            "{ calendarDays(year:2025){ date kind edited } }",
+            json!({}),
+        )
+        .await;
+    let oct11 = days["calendarDays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == "2025-10-11")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (oct11["kind"].as_str(), oct11["edited"].as_bool()),
+        (Some("NORMAL"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn smtp_refusals_and_dropped_connections_are_retried_and_nothing_is_lost() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let server = SmtpServer::start().await;
+    run(&app, &f.w.office, "2025-04-02", false).await;
+    let now = at("2025-04-02");
+
+    server.set_mode(Mode::Refuse4xx);
+    let d = deliver(&app, &server, now).await;
+    assert_eq!((d.claimed, d.sent, d.retrying), (4, 0, 4));
+    // Backing off: nothing due again yet.
+    assert_eq!(
+        deliver(&app, &server, now + Duration::seconds(30))
+            .await
+            .claimed,
+        0
+    );
+
+    server.set_mode(Mode::Drop);
+    let d = deliver(&app, &server, now + Duration::seconds(61)).await;
+    assert_eq!((d.claimed, d.retrying), (4, 4));
+    // Second failure: the delay doubled (120 s).
+    assert_eq!(
+        deliver(&app, &server, now + Duration::seconds(61 + 100))
+            .await
+            .claimed,
+        0
+    );
+
+    // A worker killed mid-send: claimed (lease taken) but never finished.
+    let claimed = outbox::claim(&app.state.db, now + Duration::seconds(200), 2)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    server.set_mode(Mode::Accept);
+    // The other two go out; the two leased ones wait for their lease to expire …
+    let d = deliver(&app, &server, now + Duration::seconds(201)).await;
+    assert_eq!(d.sent, 2);
+    // … and are then taken over.
+    let d = deliver(
+        &app,
+        &server,
+        now + Duration::seconds(200) + outbox::LEASE + Duration::seconds(1),
+    )
+    .await;
+    assert_eq!(d.sent, 2);
+    let got = server.messages();
+    assert_eq!(got.len(), 4, "every digest delivered exactly once");
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| smtp::decode(&m.data).message_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+
+    // A permanent refusal is surfaced to the office.
+    run(&app, &f.w.office, "2025-04-08", false).await;
+    server.set_mode(Mode::Refuse5xx);
+    let d = deliver(&app, &server, at("2025-04-08")).await;
+    assert!(d.failed > 0 && d.sent == 0, "{d:?}");
+    let q =
+        "query{ outbox(state: FAILED){ total items { id recipient state attempts lastError } } }";
+    let v = app.ok(&f.w.office, q, json!({})).await;
+    assert_eq!(v["outbox"]["total"].as_i64().unwrap() as usize, d.failed);
+    assert!(
+        v["outbox"]["items"][0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("550"),
+        "{v}"
+    );
+    assert_eq!(
+        code(&app.gql(Some(&f.w.leader), q, json!({})).await),
+        "FORBIDDEN"
+    );
+    // The office retries once the problem is fixed.
+    server.set_mode(Mode::Accept);
+    let id = v["outbox"]["items"][0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .ok(
+            &f.w.office,
+            "mutation($id:ID!){ retryOutboxMessage(id:$id){ state } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["retryOutboxMessage"]["state"], "PENDING");
+    // (retried as of the app's clock)
+    assert_eq!(deliver(&app, &server, default_now()).await.sent, 1);
+}
+
+#[tokio::test]
+async fn policies_are_office_only_and_overrides_apply() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let get = "query($s:PolicyScope!,$id:ID){ escalationPolicy(scope:$s, id:$id){ own rungs { level offsetDays dayCount audiences key } } }";
+    let g = app.ok(&f.w.office, get, json!({"s": "GLOBAL"})).await;
+    assert_eq!(g["escalationPolicy"]["own"], false);
+    assert_eq!(g["escalationPolicy"]["rungs"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        code(
+            &app.gql(Some(&f.w.lead_staff), get, json!({"s": "GLOBAL"}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+
+    let set = "mutation($s:PolicyScope!,$id:ID,$r:[RungInput!]){ setEscalationPolicy(scope:$s, id:$id, rungs:$r){ own rungs { key } } }";
+    // Invalid: offsets must increase.
+    let bad = json!([{"level": "REMINDER", "offsetDays": -1, "audiences": ["LEAD_CONTACTS"]}, {"level": "REMINDER", "offsetDays": -5, "audiences": ["LEAD_CONTACTS"]}]);
+    assert_eq!(
+        code(
+            &app.gql(
+                Some(&f.w.office),
+                set,
+                json!({"s": "TASK", "id": f.t3, "r": bad})
+            )
+            .await
+        ),
+        "INVALID_INPUT"
+    );
+    // t3 (due 4/9): a task-level ladder with a single 督办 three days before.
+    let rungs = json!([{"level": "SUPERVISION", "offsetDays": -3, "audiences": ["LEAD_CONTACTS", "LEADERSHIP"]}]);
+    let v = app
+        .ok(
+            &f.w.office,
+            set,
+            json!({"s": "TASK", "id": f.t3, "r": rungs}),
+        )
+        .await;
+    assert_eq!(v["setEscalationPolicy"]["rungs"][0]["key"], "supervision-3");
+    let r = run(&app, &f.w.office, "2025-04-02", true).await;
+    assert!(
+        items_for(&r, &f.t3).is_empty(),
+        "the default -7 reminder no longer applies"
+    );
+    let r = run(&app, &f.w.office, "2025-04-06", true).await;
+    let t3 = items_for(&r, &f.t3);
+    assert_eq!(t3[0]["level"], "SUPERVISION");
+    assert!(
+        t3[0]["recipients"]
+            .to_string()
+            .contains("leader@example.gov.cn")
+    );
+    // The task inherits again once its policy is removed.
+    app.ok(
+        &f.w.office,
+        set,
+        json!({"s": "TASK", "id": f.t3, "r": null}),
+    )
+    .await;
+    let v = app
+        .ok(&f.w.office, get, json!({"s": "TASK", "id": f.t3}))
+        .await;
+    assert_eq!(v["escalationPolicy"]["own"], false);
+}
+
+#[tokio::test]
+async fn agency_calendar_feed_at_a_tokenised_url() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let q = "mutation($a:ID!){ agencyCalendarUrl(agencyId:$a) }";
+    assert_eq!(
+        code(
+            &app.gql(Some(&f.w.other_staff), q, json!({"a": f.w.lead_agency}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let url = app
+        .ok(&f.w.lead_staff, q, json!({"a": f.w.lead_agency}))
+        .await["agencyCalendarUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Stable: the office gets the same URL.
+    let again = app.ok(&f.w.office, q, json!({"a": f.w.lead_agency})).await["agencyCalendarUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(url, again);
+    assert!(
+        url.starts_with(&format!("http://{}/ical/", app.addr)) && url.ends_with(".ics"),
+        "{url}"
+    );
+    let resp = app.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let body = resp.text().await.unwrap();
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(body.contains("DTSTART;VALUE=DATE:20250320"), "{body}");
+    assert!(body.contains("淘汰落后燃煤锅炉"));
+    assert!(!body.contains("推动交通绿色低碳"), "another agency's task");
+    let wrong = app
+        .http
+        .get(app.url("/ical/not-a-token.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+}
+
+/// PostgreSQL only: three workers drain the same 1,000 messages concurrently; each is sent
+/// exactly once (`FOR UPDATE SKIP LOCKED`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_workers_send_each_of_1000_messages_exactly_once_on_postgres() {
+    if postgres_base().is_none() {
+        eprintln!("skipped: set DUBAN_TEST_POSTGRES_URL to run the concurrent-worker test");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let server = SmtpServer::start().await;
+    let now = default_now();
+    for chunk in 0..10 {
+        let rows: Vec<String> = (0..100)
+            .map(|i| {
+                let n = chunk * 100 + i;
+                format!(
+                    "('k{n}', 'r{n}@example.gov.cn', '收件人{n}', '【督办提醒】测试{n}', '正文{n}', '<p>正文{n}</p>', 'm{n}@duban', 'pending', 0, '2025-06-01 00:00:00+00', '2025-06-01 00:00:00+00')"
+                )
+            })
+            .collect();
+        exec(
+            &app,
+            &format!(
+                "INSERT INTO outbox_message (dedupe_key, recipient, recipient_name, subject, body_text, body_html, message_id, state, attempts, next_attempt_at, created_at) VALUES {}",
+                rows.join(", ")
+            ),
+        )
+        .await;
+    }
+    let mut handles = Vec::new();
+    for _ in 0..3 {
+        let db = duban::db::Db::connect(&app.state.config.database_url)
+            .await
+            .unwrap();
+        let m = mailer(&server);
+        handles.push(tokio::spawn(async move {
+            outbox::drain(&db, m, &move || now, 20, 4).await.unwrap()
+        }));
+    }
+    let mut total = 0;
+    let mut per_worker = Vec::new();
+    for h in handles {
+        let r = h.await.unwrap();
+        total += r.sent;
+        per_worker.push(r.sent);
+    }
+    assert_eq!(total, 1000, "{per_worker:?}");
+    assert!(
+        per_worker.iter().filter(|&&n| n > 0).count() >= 2,
+        "work was shared: {per_worker:?}"
+    );
+    let got = server.messages();
+    assert_eq!(got.len(), 1000);
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| smtp::decode(&m.data).message_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000, "no message sent twice");
+}
