@@ -1,0 +1,1306 @@
+//! Annual evaluation use cases (年度评估 / 考核): schemes, the inputs people supply
+//! (indicator values, manual scores, manual adjustments), computing a year from the record,
+//! publishing (results frozen), corrections (a new revision), reads and a leader's history.
+//!
+//! The scoring itself is pure and lives in [`crate::evaluation`]; this module only gathers
+//! facts from the database and stores what the core returns.
+//!
+//! Authorisation: schemes, manual scores and adjustments, compute, publish and correct are
+//! for the office; an indicator value only for staff of a data-source agency named by the
+//! criterion; agency staff read their own agency's results, leaders and the office read all.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::{
+    agency, assignment, audit_event, contact, evaluation, evaluation_result, evaluation_scheme,
+    indicator_value, manual_adjustment, manual_score, progress_report, supervision_record, task,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::evaluation::{
+    self as core, CriterionKind, EvalError, EventFact, ReportFact, Scheme, SubjectInput,
+    SubjectKind, SubjectRecord, SubjectResult, SupervisionFact, TaskFact, TaskRole,
+};
+use crate::services::audit::{self, Change};
+use crate::services::snapshot;
+
+/// The scheme used when none is named.
+pub const DEFAULT_SCHEME: &str = "agency-performance";
+
+/// Status of an evaluation revision.
+pub const DRAFT: &str = "draft";
+pub const COMPUTED: &str = "computed";
+pub const PUBLISHED: &str = "published";
+
+impl From<EvalError> for AppError {
+    fn from(e: EvalError) -> Self {
+        AppError::invalid(format!("{e} [{}]", e.detail_code()))
+    }
+}
+
+/// Calendar day in China Standard Time (UTC+8), the zone deadlines live in.
+fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
+}
+
+fn check_year(year: i32) -> AppResult<()> {
+    if (2000..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!("year {year} is out of range")))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Schemes
+
+/// Stores the shipped schemes (agency-performance, jianwu-jiangtan-index) if absent.
+pub async fn ensure_seed_schemes(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
+    for json in [
+        core::AGENCY_PERFORMANCE_JSON,
+        core::JIANWU_JIANGTAN_INDEX_JSON,
+    ] {
+        let scheme = Scheme::from_json(json)?;
+        let exists = evaluation_scheme::Entity::find()
+            .filter(evaluation_scheme::Column::Name.eq(&scheme.name))
+            .one(db)
+            .await?
+            .is_some();
+        if !exists {
+            insert_scheme(db, None, &scheme, now).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_scheme(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    scheme: &Scheme,
+    now: DateTime<Utc>,
+) -> AppResult<evaluation_scheme::Model> {
+    let model = evaluation_scheme::ActiveModel {
+        name: Set(scheme.name.clone()),
+        title: Set(scheme.title.clone()),
+        definition: Set(serde_json::to_value(scheme).map_err(AppError::internal)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        Change::created(
+            "evaluation_scheme.create",
+            "evaluation_scheme",
+            model.id,
+            &model,
+        ),
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Creates or replaces (by name) a scheme from its JSON. Office only.
+///
+/// # Errors
+/// FORBIDDEN for other roles; INVALID_INPUT when the JSON or the scheme is invalid (weights
+/// of siblings not summing to 1, cycles, unknown parents …) — nothing is written then.
+pub async fn save_scheme(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    json: &str,
+    now: DateTime<Utc>,
+) -> AppResult<evaluation_scheme::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    if json.len() > 1_000_000 {
+        return Err(AppError::invalid("scheme JSON is too large"));
+    }
+    let scheme = Scheme::from_json(json)?;
+    let existing = evaluation_scheme::Entity::find()
+        .filter(evaluation_scheme::Column::Name.eq(&scheme.name))
+        .one(db)
+        .await?;
+    let Some(existing) = existing else {
+        return insert_scheme(db, viewer, &scheme, now).await;
+    };
+    let before = snapshot(&existing);
+    let mut am = existing.into_active_model();
+    am.title = Set(scheme.title.clone());
+    am.definition = Set(serde_json::to_value(&scheme).map_err(AppError::internal)?);
+    am.updated_at = Set(now);
+    let model = am.update(db).await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "evaluation_scheme.update",
+            entity: "evaluation_scheme",
+            entity_id: model.id,
+            before: Some(before),
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Parses a stored scheme.
+pub fn parse_scheme(model: &evaluation_scheme::Model) -> AppResult<Scheme> {
+    let scheme: Scheme =
+        serde_json::from_value(model.definition.clone()).map_err(AppError::internal)?;
+    Ok(scheme)
+}
+
+/// The scheme with this name.
+///
+/// # Errors
+/// NOT_FOUND when there is none.
+pub async fn scheme_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> AppResult<(evaluation_scheme::Model, Scheme)> {
+    let model = evaluation_scheme::Entity::find()
+        .filter(evaluation_scheme::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("evaluation scheme", name))?;
+    let scheme = parse_scheme(&model)?;
+    Ok((model, scheme))
+}
+
+pub async fn scheme_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> AppResult<(evaluation_scheme::Model, Scheme)> {
+    let model = evaluation_scheme::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("evaluation scheme", id))?;
+    let scheme = parse_scheme(&model)?;
+    Ok((model, scheme))
+}
+
+pub async fn list_schemes(db: &impl ConnectionTrait) -> AppResult<Vec<evaluation_scheme::Model>> {
+    Ok(evaluation_scheme::Entity::find()
+        .order_by_asc(evaluation_scheme::Column::Name)
+        .all(db)
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation revisions and the "published never changes" rule
+
+/// The latest revision for a year and scheme, if any.
+pub async fn latest_revision(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scheme_id: i64,
+) -> AppResult<Option<evaluation::Model>> {
+    Ok(evaluation::Entity::find()
+        .filter(evaluation::Column::Year.eq(year))
+        .filter(evaluation::Column::SchemeId.eq(scheme_id))
+        .order_by_desc(evaluation::Column::Revision)
+        .one(db)
+        .await?)
+}
+
+/// Inputs of a year and scheme can change only while its latest revision is unpublished.
+async fn ensure_writable(db: &impl ConnectionTrait, year: i32, scheme_id: i64) -> AppResult<()> {
+    if let Some(e) = latest_revision(db, year, scheme_id).await?
+        && e.status == PUBLISHED
+    {
+        return Err(AppError::InvalidTransition(format!(
+            "the {year} evaluation (revision {}) is published and cannot change; correct it first",
+            e.revision
+        )));
+    }
+    Ok(())
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<evaluation::Model> {
+    evaluation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("evaluation", id))
+}
+
+/// Evaluations, newest year and revision first, optionally of one year and/or scheme.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    year: Option<i32>,
+    scheme_id: Option<i64>,
+) -> AppResult<Vec<evaluation::Model>> {
+    let mut q = evaluation::Entity::find();
+    if let Some(y) = year {
+        q = q.filter(evaluation::Column::Year.eq(y));
+    }
+    if let Some(s) = scheme_id {
+        q = q.filter(evaluation::Column::SchemeId.eq(s));
+    }
+    Ok(q.order_by_desc(evaluation::Column::Year)
+        .order_by_desc(evaluation::Column::Revision)
+        .all(db)
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs
+
+async fn agency_exists(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::Model> {
+    agency::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("agency", id))
+}
+
+fn agency_names(a: &agency::Model) -> Vec<String> {
+    let mut names = vec![a.name.clone()];
+    names.extend(a.short_name.clone());
+    if let Some(xs) = a.aliases.as_array() {
+        names.extend(xs.iter().filter_map(|x| x.as_str().map(str::to_owned)));
+    }
+    names
+}
+
+/// An indicator value supplied by a data-source agency.
+pub struct IndicatorInput {
+    pub year: i32,
+    pub scheme: String,
+    pub criterion_key: String,
+    /// The subject.
+    pub agency_id: i64,
+    pub value: f64,
+    pub target: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// Enters (or replaces) an indicator value, in the name of the viewer's agency.
+///
+/// # Errors
+/// FORBIDDEN unless the viewer is staff of an agency the criterion names as its data source
+/// (matched by name, short name or alias); NOT_FOUND for an unknown scheme or subject;
+/// INVALID_INPUT for a criterion that is not an indicator or a non-finite value;
+/// INVALID_TRANSITION once the year's evaluation is published.
+pub async fn set_indicator_value(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    input: IndicatorInput,
+    now: DateTime<Utc>,
+) -> AppResult<indicator_value::Model> {
+    let source_id = viewer.require_agency_staff()?;
+    check_year(input.year)?;
+    ensure_seed_schemes(db, now).await?;
+    let (scheme_model, scheme) = scheme_by_name(db, &input.scheme).await?;
+    let Some(CriterionKind::Indicator {
+        source_agencies, ..
+    }) = scheme.criterion(&input.criterion_key).map(|c| &c.kind)
+    else {
+        return Err(AppError::invalid(format!(
+            "criterion {:?} is not an indicator of scheme {}",
+            input.criterion_key, scheme.name
+        )));
+    };
+    let source = agency_exists(db, source_id).await?;
+    let names = agency_names(&source);
+    if !source_agencies
+        .iter()
+        .any(|s| names.iter().any(|n| n == s.trim()))
+    {
+        return Err(AppError::forbidden(format!(
+            "the value of {:?} is supplied by {}, not by {}",
+            input.criterion_key,
+            source_agencies.join("、"),
+            source.name
+        )));
+    }
+    if !input.value.is_finite() || input.target.is_some_and(|t| !t.is_finite()) {
+        return Err(AppError::invalid("indicator values must be finite numbers"));
+    }
+    let note = crate::domain::text::optional("note", input.note.as_deref(), 2000)?;
+    agency_exists(db, input.agency_id).await?;
+    ensure_writable(db, input.year, scheme_model.id).await?;
+    let existing = indicator_value::Entity::find()
+        .filter(indicator_value::Column::Year.eq(input.year))
+        .filter(indicator_value::Column::SchemeId.eq(scheme_model.id))
+        .filter(indicator_value::Column::CriterionKey.eq(&input.criterion_key))
+        .filter(indicator_value::Column::AgencyId.eq(input.agency_id))
+        .one(db)
+        .await?;
+    let before = existing.as_ref().map(snapshot);
+    let model = match existing {
+        Some(m) => {
+            let mut am = m.into_active_model();
+            am.value = Set(input.value);
+            am.target = Set(input.target);
+            am.note = Set(note);
+            am.entered_by = Set(viewer.user_id);
+            am.source_agency_id = Set(source_id);
+            am.updated_at = Set(now);
+            am.update(db).await?
+        }
+        None => {
+            indicator_value::ActiveModel {
+                year: Set(input.year),
+                scheme_id: Set(scheme_model.id),
+                criterion_key: Set(input.criterion_key.clone()),
+                agency_id: Set(input.agency_id),
+                value: Set(input.value),
+                target: Set(input.target),
+                note: Set(note),
+                entered_by: Set(viewer.user_id),
+                source_agency_id: Set(source_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "indicator_value.set",
+            entity: "indicator_value",
+            entity_id: model.id,
+            before,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Enters (or replaces) a manual score (0–100, with a reason). Office only.
+///
+/// # Errors
+/// FORBIDDEN for other roles; INVALID_INPUT for a criterion that is not manual, a score
+/// outside 0–100 or an empty reason; INVALID_TRANSITION once published.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_manual_score(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    year: i32,
+    scheme_name: &str,
+    agency_id: i64,
+    criterion_key: &str,
+    score: f64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<manual_score::Model> {
+    viewer.require_office()?;
+    check_year(year)?;
+    ensure_seed_schemes(db, now).await?;
+    let (scheme_model, scheme) = scheme_by_name(db, scheme_name).await?;
+    if !matches!(
+        scheme.criterion(criterion_key).map(|c| &c.kind),
+        Some(CriterionKind::Manual { .. })
+    ) {
+        return Err(AppError::invalid(format!(
+            "criterion {criterion_key:?} is not scored manually in scheme {}",
+            scheme.name
+        )));
+    }
+    if !score.is_finite() || !(0.0..=100.0).contains(&score) {
+        return Err(AppError::invalid(format!("score {score} must be 0–100")));
+    }
+    let reason = crate::domain::text::required("reason", reason, 2000)?;
+    agency_exists(db, agency_id).await?;
+    ensure_writable(db, year, scheme_model.id).await?;
+    let existing = manual_score::Entity::find()
+        .filter(manual_score::Column::Year.eq(year))
+        .filter(manual_score::Column::SchemeId.eq(scheme_model.id))
+        .filter(manual_score::Column::AgencyId.eq(agency_id))
+        .filter(manual_score::Column::CriterionKey.eq(criterion_key))
+        .one(db)
+        .await?;
+    let before = existing.as_ref().map(snapshot);
+    let model = match existing {
+        Some(m) => {
+            let mut am = m.into_active_model();
+            am.score = Set(score);
+            am.reason = Set(reason);
+            am.entered_by = Set(viewer.user_id);
+            am.updated_at = Set(now);
+            am.update(db).await?
+        }
+        None => {
+            manual_score::ActiveModel {
+                year: Set(year),
+                scheme_id: Set(scheme_model.id),
+                agency_id: Set(agency_id),
+                criterion_key: Set(criterion_key.to_owned()),
+                score: Set(score),
+                reason: Set(reason),
+                entered_by: Set(viewer.user_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    audit::record(
+        db,
+        Some(viewer),
+        Change {
+            action: "manual_score.set",
+            entity: "manual_score",
+            entity_id: model.id,
+            before,
+            after: Some(snapshot(&model)),
+        },
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Adds a manual bonus (positive) or deduction (negative) with a reason. Office only.
+///
+/// # Errors
+/// FORBIDDEN for other roles; INVALID_INPUT for a zero, non-finite or >100 amount or an
+/// empty reason; INVALID_TRANSITION once published.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_manual_adjustment(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    year: i32,
+    scheme_name: &str,
+    agency_id: i64,
+    amount: f64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<manual_adjustment::Model> {
+    viewer.require_office()?;
+    check_year(year)?;
+    ensure_seed_schemes(db, now).await?;
+    let (scheme_model, _) = scheme_by_name(db, scheme_name).await?;
+    if !amount.is_finite() || amount == 0.0 || amount.abs() > 100.0 {
+        return Err(AppError::invalid(
+            "an adjustment is a non-zero number of points within ±100",
+        ));
+    }
+    let reason = crate::domain::text::required("reason", reason, 2000)?;
+    agency_exists(db, agency_id).await?;
+    ensure_writable(db, year, scheme_model.id).await?;
+    let model = manual_adjustment::ActiveModel {
+        year: Set(year),
+        scheme_id: Set(scheme_model.id),
+        agency_id: Set(agency_id),
+        amount: Set(amount),
+        reason: Set(reason),
+        entered_by: Set(viewer.user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Some(viewer),
+        Change::created(
+            "manual_adjustment.create",
+            "manual_adjustment",
+            model.id,
+            &model,
+        ),
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn indicator_values(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    year: i32,
+    scheme_id: i64,
+) -> AppResult<Vec<indicator_value::Model>> {
+    let mut q = indicator_value::Entity::find()
+        .filter(indicator_value::Column::Year.eq(year))
+        .filter(indicator_value::Column::SchemeId.eq(scheme_id));
+    if !viewer.can_read_all() {
+        // Staff see what their agency supplied and what was supplied about it.
+        use sea_orm::sea_query::ExprTrait as _;
+        let own = viewer.require_agency_staff()?;
+        q = q.filter(
+            indicator_value::Column::AgencyId
+                .eq(own)
+                .or(indicator_value::Column::SourceAgencyId.eq(own)),
+        );
+    }
+    Ok(q.order_by_asc(indicator_value::Column::Id).all(db).await?)
+}
+
+pub async fn manual_scores(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    year: i32,
+    scheme_id: i64,
+) -> AppResult<Vec<manual_score::Model>> {
+    let mut q = manual_score::Entity::find()
+        .filter(manual_score::Column::Year.eq(year))
+        .filter(manual_score::Column::SchemeId.eq(scheme_id));
+    if !viewer.can_read_all() {
+        q = q.filter(manual_score::Column::AgencyId.eq(viewer.require_agency_staff()?));
+    }
+    Ok(q.order_by_asc(manual_score::Column::Id).all(db).await?)
+}
+
+pub async fn manual_adjustments(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    year: i32,
+    scheme_id: i64,
+) -> AppResult<Vec<manual_adjustment::Model>> {
+    let mut q = manual_adjustment::Entity::find()
+        .filter(manual_adjustment::Column::Year.eq(year))
+        .filter(manual_adjustment::Column::SchemeId.eq(scheme_id));
+    if !viewer.can_read_all() {
+        q = q.filter(manual_adjustment::Column::AgencyId.eq(viewer.require_agency_staff()?));
+    }
+    Ok(q.order_by_asc(manual_adjustment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Facts from the record
+
+/// Report periods of a cadence within `year`, with the last day of each (its due date).
+fn report_periods(cadence: &str, year: i32) -> Vec<(String, NaiveDate)> {
+    let end_of_month = |m: u32| {
+        let (ny, nm) = if m == 12 {
+            (year + 1, 1)
+        } else {
+            (year, m + 1)
+        };
+        NaiveDate::from_ymd_opt(ny, nm, 1)
+            .and_then(|d| d.pred_opt())
+            .expect("valid month")
+    };
+    match cadence {
+        "monthly" => (1..=12)
+            .map(|m| (format!("{year}-{m:02}"), end_of_month(m)))
+            .collect(),
+        "quarterly" => (1..=4)
+            .map(|q| (format!("{year}-Q{q}"), end_of_month(q * 3)))
+            .collect(),
+        "half_yearly" => (1..=2)
+            .map(|h| (format!("{year}-H{h}"), end_of_month(h * 6)))
+            .collect(),
+        "yearly" => vec![(year.to_string(), end_of_month(12))],
+        _ => Vec::new(),
+    }
+}
+
+fn task_role(s: &str) -> Option<TaskRole> {
+    match s {
+        "lead" => Some(TaskRole::Lead),
+        "participant" => Some(TaskRole::Participant),
+        "implementer" => Some(TaskRole::Implementer),
+        _ => None,
+    }
+}
+
+/// Assembles one subject's facts for `year`: its tasks and roles, the progress reports due
+/// on the tasks it leads, escalations and returned completions on those tasks, and the
+/// indicator values, manual scores and adjustments entered for it.
+pub async fn subject_input(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scheme_id: i64,
+    subject: &agency::Model,
+) -> AppResult<SubjectInput> {
+    let assignments = assignment::Entity::find()
+        .filter(assignment::Column::AgencyId.eq(subject.id))
+        .all(db)
+        .await?;
+    let task_ids: Vec<i64> = assignments.iter().map(|a| a.task_id).collect();
+    let tasks: HashMap<i64, task::Model> = if task_ids.is_empty() {
+        HashMap::new()
+    } else {
+        task::Entity::find()
+            .filter(task::Column::Id.is_in(task_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect()
+    };
+    let mut record = SubjectRecord {
+        year,
+        ..Default::default()
+    };
+    let mut seen = HashSet::new();
+    let mut led: Vec<i64> = Vec::new();
+    for a in &assignments {
+        let (Some(t), Some(role)) = (tasks.get(&a.task_id), task_role(&a.role)) else {
+            continue;
+        };
+        if !seen.insert((t.id, a.role.clone())) {
+            continue;
+        }
+        if role == TaskRole::Lead {
+            led.push(t.id);
+        }
+        let completed = t.status == "completed";
+        record.tasks.push(TaskFact {
+            task_id: t.id,
+            code: t.code.clone(),
+            title: t.title.clone(),
+            role,
+            original_due: t.original_deadline,
+            current_due: if t.ongoing { None } else { t.deadline },
+            completed_on: t.completed_at.filter(|_| completed).map(local_day),
+            status: t.status.clone(),
+            cancelled: t.status == "cancelled",
+        });
+    }
+    record.tasks.sort_by_key(|t| t.task_id);
+    led.sort_unstable();
+    led.dedup();
+
+    if !led.is_empty() {
+        // Progress reports due from the lead on tasks with a reporting cadence.
+        let reports = progress_report::Entity::find()
+            .filter(progress_report::Column::TaskId.is_in(led.clone()))
+            .filter(progress_report::Column::AgencyId.eq(subject.id))
+            .all(db)
+            .await?;
+        let mut first: HashMap<(i64, String), NaiveDate> = HashMap::new();
+        for r in reports {
+            let d = local_day(r.submitted_at);
+            first
+                .entry((r.task_id, r.period.clone()))
+                .and_modify(|x| *x = (*x).min(d))
+                .or_insert(d);
+        }
+        for id in &led {
+            let t = &tasks[id];
+            if t.status == "cancelled" {
+                continue;
+            }
+            let Some(cadence) = t.report_cadence.as_deref() else {
+                continue;
+            };
+            let created = local_day(t.created_at);
+            let done = t
+                .completed_at
+                .filter(|_| t.status == "completed")
+                .map(local_day);
+            for (period, due) in report_periods(cadence, year) {
+                // Nothing is due for a period that ended before the task existed or after it closed.
+                if due < created || done.is_some_and(|d| d < due) {
+                    continue;
+                }
+                record.reports.push(ReportFact {
+                    task_id: t.id,
+                    submitted_on: first.get(&(t.id, period.clone())).copied(),
+                    period,
+                    due,
+                });
+            }
+        }
+        // Escalations fired on the tasks it leads.
+        for s in supervision_record::Entity::find()
+            .filter(supervision_record::Column::TaskId.is_in(led.clone()))
+            .order_by_asc(supervision_record::Column::Id)
+            .all(db)
+            .await?
+        {
+            record.supervisions.push(SupervisionFact {
+                id: s.id,
+                task_id: Some(s.task_id),
+                level: s.level,
+                at: local_day(s.fired_at),
+                doc_number: s.doc_number,
+            });
+        }
+    }
+    let mut events = Vec::new();
+    if !led.is_empty() {
+        for e in audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq("task.return"))
+            .filter(audit_event::Column::Entity.eq("task"))
+            .filter(audit_event::Column::EntityId.is_in(led.clone()))
+            .order_by_asc(audit_event::Column::Id)
+            .all(db)
+            .await?
+        {
+            events.push(EventFact {
+                id: e.id,
+                event_type: "completion_returned".into(),
+                at: local_day(e.at),
+                task_id: Some(e.entity_id),
+                note: None,
+            });
+        }
+    }
+
+    let mut input = SubjectInput {
+        subject_id: subject.id,
+        subject_name: subject.name.clone(),
+        record,
+        events,
+        ..Default::default()
+    };
+    for v in indicator_value::Entity::find()
+        .filter(indicator_value::Column::Year.eq(year))
+        .filter(indicator_value::Column::SchemeId.eq(scheme_id))
+        .filter(indicator_value::Column::AgencyId.eq(subject.id))
+        .all(db)
+        .await?
+    {
+        input.indicator_values.insert(
+            v.criterion_key,
+            core::IndicatorValue {
+                value: v.value,
+                target: v.target,
+                note: v.note,
+            },
+        );
+    }
+    for m in manual_score::Entity::find()
+        .filter(manual_score::Column::Year.eq(year))
+        .filter(manual_score::Column::SchemeId.eq(scheme_id))
+        .filter(manual_score::Column::AgencyId.eq(subject.id))
+        .all(db)
+        .await?
+    {
+        input.manual_scores.insert(
+            m.criterion_key,
+            core::ManualScore {
+                score: m.score,
+                reason: m.reason,
+                by: Some(format!("user {}", m.entered_by)),
+            },
+        );
+    }
+    for m in manual_adjustment::Entity::find()
+        .filter(manual_adjustment::Column::Year.eq(year))
+        .filter(manual_adjustment::Column::SchemeId.eq(scheme_id))
+        .filter(manual_adjustment::Column::AgencyId.eq(subject.id))
+        .order_by_asc(manual_adjustment::Column::Id)
+        .all(db)
+        .await?
+    {
+        input.manual_adjustments.push(core::ManualAdjustment {
+            points: m.amount,
+            reason: m.reason,
+            by: Some(format!("user {}", m.entered_by)),
+        });
+    }
+    Ok(input)
+}
+
+/// Default subjects of a scheme: local governments for a local-government scheme, every
+/// other agency except generic groups for an agency scheme.
+async fn default_subjects(
+    db: &impl ConnectionTrait,
+    kind: SubjectKind,
+) -> AppResult<Vec<agency::Model>> {
+    let all = agency::Entity::find()
+        .order_by_asc(agency::Column::Id)
+        .all(db)
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|a| match kind {
+            SubjectKind::LocalGovernment => a.kind == "local_government",
+            SubjectKind::Agency => a.kind != "local_government" && a.kind != "group",
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Compute, publish, correct
+
+/// Computes (or recomputes) the year under a scheme: creates revision 1 as a draft if there
+/// is none, then stores one result per subject and marks it computed. Manual inputs are
+/// kept. `subjects` (agency ids) defaults to those of the previous computation, else to the
+/// scheme's default subjects. `viewer` None = the system (CLI).
+///
+/// # Errors
+/// FORBIDDEN unless office; NOT_FOUND for an unknown scheme or agency; INVALID_INPUT for a
+/// bad year, no subjects or invalid inputs; INVALID_TRANSITION when published.
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    year: i32,
+    scheme_name: Option<&str>,
+    subjects: Option<Vec<i64>>,
+    now: DateTime<Utc>,
+) -> AppResult<evaluation::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    check_year(year)?;
+    ensure_seed_schemes(db, now).await?;
+    let (scheme_model, scheme) = scheme_by_name(db, scheme_name.unwrap_or(DEFAULT_SCHEME)).await?;
+    let existing = latest_revision(db, year, scheme_model.id).await?;
+    if let Some(e) = &existing
+        && e.status == PUBLISHED
+    {
+        return Err(AppError::InvalidTransition(format!(
+            "the {year} evaluation (revision {}) is published; its results never change — correct it to recompute",
+            e.revision
+        )));
+    }
+    let stored: Vec<i64> = existing
+        .as_ref()
+        .and_then(|e| serde_json::from_value(e.subjects.clone()).ok())
+        .unwrap_or_default();
+    let subject_ids = match subjects {
+        Some(ids) => {
+            if ids.len() > 1000 {
+                return Err(AppError::invalid("too many subjects"));
+            }
+            let mut seen = HashSet::new();
+            ids.into_iter().filter(|i| seen.insert(*i)).collect()
+        }
+        None => stored,
+    };
+    let agencies = if subject_ids.is_empty() {
+        default_subjects(db, scheme.subject_kind).await?
+    } else {
+        let mut v = Vec::new();
+        for id in &subject_ids {
+            v.push(agency_exists(db, *id).await?);
+        }
+        v
+    };
+    if agencies.is_empty() {
+        return Err(AppError::invalid("no subjects to evaluate"));
+    }
+    let mut inputs = Vec::with_capacity(agencies.len());
+    for a in &agencies {
+        inputs.push(subject_input(db, year, scheme_model.id, a).await?);
+    }
+    let results = core::evaluate(&scheme, &inputs)?;
+
+    let eval = match existing {
+        Some(e) => e,
+        None => {
+            evaluation::ActiveModel {
+                year: Set(year),
+                scheme_id: Set(scheme_model.id),
+                status: Set(DRAFT.into()),
+                revision: Set(1),
+                supersedes_id: Set(None),
+                subjects: Set(serde_json::json!([])),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    let before = snapshot(&eval);
+    evaluation_result::Entity::delete_many()
+        .filter(evaluation_result::Column::EvaluationId.eq(eval.id))
+        .exec(db)
+        .await?;
+    store_results(db, eval.id, &results).await?;
+    let mut am = eval.into_active_model();
+    am.status = Set(COMPUTED.into());
+    am.subjects = Set(serde_json::json!(subject_ids));
+    am.computed_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let eval = am.update(db).await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "evaluation.compute",
+            entity: "evaluation",
+            entity_id: eval.id,
+            before: Some(before),
+            after: Some(serde_json::json!({
+                "evaluation": snapshot(&eval),
+                "results": results.iter().map(|r| serde_json::json!({
+                    "agency_id": r.subject_id, "score": core::round2(r.score),
+                    "grade": r.grade, "rank": r.rank, "vetoed": r.vetoed,
+                })).collect::<Vec<_>>(),
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(eval)
+}
+
+async fn store_results(
+    db: &impl ConnectionTrait,
+    evaluation_id: i64,
+    results: &[SubjectResult],
+) -> AppResult<()> {
+    for r in results {
+        evaluation_result::ActiveModel {
+            evaluation_id: Set(evaluation_id),
+            agency_id: Set(r.subject_id),
+            subject_name: Set(r.subject_name.clone()),
+            score: Set(r.score),
+            grade: Set(r.grade.clone()),
+            rank: Set(r.rank as i32),
+            vetoed: Set(r.vetoed),
+            breakdown: Set(serde_json::to_value(r).map_err(AppError::internal)?),
+            leaders: Set(serde_json::json!([])),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A leader of an agency at publication (领导班子).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Leader {
+    pub name: String,
+    pub email: String,
+    /// head (主要负责人) / deputy (分管负责人)
+    pub role: String,
+}
+
+/// Publishes a computed revision: results are frozen and the agencies' leaders (contacts
+/// with role head or deputy) are recorded with each result.
+///
+/// # Errors
+/// FORBIDDEN unless office; NOT_FOUND; INVALID_TRANSITION unless the revision is computed.
+pub async fn publish(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<evaluation::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    let eval = get(db, id).await?;
+    if eval.status != COMPUTED {
+        return Err(AppError::InvalidTransition(format!(
+            "evaluation {id} is {}; only a computed evaluation can be published",
+            eval.status
+        )));
+    }
+    let results = evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::EvaluationId.eq(id))
+        .all(db)
+        .await?;
+    for r in results {
+        let leaders: Vec<Leader> = contact::Entity::find()
+            .filter(contact::Column::AgencyId.eq(r.agency_id))
+            .filter(contact::Column::Role.is_in(["head", "deputy"]))
+            .order_by_asc(contact::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| Leader {
+                name: c.name,
+                email: c.email,
+                role: c.role,
+            })
+            .collect();
+        let mut am = r.into_active_model();
+        am.leaders = Set(serde_json::to_value(leaders).map_err(AppError::internal)?);
+        am.update(db).await?;
+    }
+    let before = snapshot(&eval);
+    let mut am = eval.into_active_model();
+    am.status = Set(PUBLISHED.into());
+    am.published_at = Set(Some(now));
+    am.published_by = Set(viewer.map(|v| v.user_id));
+    am.published_by_name = Set(Some(
+        viewer.map_or_else(|| "system".to_string(), |v| v.actor_name()),
+    ));
+    am.updated_at = Set(now);
+    let eval = am.update(db).await?;
+    audit::record(
+        db,
+        viewer,
+        Change {
+            action: "evaluation.publish",
+            entity: "evaluation",
+            entity_id: eval.id,
+            before: Some(before),
+            after: Some(snapshot(&eval)),
+        },
+        now,
+    )
+    .await?;
+    Ok(eval)
+}
+
+/// Corrects a published revision: creates the next revision (computed, with a copy of the
+/// results) recording who, when and why; the published one stays readable and unchanged.
+/// Change inputs and recompute the new revision, then publish it.
+///
+/// # Errors
+/// FORBIDDEN unless office; NOT_FOUND; INVALID_INPUT for an empty reason;
+/// INVALID_TRANSITION unless it is the latest revision and published.
+pub async fn correct(
+    db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<evaluation::Model> {
+    if let Some(v) = viewer {
+        v.require_office()?;
+    }
+    let reason = crate::domain::text::required("reason", reason, 2000)?;
+    let eval = get(db, id).await?;
+    if eval.status != PUBLISHED {
+        return Err(AppError::InvalidTransition(format!(
+            "evaluation {id} is {}; only a published evaluation is corrected (recompute a draft instead)",
+            eval.status
+        )));
+    }
+    let latest = latest_revision(db, eval.year, eval.scheme_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("evaluation", id))?;
+    if latest.id != eval.id {
+        return Err(AppError::InvalidTransition(format!(
+            "evaluation {id} was already corrected by revision {}",
+            latest.revision
+        )));
+    }
+    let next = evaluation::ActiveModel {
+        year: Set(eval.year),
+        scheme_id: Set(eval.scheme_id),
+        status: Set(COMPUTED.into()),
+        revision: Set(eval.revision + 1),
+        supersedes_id: Set(Some(eval.id)),
+        subjects: Set(eval.subjects.clone()),
+        computed_at: Set(eval.computed_at),
+        correction_reason: Set(Some(reason)),
+        corrected_by: Set(viewer.map(|v| v.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for r in evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::EvaluationId.eq(eval.id))
+        .order_by_asc(evaluation_result::Column::Id)
+        .all(db)
+        .await?
+    {
+        evaluation_result::ActiveModel {
+            evaluation_id: Set(next.id),
+            agency_id: Set(r.agency_id),
+            subject_name: Set(r.subject_name),
+            score: Set(r.score),
+            grade: Set(r.grade),
+            rank: Set(r.rank),
+            vetoed: Set(r.vetoed),
+            breakdown: Set(r.breakdown),
+            leaders: Set(serde_json::json!([])),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    audit::record(
+        db,
+        viewer,
+        Change::updated("evaluation.correct", "evaluation", next.id, &eval, &next),
+        now,
+    )
+    .await?;
+    Ok(next)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+/// Results of one revision in rank order; agency staff see only their own agency's.
+pub async fn results(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    evaluation_id: i64,
+) -> AppResult<Vec<evaluation_result::Model>> {
+    let mut q = evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::EvaluationId.eq(evaluation_id));
+    if !viewer.can_read_all() {
+        q = q.filter(evaluation_result::Column::AgencyId.eq(viewer.require_agency_staff()?));
+    }
+    Ok(q.order_by_asc(evaluation_result::Column::Rank)
+        .order_by_asc(evaluation_result::Column::AgencyId)
+        .all(db)
+        .await?)
+}
+
+/// One line of a leader's history: the result of their agency in a published evaluation.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeaderHistoryEntry {
+    pub leader: Leader,
+    pub evaluation: evaluation::Model,
+    pub result: evaluation_result::Model,
+}
+
+/// A leader's results across years, by contact email (case-insensitive) or name, from the
+/// leader snapshots of published evaluations; per year and scheme only the latest published
+/// revision counts. Agency staff see only entries of their own agency.
+///
+/// # Errors
+/// INVALID_INPUT without an email or a name.
+pub async fn leader_history(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    email: Option<&str>,
+    name: Option<&str>,
+) -> AppResult<Vec<LeaderHistoryEntry>> {
+    let email = email
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    let name = name.map(str::trim).filter(|s| !s.is_empty());
+    if email.is_none() && name.is_none() {
+        return Err(AppError::invalid("give a leader's email or name"));
+    }
+    let own = if viewer.can_read_all() {
+        None
+    } else {
+        Some(viewer.require_agency_staff()?)
+    };
+    let published = evaluation::Entity::find()
+        .filter(evaluation::Column::Status.eq(PUBLISHED))
+        .order_by_asc(evaluation::Column::Year)
+        .order_by_asc(evaluation::Column::Revision)
+        .all(db)
+        .await?;
+    // Latest published revision per (year, scheme).
+    let mut latest: BTreeMap<(i32, i64), evaluation::Model> = BTreeMap::new();
+    for e in published {
+        latest.insert((e.year, e.scheme_id), e);
+    }
+    let mut out = Vec::new();
+    for e in latest.into_values() {
+        for r in evaluation_result::Entity::find()
+            .filter(evaluation_result::Column::EvaluationId.eq(e.id))
+            .order_by_asc(evaluation_result::Column::Rank)
+            .all(db)
+            .await?
+        {
+            if own.is_some_and(|a| a != r.agency_id) {
+                continue;
+            }
+            let leaders: Vec<Leader> =
+                serde_json::from_value(r.leaders.clone()).unwrap_or_default();
+            if let Some(l) = leaders.into_iter().find(|l| {
+                email
+                    .as_deref()
+                    .is_some_and(|m| l.email.to_lowercase() == m)
+                    || name.is_some_and(|n| l.name == n)
+            }) {
+                out.push(LeaderHistoryEntry {
+                    leader: l,
+                    evaluation: e.clone(),
+                    result: r,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Year of a timestamp in China time (for defaults such as "last year").
+pub fn local_year(at: DateTime<Utc>) -> i32 {
+    local_day(at).year()
+}
+
+// ---------------------------------------------------------------------------------------
+// Command line
+
+/// `duban evaluate`: computes the year (unless its latest revision is published), publishes
+/// it with `publish`, and renders the results as a table, CSV or JSON to `output` or stdout.
+///
+/// # Errors
+/// INVALID_INPUT for an unknown format (xlsx is not supported yet) or bad inputs; those
+/// of [`compute`] and [`publish`].
+pub async fn run_cli(
+    db: &crate::db::Db,
+    year: i32,
+    scheme: Option<&str>,
+    publish_it: bool,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> AppResult<()> {
+    use crate::evaluation::report::{self, Format, Row};
+    let format = Format::parse(format).map_err(AppError::invalid)?;
+    let now = Utc::now();
+    let name = scheme.unwrap_or(DEFAULT_SCHEME);
+    let tx = db.write().await?;
+    ensure_seed_schemes(&*tx, now).await?;
+    let (scheme_model, _) = scheme_by_name(&*tx, name).await?;
+    let mut eval = match latest_revision(&*tx, year, scheme_model.id).await? {
+        Some(e) if e.status == PUBLISHED => {
+            eprintln!(
+                "the {year} evaluation (revision {}) is published: showing it unchanged",
+                e.revision
+            );
+            e
+        }
+        _ => compute(&*tx, None, year, Some(name), None, now).await?,
+    };
+    if publish_it && eval.status != PUBLISHED {
+        eval = publish(&*tx, None, eval.id, now).await?;
+    }
+    let rows: Vec<Row> = evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::EvaluationId.eq(eval.id))
+        .order_by_asc(evaluation_result::Column::Rank)
+        .order_by_asc(evaluation_result::Column::AgencyId)
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .map(|r| Row {
+            rank: r.rank.max(0) as u32,
+            agency_id: r.agency_id,
+            subject: r.subject_name,
+            score: core::round2(r.score),
+            grade: r.grade,
+            vetoed: r.vetoed,
+            breakdown: r.breakdown,
+        })
+        .collect();
+    tx.commit().await?;
+    let text = match format {
+        Format::Table => report::table(
+            &format!(
+                "{} — {year} (revision {}, {})",
+                scheme_model.title, eval.revision, eval.status
+            ),
+            &rows,
+        ),
+        Format::Csv => report::csv(&rows),
+        Format::Json => report::json(&rows),
+    };
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,534 @@
+//! Annual evaluation through the API: a small fixture computed end to end and checked against
+//! scores worked out by hand, scheme validation, indicator sources, publication and
+//! corrections, and authorisation of every evaluation mutation.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const YEAR: i32 = 2025;
+
+/// A scheme small enough to score by hand. The indicator is supplied by 测试市交通运输局
+/// (the world's "other" agency); a review below 60 vetoes; each returned completion
+/// deducts 2 points.
+fn scheme_json() -> Value {
+    json!({
+        "name": "test-scheme", "title": "测试考核", "subject_kind": "agency",
+        "criteria": [
+            {"key": "on_time", "parent": null, "title": "按时完成率", "weight": 0.4,
+             "kind": "computed", "metric": "on_time_completion_rate"},
+            {"key": "energy", "parent": null, "title": "能耗指标", "weight": 0.3,
+             "kind": "indicator", "source_agencies": ["测试市交通运输局"],
+             "direction": "at_least", "target": 50, "unit": "%"},
+            {"key": "review", "parent": null, "title": "办公室评议", "weight": 0.3,
+             "kind": "manual", "veto_below": 60}
+        ],
+        "adjustment_rules": [
+            {"key": "returned", "title": "办结退回扣分", "effect": "deduction",
+             "points_per_event": 2, "cap": 6, "trigger": {"event_type": "completion_returned"}}
+        ]
+    })
+}
+
+const SAVE: &str = "mutation($d:String!){ saveEvaluationScheme(definition:$d){ id name criteria{ key kind sourceAgencies } } }";
+const INDICATOR: &str = "mutation($y:Int!,$k:String!,$a:ID!,$v:Float!,$t:Float){ setIndicatorValue(year:$y,scheme:\"test-scheme\",criterionKey:$k,agencyId:$a,value:$v,target:$t){ id value } }";
+const MANUAL: &str = "mutation($y:Int!,$a:ID!,$s:Float!,$r:String!){ setManualScore(year:$y,scheme:\"test-scheme\",agencyId:$a,criterionKey:\"review\",score:$s,reason:$r){ id score } }";
+const ADJUST: &str = "mutation($y:Int!,$a:ID!,$n:Float!,$r:String!){ addManualAdjustment(year:$y,scheme:\"test-scheme\",agencyId:$a,amount:$n,reason:$r){ id amount } }";
+const COMPUTE: &str = "mutation($y:Int!,$s:[ID!]){ computeEvaluation(year:$y,scheme:\"test-scheme\",subjects:$s){ id status revision results{ agencyId subject score grade rank vetoed vetoReasons weightedScore adjustmentTotal breakdown criteria{ key score rawValue contribution evidence{ kind id favourable } } } } }";
+const PUBLISH: &str =
+    "mutation($id:ID!){ publishEvaluation(id:$id){ id status publishedAt publishedBy } }";
+const CORRECT: &str = "mutation($id:ID!,$r:String!){ correctEvaluation(id:$id,reason:$r){ id status revision supersedesId correctionReason correctedBy createdAt } }";
+const RESULTS: &str = "query($id:ID!){ evaluation(id:$id){ id status revision results{ agencyId subject score grade rank vetoed leaders{ name email role } } } }";
+
+async fn task_version(app: &TestApp, w: &World, task: &str) -> i64 {
+    app.ok(
+        &w.office,
+        "query($id:ID!){ task(id:$id){ version } }",
+        json!({"id": task}),
+    )
+    .await["task"]["version"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn act(app: &TestApp, token: &str, w: &World, op: &str, extra: &str) {
+    let v = task_version(app, w, &w.t1).await;
+    app.ok(
+        token,
+        &format!("mutation($id:ID!,$v:Int!){{ {op}(id:$id,version:$v{extra}){{ id }} }}"),
+        json!({"id": w.t1, "v": v}),
+    )
+    .await;
+}
+
+/// The fixture: t1 (led by `lead`, due 2025-12-31) is returned once, then completed on
+/// 2025-06-01; t2 (led by `other`, due 2025-03-31) is not completed. Indicator values come
+/// from `other` (the data source), manual scores and adjustments from the office.
+async fn fixture(app: &TestApp, w: &World) {
+    app.ok(&w.office, SAVE, json!({"d": scheme_json().to_string()}))
+        .await;
+    act(app, &w.lead_staff, w, "startTask", "").await;
+    act(app, &w.lead_staff, w, "requestCompletion", "").await;
+    act(
+        app,
+        &w.office,
+        w,
+        "returnCompletion",
+        ",reason:\"证明材料不全\"",
+    )
+    .await;
+    act(app, &w.lead_staff, w, "startTask", "").await;
+    act(app, &w.lead_staff, w, "requestCompletion", "").await;
+    act(app, &w.office, w, "verifyCompletion", "").await;
+
+    for (agency, value) in [(&w.lead_agency, 40.0), (&w.other_agency, 60.0)] {
+        app.ok(
+            &w.other_staff,
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": agency, "v": value, "t": null}),
+        )
+        .await;
+    }
+    for (agency, score) in [(&w.lead_agency, 90.0), (&w.other_agency, 50.0)] {
+        app.ok(
+            &w.office,
+            MANUAL,
+            json!({"y": YEAR, "a": agency, "s": score, "r": "办公室评议"}),
+        )
+        .await;
+    }
+    app.ok(
+        &w.office,
+        ADJUST,
+        json!({"y": YEAR, "a": w.lead_agency, "n": 1.5, "r": "受市政府表扬"}),
+    )
+    .await;
+    app.ok(
+        &w.office,
+        ADJUST,
+        json!({"y": YEAR, "a": w.other_agency, "n": -3.5, "r": "数据报送错误"}),
+    )
+    .await;
+}
+
+fn close(a: &Value, b: f64) -> bool {
+    (a.as_f64().unwrap_or(f64::NAN) - b).abs() < 0.01
+}
+
+fn by_agency<'a>(results: &'a Value, agency: &str) -> &'a Value {
+    results
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["agencyId"] == agency)
+        .unwrap_or_else(|| panic!("no result for {agency}: {results}"))
+}
+
+async fn computed(app: &TestApp, w: &World) -> Value {
+    app.ok(
+        &w.office,
+        COMPUTE,
+        json!({"y": YEAR, "s": [w.lead_agency, w.other_agency]}),
+    )
+    .await["computeEvaluation"]
+        .clone()
+}
+
+#[tokio::test]
+async fn fixture_scores_match_the_hand_computation() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    let e = computed(&app, &w).await;
+    assert_eq!(e["status"], "computed");
+    assert_eq!(e["revision"], 1);
+
+    // lead: on_time 1/1 = 100 (completed 2025-06-01, due 2025-12-31); energy 40/50 = 80;
+    // review 90. Weighted 0.4×100 + 0.3×80 + 0.3×90 = 91. One returned completion −2,
+    // manual +1.5 → 90.5 → 优秀, rank 1.
+    let a = by_agency(&e["results"], &w.lead_agency);
+    assert!(close(&a["weightedScore"], 91.0), "{a}");
+    assert!(close(&a["adjustmentTotal"], -0.5), "{a}");
+    assert!(close(&a["score"], 90.5), "{a}");
+    assert_eq!(a["grade"], "优秀");
+    assert_eq!(a["rank"], 1);
+    assert_eq!(a["vetoed"], false);
+    let crit = |r: &Value, k: &str| {
+        r["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == k)
+            .unwrap()
+            .clone()
+    };
+    let on_time = crit(a, "on_time");
+    assert!(close(&on_time["score"], 100.0), "{on_time}");
+    assert_eq!(on_time["evidence"][0]["id"], w.t1.as_str());
+    assert_eq!(on_time["evidence"][0]["favourable"], true);
+    assert!(close(&crit(a, "energy")["score"], 80.0));
+    assert!(close(&crit(a, "energy")["contribution"], 24.0));
+    let breakdown: Value = serde_json::from_str(a["breakdown"].as_str().unwrap()).unwrap();
+    let adjustments = breakdown["adjustments"].as_array().unwrap();
+    assert!(
+        adjustments
+            .iter()
+            .any(|x| x["rule_key"] == "returned" && close(&x["amount"], -2.0))
+    );
+
+    // other: on_time 0/1 = 0 (t2 due 2025-03-31, open); energy 60/50 capped at 100%;
+    // review 50 < 60 → veto. Weighted 0 + 30 + 15 = 45, −3.5 → 41.5, 不合格, rank 2.
+    let c = by_agency(&e["results"], &w.other_agency);
+    assert!(close(&c["weightedScore"], 45.0), "{c}");
+    assert!(close(&c["score"], 41.5), "{c}");
+    assert_eq!(c["vetoed"], true);
+    assert_eq!(c["grade"], "不合格");
+    assert_eq!(c["rank"], 2);
+    assert!(close(&crit(c, "on_time")["score"], 0.0));
+    assert!(close(&crit(c, "energy")["score"], 100.0));
+
+    // Recomputing keeps the manual inputs and gives the same result.
+    let again = computed(&app, &w).await;
+    assert_eq!(again["id"], e["id"]);
+    assert!(close(
+        &by_agency(&again["results"], &w.lead_agency)["score"],
+        90.5
+    ));
+    assert_eq!(count_rows(&app, "evaluation_result").await, 2);
+}
+
+#[tokio::test]
+async fn invalid_schemes_are_refused_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let schemes = count_rows(&app, "evaluation_scheme").await;
+    let audits = count_rows(&app, "audit_event").await;
+
+    let mut weights = scheme_json();
+    weights["criteria"][2]["weight"] = json!(0.2); // 0.4 + 0.3 + 0.2 = 0.9
+    let r = app
+        .gql(Some(&w.office), SAVE, json!({"d": weights.to_string()}))
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SCHEME_WEIGHT_SUM"),
+        "{r}"
+    );
+
+    let mut cycle = scheme_json();
+    cycle["criteria"] = json!([
+        {"key": "a", "parent": "b", "title": "A", "weight": 1.0, "kind": "group"},
+        {"key": "b", "parent": "a", "title": "B", "weight": 1.0, "kind": "group"},
+        {"key": "r", "parent": null, "title": "R", "weight": 1.0, "kind": "manual"}
+    ]);
+    let r = app
+        .gql(Some(&w.office), SAVE, json!({"d": cycle.to_string()}))
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cycle"),
+        "{r}"
+    );
+
+    let r = app
+        .gql(Some(&w.office), SAVE, json!({"d": "{not json"}))
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+
+    assert_eq!(count_rows(&app, "evaluation_scheme").await, schemes);
+    assert_eq!(count_rows(&app, "audit_event").await, audits);
+}
+
+#[tokio::test]
+async fn indicator_values_come_only_from_the_data_source_agency() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(&w.office, SAVE, json!({"d": scheme_json().to_string()}))
+        .await;
+    let audits = count_rows(&app, "audit_event").await;
+    let vars = json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 40.0, "t": null});
+    // The subject itself, another agency and the office are not the data source.
+    for token in [&w.lead_staff, &w.part_staff, &w.office, &w.leader] {
+        let r = app.gql(Some(token), INDICATOR, vars.clone()).await;
+        assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    }
+    let r = app.gql(None, INDICATOR, vars.clone()).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+    assert_eq!(count_rows(&app, "indicator_value").await, 0);
+    assert_eq!(count_rows(&app, "audit_event").await, audits);
+
+    // A criterion that is not an indicator.
+    let mut bad = vars.clone();
+    bad["k"] = json!("review");
+    let r = app.gql(Some(&w.other_staff), INDICATOR, bad).await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+
+    app.ok(&w.other_staff, INDICATOR, vars.clone()).await;
+    // Entering again replaces the value.
+    let mut again = vars;
+    again["v"] = json!(45.0);
+    app.ok(&w.other_staff, INDICATOR, again).await;
+    assert_eq!(count_rows(&app, "indicator_value").await, 1);
+    assert_eq!(audited(&app, "indicator_value.set").await, 2);
+}
+
+/// Audit events of one action.
+async fn audited(app: &TestApp, action: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq(action))
+        .count(app.db())
+        .await
+        .unwrap() as i64
+}
+
+#[tokio::test]
+async fn published_results_never_change_and_corrections_make_a_new_revision() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(
+        &w.office,
+        "mutation($a:ID!){ addContact(agencyId:$a,input:{name:\"张局长\",email:\"Zhang@test.gov\",role:HEAD}){ id } }",
+        json!({"a": w.lead_agency}),
+    )
+    .await;
+    fixture(&app, &w).await;
+    let e = computed(&app, &w).await;
+    let id = e["id"].as_str().unwrap().to_owned();
+
+    let p = app.ok(&w.office, PUBLISH, json!({"id": id})).await;
+    assert_eq!(p["publishEvaluation"]["status"], "published");
+    assert_eq!(p["publishEvaluation"]["publishedBy"], "office");
+
+    // Every write to the published year is refused and changes nothing.
+    let results_before = count_rows(&app, "evaluation_result").await;
+    let audits = count_rows(&app, "audit_event").await;
+    let refused = [
+        (
+            &w.office,
+            MANUAL,
+            json!({"y": YEAR, "a": w.lead_agency, "s": 10.0, "r": "改分"}),
+        ),
+        (
+            &w.office,
+            ADJUST,
+            json!({"y": YEAR, "a": w.lead_agency, "n": -5.0, "r": "扣分"}),
+        ),
+        (
+            &w.other_staff,
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 1.0, "t": null}),
+        ),
+        (&w.office, COMPUTE, json!({"y": YEAR, "s": null})),
+        (&w.office, PUBLISH, json!({"id": id})),
+    ];
+    for (token, q, vars) in refused {
+        let r = app.gql(Some(token), q, vars).await;
+        assert_eq!(code(&r), "INVALID_TRANSITION", "{q}: {r}");
+    }
+    assert_eq!(count_rows(&app, "evaluation_result").await, results_before);
+    assert_eq!(count_rows(&app, "audit_event").await, audits);
+
+    // Leaders were recorded at publication.
+    let r1 = app.ok(&w.office, RESULTS, json!({"id": id})).await;
+    let lead = by_agency(&r1["evaluation"]["results"], &w.lead_agency).clone();
+    assert_eq!(lead["leaders"][0]["name"], "张局长");
+    assert_eq!(lead["leaders"][0]["role"], "head");
+
+    // Correction: revision 2 records who, when and why.
+    let r = app
+        .gql(Some(&w.office), CORRECT, json!({"id": id, "r": " "}))
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    let c = app
+        .ok(&w.office, CORRECT, json!({"id": id, "r": "评议分录入错误"}))
+        .await["correctEvaluation"]
+        .clone();
+    assert_eq!(c["revision"], 2);
+    assert_eq!(c["supersedesId"], id.as_str());
+    assert_eq!(c["correctionReason"], "评议分录入错误");
+    assert!(c["correctedBy"].is_string());
+    let id2 = c["id"].as_str().unwrap().to_owned();
+    // Revision 1 cannot be corrected twice.
+    let r = app
+        .gql(Some(&w.office), CORRECT, json!({"id": id, "r": "again"}))
+        .await;
+    assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+
+    // Fix the review of lead (90 → 70) and recompute revision 2:
+    // 40 + 24 + 0.3×70 = 85, −2 + 1.5 → 84.5 良好.
+    app.ok(
+        &w.office,
+        MANUAL,
+        json!({"y": YEAR, "a": w.lead_agency, "s": 70.0, "r": "更正"}),
+    )
+    .await;
+    let e2 = computed(&app, &w).await;
+    assert_eq!(e2["id"], id2.as_str());
+    assert_eq!(e2["revision"], 2);
+    let a2 = by_agency(&e2["results"], &w.lead_agency);
+    assert!(close(&a2["score"], 84.5), "{a2}");
+    assert_eq!(a2["grade"], "良好");
+    app.ok(&w.office, PUBLISH, json!({"id": id2})).await;
+
+    // Revision 1 is still readable, unchanged.
+    let old = app.ok(&w.leader, RESULTS, json!({"id": id})).await;
+    assert_eq!(old["evaluation"]["status"], "published");
+    assert_eq!(old["evaluation"]["revision"], 1);
+    let a1 = by_agency(&old["evaluation"]["results"], &w.lead_agency);
+    assert!(close(&a1["score"], 90.5), "{a1}");
+    assert_eq!(a1["grade"], "优秀");
+
+    // The leader's history follows the latest published revision, by email or name.
+    let q = "query($e:String,$n:String){ leaderHistory(email:$e,name:$n){ year leader{ name role } evaluation{ revision } result{ score grade } } }";
+    for vars in [
+        json!({"e": "zhang@test.gov", "n": null}),
+        json!({"e": null, "n": "张局长"}),
+    ] {
+        let h = app.ok(&w.leader, q, vars).await["leaderHistory"].clone();
+        assert_eq!(h.as_array().unwrap().len(), 1, "{h}");
+        assert_eq!(h[0]["year"], YEAR);
+        assert_eq!(h[0]["evaluation"]["revision"], 2);
+        assert!(close(&h[0]["result"]["score"], 84.5));
+    }
+    // Staff of another agency see none of it.
+    let h = app
+        .ok(&w.other_staff, q, json!({"e": "zhang@test.gov", "n": null}))
+        .await;
+    assert_eq!(h["leaderHistory"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn every_evaluation_mutation_is_authorised_by_role() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let tokens = [
+        ("office", &w.office),
+        ("leader", &w.leader),
+        ("lead", &w.lead_staff),
+        ("part", &w.part_staff),
+        ("other", &w.other_staff),
+    ];
+    // (name, query, variables, the one role allowed)
+    let mut cases: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "save",
+            SAVE,
+            json!({"d": scheme_json().to_string()}),
+            "office",
+        ),
+        (
+            "indicator",
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 40.0, "t": 50.0}),
+            "other",
+        ),
+        (
+            "manual",
+            MANUAL,
+            json!({"y": YEAR, "a": w.lead_agency, "s": 80.0, "r": "好"}),
+            "office",
+        ),
+        (
+            "adjust",
+            ADJUST,
+            json!({"y": YEAR, "a": w.lead_agency, "n": 1.0, "r": "表扬"}),
+            "office",
+        ),
+        (
+            "compute",
+            COMPUTE,
+            json!({"y": YEAR, "s": [w.lead_agency, w.other_agency]}),
+            "office",
+        ),
+    ];
+    for (name, q, vars, allowed) in cases.drain(..) {
+        let audits = count_rows(&app, "audit_event").await;
+        let r = app.gql(None, q, vars.clone()).await;
+        assert_eq!(code(&r), "UNAUTHENTICATED", "{name} anonymous: {r}");
+        for (role, token) in tokens {
+            if role == allowed {
+                continue;
+            }
+            let r = app.gql(Some(token), q, vars.clone()).await;
+            assert_eq!(code(&r), "FORBIDDEN", "{name} as {role}: {r}");
+        }
+        assert_eq!(count_rows(&app, "audit_event").await, audits, "{name}");
+        let token = tokens.iter().find(|(r, _)| *r == allowed).unwrap().1;
+        app.ok(token, q, vars).await;
+        assert!(
+            count_rows(&app, "audit_event").await > audits,
+            "{name} not audited"
+        );
+    }
+    let id = app
+        .ok(
+            &w.office,
+            "{ evaluations(scheme:\"test-scheme\"){ id } }",
+            json!({}),
+        )
+        .await["evaluations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (name, q, vars) in [
+        ("publish", PUBLISH, json!({"id": id})),
+        ("correct", CORRECT, json!({"id": id, "r": "更正"})),
+    ] {
+        let audits = count_rows(&app, "audit_event").await;
+        assert_eq!(
+            code(&app.gql(None, q, vars.clone()).await),
+            "UNAUTHENTICATED"
+        );
+        for (role, token) in &tokens[1..] {
+            let r = app.gql(Some(token), q, vars.clone()).await;
+            assert_eq!(code(&r), "FORBIDDEN", "{name} as {role}: {r}");
+        }
+        assert_eq!(count_rows(&app, "audit_event").await, audits, "{name}");
+        app.ok(&w.office, q, vars).await;
+        assert!(
+            count_rows(&app, "audit_event").await > audits,
+            "{name} not audited"
+        );
+    }
+
+    // Reads: leaders and the office see every result, agency staff only their own.
+    let all = app.ok(&w.leader, RESULTS, json!({"id": id})).await;
+    assert_eq!(all["evaluation"]["results"].as_array().unwrap().len(), 2);
+    let own = app.ok(&w.lead_staff, RESULTS, json!({"id": id})).await;
+    let own = own["evaluation"]["results"].as_array().unwrap().clone();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["agencyId"], w.lead_agency.as_str());
+    let none = app.ok(&w.part_staff, RESULTS, json!({"id": id})).await;
+    assert_eq!(none["evaluation"]["results"].as_array().unwrap().len(), 0);
+    let r = app.gql(None, RESULTS, json!({"id": id})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn default_scheme_is_seeded_on_first_use() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let e = app
+        .ok(
+            &w.office,
+            "mutation{ computeEvaluation(year:2025){ revision scheme{ name criteria{ key } } results{ subject score grade rank } } }",
+            json!({}),
+        )
+        .await["computeEvaluation"]
+        .clone();
+    assert_eq!(e["scheme"]["name"], "agency-performance");
+    // All three departments of the world are evaluated.
+    assert_eq!(e["results"].as_array().unwrap().len(), 3, "{e}");
+    let schemes = app
+        .ok(&w.leader, "{ evaluationSchemes{ name } }", json!({}))
+        .await;
+    assert_eq!(schemes["evaluationSchemes"].as_array().unwrap().len(), 2);
+}
