@@ -1,0 +1,194 @@
+//! `importPlan`: a document in, a previewed or stored plan out.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use base64::Engine;
+
+use super::types::Plan;
+use super::{state, viewer};
+use crate::error::AppError;
+use crate::services;
+
+/// Largest document accepted (the parser's own limit).
+const MAX_DOCUMENT_BYTES: usize = duban_import::MAX_INPUT_BYTES;
+
+#[derive(InputObject)]
+pub struct ImportPlanInput {
+    /// The document as text (plain-text plans, CSV).
+    pub text: Option<String>,
+    /// The document's bytes in base64 (.docx, .xlsx, GBK text …); give this or `text`.
+    pub content_base64: Option<String>,
+    /// Parse and report only; write nothing.
+    #[graphql(default)]
+    pub dry_run: bool,
+}
+
+/// Something a person should check before trusting the import.
+#[derive(SimpleObject)]
+pub struct ImportWarning {
+    /// Stable code: UNKNOWN_AGENCY, LEAD_UNDECIDED, NO_DEADLINE …
+    pub code: String,
+    pub message: String,
+    pub task_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ParsedTaskView {
+    pub code: String,
+    /// heading / task / target / policy
+    pub kind: String,
+    pub parent_code: Option<String>,
+    pub title: String,
+    pub leads: Vec<String>,
+    pub participants: Vec<String>,
+    pub implementers: Vec<String>,
+    pub groups: Vec<String>,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub precision: Option<String>,
+    pub ongoing: bool,
+    pub lead_undecided: bool,
+    pub warnings: Vec<ImportWarning>,
+}
+
+#[derive(SimpleObject)]
+pub struct ParsedTargetView {
+    pub task_code: Option<String>,
+    pub indicator: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub direction: String,
+    pub target_year: Option<i32>,
+    pub baseline: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    pub dry_run: bool,
+    /// The stored plan (null on a dry run).
+    pub plan: Option<Plan>,
+    /// A plan already imported from the same document, if any.
+    pub duplicate_of: Option<ID>,
+    pub title: String,
+    pub document_number: Option<String>,
+    pub default_deadline: Option<chrono::NaiveDate>,
+    pub tasks: Vec<ParsedTaskView>,
+    pub targets: Vec<ParsedTargetView>,
+    pub warnings: Vec<ImportWarning>,
+    /// Names not in the registry; a real import creates them as unconfirmed agencies.
+    pub unconfirmed_agencies: Vec<String>,
+}
+
+fn warn(w: &duban_import::Warning) -> ImportWarning {
+    ImportWarning {
+        code: w.code.clone(),
+        message: w.message.clone(),
+        task_code: w.task_code.clone(),
+    }
+}
+
+fn names(v: &[duban_import::AgencyRef]) -> Vec<String> {
+    v.iter().map(|a| a.name.clone()).collect()
+}
+
+fn to_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn view(p: &duban_import::ParsedPlan) -> (Vec<ParsedTaskView>, Vec<ParsedTargetView>) {
+    let tasks = p
+        .tasks
+        .iter()
+        .map(|t| ParsedTaskView {
+            code: t.code.clone(),
+            kind: to_str(&t.kind),
+            parent_code: t
+                .parent
+                .and_then(|i| p.tasks.get(i))
+                .map(|x| x.code.clone()),
+            title: t.title.clone(),
+            leads: names(&t.leads),
+            participants: names(&t.participants),
+            implementers: names(&t.implementers),
+            groups: t.groups.clone(),
+            deadline: t.deadline.map(|d| d.date),
+            precision: t.deadline.map(|d| to_str(&d.precision)),
+            ongoing: t.ongoing,
+            lead_undecided: t.lead_undecided,
+            warnings: t.warnings.iter().map(warn).collect(),
+        })
+        .collect();
+    let targets = p
+        .targets
+        .iter()
+        .map(|g| ParsedTargetView {
+            task_code: g
+                .task_index
+                .and_then(|i| p.tasks.get(i))
+                .map(|t| t.code.clone()),
+            indicator: g.indicator.clone(),
+            value: g.value,
+            unit: g.unit.clone(),
+            direction: to_str(&g.direction),
+            target_year: g.target_year,
+            baseline: g.baseline.clone(),
+        })
+        .collect();
+    (tasks, targets)
+}
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Imports a plan document (office only). With `dryRun` it returns the parsed plan with
+    /// every doubt flagged and writes nothing; otherwise the plan is written in one
+    /// transaction. Importing the same document twice is refused with CONFLICT.
+    async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> Result<ImportResult> {
+        let v = viewer(ctx)?;
+        v.require_office()?;
+        let bytes = match (input.text, input.content_base64) {
+            (Some(t), None) => t.into_bytes(),
+            (None, Some(b)) => {
+                if b.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
+                    return Err(AppError::invalid("the document is too large").into());
+                }
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .map_err(|_| AppError::invalid("contentBase64 is not valid base64"))?
+            }
+            _ => return Err(AppError::invalid("give exactly one of text or contentBase64").into()),
+        };
+        let st = state(ctx);
+        let registry = services::import::registry(&st.db.conn).await?;
+        // Parsing is CPU work; keep it off the async workers.
+        let parsed =
+            tokio::task::spawn_blocking(move || services::import::parse(&bytes, &registry))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string().into()))??;
+        let (tasks, targets) = view(&parsed);
+        let duplicate = services::import::duplicate_of(&st.db.conn, &parsed).await?;
+        let plan = if input.dry_run {
+            None
+        } else {
+            let guard = st.db.write().await?;
+            let summary = services::import::store(&*guard, Some(v), &parsed, st.now()).await?;
+            guard.commit().await?;
+            Some(Plan(summary.plan))
+        };
+        Ok(ImportResult {
+            dry_run: input.dry_run,
+            plan,
+            duplicate_of: duplicate.map(|p| ID(p.id.to_string())),
+            title: parsed.title.clone(),
+            document_number: parsed.document_number.clone(),
+            default_deadline: parsed.default_deadline.map(|d| d.date),
+            tasks,
+            targets,
+            warnings: parsed.warnings.iter().map(warn).collect(),
+            unconfirmed_agencies: parsed.unconfirmed_agencies.clone(),
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! The `duban` binary itself: import --json, user add, schema.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn duban(data_dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
+    c.env("DUBAN_DATA_DIR", data_dir)
+        .env_remove("DATABASE_URL")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn import_dry_run_prints_one_json_object_with_canonical_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = duban(dir.path())
+        .args([
+            "import",
+            "seeds/plans/003_ea73b3f3e3f04998.txt",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert_eq!(v["document_number"], "济政字〔2023〕39号");
+    assert!(
+        v["title"]
+            .as_str()
+            .unwrap()
+            .contains("济宁市碳达峰工作方案")
+    );
+    let tasks = v["tasks"].as_array().unwrap();
+    assert!(tasks.len() > 30);
+    for key in [
+        "code",
+        "kind",
+        "title",
+        "leads",
+        "participants",
+        "implementers",
+        "groups",
+        "deadline",
+        "precision",
+        "ongoing",
+    ] {
+        assert!(tasks[0].get(key).is_some(), "task lacks {key}");
+    }
+    // Names are canonical: the registry's 市发展和改革委员会, never the abbreviation 市发展改革委.
+    let all: Vec<&str> = tasks
+        .iter()
+        .flat_map(|t| t["leads"].as_array().unwrap())
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert!(all.contains(&"济宁市发展和改革委员会"), "{all:?}");
+    assert!(!all.iter().any(|n| *n == "市发展改革委"));
+    assert!(v["warnings"].is_array() && v["targets"].is_array());
+    // A dry run wrote no plan.
+    let out = duban(dir.path())
+        .args(["import", "seeds/plans/003_ea73b3f3e3f04998.txt"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Importing it again is refused with a stable code and a non-zero exit.
+    let out = duban(dir.path())
+        .args(["import", "seeds/plans/003_ea73b3f3e3f04998.txt"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CONFLICT"));
+}
+
+#[test]
+fn import_refuses_broken_files_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.docx");
+    std::fs::write(&bad, b"PK\x03\x04 truncated").unwrap();
+    let out = duban(dir.path())
+        .args(["import", bad.to_str().unwrap(), "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("INVALID_INPUT"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = duban(dir.path())
+        .args(["user", "add", "chen", "--role", "office"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-good-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An agency account must name a known agency.
+    let mut child = duban(dir.path())
+        .args([
+            "user",
+            "add",
+            "li",
+            "--role",
+            "agency",
+            "--agency",
+            "不存在的局",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-good-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT_FOUND"));
+}
+
+#[test]
+fn schema_command_prints_the_checked_in_sdl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = duban(dir.path()).arg("schema").output().unwrap();
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), file);
+}

@@ -1,0 +1,222 @@
+//! Importing plan documents over the API, and seeding the five source plans.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+use serde_json::json;
+
+const IMPORT: &str = "mutation($i:ImportPlanInput!){ importPlan(input:$i){ dryRun plan{ id title } duplicateOf title documentNumber tasks{ code kind title leads participants implementers deadline precision ongoing warnings{ code } } warnings{ code message } unconfirmedAgencies } }";
+
+const SMALL_PLAN: &str = "测试市节能降碳工作方案\n\
+测政办字〔2024〕7号\n\
+一、总体要求\n\
+以习近平新时代中国特色社会主义思想为指导。\n\
+二、重点任务\n\
+（一）推进工业节能。实施重点行业节能改造，到2025年完成改造项目20个。（测试市生态环境局牵头，测试市发展和改革委员会配合）\n\
+（二）推动交通绿色转型。推广新能源公交车，2024年底前完成更新。（测试市交通运输局负责，各县区政府负责落实）\n\
+（三）加强宣传。持续推进绿色低碳宣传。（测试市宣传局牵头）\n";
+
+#[tokio::test]
+async fn dry_run_writes_nothing_then_import_and_duplicate() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let plans = count_rows(&app, "plan").await;
+    let tasks = count_rows(&app, "task").await;
+    let agencies = count_rows(&app, "agency").await;
+    let r = app
+        .ok(
+            &w.office,
+            IMPORT,
+            json!({"i": {"text": SMALL_PLAN, "dryRun": true}}),
+        )
+        .await;
+    let res = &r["importPlan"];
+    assert_eq!(res["dryRun"], true);
+    assert!(res["plan"].is_null());
+    assert_eq!(res["documentNumber"], "测政办字〔2024〕7号");
+    let task = res["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"].as_str().unwrap_or("").contains("工业节能"))
+        .expect("工业节能 task");
+    assert_eq!(task["leads"], json!(["测试市生态环境局"]));
+    assert_eq!(task["participants"], json!(["测试市发展和改革委员会"]));
+    assert_eq!(task["deadline"], "2025-12-31");
+    // 测试市宣传局 is not in the registry: flagged, not dropped.
+    assert!(
+        res["unconfirmedAgencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().contains("宣传")),
+        "{res}"
+    );
+    assert_eq!(
+        (
+            count_rows(&app, "plan").await,
+            count_rows(&app, "task").await,
+            count_rows(&app, "agency").await
+        ),
+        (plans, tasks, agencies)
+    );
+
+    // Agency staff and leaders may not import.
+    assert_eq!(
+        code(
+            &app.gql(
+                Some(&w.lead_staff),
+                IMPORT,
+                json!({"i": {"text": SMALL_PLAN}})
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(
+            &app.gql(Some(&w.leader), IMPORT, json!({"i": {"text": SMALL_PLAN}}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+
+    let r = app
+        .ok(&w.office, IMPORT, json!({"i": {"text": SMALL_PLAN}}))
+        .await;
+    let plan_id = r["importPlan"]["plan"]["id"].as_str().unwrap().to_owned();
+    assert!(count_rows(&app, "task").await > tasks);
+    // The unknown agency now exists, unconfirmed; the import is audited under the office.
+    let a = app
+        .ok(
+            &w.office,
+            "{ agencies(search:\"宣传\"){ name confirmed } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a["agencies"][0]["confirmed"], false);
+    let h = app
+        .ok(
+            &w.office,
+            "query($id:ID!){ auditEvents(entity:\"plan\", entityId:$id){ action actorName } }",
+            json!({"id": plan_id}),
+        )
+        .await;
+    assert!(
+        h["auditEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "plan.import" && e["actorName"] == "office")
+    );
+    // Imported tasks are queryable with their agencies.
+    let t = app.ok(&w.office, "query($p:ID!){ tasks(filter:{planId:$p, text:\"交通\"}){ nodes{ deadline assignments{ role agency{ name } } } } }", json!({"p": plan_id})).await;
+    let node = &t["tasks"]["nodes"][0];
+    assert_eq!(node["deadline"], "2024-12-31");
+    assert!(
+        node["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["role"] == "LEAD" && a["agency"]["name"] == "测试市交通运输局")
+    );
+
+    // The same document again: detected.
+    let before = count_rows(&app, "task").await;
+    let dup = app
+        .gql(Some(&w.office), IMPORT, json!({"i": {"text": SMALL_PLAN}}))
+        .await;
+    assert_eq!(code(&dup), "CONFLICT");
+    assert_eq!(count_rows(&app, "task").await, before);
+    let dry = app
+        .ok(
+            &w.office,
+            IMPORT,
+            json!({"i": {"text": SMALL_PLAN, "dryRun": true}}),
+        )
+        .await;
+    assert_eq!(dry["importPlan"]["duplicateOf"], plan_id.as_str());
+}
+
+#[tokio::test]
+async fn broken_documents_are_refused_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut truncated_zip = b"PK\x03\x04".to_vec();
+    truncated_zip.extend_from_slice(&[0u8; 40]);
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let cases = [
+        json!({"text": ""}),
+        json!({"text": "   \n  "}),
+        json!({"contentBase64": b64(&truncated_zip)}),
+        json!({"contentBase64": b64(&garbage)}),
+        json!({"contentBase64": "%%% not base64 %%%"}),
+        json!({"text": "x", "contentBase64": "eA=="}),
+        json!({}),
+    ];
+    let tasks = count_rows(&app, "task").await;
+    let audits = count_rows(&app, "audit_event").await;
+    for c in cases {
+        let r = app.gql(Some(&w.office), IMPORT, json!({"i": c})).await;
+        assert_eq!(code(&r), "INVALID_INPUT", "{c}: {r}");
+    }
+    assert_eq!(count_rows(&app, "task").await, tasks);
+    assert_eq!(count_rows(&app, "audit_event").await, audits);
+}
+
+#[tokio::test]
+async fn gbk_documents_are_decoded() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(SMALL_PLAN);
+    assert!(!unmappable);
+    let r = app.ok(&w.office, IMPORT, json!({"i": {"contentBase64": base64::engine::general_purpose::STANDARD.encode(&gbk), "dryRun": true}})).await;
+    assert_eq!(r["importPlan"]["documentNumber"], "测政办字〔2024〕7号");
+    assert!(r["importPlan"]["tasks"].as_array().unwrap().len() >= 3);
+}
+
+#[tokio::test]
+async fn seeding_loads_the_five_plans_and_demo_accounts() {
+    let app = TestApp::spawn().await;
+    let summary = duban::cli::seed_all(&app.state.db).await.unwrap();
+    assert!(summary.contains("5 plans"), "{summary}");
+    let office = app
+        .login("office", duban::services::seed::DEMO_PASSWORD_OFFICE)
+        .await;
+    let leader = app
+        .login("leader", duban::services::seed::DEMO_PASSWORD_LEADER)
+        .await;
+    let plans = app.ok(&leader, "{ plans { title } }", json!({})).await;
+    assert_eq!(plans["plans"].as_array().unwrap().len(), 5);
+    // Every agency that leads a task has a demo account and contacts.
+    let users = app
+        .ok(
+            &office,
+            "{ users(first:100){ username role agency{ name contacts{ role email } } } }",
+            json!({}),
+        )
+        .await;
+    let staff: Vec<_> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "AGENCY")
+        .collect();
+    assert!(staff.len() >= 20, "{} staff accounts", staff.len());
+    assert!(
+        staff
+            .iter()
+            .all(|u| u["agency"]["contacts"].as_array().unwrap().len() == 3)
+    );
+    let name = staff[0]["username"].as_str().unwrap();
+    app.login(name, duban::services::seed::DEMO_PASSWORD_AGENCY)
+        .await;
+    // Seeding twice adds nothing.
+    let tasks = count_rows(&app, "task").await;
+    duban::cli::seed_all(&app.state.db).await.unwrap();
+    assert_eq!(count_rows(&app, "task").await, tasks);
+}
