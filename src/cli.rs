@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::config::Config;
 use crate::db::Db;
@@ -30,6 +31,21 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080", env = "DUBAN_ADDR")]
         addr: SocketAddr,
+        /// Seconds between reminder sweeps (the outbox is drained every 30 s); 0 = no worker.
+        #[arg(long, default_value_t = 3600, env = "DUBAN_REMIND_INTERVAL_SECS")]
+        remind_every: u64,
+    },
+    /// Reminders and escalations: sweep and deliver the outbox (a worker without the API).
+    Remind {
+        /// One sweep, then deliver everything due, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Pretend today is this date (YYYY-MM-DD, 09:00 China time) or RFC 3339 instant.
+        #[arg(long)]
+        now: Option<String>,
+        /// Seconds between sweeps when not --once.
+        #[arg(long, default_value_t = 3600, env = "DUBAN_REMIND_INTERVAL_SECS")]
+        every: u64,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -37,10 +53,40 @@ enum Command {
     Seed,
     /// Print the GraphQL SDL.
     Schema,
+    /// Import a plan document (.txt in UTF-8 or GBK, .docx, .xlsx, .csv).
+    Import {
+        file: std::path::PathBuf,
+        /// Parse and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the parsed plan as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Print how long reading, parsing and storing took (to stderr).
+        #[arg(long)]
+        timings: bool,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Annual evaluation (年度评估): compute a year, optionally publish, print the ranking.
+    Evaluate {
+        #[arg(long)]
+        year: i32,
+        /// Scheme name (default agency-performance).
+        #[arg(long)]
+        scheme: Option<String>,
+        /// Publish after computing (results then never change).
+        #[arg(long)]
+        publish: bool,
+        /// table | csv | json | xlsx (xlsx not supported yet)
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -119,7 +165,43 @@ async fn run(cli: Cli) -> AppResult<()> {
             eprintln!("{summary}");
             Ok(())
         }
-        Command::Serve { addr } => {
+        Command::Remind { once, now, every } => {
+            let (config, db) = connect().await?;
+            db.migrate().await?;
+            let mailer = crate::notify::mailer::from_config(&config)?;
+            let mut state = AppState::new(db, config);
+            if let Some(now) = now {
+                let at = crate::notify::worker::parse_now(&now)?;
+                state.clock = std::sync::Arc::new(move || at);
+            }
+            if once {
+                let (swept, delivered) =
+                    crate::notify::worker::remind_once(&state, mailer, state.now()).await?;
+                eprintln!(
+                    "{}: {} tasks considered, {} supervision records, {} mails enqueued; \
+                     delivered {} (sent {}, retrying {}, failed {})",
+                    swept.today.map(|d| d.to_string()).unwrap_or_default(),
+                    swept.tasks_considered,
+                    swept.recorded,
+                    swept.mails,
+                    delivered.claimed,
+                    delivered.sent,
+                    delivered.retrying,
+                    delivered.failed
+                );
+            } else {
+                crate::notify::worker::run(
+                    state,
+                    mailer,
+                    std::time::Duration::from_secs(every.max(1)),
+                    std::time::Duration::from_secs(30),
+                    crate::server::shutdown_signal(),
+                )
+                .await;
+            }
+            Ok(())
+        }
+        Command::Serve { addr, remind_every } => {
             let (config, db) = connect().await?;
             db.migrate().await?;
             if config.database_url.starts_with("sqlite:")
@@ -129,11 +211,51 @@ async fn run(cli: Cli) -> AppResult<()> {
                 let summary = seed_all(&db).await?;
                 eprintln!("{summary}");
             }
+            let mailer = crate::notify::mailer::from_config(&config)?;
             let state = AppState::new(db, config);
-            crate::server::serve(state, addr)
+            // The worker stops on the same signal as the server; the server drains first.
+            let worker = (remind_every > 0).then(|| {
+                tokio::spawn(crate::notify::worker::run(
+                    state.clone(),
+                    mailer,
+                    std::time::Duration::from_secs(remind_every),
+                    std::time::Duration::from_secs(30),
+                    crate::server::shutdown_signal(),
+                ))
+            });
+            let served = crate::server::serve(state, addr)
                 .await
-                .map_err(AppError::internal)
+                .map_err(AppError::internal);
+            if let Some(w) = worker {
+                let _ = w.await;
+            }
+            served
         }
+        Command::Evaluate {
+            year,
+            scheme,
+            publish,
+            format,
+            output,
+        } => {
+            let (_, db) = connect().await?;
+            db.migrate().await?;
+            services::evaluation::run_cli(
+                &db,
+                year,
+                scheme.as_deref(),
+                publish,
+                &format,
+                output.as_deref(),
+            )
+            .await
+        }
+        Command::Import {
+            file,
+            dry_run,
+            json,
+            timings,
+        } => import_file(&file, dry_run, json, timings).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -183,13 +305,92 @@ async fn run(cli: Cli) -> AppResult<()> {
     }
 }
 
+/// `duban import`: parse against the database's registry (seeded from `seeds/agencies.json`
+/// when empty), print a summary or JSON, and store unless `--dry-run`.
+async fn import_file(
+    file: &std::path::Path,
+    dry_run: bool,
+    json: bool,
+    timings: bool,
+) -> AppResult<()> {
+    let started = std::time::Instant::now();
+    let bytes = std::fs::read(file)
+        .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", file.display())))?;
+    let (_, db) = connect().await?;
+    db.migrate().await?;
+    if entity::agency::Entity::find().count(&db.conn).await? == 0 {
+        let tx = db.write().await?;
+        services::seed::load_registry(&*tx, &services::seed::seeds_dir(), chrono::Utc::now())
+            .await?;
+        tx.commit().await?;
+    }
+    let registry = services::import::registry(&db.conn).await?;
+    let read = started.elapsed();
+    let parse_start = std::time::Instant::now();
+    let parsed = services::import::parse(&bytes, &registry)?;
+    let parse_time = parse_start.elapsed();
+    if json {
+        println!("{}", parsed.to_cli_json());
+    } else {
+        let tasks = parsed
+            .tasks
+            .iter()
+            .filter(|t| t.kind != duban_import::TaskKind::Heading)
+            .count();
+        println!(
+            "{} ({})",
+            parsed.title,
+            parsed.document_number.as_deref().unwrap_or("无文号")
+        );
+        println!(
+            "  {} outline entries, {} tasks, {} targets, {} warnings",
+            parsed.tasks.len(),
+            tasks,
+            parsed.targets.len(),
+            parsed.warnings.len()
+        );
+        for w in parsed.warnings.iter().take(20) {
+            println!(
+                "  [{}] {}{}",
+                w.code,
+                w.task_code
+                    .as_deref()
+                    .map(|c| format!("{c}: "))
+                    .unwrap_or_default(),
+                w.message
+            );
+        }
+    }
+    let store_start = std::time::Instant::now();
+    if !dry_run {
+        let tx = db.write().await?;
+        let s = services::import::store(&*tx, None, &parsed, chrono::Utc::now()).await?;
+        tx.commit().await?;
+        eprintln!(
+            "stored plan {} with {} tasks, {} assignments, {} targets ({} new unconfirmed agencies)",
+            s.plan.id, s.tasks, s.assignments, s.targets, s.new_agencies
+        );
+    }
+    if timings {
+        eprintln!(
+            "timings: read+registry {read:?}, parse {parse_time:?}, store {:?}",
+            store_start.elapsed()
+        );
+    }
+    Ok(())
+}
+
 /// Seeds everything in one transaction; returns a one-line summary.
 pub async fn seed_all(db: &Db) -> AppResult<String> {
     let now = chrono::Utc::now();
     let dir = services::seed::seeds_dir();
     let tx = db.write().await?;
     let agencies = services::seed::load_registry(&*tx, &dir, now).await?;
+    let plans = services::seed::load_plans(&*tx, &dir, now).await?;
     services::seed::demo_people(&*tx, now).await?;
     tx.commit().await?;
-    Ok(format!("seeded {agencies} agencies from {}", dir.display()))
+    Ok(format!(
+        "seeded {agencies} agencies and {plans} plans from {}",
+        dir.display()
+    ))
 }

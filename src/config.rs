@@ -19,6 +19,9 @@ pub struct Config {
     pub mail_from: String,
     /// `DUBAN_PUBLIC_URL`: the frontend, for links in mails.
     pub public_url: String,
+    /// `DUBAN_API_URL`: this API's public base URL, for links it serves itself (calendar
+    /// feeds); when unset, the Host of the request is used.
+    pub api_url: Option<String>,
     /// `DUBAN_TOKEN_TTL_HOURS` (default 12).
     pub token_ttl_hours: i64,
 }
@@ -79,6 +82,7 @@ impl Config {
             jwt_secret,
             smtp_url: var("DUBAN_SMTP_URL"),
             mail_from: var("DUBAN_MAIL_FROM").unwrap_or_else(|| "duban@localhost".into()),
+            api_url: var("DUBAN_API_URL").map(|u| u.trim_end_matches('/').to_owned()),
             public_url: var("DUBAN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             token_ttl_hours: var("DUBAN_TOKEN_TTL_HOURS")
                 .and_then(|v| v.parse().ok())

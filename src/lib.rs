@@ -9,6 +9,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod evaluation;
 pub mod graphql;
+pub mod notify;
 pub mod server;
 pub mod services;

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(graphiql))
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
+        .route("/ical/{file}", get(ical_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Server { state, schema })
 }
@@ -47,6 +48,33 @@ async fn healthz(State(s): State<Server>) -> Response {
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// An agency's deadlines as an iCalendar feed, at the secret URL from `agencyCalendarUrl`.
+async fn ical_feed(
+    State(s): State<Server>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    match crate::notify::feed::render_for_token(&s.state.db.conn, token, &s.state.config.public_url)
+        .await
+    {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(AppError::NotFound(_)) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "calendar feed failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
 }
@@ -85,8 +113,15 @@ async fn graphql(
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
     let viewer = authenticate(&s, &headers).await;
+    let origin = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| crate::graphql::notify::RequestOrigin(h.to_owned()));
     let prepare = |r: async_graphql::Request| {
-        let r = loaders::attach(r, &s.state.db.conn);
+        let mut r = loaders::attach(r, &s.state.db.conn);
+        if let Some(o) = &origin {
+            r = r.data(o.clone());
+        }
         match &viewer {
             Some(v) => r.data(v.clone()),
             // Without a valid token only `login` answers: not even the schema is shown.

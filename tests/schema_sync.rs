@@ -9,5 +9,8 @@ fn schema_file_is_in_sync() {
         std::fs::write(&path, &built).unwrap();
     }
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(on_disk == built, "schema.graphql is stale: run `DUBAN_UPDATE_SCHEMA=1 cargo test --test schema_sync` and commit it");
+    assert!(
+        on_disk == built,
+        "schema.graphql is stale: run `DUBAN_UPDATE_SCHEMA=1 cargo test --test schema_sync` and commit it"
+    );
 }

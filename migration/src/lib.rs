@@ -12,6 +12,18 @@ mod m20261121_000007_create_target;
 mod m20261121_000008_create_progress_report;
 mod m20261121_000009_create_extension_request;
 mod m20261121_000010_create_audit_event;
+mod m20261121_000021_create_escalation_policy;
+mod m20261121_000022_create_calendar_day;
+mod m20261121_000023_create_supervision_record;
+mod m20261121_000024_create_outbox_message;
+mod m20261121_000025_create_doc_sequence;
+mod m20261121_000026_create_calendar_feed_token;
+mod m20261121_000101_create_evaluation_scheme;
+mod m20261121_000102_create_evaluation;
+mod m20261121_000103_create_evaluation_result;
+mod m20261121_000104_create_indicator_value;
+mod m20261121_000105_create_manual_score;
+mod m20261121_000106_create_manual_adjustment;
 
 pub struct Migrator;
 
@@ -29,6 +41,18 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_create_progress_report::Migration),
             Box::new(m20261121_000009_create_extension_request::Migration),
             Box::new(m20261121_000010_create_audit_event::Migration),
+            Box::new(m20261121_000021_create_escalation_policy::Migration),
+            Box::new(m20261121_000022_create_calendar_day::Migration),
+            Box::new(m20261121_000023_create_supervision_record::Migration),
+            Box::new(m20261121_000024_create_outbox_message::Migration),
+            Box::new(m20261121_000025_create_doc_sequence::Migration),
+            Box::new(m20261121_000026_create_calendar_feed_token::Migration),
+            Box::new(m20261121_000101_create_evaluation_scheme::Migration),
+            Box::new(m20261121_000102_create_evaluation::Migration),
+            Box::new(m20261121_000103_create_evaluation_result::Migration),
+            Box::new(m20261121_000104_create_indicator_value::Migration),
+            Box::new(m20261121_000105_create_manual_score::Migration),
+            Box::new(m20261121_000106_create_manual_adjustment::Migration),
         ]
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 use entity::{
-    agency, assignment, audit_event, contact, extension_request, plan, progress_report, target,
-    task, user,
+    agency, assignment, audit_event, contact, extension_request, plan, progress_report,
+    supervision_record, target, task, user,
 };
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -162,6 +162,13 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             db,
             extension_request::Column::TaskId,
             extension_request::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(grouped::<supervision_record::Entity>(
+            db,
+            supervision_record::Column::TaskId,
+            supervision_record::Column::Id,
             None,
             |m| m.task_id,
         ))

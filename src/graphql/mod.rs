@@ -1,6 +1,8 @@
 //! The GraphQL API. The schema is built without HTTP (`build_schema`); the server only
 //! decodes the bearer token and attaches the viewer to the request.
 
+pub mod evaluation;
+pub mod import;
 pub mod loaders;
 pub mod mutation;
 pub mod notify;
@@ -21,11 +23,20 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// All reads. Each subsystem contributes its own object (core, reminders, evaluation).
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::CoreQuery, notify::NotifyQuery);
+pub struct QueryRoot(
+    query::CoreQuery,
+    notify::NotifyQuery,
+    evaluation::EvaluationQuery,
+);
 
 /// All writes, merged the same way.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::CoreMutation, notify::NotifyMutation);
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    notify::NotifyMutation,
+    evaluation::EvaluationMutation,
+    import::ImportMutation,
+);
 
 /// The clock, injectable so tests and `--now` can travel in time.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

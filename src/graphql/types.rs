@@ -327,6 +327,17 @@ impl Task {
             .map(ExtensionRequest)
             .collect())
     }
+    /// Reminders and escalations fired on this task (提醒/催办/督办/通报), oldest first.
+    async fn supervision_records(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::notify::SupervisionRecord>> {
+        Ok(many::<entity::supervision_record::Entity>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(super::notify::SupervisionRecord)
+            .collect())
+    }
     /// Audit history of the task itself, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
         Ok(many::<audit_event::Entity>(ctx, self.0.id)

@@ -123,13 +123,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "agency.create",
-            entity: "agency",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("agency.create", "agency", model.id, &model),
         now,
     )
     .await?;
@@ -168,13 +162,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "agency.update",
-            entity: "agency",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("agency.update", "agency", id, &before, &after),
         now,
     )
     .await?;
@@ -343,13 +331,7 @@ pub async fn add_contact(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "contact.create",
-            entity: "contact",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("contact.create", "contact", model.id, &model),
         now,
     )
     .await?;
@@ -377,13 +359,7 @@ pub async fn update_contact(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "contact.update",
-            entity: "contact",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("contact.update", "contact", id, &before, &after),
         now,
     )
     .await?;
@@ -405,13 +381,7 @@ pub async fn remove_contact(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "contact.delete",
-            entity: "contact",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: None,
-        },
+        Change::deleted("contact.delete", "contact", id, &before),
         now,
     )
     .await?;

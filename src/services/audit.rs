@@ -19,6 +19,57 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Change<'a> {
+    /// A record came into being.
+    pub fn created<T: serde::Serialize>(
+        action: &'a str,
+        entity: &'a str,
+        entity_id: i64,
+        after: &T,
+    ) -> Self {
+        Change {
+            action,
+            entity,
+            entity_id,
+            before: None,
+            after: Some(super::snapshot(after)),
+        }
+    }
+
+    /// A record changed from `before` to `after`.
+    pub fn updated<T: serde::Serialize>(
+        action: &'a str,
+        entity: &'a str,
+        entity_id: i64,
+        before: &T,
+        after: &T,
+    ) -> Self {
+        Change {
+            action,
+            entity,
+            entity_id,
+            before: Some(super::snapshot(before)),
+            after: Some(super::snapshot(after)),
+        }
+    }
+
+    /// A record was deleted; its last state is kept.
+    pub fn deleted<T: serde::Serialize>(
+        action: &'a str,
+        entity: &'a str,
+        entity_id: i64,
+        before: &T,
+    ) -> Self {
+        Change {
+            action,
+            entity,
+            entity_id,
+            before: Some(super::snapshot(before)),
+            after: None,
+        }
+    }
+}
+
 /// Records `change` by `actor` (None = the system, e.g. the seeder or a worker).
 pub async fn record(
     db: &impl ConnectionTrait,

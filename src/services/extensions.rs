@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use super::{snapshot, tasks};
+use super::tasks;
 use crate::auth::Viewer;
 use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, text};
 use crate::error::{AppError, AppResult};
@@ -62,13 +62,7 @@ pub async fn request(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "extension.request",
-            entity: "extension_request",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("extension.request", "extension_request", model.id, &model),
         now,
     )
     .await?;
@@ -124,13 +118,7 @@ pub async fn decide(
         audit::record(
             db,
             Some(viewer),
-            Change {
-                action: "task.extend",
-                entity: "task",
-                entity_id: task.id,
-                before: Some(snapshot(&task)),
-                after: Some(snapshot(&new_task)),
-            },
+            Change::updated("task.extend", "task", task.id, &task, &new_task),
             now,
         )
         .await?;
@@ -138,13 +126,7 @@ pub async fn decide(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "extension.decide",
-            entity: "extension_request",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("extension.decide", "extension_request", id, &before, &after),
         now,
     )
     .await?;

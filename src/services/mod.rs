@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod audit;
 pub mod dashboard;
 pub mod extensions;
+pub mod import;
 pub mod plans;
 pub mod progress;
 pub mod seed;
@@ -65,3 +66,4 @@ pub async fn query_all<T: FromQueryResult>(
 pub fn snapshot<T: serde::Serialize>(model: &T) -> serde_json::Value {
     serde_json::to_value(model).unwrap_or(serde_json::Value::Null)
 }
+pub mod evaluation;

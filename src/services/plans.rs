@@ -9,7 +9,6 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use super::snapshot;
 use crate::auth::Viewer;
 use crate::domain::{Deadline, PlanStatus, text};
 use crate::error::{AppError, AppResult};
@@ -101,13 +100,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "plan.create",
-            entity: "plan",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("plan.create", "plan", model.id, &model),
         now,
     )
     .await?;
@@ -167,13 +160,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "plan.update",
-            entity: "plan",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("plan.update", "plan", id, &before, &after),
         now,
     )
     .await?;
@@ -193,13 +180,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "plan.delete",
-            entity: "plan",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: None,
-        },
+        Change::deleted("plan.delete", "plan", id, &before),
         now,
     )
     .await?;

@@ -5,7 +5,7 @@ use entity::progress_report;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use super::audit::{self, Change};
-use super::{snapshot, tasks};
+use super::tasks;
 use crate::auth::Viewer;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -75,26 +75,19 @@ pub async fn submit(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "progress_report.create",
-            entity: "progress_report",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created(
+            "progress_report.create",
+            "progress_report",
+            model.id,
+            &model,
+        ),
         now,
     )
     .await?;
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "task.progress",
-            entity: "task",
-            entity_id: task.id,
-            before: Some(snapshot(&task)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("task.progress", "task", task.id, &task, &after),
         now,
     )
     .await?;

@@ -36,18 +36,6 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? == 0)
 }
 
-/// One line of `seeds/agencies.json`.
-#[derive(serde::Deserialize)]
-struct RegistryRecord {
-    name: String,
-    short_name: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-    level: String,
-    kind: String,
-    parent: Option<String>,
-}
-
 /// Loads the agency registry (`seeds/agencies.json`), skipping names already present.
 pub async fn load_registry(
     db: &impl ConnectionTrait,
@@ -57,7 +45,7 @@ pub async fn load_registry(
     let path = dir.join("agencies.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", path.display())))?;
-    let entries: Vec<RegistryRecord> = serde_json::from_str(&text).map_err(|e| {
+    let entries: Vec<duban_import::RegistryEntry> = serde_json::from_str(&text).map_err(|e| {
         AppError::invalid(format!("{} is not a valid registry: {e}", path.display()))
     })?;
     let mut created = 0;
@@ -95,6 +83,43 @@ pub async fn load_registry(
         }
     }
     Ok(created)
+}
+
+/// Imports every plan in `seeds/plans/` through the importer, skipping documents already
+/// imported. Returns the number of plans written.
+pub async fn load_plans(
+    db: &impl ConnectionTrait,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let plans_dir = dir.join("plans");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&plans_dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(e) => {
+            return Err(AppError::invalid(format!(
+                "cannot read {}: {e}",
+                plans_dir.display()
+            )));
+        }
+    };
+    files.sort();
+    let registry = super::import::registry(db).await?;
+    let mut written = 0;
+    for path in files {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", path.display())))?;
+        let parsed = super::import::parse(&bytes, &registry)?;
+        if super::import::duplicate_of(db, &parsed).await?.is_some() {
+            continue;
+        }
+        let summary = super::import::store(db, None, &parsed, now).await?;
+        tracing::info!(plan = %summary.plan.title, tasks = summary.tasks, assignments = summary.assignments, "seeded plan from {}", path.display());
+        written += 1;
+    }
+    Ok(written)
 }
 
 /// Gives every agency that has tasks a liaison, a head and a deputy in charge with example

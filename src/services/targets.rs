@@ -5,7 +5,7 @@ use entity::target;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use super::audit::{self, Change};
-use super::{plans, snapshot, tasks};
+use super::{plans, tasks};
 use crate::auth::Viewer;
 use crate::domain::{TargetDirection, text};
 use crate::error::{AppError, AppResult};
@@ -73,13 +73,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "target.create",
-            entity: "target",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("target.create", "target", model.id, &model),
         now,
     )
     .await?;
@@ -105,13 +99,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "target.update",
-            entity: "target",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("target.update", "target", id, &before, &after),
         now,
     )
     .await?;
@@ -133,13 +121,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "target.delete",
-            entity: "target",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: None,
-        },
+        Change::deleted("target.delete", "target", id, &before),
         now,
     )
     .await?;

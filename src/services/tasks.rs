@@ -344,13 +344,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "task.create",
-            entity: "task",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("task.create", "task", model.id, &model),
         now,
     )
     .await?;
@@ -427,13 +421,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "task.update",
-            entity: "task",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("task.update", "task", id, &before, &after),
         now,
     )
     .await?;
@@ -452,13 +440,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "task.delete",
-            entity: "task",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: None,
-        },
+        Change::deleted("task.delete", "task", id, &before),
         now,
     )
     .await?;
@@ -677,13 +659,7 @@ pub async fn assign(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "assignment.create",
-            entity: "assignment",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("assignment.create", "assignment", model.id, &model),
         now,
     )
     .await?;
@@ -712,13 +688,7 @@ pub async fn update_assignment(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "assignment.update",
-            entity: "assignment",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("assignment.update", "assignment", id, &before, &after),
         now,
     )
     .await?;
@@ -740,13 +710,7 @@ pub async fn unassign(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "assignment.delete",
-            entity: "assignment",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: None,
-        },
+        Change::deleted("assignment.delete", "assignment", id, &before),
         now,
     )
     .await?;

@@ -9,8 +9,8 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use super::agencies;
 use super::audit::{self, Change};
-use super::{agencies, snapshot};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::{TokenKeys, Viewer, password};
 use crate::domain::{UserRole, text};
@@ -145,13 +145,7 @@ pub async fn create_hashed(
     audit::record(
         db,
         viewer,
-        Change {
-            action: "user.create",
-            entity: "user",
-            entity_id: model.id,
-            before: None,
-            after: Some(snapshot(&model)),
-        },
+        Change::created("user.create", "user", model.id, &model),
         now,
     )
     .await?;
@@ -205,13 +199,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "user.update",
-            entity: "user",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("user.update", "user", id, &before, &after),
         now,
     )
     .await?;
@@ -242,13 +230,7 @@ pub async fn set_password(
     audit::record(
         db,
         Some(viewer),
-        Change {
-            action: "user.set_password",
-            entity: "user",
-            entity_id: id,
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-        },
+        Change::updated("user.set_password", "user", id, &before, &after),
         now,
     )
     .await?;

@@ -102,6 +102,7 @@ impl TestApp {
             smtp_url: None,
             mail_from: "duban@test.local".into(),
             public_url: "http://duban.test".into(),
+            api_url: None,
             token_ttl_hours: 1,
         };
         let mut state = AppState::new(db, config);
