@@ -66,7 +66,12 @@ async fn act(app: &TestApp, token: &str, w: &World, op: &str, extra: &str) {
 /// 2025-06-01; t2 (led by `other`, due 2025-03-31) is not completed. Indicator values come
 /// from `other` (the data source), manual scores and adjustments from the office.
 async fn fixture(app: &TestApp, w: &World) {
-    app.ok(&w.office, SAVE, json!({"d": scheme_json().to_string()}))
+    // 测试市发展和改革委员会 is a second data source of the indicator, so the value about
+    // 测试市交通运输局 comes from another agency (no agency enters values about itself).
+    let mut scheme = scheme_json();
+    scheme["criteria"][1]["source_agencies"] =
+        json!(["测试市交通运输局", "测试市发展和改革委员会"]);
+    app.ok(&w.office, SAVE, json!({"d": scheme.to_string()}))
         .await;
     act(app, &w.lead_staff, w, "startTask", "").await;
     act(app, &w.lead_staff, w, "requestCompletion", "").await;
@@ -82,9 +87,12 @@ async fn fixture(app: &TestApp, w: &World) {
     act(app, &w.lead_staff, w, "requestCompletion", "").await;
     act(app, &w.office, w, "verifyCompletion", "").await;
 
-    for (agency, value) in [(&w.lead_agency, 40.0), (&w.other_agency, 60.0)] {
+    for (source, agency, value) in [
+        (&w.other_staff, &w.lead_agency, 40.0),
+        (&w.part_staff, &w.other_agency, 60.0),
+    ] {
         app.ok(
-            &w.other_staff,
+            source,
             INDICATOR,
             json!({"y": YEAR, "k": "energy", "a": agency, "v": value, "t": null}),
         )
@@ -531,4 +539,234 @@ async fn default_scheme_is_seeded_on_first_use() {
         .ok(&w.leader, "{ evaluationSchemes{ name } }", json!({}))
         .await;
     assert_eq!(schemes["evaluationSchemes"].as_array().unwrap().len(), 2);
+}
+
+fn id(s: &str) -> i64 {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_agency_never_enters_indicator_values_about_itself() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(&w.office, SAVE, json!({"d": scheme_json().to_string()}))
+        .await;
+    let audits = count_rows(&app, "audit_event").await;
+    // 测试市交通运输局 is the data source of "energy" and also evaluated on it.
+    let r = app
+        .gql(
+            Some(&w.other_staff),
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": w.other_agency, "v": 99.0, "t": null}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("about itself"),
+        "{r}"
+    );
+    assert_eq!(count_rows(&app, "indicator_value").await, 0);
+    assert_eq!(count_rows(&app, "audit_event").await, audits);
+    // About another agency it still may.
+    app.ok(
+        &w.other_staff,
+        INDICATOR,
+        json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 40.0, "t": null}),
+    )
+    .await;
+    assert_eq!(count_rows(&app, "indicator_value").await, 1);
+}
+
+/// PostgreSQL only (SQLite writers are serialised in-process): a publish that commits while
+/// a compute and an input write are in flight wins; neither changes the published revision.
+#[tokio::test]
+async fn publish_racing_compute_and_input_writes_keeps_results_frozen_on_postgres() {
+    if postgres_base().is_none() {
+        return;
+    }
+    use duban::services::evaluation as ev;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    let e = computed(&app, &w).await;
+    let eid = id(e["id"].as_str().unwrap());
+    let now = default_now();
+    let office_user = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("office"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let office = duban::auth::Viewer {
+        user_id: office_user.id,
+        username: "office".into(),
+        role: duban::domain::UserRole::Office,
+        agency_id: None,
+    };
+
+    // The publish is done but not committed yet.
+    let conn = app.db().clone();
+    let publisher = conn.begin().await.unwrap();
+    ev::publish(&publisher, None, eid, now).await.unwrap();
+
+    let c = conn.clone();
+    let compute = tokio::spawn(async move {
+        let tx = c.begin().await.unwrap();
+        let r = ev::compute(&tx, None, YEAR, Some("test-scheme"), None, now).await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r.map(|_| ())
+    });
+    let c = conn.clone();
+    let lead = id(&w.lead_agency);
+    let manual = tokio::spawn(async move {
+        let tx = c.begin().await.unwrap();
+        let r = ev::set_manual_score(
+            &tx,
+            &office,
+            YEAR,
+            "test-scheme",
+            lead,
+            "review",
+            10.0,
+            "改分",
+            now,
+        )
+        .await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r.map(|_| ())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    publisher.commit().await.unwrap();
+
+    let r = compute.await.unwrap();
+    assert!(
+        matches!(r, Err(duban::error::AppError::InvalidTransition(_))),
+        "compute: {r:?}"
+    );
+    let r = manual.await.unwrap();
+    assert!(
+        matches!(r, Err(duban::error::AppError::InvalidTransition(_))),
+        "manual score: {r:?}"
+    );
+    let after = app
+        .ok(&w.office, RESULTS, json!({"id": eid.to_string()}))
+        .await;
+    assert_eq!(after["evaluation"]["status"], "published");
+    assert!(close(
+        &by_agency(&after["evaluation"]["results"], &w.lead_agency)["score"],
+        90.5
+    ));
+    let review = entity::manual_score::Entity::find()
+        .filter(entity::manual_score::Column::AgencyId.eq(lead))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(review.score, 90.0);
+}
+
+/// Rows of `table` whose `column` is `agency`.
+async fn rows_of(app: &TestApp, table: &str, column: &str, agency: i64) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.db().get_database_backend();
+    let row = app
+        .db()
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE \"{column}\" = {agency}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn agency_merge_moves_evaluation_rows_and_never_touches_published_results() {
+    use duban::services::evaluation::reassign_agency;
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    let e = computed(&app, &w).await;
+    let (lead, other, part) = (id(&w.lead_agency), id(&w.other_agency), id(&w.part_agency));
+
+    // other → lead while the year is only computed: everything of other moves or, where
+    // lead already has the same key, lead's row is kept.
+    let tx = app.state.db.write().await.unwrap();
+    reassign_agency(&*tx, other, lead).await.unwrap();
+    tx.commit().await.unwrap();
+    for (table, column) in [
+        ("evaluation_result", "agency_id"),
+        ("indicator_value", "agency_id"),
+        ("indicator_value", "source_agency_id"),
+        ("manual_score", "agency_id"),
+        ("manual_adjustment", "agency_id"),
+    ] {
+        assert_eq!(
+            rows_of(&app, table, column, other).await,
+            0,
+            "{table}.{column}"
+        );
+    }
+    assert_eq!(
+        rows_of(&app, "evaluation_result", "agency_id", lead).await,
+        1
+    );
+    assert_eq!(rows_of(&app, "indicator_value", "agency_id", lead).await, 1);
+    assert_eq!(rows_of(&app, "manual_score", "agency_id", lead).await, 1);
+    assert_eq!(
+        rows_of(&app, "manual_adjustment", "agency_id", lead).await,
+        2
+    );
+    // The revision has to be recomputed from the merged record before it is published.
+    let r = app.ok(&w.office, RESULTS, json!({"id": e["id"]})).await;
+    assert_eq!(r["evaluation"]["status"], "draft", "{r}");
+    let r = app
+        .gql(Some(&w.office), PUBLISH, json!({"id": e["id"]}))
+        .await;
+    assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+    // lead kept its own value 40 and review 90; the −3.5 of other joined its +1.5:
+    // 40 + 24 + 27 = 91, −2 + 1.5 − 3.5 → 87.
+    let again = app
+        .ok(&w.office, COMPUTE, json!({"y": YEAR, "s": null}))
+        .await["computeEvaluation"]
+        .clone();
+    assert_eq!(again["results"].as_array().unwrap().len(), 1, "{again}");
+    assert!(close(&again["results"][0]["score"], 87.0), "{again}");
+    app.ok(&w.office, PUBLISH, json!({"id": e["id"]})).await;
+
+    // lead now has published results: merging it away is refused and writes nothing.
+    let results = count_rows(&app, "evaluation_result").await;
+    let tx = app.state.db.write().await.unwrap();
+    let r = reassign_agency(&*tx, lead, part).await;
+    drop(tx);
+    match r {
+        Err(duban::error::AppError::Conflict(m)) => assert!(
+            m.contains(&format!("agency {lead} has published evaluation results"))
+                && m.contains("merge refused"),
+            "{m}"
+        ),
+        other => panic!("expected CONFLICT, got {other:?}"),
+    }
+    assert_eq!(count_rows(&app, "evaluation_result").await, results);
+    assert_eq!(
+        rows_of(&app, "evaluation_result", "agency_id", lead).await,
+        1
+    );
+    assert_eq!(
+        rows_of(&app, "manual_adjustment", "agency_id", lead).await,
+        2
+    );
+    // An agency with no published results (part) merges into lead freely.
+    let tx = app.state.db.write().await.unwrap();
+    reassign_agency(&*tx, part, lead).await.unwrap();
+    tx.commit().await.unwrap();
 }

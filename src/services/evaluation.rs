@@ -16,9 +16,10 @@ use entity::{
     agency, assignment, audit_event, contact, evaluation, evaluation_result, evaluation_scheme,
     indicator_value, manual_adjustment, manual_score, progress_report, supervision_record, task,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -219,8 +220,20 @@ pub async fn latest_revision(
 }
 
 /// Inputs of a year and scheme can change only while its latest revision is unpublished.
+///
+/// The latest revision is read with a row lock (`SELECT … FOR UPDATE` on PostgreSQL; SQLite
+/// writers are serialised by `Db::write()`), so a concurrent `publish` (a conditional UPDATE
+/// of that row) either commits first and is seen here, or waits until this input write has
+/// committed: an input never changes under a published revision.
 async fn ensure_writable(db: &impl ConnectionTrait, year: i32, scheme_id: i64) -> AppResult<()> {
-    if let Some(e) = latest_revision(db, year, scheme_id).await?
+    let latest = evaluation::Entity::find()
+        .filter(evaluation::Column::Year.eq(year))
+        .filter(evaluation::Column::SchemeId.eq(scheme_id))
+        .order_by_desc(evaluation::Column::Revision)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    if let Some(e) = latest
         && e.status == PUBLISHED
     {
         return Err(AppError::InvalidTransition(format!(
@@ -331,7 +344,13 @@ pub async fn set_indicator_value(
         return Err(AppError::invalid("indicator values must be finite numbers"));
     }
     let note = crate::domain::text::optional("note", input.note.as_deref(), 2000)?;
-    agency_exists(db, input.agency_id).await?;
+    let subject = agency_exists(db, input.agency_id).await?;
+    if subject.id == source_id {
+        return Err(AppError::forbidden(format!(
+            "{} cannot enter the value of {:?} about itself: an agency is never the data source of its own evaluation",
+            source.name, input.criterion_key
+        )));
+    }
     ensure_writable(db, input.year, scheme_model.id).await?;
     let existing = indicator_value::Entity::find()
         .filter(indicator_value::Column::Year.eq(input.year))
@@ -916,17 +935,33 @@ pub async fn compute(
         }
     };
     let before = snapshot(&eval);
+    // The transition first, conditional on the row as it is now: if a publish committed
+    // since the check above, nothing is written. On PostgreSQL this also locks the row, so a
+    // concurrent publish waits until the new results are committed.
+    let moved = evaluation::Entity::update_many()
+        .col_expr(evaluation::Column::Status, Expr::value(COMPUTED))
+        .col_expr(
+            evaluation::Column::Subjects,
+            Expr::value(serde_json::json!(subject_ids)),
+        )
+        .col_expr(evaluation::Column::ComputedAt, Expr::value(Some(now)))
+        .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
+        .filter(evaluation::Column::Id.eq(eval.id))
+        .filter(evaluation::Column::Status.ne(PUBLISHED))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::InvalidTransition(format!(
+            "the {year} evaluation (revision {}) was published meanwhile; its results never change — correct it to recompute",
+            eval.revision
+        )));
+    }
     evaluation_result::Entity::delete_many()
         .filter(evaluation_result::Column::EvaluationId.eq(eval.id))
         .exec(db)
         .await?;
     store_results(db, eval.id, &results).await?;
-    let mut am = eval.into_active_model();
-    am.status = Set(COMPUTED.into());
-    am.subjects = Set(serde_json::json!(subject_ids));
-    am.computed_at = Set(Some(now));
-    am.updated_at = Set(now);
-    let eval = am.update(db).await?;
+    let eval = get(db, eval.id).await?;
     audit::record(
         db,
         viewer,
@@ -1003,6 +1038,32 @@ pub async fn publish(
             eval.status
         )));
     }
+    // The transition first, conditional on the status still being computed (a concurrent
+    // publish or correction loses here); on PostgreSQL the row stays locked until commit, so
+    // a concurrent compute or input write waits and then sees it published.
+    let moved = evaluation::Entity::update_many()
+        .col_expr(evaluation::Column::Status, Expr::value(PUBLISHED))
+        .col_expr(evaluation::Column::PublishedAt, Expr::value(Some(now)))
+        .col_expr(
+            evaluation::Column::PublishedBy,
+            Expr::value(viewer.map(|v| v.user_id)),
+        )
+        .col_expr(
+            evaluation::Column::PublishedByName,
+            Expr::value(Some(
+                viewer.map_or_else(|| "system".to_string(), |v| v.actor_name()),
+            )),
+        )
+        .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
+        .filter(evaluation::Column::Id.eq(id))
+        .filter(evaluation::Column::Status.eq(COMPUTED))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::InvalidTransition(format!(
+            "evaluation {id} changed meanwhile; only a computed evaluation can be published"
+        )));
+    }
     let results = evaluation_result::Entity::find()
         .filter(evaluation_result::Column::EvaluationId.eq(id))
         .all(db)
@@ -1026,15 +1087,7 @@ pub async fn publish(
         am.update(db).await?;
     }
     let before = snapshot(&eval);
-    let mut am = eval.into_active_model();
-    am.status = Set(PUBLISHED.into());
-    am.published_at = Set(Some(now));
-    am.published_by = Set(viewer.map(|v| v.user_id));
-    am.published_by_name = Set(Some(
-        viewer.map_or_else(|| "system".to_string(), |v| v.actor_name()),
-    ));
-    am.updated_at = Set(now);
-    let eval = am.update(db).await?;
+    let eval = get(db, id).await?;
     audit::record(
         db,
         viewer,
@@ -1130,6 +1183,184 @@ pub async fn correct(
     )
     .await?;
     Ok(next)
+}
+
+// ---------------------------------------------------------------------------------------
+// Agency merge
+
+/// Moves the evaluation rows of agency `source_id` to `target_id`, for a merge of the two
+/// agencies (call it inside the merge's write transaction, before the source is deleted).
+///
+/// - Published results never change: if the source has a result in any published revision
+///   the merge is refused with CONFLICT, and nothing is written.
+/// - Results in unpublished (draft / computed) revisions move to the target, except where
+///   the target already has a result in that revision (the source's is then dropped); those
+///   revisions, and any whose subject list names the source, go back to `draft` with the
+///   source replaced by the target in their subjects, so they must be recomputed (from the
+///   merged record) before they can be published.
+/// - Indicator values (as subject and as data source), manual scores and manual adjustments
+///   move to the target; where the target already has a value or score for the same year,
+///   scheme and criterion, the target's is kept and the source's is dropped.
+///
+/// On PostgreSQL the revisions holding the source's results are locked (`FOR UPDATE`), so a
+/// concurrent publish either commits first (and the merge is refused) or waits for the merge.
+///
+/// # Errors
+/// CONFLICT if the source has published results; INVALID_INPUT if source == target.
+pub async fn reassign_agency(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
+    if source_id == target_id {
+        return Err(AppError::invalid("cannot merge an agency into itself"));
+    }
+    // Revisions holding a result of the source, locked against a concurrent publish.
+    let eval_ids: Vec<i64> = evaluation_result::Entity::find()
+        .select_only()
+        .column(evaluation_result::Column::EvaluationId)
+        .filter(evaluation_result::Column::AgencyId.eq(source_id))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let with_results = if eval_ids.is_empty() {
+        Vec::new()
+    } else {
+        evaluation::Entity::find()
+            .filter(evaluation::Column::Id.is_in(eval_ids))
+            .order_by_asc(evaluation::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?
+    };
+    if let Some(p) = with_results.iter().find(|e| e.status == PUBLISHED) {
+        return Err(AppError::Conflict(format!(
+            "agency {source_id} has published evaluation results ({} revision {}); merge refused",
+            p.year, p.revision
+        )));
+    }
+
+    // Results in unpublished revisions: move, or drop where the target already has one.
+    for e in &with_results {
+        let target_has = evaluation_result::Entity::find()
+            .filter(evaluation_result::Column::EvaluationId.eq(e.id))
+            .filter(evaluation_result::Column::AgencyId.eq(target_id))
+            .one(db)
+            .await?
+            .is_some();
+        if target_has {
+            evaluation_result::Entity::delete_many()
+                .filter(evaluation_result::Column::EvaluationId.eq(e.id))
+                .filter(evaluation_result::Column::AgencyId.eq(source_id))
+                .exec(db)
+                .await?;
+        } else {
+            evaluation_result::Entity::update_many()
+                .col_expr(evaluation_result::Column::AgencyId, Expr::value(target_id))
+                .filter(evaluation_result::Column::EvaluationId.eq(e.id))
+                .filter(evaluation_result::Column::AgencyId.eq(source_id))
+                .exec(db)
+                .await?;
+        }
+    }
+    // Unpublished revisions touched by the merge go back to draft, with the source replaced
+    // by the target in their subjects.
+    let touched: HashSet<i64> = with_results.iter().map(|e| e.id).collect();
+    for e in evaluation::Entity::find()
+        .filter(evaluation::Column::Status.ne(PUBLISHED))
+        .all(db)
+        .await?
+    {
+        let subjects: Vec<i64> = serde_json::from_value(e.subjects.clone()).unwrap_or_default();
+        let names_source = subjects.contains(&source_id);
+        if !names_source && !touched.contains(&e.id) {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        let subjects: Vec<i64> = subjects
+            .into_iter()
+            .map(|a| if a == source_id { target_id } else { a })
+            .filter(|a| seen.insert(*a))
+            .collect();
+        evaluation::Entity::update_many()
+            .col_expr(evaluation::Column::Status, Expr::value(DRAFT))
+            .col_expr(
+                evaluation::Column::Subjects,
+                Expr::value(serde_json::json!(subjects)),
+            )
+            .filter(evaluation::Column::Id.eq(e.id))
+            .filter(evaluation::Column::Status.ne(PUBLISHED))
+            .exec(db)
+            .await?;
+    }
+
+    // Indicator values about the source: the target's own value for the same key wins.
+    for v in indicator_value::Entity::find()
+        .filter(indicator_value::Column::AgencyId.eq(source_id))
+        .all(db)
+        .await?
+    {
+        let clash = indicator_value::Entity::find()
+            .filter(indicator_value::Column::Year.eq(v.year))
+            .filter(indicator_value::Column::SchemeId.eq(v.scheme_id))
+            .filter(indicator_value::Column::CriterionKey.eq(&v.criterion_key))
+            .filter(indicator_value::Column::AgencyId.eq(target_id))
+            .one(db)
+            .await?
+            .is_some();
+        if clash {
+            indicator_value::Entity::delete_by_id(v.id).exec(db).await?;
+        } else {
+            indicator_value::Entity::update_many()
+                .col_expr(indicator_value::Column::AgencyId, Expr::value(target_id))
+                .filter(indicator_value::Column::Id.eq(v.id))
+                .exec(db)
+                .await?;
+        }
+    }
+    // Values the source supplied as data source.
+    indicator_value::Entity::update_many()
+        .col_expr(
+            indicator_value::Column::SourceAgencyId,
+            Expr::value(target_id),
+        )
+        .filter(indicator_value::Column::SourceAgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+
+    // Manual scores: the target's own score for the same key wins.
+    for m in manual_score::Entity::find()
+        .filter(manual_score::Column::AgencyId.eq(source_id))
+        .all(db)
+        .await?
+    {
+        let clash = manual_score::Entity::find()
+            .filter(manual_score::Column::Year.eq(m.year))
+            .filter(manual_score::Column::SchemeId.eq(m.scheme_id))
+            .filter(manual_score::Column::CriterionKey.eq(&m.criterion_key))
+            .filter(manual_score::Column::AgencyId.eq(target_id))
+            .one(db)
+            .await?
+            .is_some();
+        if clash {
+            manual_score::Entity::delete_by_id(m.id).exec(db).await?;
+        } else {
+            manual_score::Entity::update_many()
+                .col_expr(manual_score::Column::AgencyId, Expr::value(target_id))
+                .filter(manual_score::Column::Id.eq(m.id))
+                .exec(db)
+                .await?;
+        }
+    }
+
+    // Manual adjustments have no unique key: all move.
+    manual_adjustment::Entity::update_many()
+        .col_expr(manual_adjustment::Column::AgencyId, Expr::value(target_id))
+        .filter(manual_adjustment::Column::AgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
