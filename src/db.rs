@@ -6,7 +6,7 @@ use std::time::Duration;
 use migration::MigratorTrait;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -19,8 +19,11 @@ pub struct Db {
     /// SQLite only: one write transaction at a time in this process.
     ///
     /// SQLite's deferred transactions deadlock when two readers both try to upgrade to a
-    /// writer (the loser gets SQLITE_BUSY at once, busy_timeout does not help). Serialising
-    /// writers here means a write transaction never has to upgrade against another one.
+    /// writer (the loser gets SQLITE_BUSY at once, busy_timeout does not help). Write
+    /// transactions therefore start with `BEGIN IMMEDIATE` (taking the write lock up front, so
+    /// another process — `duban remind`, `duban import` beside `serve` — waits on the busy
+    /// timeout instead of failing), and are queued here so this process's own writers never
+    /// occupy pool connections while waiting for each other.
     write_lock: Option<Arc<Mutex<()>>>,
 }
 
@@ -89,7 +92,16 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.conn.begin().await?;
+        let txn = if guard.is_some() {
+            self.conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?
+        } else {
+            self.conn.begin().await?
+        };
         Ok(WriteTxn { txn, _guard: guard })
     }
 

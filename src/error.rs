@@ -65,7 +65,12 @@ impl From<sea_orm::DbErr> for AppError {
             return AppError::Conflict(format!("duplicate value: {detail}"));
         }
         if let Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) = e.sql_err() {
-            return AppError::Conflict("the record is still referenced by others".into());
+            return AppError::Conflict(
+                "the record is still referenced by others (progress reports, extension requests, \
+                 supervision records or evaluation data are kept as evidence): cancel or archive \
+                 it instead of deleting it"
+                    .into(),
+            );
         }
         AppError::internal(e)
     }

@@ -14,6 +14,7 @@ use axum::routing::get;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
+use crate::graphql::mutation::{ClientAddr, LoginBudget};
 use crate::graphql::{AppSchema, AppState, MAX_BATCH, build_schema, loaders};
 use crate::services;
 
@@ -87,8 +88,14 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Option<Viewer> {
         .or_else(|| value.strip_prefix("bearer "))?
         .trim();
     let user_id = s.state.keys.verify(token).ok()?;
+    if let Some(v) = s.state.viewers.get(user_id) {
+        return Some(v);
+    }
     match services::users::viewer_for(&s.state.db.conn, user_id).await {
-        Ok(v) => Some(v),
+        Ok(v) => {
+            s.state.viewers.put(v.clone());
+            Some(v)
+        }
         Err(AppError::Unauthenticated) => None,
         Err(e) => {
             tracing::error!(error = %e, "viewer lookup failed");
@@ -99,6 +106,7 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Option<Viewer> {
 
 async fn graphql(
     State(s): State<Server>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     req: GraphQLBatchRequest,
 ) -> Response {
@@ -117,8 +125,15 @@ async fn graphql(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(|h| crate::graphql::notify::RequestOrigin(h.to_owned()));
+    let client = extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| ClientAddr(c.0.ip().to_string()))
+        .unwrap_or_else(|| ClientAddr("unknown".into()));
+    let login_budget = LoginBudget::default();
     let prepare = |r: async_graphql::Request| {
-        let mut r = loaders::attach(r, &s.state.db.conn);
+        let mut r = loaders::attach(r, &s.state.db.conn)
+            .data(client.clone())
+            .data(login_budget.clone());
         if let Some(o) = &origin {
             r = r.data(o.clone());
         }
@@ -139,9 +154,12 @@ async fn graphql(
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("duban listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 pub async fn shutdown_signal() {

@@ -66,6 +66,39 @@ async fn repeated_login_failures_are_throttled() {
 }
 
 #[tokio::test]
+async fn one_login_per_request() {
+    let app = TestApp::spawn().await;
+    let _w = seed_world(&app).await;
+    // Aliases would let one request buy thousands of argon2 hashes.
+    let q = format!(
+        "mutation{{ a: login(username:\"office\", password:\"{PASSWORD}\"){{ token }} b: login(username:\"leader\", password:\"{PASSWORD}\"){{ token }} }}"
+    );
+    let r = app.gql(None, &q, json!({})).await;
+    let errors = r["errors"].as_array().expect("the second login is refused");
+    assert_eq!(errors.len(), 1, "{r}");
+    assert_eq!(errors[0]["extensions"]["code"], "INVALID_INPUT");
+    // A batch counts as one request too.
+    let one = json!({"query": format!("mutation{{ login(username:\"office\", password:\"{PASSWORD}\"){{ token }} }}")});
+    let r: serde_json::Value = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&vec![one.clone(), one])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refused = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x.get("errors").is_some())
+        .count();
+    assert_eq!(refused, 1, "{r}");
+}
+
+#[tokio::test]
 async fn disabled_users_lose_access() {
     let app = TestApp::spawn().await;
     let w = seed_world(&app).await;
@@ -207,8 +240,7 @@ async fn filters_and_paging() {
 }
 
 /// A page of tasks with their agencies costs a constant number of statements, whatever the
-/// page size: one for the page, one for the assignments, one for the agencies (plus the
-/// viewer lookup).
+/// page size: one for the page, one for the assignments, one for the agencies.
 #[tokio::test]
 async fn task_page_costs_constant_statements() {
     let app = TestApp::spawn().await;
@@ -263,6 +295,9 @@ async fn task_page_costs_constant_statements() {
         tx.commit().await.unwrap();
     }
     let q = "query($n:Int){ tasks(first:$n){ nodes{ code light assignments{ role agency{ name shortName } } } } }";
+    // The first request also looks up who the token belongs to; later ones hit the
+    // viewer cache. Warm it so every measured page costs the same.
+    app.ok(&w.leader, "{ me { id } }", json!({})).await;
     let mut costs = Vec::new();
     for n in [5, 50, 100] {
         let before = app.statements.load(Ordering::SeqCst);
@@ -277,7 +312,7 @@ async fn task_page_costs_constant_statements() {
     eprintln!("statements per page of 5/50/100 tasks: {costs:?}");
     assert_eq!(costs[0], costs[1]);
     assert_eq!(costs[1], costs[2]);
-    assert!(costs[2] <= 4, "a page costs {} statements", costs[2]);
+    assert!(costs[2] <= 3, "a page costs {} statements", costs[2]);
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from("progress_report", "task_id")
                             .to("task", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .on_delete(ForeignKeyAction::Restrict),
                     )
                     .foreign_key(
                         ForeignKey::create()

@@ -26,7 +26,7 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from("extension_request", "task_id")
                             .to("task", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .on_delete(ForeignKeyAction::Restrict),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -51,6 +51,13 @@ impl MigrationTrait for Migration {
                     .col("task_id")
                     .col("status")
                     .to_owned(),
+            )
+            .await?;
+        // At most one pending request per task, even with concurrent requesters.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX uq_extension_request_pending ON extension_request (task_id) WHERE status = 'pending'",
             )
             .await?;
         Ok(())

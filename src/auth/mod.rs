@@ -5,4 +5,4 @@ pub mod token;
 pub mod viewer;
 
 pub use token::{Claims, TokenKeys};
-pub use viewer::Viewer;
+pub use viewer::{Viewer, ViewerCache};

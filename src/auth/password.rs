@@ -41,6 +41,23 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// How many password hashes may be computed at once. argon2 costs ~19 MiB and tens of
+/// milliseconds of CPU each; unbounded, a flood of logins would starve every other request.
+const CONCURRENT_HASHES: usize = 2;
+
+/// [`verify`] on the blocking pool, at most [`CONCURRENT_HASHES`] at a time, so the async
+/// workers keep serving other requests while logins are checked.
+pub async fn verify_off_thread(password: &str, phc: String) -> bool {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+    let Ok(_permit) = PERMITS.acquire().await else {
+        return false;
+    };
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash of a random password, verified against when the user does not exist so that
 /// "unknown user" and "wrong password" take the same time.
 pub fn dummy_hash() -> &'static str {

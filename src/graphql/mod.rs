@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::auth::{TokenKeys, Viewer, throttle::LoginThrottle};
+use crate::auth::{TokenKeys, Viewer, ViewerCache, throttle::LoginThrottle};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
@@ -48,6 +48,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: TokenKeys,
     pub throttle: Arc<LoginThrottle>,
+    pub viewers: Arc<ViewerCache>,
     pub clock: Clock,
 }
 
@@ -59,6 +60,7 @@ impl AppState {
             config: Arc::new(config),
             keys,
             throttle: Arc::default(),
+            viewers: Arc::default(),
             clock: Arc::new(Utc::now),
         }
     }

@@ -19,6 +19,14 @@ use crate::services::{self, parse_id};
 #[derive(Default)]
 pub struct CoreMutation;
 
+/// Marks that this HTTP request already used its one `login` (shared by a whole batch).
+#[derive(Default, Clone)]
+pub struct LoginBudget(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+/// The client's address, for throttling failed logins per address.
+#[derive(Clone)]
+pub struct ClientAddr(pub String);
+
 #[derive(InputObject)]
 pub struct AgencyInput {
     pub name: String,
@@ -229,10 +237,27 @@ impl CoreMutation {
         username: String,
         password: String,
     ) -> Result<LoginPayload> {
+        // One login per HTTP request (a batch counts as one): each costs an argon2 hash, and
+        // aliases would otherwise let one request ask for thousands.
+        if let Some(budget) = ctx.data_opt::<LoginBudget>()
+            && budget.0.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(AppError::invalid("one login per request").into());
+        }
+        let client = ctx
+            .data_opt::<ClientAddr>()
+            .map(|c| c.0.as_str())
+            .unwrap_or("local");
         let st = state(ctx);
-        let (token, exp, user) =
-            services::users::login(&st.db.conn, &st.keys, &st.throttle, &username, &password)
-                .await?;
+        let (token, exp, user) = services::users::login(
+            &st.db.conn,
+            &st.keys,
+            &st.throttle,
+            client,
+            &username,
+            &password,
+        )
+        .await?;
         Ok(LoginPayload {
             token,
             expires_at: chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default(),
@@ -304,14 +329,17 @@ impl CoreMutation {
             agency_id,
             disabled: input.disabled,
         };
-        Ok(User(in_write_txn!(ctx, |tx| services::users::update(
+        let user = in_write_txn!(ctx, |tx| services::users::update(
             tx,
             v,
             id,
             data,
             state(ctx).now()
         )
-        .await?)))
+        .await?);
+        // Role, agency or disabled may have changed: the next request must see it.
+        state(ctx).viewers.forget(id);
+        Ok(User(user))
     }
 
     async fn create_agency(&self, ctx: &Context<'_>, input: AgencyInput) -> Result<Agency> {
@@ -363,14 +391,17 @@ impl CoreMutation {
             parse_id("agency", &source_id)?,
             parse_id("agency", &target_id)?,
         );
-        Ok(Agency(in_write_txn!(ctx, |tx| services::agencies::merge(
+        let merged = in_write_txn!(ctx, |tx| services::agencies::merge(
             tx,
             v,
             s,
             t,
             state(ctx).now()
         )
-        .await?)))
+        .await?);
+        // The source's staff now belong to the target.
+        state(ctx).viewers.clear();
+        Ok(Agency(merged))
     }
 
     async fn add_contact(

@@ -72,9 +72,14 @@ fn bounded(first: Option<i32>, default: i32, max: u64) -> Result<u64, AppError> 
     Ok(n as u64)
 }
 
+/// Largest offset the offset-paged lists accept (the task list pages by cursor instead).
+pub const MAX_OFFSET: i32 = 10_000;
+
 fn offset(v: Option<i32>) -> Result<u64, AppError> {
     match v.unwrap_or(0) {
-        n if n < 0 => Err(AppError::invalid("offset must not be negative")),
+        n if !(0..=MAX_OFFSET).contains(&n) => Err(AppError::invalid(format!(
+            "offset must be between 0 and {MAX_OFFSET}"
+        ))),
         n => Ok(n as u64),
     }
 }

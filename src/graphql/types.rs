@@ -338,8 +338,16 @@ impl Task {
             .map(super::notify::SupervisionRecord)
             .collect())
     }
-    /// Audit history of the task itself, oldest first.
+    /// Audit history of the task itself, oldest first. The office and leaders see every
+    /// task's; agency staff only those of tasks their agency is assigned to (empty otherwise).
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
+        let v = viewer(ctx)?;
+        if !v.can_read_all() {
+            let assigned = many::<assignment::Entity>(ctx, self.0.id).await?;
+            if !assigned.iter().any(|a| Some(a.agency_id) == v.agency_id) {
+                return Ok(vec![]);
+            }
+        }
         Ok(many::<audit_event::Entity>(ctx, self.0.id)
             .await?
             .into_iter()
@@ -446,7 +454,12 @@ impl ProgressReport {
             .await?
             .map(Agency))
     }
+    /// The reporting user: visible to the office, leaders and the author's own agency.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let v = viewer(ctx)?;
+        if !v.can_read_all() && v.agency_id != Some(self.0.agency_id) {
+            return Ok(None);
+        }
         Ok(one::<user::Entity>(ctx, self.0.author_id).await?.map(User))
     }
 }

@@ -130,6 +130,17 @@ pub async fn create(
     Ok(model)
 }
 
+/// An agency met by the importer and not in the registry: created unconfirmed, audited
+/// under the importing user (the office), for the office to confirm or merge later.
+pub async fn create_unconfirmed(
+    db: &impl ConnectionTrait,
+    importer: Option<&Viewer>,
+    input: AgencyInput,
+    now: DateTime<Utc>,
+) -> AppResult<agency::Model> {
+    create(db, importer, input, false, now).await
+}
+
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -208,6 +219,12 @@ pub async fn merge(
         })
         .map(|a| a.id)
         .collect();
+    // Kept for the audit event: the duplicates disappear, the rest move.
+    let dropped: Vec<&assignment::Model> = source_assignments
+        .iter()
+        .filter(|a| dupes.contains(&a.id))
+        .collect();
+    let dropped_json = snapshot(&dropped);
     if !dupes.is_empty() {
         assignment::Entity::delete_many()
             .filter(assignment::Column::Id.is_in(dupes))
@@ -257,6 +274,8 @@ pub async fn merge(
             aliases.push(a);
         }
     }
+    // Evaluation rows follow the agency (refused if it has published results).
+    super::evaluation::reassign_agency(db, source_id, target_id).await?;
     agency::Entity::delete_by_id(source_id).exec(db).await?;
     let mut am: agency::ActiveModel = target.clone().into();
     am.aliases = Set(serde_json::json!(aliases));
@@ -269,9 +288,11 @@ pub async fn merge(
             action: "agency.merge",
             entity: "agency",
             entity_id: target_id,
-            before: Some(
-                serde_json::json!({ "source": snapshot(&source), "target": snapshot(&target) }),
-            ),
+            before: Some(serde_json::json!({
+                "source": snapshot(&source),
+                "target": snapshot(&target),
+                "dropped_duplicate_assignments": dropped_json,
+            })),
             after: Some(snapshot(&after)),
         },
         now,

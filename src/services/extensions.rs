@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::extension_request;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
@@ -89,32 +90,45 @@ pub async fn decide(
             before.status
         )));
     }
-    let mut am: extension_request::ActiveModel = before.clone().into();
-    am.status = Set(if approve {
+    let decision = if approve {
         ExtensionStatus::Approved
     } else {
         ExtensionStatus::Rejected
+    };
+    let note = text::optional("note", note, text::LONG)?;
+    // Conditional on still being pending: of two office users deciding at once, one wins.
+    let res = extension_request::Entity::update_many()
+        .col_expr(
+            extension_request::Column::Status,
+            Expr::value(decision.as_str()),
+        )
+        .col_expr(
+            extension_request::Column::DecidedBy,
+            Expr::value(Some(viewer.user_id)),
+        )
+        .col_expr(extension_request::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(extension_request::Column::DecisionNote, Expr::value(note))
+        .filter(extension_request::Column::Id.eq(id))
+        .filter(extension_request::Column::Status.eq(ExtensionStatus::Pending.as_str()))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::InvalidTransition(
+            "the request was decided meanwhile".into(),
+        ));
     }
-    .as_str()
-    .into());
-    am.decided_by = Set(Some(viewer.user_id));
-    am.decided_at = Set(Some(now));
-    am.decision_note = Set(text::optional("note", note, text::LONG)?);
-    let after = am.update(db).await?;
+    let after = extension_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("extension request", id))?;
     if approve {
-        let task = tasks::get(db, before.task_id).await?;
         let precision = crate::domain::Precision::parse(&before.requested_precision)
             .unwrap_or(crate::domain::Precision::Day);
-        let new_task = tasks::extend_deadline(
-            db,
-            &task,
-            Deadline {
-                date: before.requested_deadline,
-                precision,
-            },
-            now,
-        )
-        .await?;
+        let requested = Deadline {
+            date: before.requested_deadline,
+            precision,
+        };
+        let (task, new_task) = tasks::extend_deadline(db, before.task_id, requested, now).await?;
         audit::record(
             db,
             Some(viewer),

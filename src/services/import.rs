@@ -222,7 +222,7 @@ pub async fn store(
         ];
         for (refs, role) in roles {
             for r in refs {
-                let (id, created) = resolve_agency(db, &mut agency_ids, r, now).await?;
+                let (id, created) = resolve_agency(db, viewer, &mut agency_ids, r, now).await?;
                 new_agencies += usize::from(created);
                 if !tasks::is_assigned(db, task.id, id, Some(role)).await? {
                     tasks::assign(
@@ -298,6 +298,7 @@ pub async fn store(
 /// The agency id for a reference, creating an unconfirmed agency for an unknown name.
 async fn resolve_agency(
     db: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
     cache: &mut HashMap<String, i64>,
     r: &AgencyRef,
     now: DateTime<Utc>,
@@ -324,7 +325,9 @@ async fn resolve_agency(
                 parent_id: None,
             };
             (
-                agencies::create(db, None, input, false, now).await?.id,
+                agencies::create_unconfirmed(db, viewer, input, now)
+                    .await?
+                    .id,
                 true,
             )
         }

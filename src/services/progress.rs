@@ -50,28 +50,24 @@ pub async fn submit(
 ) -> AppResult<progress_report::Model> {
     let task = tasks::get(db, input.task_id).await?;
     let agency_id = tasks::require_assigned_staff(db, viewer, task.id, None).await?;
-    if tasks::status_of(&task).is_resolved() {
-        return Err(AppError::InvalidTransition(
-            "the task is closed; reports are no longer accepted".into(),
-        ));
-    }
     if !(0..=100).contains(&input.percent) {
         return Err(AppError::invalid("percent must be between 0 and 100"));
     }
     let period = check_period(&input.period)?;
+    let text = text::required("text", &input.text, text::LONG)?;
+    let (task, after) = tasks::note_progress(db, task.id, input.percent, now).await?;
     let model = progress_report::ActiveModel {
         task_id: Set(task.id),
         agency_id: Set(agency_id),
         author_id: Set(viewer.user_id),
         period: Set(period),
-        text: Set(text::required("text", &input.text, text::LONG)?),
+        text: Set(text),
         percent: Set(input.percent),
         submitted_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let after = tasks::note_progress(db, &task, input.percent, now).await?;
     audit::record(
         db,
         Some(viewer),

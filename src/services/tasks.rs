@@ -567,56 +567,106 @@ pub async fn transition(
 }
 
 /// Records progress from a report: a not-started or returned task starts, progress follows
-/// the latest report. Not versioned: reports from several agencies must not conflict.
+/// the latest report. Returns the task before and after.
+///
+/// Reports from several agencies must not conflict with each other, so the caller names no
+/// version; but a status change by someone else (the office verifying, a lead requesting
+/// completion) must not be overwritten either. So the write is conditional on the version just
+/// read, and re-read and retried when another writer got in between.
+///
+/// # Errors
+/// INVALID_TRANSITION when the task is (or has just become) completed or cancelled.
 pub async fn note_progress(
     db: &impl ConnectionTrait,
-    before: &task::Model,
+    task_id: i64,
     percent: i32,
     now: DateTime<Utc>,
-) -> AppResult<task::Model> {
-    let status = status_of(before);
-    let next = match status {
-        TaskStatus::NotStarted | TaskStatus::Returned => TaskStatus::InProgress,
-        s => s,
-    };
-    task::Entity::update_many()
-        .col_expr(task::Column::Progress, Expr::value(percent))
-        .col_expr(task::Column::Status, Expr::value(next.as_str()))
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            task::Column::Version,
-            Expr::col(task::Column::Version).add(1),
-        )
-        .filter(task::Column::Id.eq(before.id))
-        .exec(db)
-        .await?;
-    get(db, before.id).await
+) -> AppResult<(task::Model, task::Model)> {
+    for _ in 0..5 {
+        let before = get(db, task_id).await?;
+        let status = status_of(&before);
+        if status.is_resolved() {
+            return Err(AppError::InvalidTransition(
+                "the task is closed; reports are no longer accepted".into(),
+            ));
+        }
+        let next = match status {
+            TaskStatus::NotStarted | TaskStatus::Returned => TaskStatus::InProgress,
+            s => s,
+        };
+        let res = task::Entity::update_many()
+            .col_expr(task::Column::Progress, Expr::value(percent))
+            .col_expr(task::Column::Status, Expr::value(next.as_str()))
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                task::Column::Version,
+                Expr::col(task::Column::Version).add(1),
+            )
+            .filter(task::Column::Id.eq(task_id))
+            .filter(task::Column::Version.eq(before.version))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 1 {
+            let after = get(db, task_id).await?;
+            return Ok((before, after));
+        }
+    }
+    Err(AppError::Conflict(
+        "the task is being changed by others; retry".into(),
+    ))
 }
 
 /// Sets a new deadline after an approved extension, keeping the first original (按原定时间考核).
+/// Returns the task before and after.
+///
+/// Conditional on the version it reads (retried if someone else wrote in between), so a
+/// concurrent edit of the deadline is never silently overwritten with a stale original.
+///
+/// # Errors
+/// INVALID_TRANSITION when the task has closed or its deadline is already at or past `new`.
 pub async fn extend_deadline(
     db: &impl ConnectionTrait,
-    before: &task::Model,
+    task_id: i64,
     new: Deadline,
     now: DateTime<Utc>,
-) -> AppResult<task::Model> {
-    let original = before.original_deadline.or(before.deadline);
-    task::Entity::update_many()
-        .col_expr(task::Column::Deadline, Expr::value(Some(new.date)))
-        .col_expr(
-            task::Column::DeadlinePrecision,
-            Expr::value(Some(new.precision.as_str())),
-        )
-        .col_expr(task::Column::OriginalDeadline, Expr::value(original))
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            task::Column::Version,
-            Expr::col(task::Column::Version).add(1),
-        )
-        .filter(task::Column::Id.eq(before.id))
-        .exec(db)
-        .await?;
-    get(db, before.id).await
+) -> AppResult<(task::Model, task::Model)> {
+    for _ in 0..5 {
+        let before = get(db, task_id).await?;
+        if status_of(&before).is_resolved() {
+            return Err(AppError::InvalidTransition(
+                "the task has been closed meanwhile".into(),
+            ));
+        }
+        if before.deadline.is_none_or(|d| d >= new.date) {
+            return Err(AppError::InvalidTransition(
+                "the task's deadline is no longer earlier than the requested one".into(),
+            ));
+        }
+        let original = before.original_deadline.or(before.deadline);
+        let res = task::Entity::update_many()
+            .col_expr(task::Column::Deadline, Expr::value(Some(new.date)))
+            .col_expr(
+                task::Column::DeadlinePrecision,
+                Expr::value(Some(new.precision.as_str())),
+            )
+            .col_expr(task::Column::OriginalDeadline, Expr::value(original))
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                task::Column::Version,
+                Expr::col(task::Column::Version).add(1),
+            )
+            .filter(task::Column::Id.eq(task_id))
+            .filter(task::Column::Version.eq(before.version))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 1 {
+            let after = get(db, task_id).await?;
+            return Ok((before, after));
+        }
+    }
+    Err(AppError::Conflict(
+        "the task is being changed by others; retry".into(),
+    ))
 }
 
 // ---------------------------------------------------------------- assignments (office)

@@ -238,11 +238,13 @@ pub async fn set_password(
 }
 
 /// Checks credentials. Wrong password and unknown user give the same error (and take the
-/// same time); after repeated failures the login name is throttled.
+/// same time); after repeated failures from one client address the login name is throttled
+/// for that address (so an attacker elsewhere cannot lock the office out).
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
     throttle: &LoginThrottle,
+    client: &str,
     username: &str,
     password_plain: &str,
 ) -> AppResult<(String, i64, user::Model)> {
@@ -250,7 +252,8 @@ pub async fn login(
     if username.len() > 200 || password_plain.len() > 1024 {
         return Err(refused());
     }
-    if !throttle.allowed(username, Instant::now()) {
+    let key = format!("{username}\u{0}{client}");
+    if !throttle.allowed(&key, Instant::now()) {
         return Err(AppError::forbidden(
             "too many failed logins; try again later",
         ));
@@ -259,23 +262,22 @@ pub async fn login(
         .filter(user::Column::Username.eq(username))
         .one(db)
         .await?;
-    let ok = match &found {
-        Some(u) => password::verify(password_plain, &u.password_hash) && !u.disabled,
-        None => {
-            let _ = password::verify(password_plain, password::dummy_hash());
-            false
-        }
+    let hash = match &found {
+        Some(u) => u.password_hash.clone(),
+        None => password::dummy_hash().to_owned(),
     };
+    let matches = password::verify_off_thread(password_plain, hash).await;
+    let ok = matches && found.as_ref().is_some_and(|u| !u.disabled);
     match (ok, found) {
         (true, Some(u)) => {
-            throttle.record_success(username);
+            throttle.record_success(&key);
             // Tokens live in wall-clock time (jsonwebtoken checks exp against it), not the
             // injectable business clock.
             let (token, exp) = keys.issue(u.id, Utc::now().timestamp())?;
             Ok((token, exp, u))
         }
         _ => {
-            throttle.record_failure(username, Instant::now());
+            throttle.record_failure(&key, Instant::now());
             Err(refused())
         }
     }

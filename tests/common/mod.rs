@@ -111,7 +111,12 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let router = duban::server::router(state.clone());
         tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestApp {
             addr,
