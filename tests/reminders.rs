@@ -136,8 +136,36 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 const RUN: &str = "mutation($now:String,$dry:Boolean){ runReminders(now:$now, dryRun:$dry){ today dryRun recorded mails tasksConsidered items { taskId level rung trigger dueOn dedupeKey docNumber recipients } } }";
 
+/// A sweep as of `day`. Over GraphQL when allowed (a dry run, or a real run at about the
+/// app's clock); otherwise directly, as the worker or `duban remind --once --now` would,
+/// with the answer in the same shape.
 async fn run(app: &TestApp, token: &str, day: &str, dry: bool) -> Value {
-    app.ok(token, RUN, json!({"now": day, "dry": dry})).await["runReminders"].clone()
+    if dry || (at(day) - app.state.now()).abs() <= Duration::days(1) {
+        return app.ok(token, RUN, json!({"now": day, "dry": dry})).await["runReminders"].clone();
+    }
+    let r = duban::notify::sweep::run(&app.state.db, at(day), false, None, "http://duban.test")
+        .await
+        .unwrap();
+    let items: Vec<Value> = r
+        .due
+        .iter()
+        .map(|p| {
+            json!({
+                "taskId": p.task_id.to_string(),
+                "level": format!("{:?}", p.rung.level).to_uppercase(),
+                "rung": p.rung_key,
+                "trigger": p.rung.trigger_key,
+                "dueOn": p.rung.due_on.to_string(),
+                "dedupeKey": p.rung.dedupe_key,
+                "docNumber": p.item.doc_number,
+                "recipients": p.recipients.iter().map(|r| r.email.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "today": r.today.unwrap().to_string(), "dryRun": false, "recorded": r.recorded,
+        "mails": r.mails, "tasksConsidered": r.tasks_considered, "items": items,
+    })
 }
 
 fn mailer(server: &SmtpServer) -> Arc<dyn Mailer> {
@@ -168,7 +196,7 @@ fn items_for<'a>(run: &'a Value, task: &str) -> Vec<&'a Value> {
 
 #[tokio::test]
 async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(at("2025-04-02")).await;
     let f = fixture(&app).await;
     let server = SmtpServer::start().await;
 
@@ -218,7 +246,7 @@ async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
     );
     assert_eq!(count_rows(&app, "outbox_message").await, 4);
 
-    let d = deliver(&app, &server, at("2025-04-02")).await;
+    let d = deliver(&app, &server, Utc::now()).await;
     assert_eq!((d.sent, d.retrying, d.failed), (4, 0, 0));
     let got = server.messages();
     assert_eq!(got.len(), 4);
@@ -248,18 +276,26 @@ async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
     );
 
     // Nothing left to send.
-    assert_eq!(deliver(&app, &server, at("2025-04-02")).await.claimed, 0);
+    assert_eq!(deliver(&app, &server, Utc::now()).await.claimed, 0);
 
     // The records are visible on the task, with the message ids of their digests.
     let q = "query($t:ID!){ supervisionRecords(taskId:$t){ level rung occurrence trigger dueOn docNumber recipients { email name } messageIds } }";
-    let recs = app.ok(&f.w.part_staff, q, json!({"t": f.t4})).await["supervisionRecords"].clone();
+    // (Seen by the lead agency's staff: t4 is theirs.)
+    let recs = app.ok(&f.w.lead_staff, q, json!({"t": f.t4})).await["supervisionRecords"].clone();
     assert_eq!(recs.as_array().unwrap().len(), 1);
     assert_eq!(recs[0]["trigger"], "deadline:2025-03-20");
     // The same records hang off the task itself (batched through a loader in lists).
     let on_task = app
-        .ok(&f.w.leader, "query($t:ID!){ task(id:$t){ supervisionRecords { level trigger } } }", json!({"t": f.t4}))
+        .ok(
+            &f.w.leader,
+            "query($t:ID!){ task(id:$t){ supervisionRecords { level trigger } } }",
+            json!({"t": f.t4}),
+        )
         .await;
-    assert_eq!(on_task["task"]["supervisionRecords"][0]["trigger"], "deadline:2025-03-20");
+    assert_eq!(
+        on_task["task"]["supervisionRecords"][0]["trigger"],
+        "deadline:2025-03-20"
+    );
     let mid = recs[0]["messageIds"][0].as_str().unwrap().to_owned();
     assert!(
         got.iter()
@@ -281,7 +317,7 @@ async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
         "{recips}"
     );
     server.clear();
-    deliver(&app, &server, at("2025-04-08")).await;
+    deliver(&app, &server, Utc::now()).await;
     let office_mail = server
         .messages()
         .into_iter()
@@ -453,7 +489,8 @@ async fn smtp_refusals_and_dropped_connections_are_retried_and_nothing_is_lost()
     let f = fixture(&app).await;
     let server = SmtpServer::start().await;
     run(&app, &f.w.office, "2025-04-02", false).await;
-    let now = at("2025-04-02");
+    // Delivery runs on the wall clock, whatever the business date of the sweep.
+    let now = Utc::now();
 
     server.set_mode(Mode::Refuse4xx);
     let d = deliver(&app, &server, now).await;
@@ -507,7 +544,7 @@ async fn smtp_refusals_and_dropped_connections_are_retried_and_nothing_is_lost()
     // A permanent refusal is surfaced to the office.
     run(&app, &f.w.office, "2025-04-08", false).await;
     server.set_mode(Mode::Refuse5xx);
-    let d = deliver(&app, &server, at("2025-04-08")).await;
+    let d = deliver(&app, &server, Utc::now()).await;
     assert!(d.failed > 0 && d.sent == 0, "{d:?}");
     let q =
         "query{ outbox(state: FAILED){ total items { id recipient state attempts lastError } } }";
@@ -535,8 +572,8 @@ async fn smtp_refusals_and_dropped_connections_are_retried_and_nothing_is_lost()
         )
         .await;
     assert_eq!(r["retryOutboxMessage"]["state"], "PENDING");
-    // (retried as of the app's clock)
-    assert_eq!(deliver(&app, &server, default_now()).await.sent, 1);
+    // (retried as of the wall clock)
+    assert_eq!(deliver(&app, &server, Utc::now()).await.sent, 1);
 }
 
 #[tokio::test]
@@ -715,4 +752,316 @@ async fn three_workers_send_each_of_1000_messages_exactly_once_on_postgres() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 1000, "no message sent twice");
+}
+
+async fn gql_code(app: &TestApp, token: &str, q: &str, vars: Value) -> String {
+    code(&app.gql(Some(token), q, vars).await).to_owned()
+}
+
+#[derive(FromQueryResult)]
+struct OutboxRow {
+    id: i64,
+    state: String,
+    next_attempt_at: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+async fn outbox_rows(app: &TestApp) -> Vec<OutboxRow> {
+    let backend = app.db().get_database_backend();
+    OutboxRow::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT id, state, next_attempt_at, locked_until FROM outbox_message ORDER BY id",
+    ))
+    .all(app.db())
+    .await
+    .unwrap()
+}
+
+/// Out-of-range offsets and repeats are refused; a policy that got into the database
+/// anyway (written before validation, by hand) neither panics a sweep nor stops the worker.
+#[tokio::test]
+async fn policy_offsets_are_bounded_and_the_worker_survives_bad_policies() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let set = "mutation($s:PolicyScope!,$id:ID,$r:[RungInput!]){ setEscalationPolicy(scope:$s, id:$id, rungs:$r){ own rungs { key } } }";
+    for rung in [
+        json!({"level": "REMINDER", "offsetDays": -2_000_000_000, "audiences": ["LEAD_CONTACTS"]}),
+        json!({"level": "REMINDER", "offsetDays": 2_000_000_000, "dayCount": "WORKING", "audiences": ["LEAD_CONTACTS"]}),
+        json!({"level": "REMINDER", "offsetDays": -367, "audiences": ["LEAD_CONTACTS"]}),
+        json!({"level": "NOTICE", "offsetDays": 30, "audiences": ["LEADERSHIP"], "repeatEveryDays": 1_000_000}),
+        json!({"level": "NOTICE", "offsetDays": 30, "audiences": ["LEADERSHIP"], "repeatEveryDays": 0}),
+    ] {
+        assert_eq!(
+            gql_code(
+                &app,
+                &f.w.office,
+                set,
+                json!({"s": "TASK", "id": f.t3, "r": [rung.clone()]})
+            )
+            .await,
+            "INVALID_INPUT",
+            "{rung}"
+        );
+    }
+    // The extremes allowed sweep fine, even at the end of the representable calendar.
+    let ok = json!([
+        {"level": "REMINDER", "offsetDays": -366, "dayCount": "WORKING", "audiences": ["LEAD_CONTACTS"]},
+        {"level": "NOTICE", "offsetDays": 366, "audiences": ["LEADERSHIP"], "repeatEveryDays": 366}
+    ]);
+    app.ok(&f.w.office, set, json!({"s": "GLOBAL", "r": ok}))
+        .await;
+    for day in ["2025-04-02", "9999-12-31", "0001-01-01"] {
+        run(&app, &f.w.office, day, true).await;
+    }
+
+    // A policy stored behind validation's back: the worker logs the failed sweep and
+    // goes on delivering.
+    exec(
+        &app,
+        r#"UPDATE escalation_policy SET policy = '{"rungs":[{"level":"reminder","offset_days":-2000000000,"day_count":"working","audiences":["lead_contacts"]}]}'"#,
+    )
+    .await;
+    exec(
+        &app,
+        "INSERT INTO outbox_message (dedupe_key, recipient, recipient_name, subject, body_text, body_html, message_id, state, attempts, next_attempt_at, created_at) \
+         VALUES ('k1', 'r1@example.gov.cn', '收件人', '【督办提醒】测试', '正文', '<p>正文</p>', 'm1@duban', 'pending', 0, '2025-06-01T00:00:00+00:00', '2025-06-01T00:00:00+00:00')",
+    )
+    .await;
+    let server = SmtpServer::start().await;
+    let worker = duban::notify::worker::run(
+        app.state.clone(),
+        mailer(&server),
+        StdDuration::from_millis(50),
+        StdDuration::from_millis(300),
+        tokio::time::sleep(StdDuration::from_millis(1500)),
+    );
+    tokio::time::timeout(StdDuration::from_secs(20), worker)
+        .await
+        .expect("the worker stops when told");
+    assert_eq!(server.messages().len(), 1, "delivery went on");
+    assert_eq!(outbox_rows(&app).await[0].state, "sent");
+}
+
+/// A mailer that notes how many messages are leased (`sending`) while it sends.
+struct LeaseWatcher {
+    db: duban::db::Db,
+    max_leased: std::sync::atomic::AtomicI64,
+}
+
+#[async_trait::async_trait]
+impl Mailer for LeaseWatcher {
+    async fn send(
+        &self,
+        _mail: &duban::notify::mailer::OutgoingMail,
+    ) -> Result<(), duban::notify::mailer::SendError> {
+        #[derive(FromQueryResult)]
+        struct N {
+            n: i64,
+        }
+        let backend = self.db.conn.get_database_backend();
+        let n = N::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM outbox_message WHERE state = 'sending'",
+        ))
+        .one(&self.db.conn)
+        .await
+        .unwrap()
+        .unwrap()
+        .n;
+        self.max_leased
+            .fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        "lease watcher".into()
+    }
+}
+
+/// Leases are wall-clock times, claims no larger than what is sent at once, and a worker
+/// whose lease was taken over cannot overwrite the new owner's outcome.
+#[tokio::test]
+async fn leases_are_short_owned_and_on_the_wall_clock() {
+    let app = TestApp::spawn().await;
+    let _f = fixture(&app).await;
+    let server = SmtpServer::start().await;
+
+    // `duban remind --once --now 2025-04-02`: the sweep is dated, delivery is not.
+    server.set_mode(Mode::Refuse4xx);
+    let before = Utc::now();
+    let (swept, delivered) =
+        duban::notify::worker::remind_once(&app.state, mailer(&server), at("2025-04-02"))
+            .await
+            .unwrap();
+    assert_eq!((swept.mails, delivered.retrying), (4, 4));
+    for row in outbox_rows(&app).await {
+        assert_eq!(row.state, "pending");
+        assert!(
+            row.next_attempt_at >= before + Duration::seconds(59),
+            "retry backoff measured from the wall clock, got {}",
+            row.next_attempt_at
+        );
+    }
+    server.set_mode(Mode::Accept);
+
+    // Two sends at a time: never more than two messages leased.
+    exec(
+        &app,
+        "UPDATE outbox_message SET next_attempt_at = '2025-01-01T00:00:00+00:00'",
+    )
+    .await;
+    let watcher = Arc::new(LeaseWatcher {
+        db: app.state.db.clone(),
+        max_leased: 0.into(),
+    });
+    let d = outbox::drain(&app.state.db, watcher.clone(), &Utc::now, 50, 2)
+        .await
+        .unwrap();
+    assert_eq!(d.sent, 4);
+    let max = watcher.max_leased.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(max <= 2, "{max} messages leased for 2 concurrent sends");
+
+    // A stale worker: A claims, its lease expires, B claims the same message and sends it;
+    // A's late failure must not put the message back in the queue.
+    exec(
+        &app,
+        "UPDATE outbox_message SET state = 'pending', sent_at = NULL, next_attempt_at = '2025-01-01T00:00:00+00:00'",
+    )
+    .await;
+    let t0 = Utc::now();
+    let a = outbox::claim(&app.state.db, t0, 1).await.unwrap();
+    let b = outbox::claim(&app.state.db, t0 + outbox::LEASE + Duration::seconds(1), 1)
+        .await
+        .unwrap();
+    assert_eq!(a[0].id, b[0].id, "the expired lease is taken over");
+    assert!(a[0].locked_until.unwrap() >= t0 + outbox::LEASE - Duration::seconds(1));
+    let ok = outbox::deliver_one(&app.state.db, &*mailer(&server), &b[0], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(ok, outbox::Outcome::Recorded(outbox::DeliveryState::Sent));
+    server.set_mode(Mode::Refuse4xx);
+    let late = outbox::deliver_one(&app.state.db, &*mailer(&server), &a[0], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(late, outbox::Outcome::Superseded);
+    let row = outbox_rows(&app)
+        .await
+        .into_iter()
+        .find(|r| r.id == a[0].id)
+        .unwrap();
+    assert_eq!(row.state, "sent", "the new owner's outcome stands");
+    assert!(row.locked_until.is_none());
+}
+
+/// A real sweep records evidence: only as of the server's clock. Dry runs may look
+/// anywhere.
+#[tokio::test]
+async fn real_runs_cannot_be_back_dated() {
+    let app = TestApp::spawn_at(at("2025-04-02")).await;
+    let f = fixture(&app).await;
+    for day in ["2025-03-01", "2025-04-04", "2024-04-02T01:00:00Z"] {
+        assert_eq!(
+            gql_code(&app, &f.w.office, RUN, json!({"now": day, "dry": false})).await,
+            "INVALID_INPUT",
+            "{day}"
+        );
+    }
+    assert_eq!(count_rows(&app, "supervision_record").await, 0);
+    assert_eq!(count_rows(&app, "outbox_message").await, 0);
+    let dry = app
+        .ok(&f.w.office, RUN, json!({"now": "2025-03-01", "dry": true}))
+        .await;
+    assert_eq!(dry["runReminders"]["today"], "2025-03-01");
+    // Within a day of the clock, or without `now`: recorded.
+    let r = app
+        .ok(
+            &f.w.office,
+            RUN,
+            json!({"now": "2025-04-02T12:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(r["runReminders"]["recorded"], 3);
+    let r = app.ok(&f.w.office, RUN, json!({})).await;
+    assert_eq!(r["runReminders"]["today"], "2025-04-02");
+}
+
+/// Agency staff see who of their own agency was told, not other agencies' (or the
+/// office's and leaders') addresses; the office and leaders see everyone.
+#[tokio::test]
+async fn agency_staff_see_only_their_own_agencys_recipients() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    run(&app, &f.w.office, "2025-04-02", false).await;
+    run(&app, &f.w.office, "2025-04-08", false).await;
+    let q = "query($t:ID!){ supervisionRecords(taskId:$t){ level recipients { email agencyName } messageIds } }";
+    let emails = |v: &Value| -> Vec<String> {
+        v["supervisionRecords"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["recipients"].as_array().unwrap().clone())
+            .map(|r| r["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ids = |v: &Value| -> usize {
+        v["supervisionRecords"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["messageIds"].as_array().unwrap().len())
+            .sum()
+    };
+    // t4 is led by the lead agency; its 督办 went to the office and the deputy too.
+    let office = app.ok(&f.w.office, q, json!({"t": f.t4})).await;
+    let all = emails(&office);
+    assert!(all.contains(&"office@example.gov.cn".to_owned()), "{all:?}");
+    assert!(all.contains(&"liaison.lead@example.gov.cn".to_owned()));
+    assert_eq!(ids(&office), all.len());
+    let leader = app.ok(&f.w.leader, q, json!({"t": f.t4})).await;
+    assert_eq!(emails(&leader), all);
+
+    // Another agency's staff: nobody's address, no message ids.
+    for staff in [&f.w.part_staff, &f.w.other_staff] {
+        let v = app.ok(staff, q, json!({"t": f.t4})).await;
+        assert_eq!(v["supervisionRecords"].as_array().unwrap().len(), 2);
+        assert!(emails(&v).is_empty(), "{v}");
+        assert_eq!(ids(&v), 0, "{v}");
+    }
+    // The lead agency's staff: only its own people, with their digests' ids.
+    let v = app.ok(&f.w.lead_staff, q, json!({"t": f.t4})).await;
+    let own = emails(&v);
+    assert!(
+        own.contains(&"liaison.lead@example.gov.cn".to_owned()),
+        "{own:?}"
+    );
+    assert!(
+        own.contains(&"deputy.lead@example.gov.cn".to_owned()),
+        "{own:?}"
+    );
+    assert!(
+        own.iter().all(|e| e.ends_with(".lead@example.gov.cn")),
+        "{own:?}"
+    );
+    assert_eq!(ids(&v), own.len());
+    // The same through the task.
+    let on_task = app
+        .ok(
+            &f.w.lead_staff,
+            "query($t:ID!){ task(id:$t){ supervisionRecords { recipients { email } messageIds } } }",
+            json!({"t": f.t4}),
+        )
+        .await;
+    let text = on_task.to_string();
+    assert!(!text.contains("office@example.gov.cn"), "{text}");
+    assert!(!text.contains("leader@example.gov.cn"), "{text}");
+    assert!(text.contains("liaison.lead@example.gov.cn"), "{text}");
+
+    // Records written before the agency was stored are hidden from agency staff.
+    exec(
+        &app,
+        r#"UPDATE supervision_record SET recipients = '[{"email":"liaison.lead@example.gov.cn","name":"x","agency_name":"y"}]'"#,
+    )
+    .await;
+    let v = app.ok(&f.w.lead_staff, q, json!({"t": f.t4})).await;
+    assert!(emails(&v).is_empty(), "{v}");
 }

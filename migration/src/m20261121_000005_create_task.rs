@@ -85,7 +85,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_task_kind").table("task").col("kind").col("plan_id").to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_task_kind")
+                    .table("task")
+                    .col("kind")
+                    .col("plan_id")
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{state, viewer};
+use crate::auth::Viewer;
 use crate::domain::UserRole;
 use crate::domain::deadline::parse_day;
 use crate::error::{AppError, AppResult};
@@ -207,6 +208,40 @@ pub struct SupervisionRecipient {
     pub name: String,
     #[serde(default)]
     pub agency_name: String,
+    /// The agency of a contact person (absent for the office and leadership, and in
+    /// records written before it was stored): decides who may see the entry.
+    #[serde(default)]
+    #[graphql(skip)]
+    pub agency_id: Option<i64>,
+}
+
+impl SupervisionRecord {
+    /// The recipients `viewer` may see, each with the Message-ID of its digest when
+    /// known. The office and leadership see everyone; agency staff see only the people of
+    /// their own agency (entries without a stored agency are hidden); nobody else sees
+    /// anyone.
+    fn visible_recipients(&self, viewer: &Viewer) -> Vec<(SupervisionRecipient, Option<String>)> {
+        let recipients: Vec<SupervisionRecipient> =
+            serde_json::from_value(self.0.recipients.clone()).unwrap_or_default();
+        let ids: Vec<String> =
+            serde_json::from_value(self.0.message_ids.clone()).unwrap_or_default();
+        // One digest per recipient, in the same order (see `sweep::run`).
+        let paired = ids.len() == recipients.len();
+        let mut ids = ids.into_iter();
+        let all = viewer.can_read_all();
+        let own = match (viewer.role, viewer.agency_id) {
+            (UserRole::Agency, Some(a)) => Some(a),
+            _ => None,
+        };
+        recipients
+            .into_iter()
+            .map(|r| {
+                let id = if paired { ids.next() } else { None };
+                (r, id)
+            })
+            .filter(|(r, _)| all || (own.is_some() && r.agency_id == own))
+            .collect()
+    }
 }
 
 /// A rung fired for a task: who was told what, when (evidence for the evaluation).
@@ -248,12 +283,24 @@ impl SupervisionRecord {
     async fn doc_number(&self) -> Option<&str> {
         self.0.doc_number.as_deref()
     }
-    async fn recipients(&self) -> Vec<SupervisionRecipient> {
-        serde_json::from_value(self.0.recipients.clone()).unwrap_or_default()
+    async fn recipients(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionRecipient>> {
+        Ok(self
+            .visible_recipients(viewer(ctx)?)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect())
     }
     /// Message-IDs of the digest mails that carried this record.
-    async fn message_ids(&self) -> Vec<String> {
-        serde_json::from_value(self.0.message_ids.clone()).unwrap_or_default()
+    async fn message_ids(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let v = viewer(ctx)?;
+        if v.can_read_all() {
+            return Ok(serde_json::from_value(self.0.message_ids.clone()).unwrap_or_default());
+        }
+        Ok(self
+            .visible_recipients(v)
+            .into_iter()
+            .filter_map(|(_, id)| id)
+            .collect())
     }
     async fn fired_at(&self) -> DateTime<Utc> {
         self.0.fired_at
@@ -525,11 +572,22 @@ impl NotifyMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let st = state(ctx);
+        let clock = st.now();
         let now = now
             .as_deref()
             .map(crate::notify::worker::parse_now)
             .transpose()?
-            .unwrap_or_else(|| st.now());
+            .unwrap_or(clock);
+        // A real run records evidence (fired_at) and uses up dedupe keys: only as of
+        // (about) the server's own clock. Any date is fine for a dry run.
+        if !dry_run && (now - clock).abs() > chrono::Duration::days(1) {
+            return Err(AppError::invalid(format!(
+                "a real reminder run must be within one day of the server clock ({}); \
+                 use dryRun to look at another date",
+                clock.to_rfc3339()
+            ))
+            .into());
+        }
         let r = sweep::run(&st.db, now, dry_run, Some(v), &st.config.public_url).await?;
         Ok(ReminderRun {
             today: r.today.unwrap_or_else(|| super::local_today(now)),
@@ -548,7 +606,8 @@ impl NotifyMutation {
         let id = parse_id("outbox message", &id)?;
         let st = state(ctx);
         let tx = st.db.write().await?;
-        let m = outbox::retry(&*tx, id, st.now()).await?;
+        // Delivery runs on the wall clock (see `notify::outbox`).
+        let m = outbox::retry(&*tx, id, Utc::now()).await?;
         audit::record(
             &*tx,
             Some(v),

@@ -11,6 +11,7 @@
 //! plain weekend rule; [`HolidayCalendar::covers`] lets callers notice that.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -167,13 +168,52 @@ impl HolidayCalendar {
     /// is never counted, whether or not it is a working day, so `+1` from a Friday is the
     /// next Monday and `-1` from a Monday the previous Friday. `n == 0` returns `date`
     /// unchanged.
+    ///
+    /// Never panics and takes constant time beyond the calendar's exceptions: outside the
+    /// listed dates whole weeks (five working days each) are skipped at once, and a result
+    /// beyond chrono's range saturates at [`NaiveDate::MAX`] / [`NaiveDate::MIN`].
     #[must_use]
     pub fn add_working_days(&self, date: NaiveDate, n: i32) -> NaiveDate {
-        let step = Duration::days(if n < 0 { -1 } else { 1 });
+        let forward = n >= 0;
+        let (step, limit) = if forward {
+            (1, NaiveDate::MAX)
+        } else {
+            (-1, NaiveDate::MIN)
+        };
         let mut remaining = n.unsigned_abs();
         let mut day = date;
         while remaining > 0 {
-            day += step;
+            // Between exceptions only weekends matter, and any seven consecutive days hold
+            // exactly five working days: skip whole weeks up to the next exception.
+            let next_exception = if forward {
+                self.exceptions
+                    .range((Bound::Excluded(day), Bound::Unbounded))
+                    .next()
+            } else {
+                self.exceptions
+                    .range((Bound::Unbounded, Bound::Excluded(day)))
+                    .next_back()
+            };
+            let room = next_exception.map_or(u32::MAX, |(d, _)| {
+                u32::try_from(((*d - day).num_days().abs() - 1) / 7).unwrap_or(u32::MAX)
+            });
+            let weeks = ((remaining - 1) / 5).min(room);
+            if weeks > 0 {
+                match Duration::try_weeks(i64::from(weeks) * step)
+                    .and_then(|w| day.checked_add_signed(w))
+                {
+                    Some(d) => {
+                        day = d;
+                        remaining -= weeks * 5;
+                        continue;
+                    }
+                    None => return limit,
+                }
+            }
+            match day.checked_add_signed(Duration::days(step)) {
+                Some(d) => day = d,
+                None => return limit,
+            }
             if self.is_working_day(day) {
                 remaining -= 1;
             }
@@ -181,22 +221,32 @@ impl HolidayCalendar {
         day
     }
 
-    /// Offsets `date` by `n` days counted as `count` says.
+    /// Offsets `date` by `n` days counted as `count` says. Saturates at
+    /// [`NaiveDate::MAX`] / [`NaiveDate::MIN`] instead of overflowing.
     #[must_use]
     pub fn add_days(&self, date: NaiveDate, n: i32, count: DayCount) -> NaiveDate {
         match count {
-            DayCount::Calendar => date + Duration::days(i64::from(n)),
+            DayCount::Calendar => date
+                .checked_add_signed(Duration::days(i64::from(n)))
+                .unwrap_or(if n < 0 {
+                    NaiveDate::MIN
+                } else {
+                    NaiveDate::MAX
+                }),
             DayCount::Working => self.add_working_days(date, n),
         }
     }
 
     /// The first working day on or after `date` (a deadline falling on a holiday is often
-    /// read as the next working day).
+    /// read as the next working day); [`NaiveDate::MAX`] at the end of chrono's range.
     #[must_use]
     pub fn next_working_day_on_or_after(&self, date: NaiveDate) -> NaiveDate {
         let mut day = date;
         while !self.is_working_day(day) {
-            day += Duration::days(1);
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => return NaiveDate::MAX,
+            }
         }
         day
     }
@@ -397,5 +447,52 @@ mod tests {
         .unwrap();
         assert!(ok.is_working_day(d(2025, 1, 26)));
         assert!(!ok.is_working_day(d(2025, 1, 28)));
+    }
+
+    #[test]
+    fn extreme_offsets_saturate_quickly_instead_of_panicking() {
+        let cal = HolidayCalendar::prc_official();
+        let day = d(2025, 4, 2);
+        for n in [i32::MAX, 1_000_000_000, 366, -366, -1_000_000_000, i32::MIN] {
+            let _ = cal.add_days(day, n, DayCount::Calendar);
+            let _ = cal.add_days(day, n, DayCount::Working);
+            let _ = cal.add_days(NaiveDate::MAX, n, DayCount::Working);
+            let _ = cal.add_days(NaiveDate::MIN, n, DayCount::Working);
+        }
+        assert_eq!(
+            cal.add_days(day, i32::MAX, DayCount::Calendar),
+            NaiveDate::MAX
+        );
+        assert_eq!(
+            cal.add_days(day, i32::MIN, DayCount::Calendar),
+            NaiveDate::MIN
+        );
+        assert_eq!(cal.add_working_days(day, i32::MAX), NaiveDate::MAX);
+        assert_eq!(cal.add_working_days(day, i32::MIN), NaiveDate::MIN);
+        let _ = cal.next_working_day_on_or_after(NaiveDate::MAX);
+        // The week skipping agrees with counting day by day, inside and outside the
+        // official data (which ends in 2026) and across 国庆 and 春节.
+        let slow = |from: NaiveDate, n: i32| {
+            let step = if n < 0 { -1 } else { 1 };
+            let mut day = from;
+            let mut left = n.unsigned_abs();
+            while left > 0 {
+                day += Duration::days(step);
+                if cal.is_working_day(day) {
+                    left -= 1;
+                }
+            }
+            day
+        };
+        for from in [
+            d(2025, 9, 26),
+            d(2026, 12, 25),
+            d(2027, 3, 6),
+            d(2022, 12, 31),
+        ] {
+            for n in [-400, -37, -6, -5, 5, 6, 7, 11, 37, 250, 400] {
+                assert_eq!(cal.add_working_days(from, n), slow(from, n), "{from} {n}");
+            }
+        }
     }
 }

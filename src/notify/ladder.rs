@@ -224,7 +224,19 @@ pub enum PolicyError {
     /// `repeat_every_days` must be at least 1.
     #[error("rung {0}: repeat_every_days must be at least 1")]
     ZeroRepeat(usize),
+    /// `offset_days` must lie within ±[`MAX_OFFSET_DAYS`].
+    #[error("rung {0}: offset_days must be between -{MAX_OFFSET_DAYS} and {MAX_OFFSET_DAYS}")]
+    OffsetOutOfRange(usize),
+    /// `repeat_every_days` may not exceed [`MAX_REPEAT_DAYS`].
+    #[error("rung {0}: repeat_every_days must be between 1 and {MAX_REPEAT_DAYS}")]
+    RepeatOutOfRange(usize),
 }
+
+/// The furthest a rung may lie from its anchor, in days (calendar or working): a year. Also
+/// keeps every date computed from a policy far from chrono's representable range.
+pub const MAX_OFFSET_DAYS: i32 = 366;
+/// The longest repeat interval of a rung, in calendar days.
+pub const MAX_REPEAT_DAYS: u32 = 366;
 
 /// A validated escalation ladder. Stored as JSON (`{"rungs":[…]}`) globally, per plan and
 /// per task; deserialisation validates, so a stored policy is always usable.
@@ -269,6 +281,12 @@ impl Policy {
             }
             if rung.repeat_every_days == Some(0) {
                 return Err(PolicyError::ZeroRepeat(i));
+            }
+            if rung.repeat_every_days.is_some_and(|d| d > MAX_REPEAT_DAYS) {
+                return Err(PolicyError::RepeatOutOfRange(i));
+            }
+            if !(-MAX_OFFSET_DAYS..=MAX_OFFSET_DAYS).contains(&rung.offset_days) {
+                return Err(PolicyError::OffsetOutOfRange(i));
             }
             if i > 0 {
                 let prev = &rungs[i - 1];
@@ -681,7 +699,11 @@ pub fn due_rungs(
                 // day after a deadline before 国庆 falls after +7 calendar days); a rung
                 // never climbs on the day the one below it was sent.
                 let spacing = (nominal[i] - nominal[p]).max(Duration::days(1));
-                start = start.max(prev_sent.date() + spacing);
+                let climb = prev_sent
+                    .date()
+                    .checked_add_signed(spacing)
+                    .unwrap_or(NaiveDate::MAX);
+                start = start.max(climb);
             } else if let Some(own_sent) = fired.get(key_of(rung, 1).as_str()) {
                 // Sent without the rung below on record (the policy was edited since):
                 // it started when it was sent.
@@ -715,7 +737,10 @@ pub fn due_rungs(
             let every = i64::from(every);
             let n = (today - start).num_days() / every;
             let occurrence = u32::try_from(n + 1).unwrap_or(u32::MAX);
-            (occurrence, start + Duration::days(n * every))
+            let due_on = Duration::try_days(n.saturating_mul(every))
+                .and_then(|d| start.checked_add_signed(d))
+                .unwrap_or(today);
+            (occurrence, due_on)
         }
         None => (1, start),
     };
@@ -1285,5 +1310,42 @@ mod tests {
         assert!(due_rungs(&policy, &trigger, &state(), d(2024, 10, 8), &cal, &fired).is_empty());
         let r = due_rungs(&policy, &trigger, &state(), d(2024, 10, 9), &cal, &fired);
         assert_eq!(r[0].level, Level::Supervision);
+    }
+
+    #[test]
+    fn offsets_and_repeats_are_bounded_so_no_policy_can_break_the_date_arithmetic() {
+        let r = |off: i32| Rung::new(Level::Reminder, off, DayCount::Working, &[Audience::Office]);
+        for off in [-2_000_000_000, -367, 367, i32::MAX, i32::MIN] {
+            assert_eq!(
+                Policy::new(vec![r(off)]),
+                Err(PolicyError::OffsetOutOfRange(0)),
+                "{off}"
+            );
+        }
+        assert!(Policy::new(vec![r(-366), r(366)]).is_ok());
+        assert_eq!(
+            Policy::new(vec![r(1).repeating(367)]),
+            Err(PolicyError::RepeatOutOfRange(0))
+        );
+        assert_eq!(
+            Policy::new(vec![r(1).repeating(u32::MAX)]),
+            Err(PolicyError::RepeatOutOfRange(0))
+        );
+        assert!(Policy::new(vec![r(1).repeating(366)]).is_ok());
+        // Stored JSON is validated the same way.
+        assert!(
+            Policy::from_json(
+                r#"{"rungs":[{"level":"reminder","offset_days":-2000000000,"audiences":["office"]}]}"#
+            )
+            .is_err()
+        );
+        // The extremes decide without panicking, even at the edges of chrono's range.
+        let cal = HolidayCalendar::prc_official();
+        let p = Policy::new(vec![r(-366), r(366).repeating(366)]).unwrap();
+        for due in [d(2025, 6, 30), NaiveDate::MAX, NaiveDate::MIN] {
+            for today in [d(2025, 7, 1), NaiveDate::MAX, NaiveDate::MIN] {
+                let _ = due_rungs(&p, &Trigger::Deadline { due }, &state(), today, &cal, &[]);
+            }
+        }
     }
 }

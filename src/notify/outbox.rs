@@ -7,10 +7,26 @@
 //! acceptance but before the mark, that one mail is sent twice. On PostgreSQL several
 //! workers claim with `FOR UPDATE SKIP LOCKED`; on SQLite one worker per process claims
 //! under the process-wide write lock.
+//!
+//! Leases are short and owned:
+//! * a drain claims no more messages than it sends at once ([`drain`]'s `concurrency`), so
+//!   every claimed message is attempted right away, and a send is cut off well before its
+//!   lease ends ([`SEND_DEADLINE`]): a lease cannot expire while its message waits in a
+//!   worker's queue, and another replica does not send it again;
+//! * the exact `locked_until` written by a claim is that claim's token (a later claim of
+//!   the same message necessarily writes a later instant). Recording the outcome checks it
+//!   (`WHERE id = ? AND state = 'sending' AND locked_until = <token>`), so a worker whose
+//!   lease was taken over cannot reset or overwrite what the new owner recorded; its late
+//!   outcome is logged and dropped.
+//!
+//! Lease times and retry backoff are measured on the **wall clock** (the `now` the
+//! functions here take; [`super::worker`] passes `Utc::now`), never on the injectable
+//! business clock: `duban remind --once --now 2025-…` must not write leases that are
+//! already expired or retry times years away.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::outbox_message;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -24,6 +40,9 @@ use crate::services::{query_all, sql};
 
 /// How long a claim protects a message from other workers.
 pub const LEASE: Duration = Duration::seconds(120);
+/// A send still running after this long is abandoned (and retried later), so that its
+/// outcome is recorded while the lease still holds.
+pub const SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(90);
 /// Retry delays double from this …
 pub const BACKOFF_BASE_SECS: i64 = 60;
 /// … up to this.
@@ -75,6 +94,18 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Outcomes not recorded because the lease had passed to another worker meanwhile.
+    pub superseded: usize,
+}
+
+/// What became of one claimed message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The outcome was recorded; the message is now in this state.
+    Recorded(DeliveryState),
+    /// The lease was lost (expired and claimed by another worker) before the outcome could
+    /// be recorded; nothing was written.
+    Superseded,
 }
 
 /// Claims up to `limit` messages due at `now`.
@@ -105,11 +136,14 @@ pub async fn claim(
     struct Id {
         id: i64,
     }
+    // The claim's token: truncated to microseconds so that it survives a round trip
+    // through PostgreSQL's timestamptz unchanged.
+    let until = (now + LEASE).trunc_subsecs(6);
     let ids: Vec<Id> = query_all(
         &*tx,
         &text,
         vec![
-            (now + LEASE).into(),
+            until.into(),
             now.into(),
             now.into(),
             i64::try_from(limit).unwrap_or(100).into(),
@@ -130,15 +164,117 @@ pub async fn claim(
     Ok(rows)
 }
 
-async fn finish(db: &Db, text: &str, values: Vec<sea_orm::Value>) -> AppResult<()> {
+/// Records an outcome if `m`'s claim still owns the message; false when it does not.
+async fn finish(
+    db: &Db,
+    m: &outbox_message::Model,
+    set: &str,
+    mut values: Vec<sea_orm::Value>,
+) -> AppResult<bool> {
+    let Some(token) = m.locked_until else {
+        tracing::warn!(id = m.id, "outcome of an unclaimed message not recorded");
+        return Ok(false);
+    };
+    values.extend([m.id.into(), token.into()]);
     // Short write transactions: on SQLite they queue behind the process-wide writer lock.
     let tx = db.write().await?;
-    tx.execute_raw(sql(tx.get_database_backend(), text, values))
+    let done = tx
+        .execute_raw(sql(
+            tx.get_database_backend(),
+            &format!(
+                "UPDATE outbox_message SET {set} \
+                 WHERE id = ? AND state = 'sending' AND locked_until = ?"
+            ),
+            values,
+        ))
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        tracing::warn!(
+            id = m.id,
+            "lease lost to another worker before the outcome was recorded; left to its owner"
+        );
+        return Ok(false);
+    }
+    Ok(true)
 }
 
-/// Sends one claimed message and records the outcome; returns its new state.
+fn outgoing(m: &outbox_message::Model) -> OutgoingMail {
+    OutgoingMail {
+        to: m.recipient.clone(),
+        to_name: m.recipient_name.clone(),
+        subject: m.subject.clone(),
+        text: m.body_text.clone(),
+        html: m.body_html.clone(),
+        message_id: m.message_id.clone(),
+    }
+}
+
+/// One SMTP conversation, cut off after [`SEND_DEADLINE`].
+async fn send(mailer: &dyn Mailer, mail: &OutgoingMail) -> Result<(), SendError> {
+    match tokio::time::timeout(SEND_DEADLINE, mailer.send(mail)).await {
+        Ok(r) => r,
+        Err(_) => Err(SendError::Transient(format!(
+            "no answer within {} s",
+            SEND_DEADLINE.as_secs()
+        ))),
+    }
+}
+
+/// Records the outcome of sending `m` at `now` (wall clock), if `m`'s claim still owns it.
+async fn record(
+    db: &Db,
+    m: &outbox_message::Model,
+    sent: Result<(), SendError>,
+    now: DateTime<Utc>,
+) -> AppResult<Outcome> {
+    let (recorded, state) = match sent {
+        Ok(()) => (
+            finish(
+                db,
+                m,
+                "state = 'sent', sent_at = ?, locked_until = NULL, last_error = NULL",
+                vec![now.into()],
+            )
+            .await?,
+            DeliveryState::Sent,
+        ),
+        Err(SendError::Transient(e)) if m.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(id = m.id, attempts = m.attempts, error = %e, "mail deferred");
+            (
+                finish(
+                    db,
+                    m,
+                    "state = 'pending', next_attempt_at = ?, locked_until = NULL, last_error = ?",
+                    vec![(now + backoff(m.attempts)).into(), e.into()],
+                )
+                .await?,
+                DeliveryState::Pending,
+            )
+        }
+        Err(e) => {
+            tracing::error!(id = m.id, attempts = m.attempts, error = %e, "mail failed permanently");
+            (
+                finish(
+                    db,
+                    m,
+                    "state = 'failed', locked_until = NULL, last_error = ?",
+                    vec![e.to_string().into()],
+                )
+                .await?,
+                DeliveryState::Failed,
+            )
+        }
+    };
+    Ok(if recorded {
+        Outcome::Recorded(state)
+    } else {
+        Outcome::Superseded
+    })
+}
+
+/// Sends one claimed message and records the outcome at `now` (wall clock), as long as
+/// `m`'s claim (its `locked_until`) still owns the message.
 ///
 /// # Errors
 /// INTERNAL on database errors (the lease then expires and the message is retried).
@@ -147,53 +283,15 @@ pub async fn deliver_one(
     mailer: &dyn Mailer,
     m: &outbox_message::Model,
     now: DateTime<Utc>,
-) -> AppResult<DeliveryState> {
-    let mail = OutgoingMail {
-        to: m.recipient.clone(),
-        to_name: m.recipient_name.clone(),
-        subject: m.subject.clone(),
-        text: m.body_text.clone(),
-        html: m.body_html.clone(),
-        message_id: m.message_id.clone(),
-    };
-    match mailer.send(&mail).await {
-        Ok(()) => {
-            finish(
-                db,
-                "UPDATE outbox_message SET state = 'sent', sent_at = ?, locked_until = NULL, \
-                 last_error = NULL WHERE id = ?",
-                vec![now.into(), m.id.into()],
-            )
-            .await?;
-            Ok(DeliveryState::Sent)
-        }
-        Err(SendError::Transient(e)) if m.attempts < MAX_ATTEMPTS => {
-            tracing::warn!(id = m.id, attempts = m.attempts, error = %e, "mail deferred");
-            finish(
-                db,
-                "UPDATE outbox_message SET state = 'pending', next_attempt_at = ?, \
-                 locked_until = NULL, last_error = ? WHERE id = ?",
-                vec![(now + backoff(m.attempts)).into(), e.into(), m.id.into()],
-            )
-            .await?;
-            Ok(DeliveryState::Pending)
-        }
-        Err(e) => {
-            tracing::error!(id = m.id, attempts = m.attempts, error = %e, "mail failed permanently");
-            finish(
-                db,
-                "UPDATE outbox_message SET state = 'failed', locked_until = NULL, last_error = ? \
-                 WHERE id = ?",
-                vec![e.to_string().into(), m.id.into()],
-            )
-            .await?;
-            Ok(DeliveryState::Failed)
-        }
-    }
+) -> AppResult<Outcome> {
+    let sent = send(mailer, &outgoing(m)).await;
+    record(db, m, sent, now).await
 }
 
-/// Drains everything due at `now`, `batch` messages per claim, `concurrency` sends at a
-/// time. `now` is a function so a long drain keeps using a fresh clock.
+/// Drains everything due, `concurrency` sends at a time. Each claim takes at most
+/// `min(batch, concurrency)` messages, so nothing claimed waits for a free slot while its
+/// lease runs (see the module documentation). `now` is the wall clock (a function so a
+/// long drain keeps using a fresh time; tests inject a fixed one).
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -204,36 +302,41 @@ pub async fn drain(
     batch: u64,
     concurrency: usize,
 ) -> AppResult<DeliveryReport> {
+    let per_claim = batch
+        .min(u64::try_from(concurrency).unwrap_or(u64::MAX))
+        .max(1);
     let mut report = DeliveryReport::default();
     loop {
-        let claimed = claim(db, now(), batch).await?;
+        let claimed = claim(db, now(), per_claim).await?;
         if claimed.is_empty() {
             return Ok(report);
         }
         report.claimed += claimed.len();
+        // Every claimed message is sent at once (there are at most `concurrency`); each
+        // outcome is recorded as soon as its conversation ends.
         let mut set = tokio::task::JoinSet::new();
-        let mut iter = claimed.into_iter();
-        let mut spawn_next = |set: &mut tokio::task::JoinSet<AppResult<DeliveryState>>| {
-            if let Some(m) = iter.next() {
-                let (db, mailer, at) = (db.clone(), mailer.clone(), now());
-                set.spawn(async move { deliver_one(&db, &*mailer, &m, at).await });
-                true
-            } else {
-                false
-            }
-        };
-        for _ in 0..concurrency.max(1) {
-            if !spawn_next(&mut set) {
-                break;
-            }
+        let mut index = std::collections::HashMap::new();
+        for (i, m) in claimed.iter().enumerate() {
+            let (mailer, mail) = (mailer.clone(), outgoing(m));
+            let handle = set.spawn(async move { send(&*mailer, &mail).await });
+            index.insert(handle.id(), i);
         }
-        while let Some(res) = set.join_next().await {
-            match res.map_err(crate::error::AppError::internal)?? {
-                DeliveryState::Sent => report.sent += 1,
-                DeliveryState::Failed => report.failed += 1,
-                _ => report.retrying += 1,
+        while let Some(res) = set.join_next_with_id().await {
+            let (id, sent) = match res {
+                Ok((id, sent)) => (id, sent),
+                // A panicking mailer: treat as a transient failure of that message.
+                Err(e) => (
+                    e.id(),
+                    Err(SendError::Transient(format!("mailer panicked: {e}"))),
+                ),
+            };
+            let m = &claimed[index[&id]];
+            match record(db, m, sent, now()).await? {
+                Outcome::Recorded(DeliveryState::Sent) => report.sent += 1,
+                Outcome::Recorded(DeliveryState::Failed) => report.failed += 1,
+                Outcome::Recorded(_) => report.retrying += 1,
+                Outcome::Superseded => report.superseded += 1,
             }
-            spawn_next(&mut set);
         }
     }
 }

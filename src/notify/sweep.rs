@@ -46,6 +46,10 @@ pub struct Recipient {
     pub name: String,
     /// The agency (or 领导小组办公室 / 领导) shown in the digest's greeting.
     pub agency_name: String,
+    /// The agency whose contact this is; `None` for the office and leadership. Stored
+    /// with the record so that agency staff are shown only their own agency's people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_id: Option<i64>,
     pub audience: Audience,
     pub role: Role,
 }
@@ -165,9 +169,9 @@ fn lead_days(policy: &Policy) -> i64 {
         .rungs()
         .iter()
         .map(|r| match r.day_count {
-            super::calendar::DayCount::Calendar => i64::from(-r.offset_days),
+            super::calendar::DayCount::Calendar => -i64::from(r.offset_days),
             // Generous: holidays can stretch n working days to about 2n + 10 calendar days.
-            super::calendar::DayCount::Working => i64::from(-r.offset_days) * 2 + 10,
+            super::calendar::DayCount::Working => -i64::from(r.offset_days) * 2 + 10,
         })
         .max()
         .unwrap_or(0)
@@ -192,7 +196,9 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         .map(lead_days)
         .max()
         .unwrap_or(30);
-    let horizon = today + Duration::days(lead);
+    let horizon = Duration::try_days(lead)
+        .and_then(|l| today.checked_add_signed(l))
+        .unwrap_or(NaiveDate::MAX);
 
     let tasks: Vec<TaskRow> = query_all(
         db,
@@ -289,8 +295,14 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         if t.ongoing
             && let Some(cadence) = t.report_cadence.as_deref().and_then(Cadence::parse)
         {
-            let from = local_today(t.created_at).max(today - Duration::days(REPORT_LOOKBACK_DAYS));
-            for p in report_periods(cadence, from, today + Duration::days(40), &cal) {
+            let lookback = today
+                .checked_sub_signed(Duration::days(REPORT_LOOKBACK_DAYS))
+                .unwrap_or(NaiveDate::MIN);
+            let from = local_today(t.created_at).max(lookback);
+            let to = today
+                .checked_add_signed(Duration::days(40))
+                .unwrap_or(NaiveDate::MAX);
+            for p in report_periods(cadence, from, to, &cal) {
                 if !reported.contains(&(t.id, p.label.clone())) {
                     decide(
                         &report_policy,
@@ -386,6 +398,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
                     email: email.to_owned(),
                     name: u.display_name.clone(),
                     agency_name: agency_name.to_owned(),
+                    agency_id: None,
                     audience,
                     role: as_role,
                 })
@@ -450,6 +463,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
                             email: c.email.trim().to_owned(),
                             name: c.name.clone(),
                             agency_name: agency_name.clone(),
+                            agency_id: Some(*agency_id),
                             audience,
                             role,
                         });
@@ -688,6 +702,9 @@ pub async fn run(
         }
     }
     report.mails = digests.len();
+    // Delivery runs on the wall clock (see `super::outbox`): a sweep at a business date in
+    // the future (`duban remind --once --now`) must not hold its mails back until then.
+    let deliver_from = Utc::now();
     let entries: Vec<_> = digests.into_iter().collect();
     for chunk in entries.chunks(CHUNK / 4) {
         let mut values: Vec<Value> = Vec::new();
@@ -711,7 +728,7 @@ pub async fn run(
                 message_ids[email].clone().into(),
                 "pending".into(),
                 0i32.into(),
-                now.into(),
+                deliver_from.into(),
                 now.into(),
             ]);
         }

@@ -12,7 +12,8 @@ use super::sweep::{self, SweepReport};
 use crate::error::AppResult;
 use crate::graphql::AppState;
 
-/// Messages claimed per batch.
+/// Upper bound on messages claimed per batch; [`outbox::drain`] claims no more than it
+/// sends at once ([`CONCURRENCY`]).
 pub const BATCH: u64 = 50;
 /// Concurrent SMTP conversations per worker (the pool keeps the connections).
 pub const CONCURRENCY: usize = 4;
@@ -39,6 +40,12 @@ pub fn parse_now(s: &str) -> AppResult<DateTime<Utc>> {
 
 /// One sweep at `now`, then deliver everything due.
 ///
+/// `now` is the business date of the sweep and may be anything (`duban remind --once
+/// --now 2025-…`, an operator tool for demos and catching up): the supervision records it
+/// writes carry that date as their `fired_at`, i.e. **evidence for the evaluation is
+/// recorded as of that date**, and their dedupe keys are used up. Delivery (leases, retry
+/// backoff, `sent_at`) always runs on the wall clock.
+///
 /// # Errors
 /// INTERNAL on database errors.
 pub async fn remind_once(
@@ -47,13 +54,34 @@ pub async fn remind_once(
     now: DateTime<Utc>,
 ) -> AppResult<(SweepReport, DeliveryReport)> {
     let swept = sweep::run(&state.db, now, false, None, &state.config.public_url).await?;
-    let delivered = outbox::drain(&state.db, mailer, &move || now, BATCH, CONCURRENCY).await?;
+    let delivered = outbox::drain(&state.db, mailer, &Utc::now, BATCH, CONCURRENCY).await?;
     Ok((swept, delivered))
 }
 
+/// Runs one pass of the worker in its own task, so that a panic in it (a bug, bad data) is
+/// logged like an error instead of unwinding through, and ending, the worker loop.
+/// Returns `None` when the pass panicked or was cancelled.
+pub async fn guarded<T: Send + 'static>(
+    what: &'static str,
+    pass: impl std::future::Future<Output = AppResult<T>> + Send + 'static,
+) -> Option<T> {
+    match tokio::spawn(pass).await {
+        Ok(Ok(v)) => Some(v),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "{what} failed");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "{what} panicked; the worker carries on");
+            None
+        }
+    }
+}
+
 /// Sweeps every `sweep_every` and drains the outbox every `deliver_every` until `shutdown`
-/// completes. Errors are logged and retried on the next tick; an interrupted pass loses
-/// nothing (see [`super::outbox`]).
+/// completes. Errors and panics of a pass are logged and the pass is retried on the next
+/// tick ([`guarded`]); an interrupted pass loses nothing (see [`super::outbox`]). Sweeps
+/// use the business clock (`state.now()`), delivery the wall clock.
 pub async fn run(
     state: AppState,
     mailer: Arc<dyn Mailer>,
@@ -71,23 +99,52 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             _ = sweep_tick.tick() => {
-                match sweep::run(&state.db, state.now(), false, None, &state.config.public_url).await {
-                    Ok(r) if r.recorded > 0 => tracing::info!(records = r.recorded, mails = r.mails, "reminder sweep"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "reminder sweep failed"),
+                let (db, now, url) = (state.db.clone(), state.now(), state.config.public_url.clone());
+                let pass = async move { sweep::run(&db, now, false, None, &url).await };
+                if let Some(r) = guarded("reminder sweep", pass).await
+                    && r.recorded > 0
+                {
+                    tracing::info!(records = r.recorded, mails = r.mails, "reminder sweep");
                 }
             }
             _ = deliver_tick.tick() => {
-                let clock = state.clock.clone();
+                let (db, mailer) = (state.db.clone(), mailer.clone());
                 // Not raced against shutdown mid-send: a pass is short, and the lease
                 // covers a kill anyway.
-                match outbox::drain(&state.db, mailer.clone(), &move || clock(), BATCH, CONCURRENCY).await {
-                    Ok(r) if r.claimed > 0 => tracing::info!(sent = r.sent, retrying = r.retrying, failed = r.failed, "outbox delivered"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+                let pass = async move {
+                    outbox::drain(&db, mailer, &Utc::now, BATCH, CONCURRENCY).await
+                };
+                if let Some(r) = guarded("outbox delivery", pass).await
+                    && r.claimed > 0
+                {
+                    tracing::info!(sent = r.sent, retrying = r.retrying, failed = r.failed, superseded = r.superseded, "outbox delivered");
                 }
             }
         }
     }
     tracing::info!("reminder worker stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_pass_is_contained() {
+        let boom = async {
+            if std::hint::black_box(true) {
+                panic!("bug in a pass");
+            }
+            Ok(1)
+        };
+        assert_eq!(guarded("test pass", boom).await, None);
+        assert_eq!(
+            guarded("test pass", async {
+                Err::<i32, _>(crate::error::AppError::invalid("x"))
+            })
+            .await,
+            None
+        );
+        assert_eq!(guarded("test pass", async { Ok(2) }).await, Some(2));
+    }
 }
