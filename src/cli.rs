@@ -142,7 +142,7 @@ pub fn main() -> ExitCode {
 async fn connect() -> AppResult<(Config, Db)> {
     let config = Config::from_env()?;
     tracing::debug!(?config, "configuration");
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect_with(&config.database_url, config.db_max_connections).await?;
     Ok((config, db))
 }
 

@@ -22,6 +22,9 @@ pub struct Config {
     /// `DUBAN_API_URL`: this API's public base URL, for links it serves itself (calendar
     /// feeds); when unset, the Host of the request is used.
     pub api_url: Option<String>,
+    /// `DUBAN_DB_MAX_CONNECTIONS` (default 10 for PostgreSQL, 8 for SQLite): the pool size.
+    /// More connections than a few per database core only adds contention.
+    pub db_max_connections: Option<u32>,
     /// `DUBAN_TOKEN_TTL_HOURS` (default 12).
     pub token_ttl_hours: i64,
 }
@@ -84,6 +87,9 @@ impl Config {
             mail_from: var("DUBAN_MAIL_FROM").unwrap_or_else(|| "duban@localhost".into()),
             api_url: var("DUBAN_API_URL").map(|u| u.trim_end_matches('/').to_owned()),
             public_url: var("DUBAN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            db_max_connections: var("DUBAN_DB_MAX_CONNECTIONS")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0),
             token_ttl_hours: var("DUBAN_TOKEN_TTL_HOURS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12),

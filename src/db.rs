@@ -53,13 +53,19 @@ impl Db {
     /// # Errors
     /// INTERNAL when the database cannot be reached.
     pub async fn connect(url: &str) -> AppResult<Db> {
+        Self::connect_with(url, None).await
+    }
+
+    /// Like [`Db::connect`] with an explicit pool size (`DUBAN_DB_MAX_CONNECTIONS`).
+    pub async fn connect_with(url: &str, max_connections: Option<u32>) -> AppResult<Db> {
         let is_sqlite = url.starts_with("sqlite:");
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
         if is_sqlite {
-            opts.max_connections(8).min_connections(1);
+            opts.max_connections(max_connections.unwrap_or(8))
+                .min_connections(1);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(10))
@@ -68,7 +74,8 @@ impl Db {
                     .create_if_missing(true)
             });
         } else {
-            opts.max_connections(32).min_connections(2);
+            opts.max_connections(max_connections.unwrap_or(10))
+                .min_connections(2);
         }
         let conn = Database::connect(opts).await?;
         Ok(Db {

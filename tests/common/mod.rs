@@ -103,6 +103,7 @@ impl TestApp {
             mail_from: "duban@test.local".into(),
             public_url: "http://duban.test".into(),
             api_url: None,
+            db_max_connections: None,
             token_ttl_hours: 1,
         };
         let mut state = AppState::new(db, config);
