@@ -81,7 +81,7 @@ enum Command {
         /// Publish after computing (results then never change).
         #[arg(long)]
         publish: bool,
-        /// table | csv | json | xlsx (xlsx not supported yet)
+        /// table | csv | json | xlsx (xlsx needs --output)
         #[arg(long, default_value = "table")]
         format: String,
         /// Write to this file instead of standard output.

@@ -155,3 +155,56 @@ fn schema_command_prints_the_checked_in_sdl() {
     .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), file);
 }
+
+#[test]
+fn evaluate_prints_json_and_writes_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = duban(dir.path()).arg("seed").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = duban(dir.path())
+        .args(["evaluate", "--year", "2025", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let subjects = v.as_array().expect("one object per subject");
+    assert!(!subjects.is_empty());
+    for key in ["subject", "score", "grade", "rank", "breakdown"] {
+        assert!(subjects[0].get(key).is_some(), "missing {key}");
+    }
+    assert!(subjects[0]["score"].is_number());
+    let xlsx = dir.path().join("ranking.xlsx");
+    let out = duban(dir.path())
+        .args([
+            "evaluate",
+            "--year",
+            "2025",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    // Without --output the binary workbook is refused rather than dumped on the terminal.
+    let out = duban(dir.path())
+        .args(["evaluate", "--year", "2025", "--format", "xlsx"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

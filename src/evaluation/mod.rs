@@ -18,6 +18,7 @@ pub mod report;
 pub mod result;
 pub mod scheme;
 pub mod scoring;
+pub mod xlsx;
 
 use std::collections::HashSet;
 

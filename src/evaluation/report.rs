@@ -8,17 +8,20 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    Xlsx,
 }
 
 impl Format {
-    /// Parses `table | csv | json`; `xlsx` is recognised but not supported yet.
+    /// Parses `table | csv | json | xlsx`.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "table" => Ok(Self::Table),
             "csv" => Ok(Self::Csv),
             "json" => Ok(Self::Json),
-            "xlsx" => Err("xlsx not supported yet (use csv)".into()),
-            other => Err(format!("unknown format {other:?}: use table, csv or json")),
+            "xlsx" => Ok(Self::Xlsx),
+            other => Err(format!(
+                "unknown format {other:?}: use table, csv, json or xlsx"
+            )),
         }
     }
 }
@@ -167,10 +170,36 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(Format::parse("CSV"), Ok(Format::Csv));
-        assert!(Format::parse("xlsx").unwrap_err().contains("not supported"));
+        assert_eq!(Format::parse("xlsx").unwrap(), Format::Xlsx);
+        assert!(Format::parse("pdf").is_err());
         let c = csv(&[row(1, "a,b", 90.0)]);
         assert!(c.contains("\"a,b\",90.00"), "{c}");
         let j: serde_json::Value = serde_json::from_str(&json(&[row(1, "x", 90.0)])).unwrap();
         assert_eq!(j[0]["score"], 90.0);
     }
+}
+
+/// The ranking as a one-sheet workbook: rank, subject, score, grade, veto.
+pub fn xlsx(sheet_name: &str, rows: &[Row]) -> std::io::Result<Vec<u8>> {
+    use super::xlsx::Cell;
+    let mut sheet = vec![
+        ["排名", "单位", "得分", "等次", "一票否决"]
+            .iter()
+            .map(|h| Cell::Text((*h).into()))
+            .collect::<Vec<_>>(),
+    ];
+    for r in rows {
+        sheet.push(vec![
+            Cell::Number(f64::from(r.rank)),
+            Cell::Text(r.subject.clone()),
+            Cell::Number(r.score),
+            Cell::Text(r.grade.clone()),
+            Cell::Text(if r.vetoed {
+                "是".into()
+            } else {
+                String::new()
+            }),
+        ]);
+    }
+    super::xlsx::workbook(sheet_name, &sheet)
 }

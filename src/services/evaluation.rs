@@ -1518,6 +1518,17 @@ pub async fn run_cli(
         .collect();
     tx.commit().await?;
     let text = match format {
+        // A workbook is binary: it goes to a file, never to the terminal.
+        Format::Xlsx => {
+            let Some(path) = output else {
+                return Err(AppError::invalid(
+                    "--format xlsx writes a file: give --output FILE.xlsx",
+                ));
+            };
+            let bytes = report::xlsx(&format!("{year}"), &rows).map_err(AppError::internal)?;
+            return std::fs::write(path, bytes)
+                .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())));
+        }
         Format::Table => report::table(
             &format!(
                 "{} — {year} (revision {}, {})",
