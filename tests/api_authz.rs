@@ -355,3 +355,59 @@ async fn own_password_needs_the_current_one() {
         .await;
     app.login("lead", "brand-new-pass").await;
 }
+
+#[tokio::test]
+async fn reminder_and_import_mutations() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    check(&app, &w, "setEscalationPolicy",
+        "mutation{ setEscalationPolicy(scope:GLOBAL, rungs:[{level:REMINDER, offsetDays:-10, audiences:[LEAD_CONTACTS]}, {level:URGING, offsetDays:2, audiences:[LEAD_CONTACTS, AGENCY_HEAD]}]){ rungs{ offsetDays } } }",
+        json!({}), &[Office]).await;
+    check(
+        &app,
+        &w,
+        "setCalendarDay",
+        "mutation{ setCalendarDay(date:\"2025-06-03\", kind:HOLIDAY, name:\"测试假日\"){ date } }",
+        json!({}),
+        &[Office],
+    )
+    .await;
+    check(
+        &app,
+        &w,
+        "runReminders",
+        "mutation{ runReminders{ today } }",
+        json!({}),
+        &[Office],
+    )
+    .await;
+    check(
+        &app,
+        &w,
+        "agencyCalendarUrl",
+        "mutation($a:ID!){ agencyCalendarUrl(agencyId:$a) }",
+        json!({"a": w.other_agency}),
+        &[OtherStaff, Office],
+    )
+    .await;
+    check(&app, &w, "importPlan",
+        "mutation($t:String!){ importPlan(input:{text:$t}){ plan{ id } } }",
+        json!({"t": "测试市节水行动方案\n一、重点任务\n（一）推进节水改造。到2025年完成改造。（测试市生态环境局牵头）\n"}), &[Office]).await;
+    // Retrying an outbox message is the office's: others are refused before the id is looked up.
+    let retry = "mutation{ retryOutboxMessage(id:\"424242\"){ id } }";
+    assert_eq!(
+        code(&app.gql(None, retry, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    for role in [Leader, LeadStaff, PartStaff, OtherStaff] {
+        assert_eq!(
+            code(&app.gql(Some(token(&w, role)), retry, json!({})).await),
+            "FORBIDDEN",
+            "{role:?}"
+        );
+    }
+    assert_eq!(
+        code(&app.gql(Some(&w.office), retry, json!({})).await),
+        "NOT_FOUND"
+    );
+}
