@@ -64,7 +64,15 @@ impl From<sea_orm::DbErr> for AppError {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = e.sql_err() {
             return AppError::Conflict(format!("duplicate value: {detail}"));
         }
-        if let Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) = e.sql_err() {
+        // SQLite reports a violated foreign key at commit or statement end as a plain
+        // "FOREIGN KEY constraint failed" that `sql_err` does not classify.
+        let sqlite_fk = e.to_string().contains("FOREIGN KEY constraint failed");
+        if sqlite_fk
+            || matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+            )
+        {
             return AppError::Conflict(
                 "the record is still referenced by others (progress reports, extension requests, \
                  supervision records or evaluation data are kept as evidence): cancel or archive \

@@ -225,3 +225,35 @@ async fn wrong_types_are_rejected_by_the_schema() {
         .unwrap();
     assert!(resp.status().is_client_error());
 }
+
+#[tokio::test]
+async fn evidence_blocks_deletion() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(&w.lead_staff, "mutation($t:ID!){ submitProgressReport(input:{taskId:$t, period:\"2025-Q2\", text:\"进展\", percent:20}){ id } }", json!({"t": w.t1})).await;
+    // The report is evidence for the evaluation: the task (and its plan) cannot be deleted.
+    refused(
+        &app,
+        &w,
+        "mutation($id:ID!){ deleteTask(id:$id){ id } }",
+        json!({"id": w.t1}),
+        "CONFLICT",
+    )
+    .await;
+    refused(
+        &app,
+        &w,
+        "mutation($id:ID!){ deletePlan(id:$id){ id } }",
+        json!({"id": w.plan}),
+        "CONFLICT",
+    )
+    .await;
+    assert_eq!(count_rows(&app, "progress_report").await, 1);
+    // A task without evidence can still go.
+    app.ok(
+        &w.office,
+        "mutation($id:ID!){ deleteTask(id:$id){ id } }",
+        json!({"id": w.t2}),
+    )
+    .await;
+}

@@ -29,7 +29,7 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from("supervision_record", "task_id")
                             .to("task", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .on_delete(ForeignKeyAction::Restrict),
                     )
                     .to_owned(),
             )

@@ -475,7 +475,8 @@ impl CoreMutation {
         .await?)))
     }
 
-    /// Deletes a plan and all its tasks.
+    /// Deletes a plan and its tasks. Refused (CONFLICT) while a task has progress reports,
+    /// extension requests or supervision records: those are evidence; archive the plan instead.
     async fn delete_plan(&self, ctx: &Context<'_>, id: ID) -> Result<Plan> {
         let v = viewer(ctx)?;
         let id = parse_id("plan", &id)?;
@@ -524,6 +525,8 @@ impl CoreMutation {
         .await?)))
     }
 
+    /// Deletes a task and its sub-tasks; refused (CONFLICT) while evidence refers to it —
+    /// cancel the task instead.
     async fn delete_task(&self, ctx: &Context<'_>, id: ID) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
