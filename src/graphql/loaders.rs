@@ -32,16 +32,21 @@ impl<E: EntityTrait> Loader<i64> for ById<E>
 where
     E::Model: Clone + Send + Sync,
 {
-    type Value = E::Model;
+    /// Shared, not copied: one agency can stand behind hundreds of assignments on a page, and
+    /// every cache hit would otherwise clone all its strings.
+    type Value = Arc<E::Model>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> LoadResult<E::Model> {
+    async fn load(&self, keys: &[i64]) -> LoadResult<Arc<E::Model>> {
         let rows = E::find()
             .filter(self.column.is_in(keys.iter().copied()))
             .all(&self.db)
             .await
             .map_err(|e| Arc::new(e.into()))?;
-        Ok(rows.into_iter().map(|m| ((self.key)(&m), m)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|m| ((self.key)(&m), Arc::new(m)))
+            .collect())
     }
 }
 
@@ -201,11 +206,11 @@ pub(crate) fn loader_err(e: Arc<AppError>) -> async_graphql::Error {
     e.as_ref().extend()
 }
 
-/// One row by id through the request's loader.
+/// One row by id through the request's loader (shared with every other use in the request).
 pub(crate) async fn one<E: EntityTrait>(
     ctx: &Context<'_>,
     id: i64,
-) -> async_graphql::Result<Option<E::Model>>
+) -> async_graphql::Result<Option<Arc<E::Model>>>
 where
     E::Model: Clone + Send + Sync,
 {

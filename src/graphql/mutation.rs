@@ -346,14 +346,9 @@ impl CoreMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let input = input.parse()?;
-        Ok(Agency(in_write_txn!(ctx, |tx| services::agencies::create(
-            tx,
-            Some(v),
-            input,
-            true,
-            state(ctx).now()
-        )
-        .await?)))
+        Ok(Agency::from(in_write_txn!(ctx, |tx| {
+            services::agencies::create(tx, Some(v), input, true, state(ctx).now()).await?
+        })))
     }
 
     /// Replaces an agency's fields; `confirmed` confirms a name the importer met.
@@ -367,15 +362,9 @@ impl CoreMutation {
         let v = viewer(ctx)?;
         let id = parse_id("agency", &id)?;
         let input = input.parse()?;
-        Ok(Agency(in_write_txn!(ctx, |tx| services::agencies::update(
-            tx,
-            v,
-            id,
-            input,
-            confirmed,
-            state(ctx).now()
-        )
-        .await?)))
+        Ok(Agency::from(in_write_txn!(ctx, |tx| {
+            services::agencies::update(tx, v, id, input, confirmed, state(ctx).now()).await?
+        })))
     }
 
     /// Merges `sourceId` into `targetId` (assignments, contacts, users, reports move over;
@@ -401,7 +390,7 @@ impl CoreMutation {
         .await?);
         // The source's staff now belong to the target.
         state(ctx).viewers.clear();
-        Ok(Agency(merged))
+        Ok(Agency::from(merged))
     }
 
     async fn add_contact(

@@ -114,12 +114,12 @@ impl CoreQuery {
             self::offset(offset)?,
         )
         .await?;
-        Ok(rows.into_iter().map(Agency).collect())
+        Ok(rows.into_iter().map(Agency::from).collect())
     }
 
     async fn agency(&self, ctx: &Context<'_>, id: ID) -> Result<Agency> {
         viewer(ctx)?;
-        Ok(Agency(
+        Ok(Agency::from(
             services::agencies::get(&state(ctx).db.conn, parse_id("agency", &id)?).await?,
         ))
     }

@@ -34,7 +34,13 @@ fn parsed<T: Copy>(s: &str, parse: fn(&str) -> crate::error::AppResult<T>, fallb
 }
 
 /// Agency (单位).
-pub struct Agency(pub agency::Model);
+pub struct Agency(pub std::sync::Arc<agency::Model>);
+
+impl From<agency::Model> for Agency {
+    fn from(m: agency::Model) -> Self {
+        Agency(std::sync::Arc::new(m))
+    }
+}
 
 #[Object]
 impl Agency {
@@ -183,9 +189,10 @@ impl Plan {
     }
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.created_by {
-            Some(u) if viewer(ctx)?.can_read_all() => {
-                Ok(one::<user::Entity>(ctx, u).await?.map(User))
-            }
+            Some(u) if viewer(ctx)?.can_read_all() => Ok(one::<user::Entity>(ctx, u)
+                .await?
+                .map(std::sync::Arc::unwrap_or_clone)
+                .map(User)),
             _ => Ok(None),
         }
     }
@@ -277,11 +284,17 @@ impl Task {
         self.0.updated_at
     }
     async fn plan(&self, ctx: &Context<'_>) -> Result<Option<Plan>> {
-        Ok(one::<plan::Entity>(ctx, self.0.plan_id).await?.map(Plan))
+        Ok(one::<plan::Entity>(ctx, self.0.plan_id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone)
+            .map(Plan))
     }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         match self.0.parent_id {
-            Some(p) => Ok(one::<task::Entity>(ctx, p).await?.map(Task)),
+            Some(p) => Ok(one::<task::Entity>(ctx, p)
+                .await?
+                .map(std::sync::Arc::unwrap_or_clone)
+                .map(Task)),
             None => Ok(None),
         }
     }
@@ -383,7 +396,10 @@ impl Assignment {
             .map(Agency))
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
-        Ok(one::<task::Entity>(ctx, self.0.task_id).await?.map(Task))
+        Ok(one::<task::Entity>(ctx, self.0.task_id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone)
+            .map(Task))
     }
 }
 
@@ -422,7 +438,10 @@ impl Target {
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         match self.0.task_id {
-            Some(t) => Ok(one::<task::Entity>(ctx, t).await?.map(Task)),
+            Some(t) => Ok(one::<task::Entity>(ctx, t)
+                .await?
+                .map(std::sync::Arc::unwrap_or_clone)
+                .map(Task)),
             None => Ok(None),
         }
     }
@@ -460,7 +479,10 @@ impl ProgressReport {
         if !v.can_read_all() && v.agency_id != Some(self.0.agency_id) {
             return Ok(None);
         }
-        Ok(one::<user::Entity>(ctx, self.0.author_id).await?.map(User))
+        Ok(one::<user::Entity>(ctx, self.0.author_id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone)
+            .map(User))
     }
 }
 
@@ -500,7 +522,10 @@ impl ExtensionRequest {
             .map(Agency))
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
-        Ok(one::<task::Entity>(ctx, self.0.task_id).await?.map(Task))
+        Ok(one::<task::Entity>(ctx, self.0.task_id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone)
+            .map(Task))
     }
 }
 
