@@ -39,6 +39,41 @@ pub struct Clause {
     pub lead_undecided: bool,
     /// `具体参照《…》职责分工`: responsibility given by another document.
     pub by_reference: bool,
+    /// The clause text or one of its lists was longer than
+    /// [`MAX_LIST_CHARS`] and only its beginning was read.
+    pub truncated: bool,
+}
+
+/// Longest clause / list / cell text read in full (chars); longer text is cut
+/// there (with a warning from the caller) so hostile input cannot make the
+/// parser do unbounded work.
+pub const MAX_LIST_CHARS: usize = 2000;
+
+/// A clause longer than [`MAX_LIST_CHARS`] keeps its beginning and its end
+/// (where the verb usually stands), both cut at a list separator.
+fn cap_clause(s: &str) -> (String, bool) {
+    let n = s.chars().count();
+    if n <= MAX_LIST_CHARS {
+        return (s.to_string(), false);
+    }
+    const TAIL: usize = 200;
+    const SEPS: &[char] = &['、', ',', '，', ';', '；', '和', '及', '与'];
+    let (head, _) = cap_chars(s, MAX_LIST_CHARS - TAIL);
+    let head = head.rfind(SEPS).map_or(head, |i| &head[..i]);
+    let tail_start = s.char_indices().nth(n - TAIL).map_or(0, |(i, _)| i);
+    let tail = &s[tail_start..];
+    let tail = tail.find(SEPS).map_or(tail, |i| {
+        &tail[i + tail[i..].chars().next().map_or(0, |c| c.len_utf8())..]
+    });
+    (format!("{head}、{tail}"), true)
+}
+
+/// `s` cut to at most `max` chars, and whether it was cut.
+pub fn cap_chars(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => (&s[..i], true),
+        None => (s, false),
+    }
 }
 
 impl Clause {
@@ -60,6 +95,7 @@ impl Clause {
             .extend(other.standing_implementers);
         self.lead_undecided |= other.lead_undecided;
         self.by_reference |= other.by_reference;
+        self.truncated |= other.truncated;
     }
 }
 
@@ -79,7 +115,7 @@ fn standing_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"以下(?:各项工作|各项任务|任务)?均(?:需|由)(.+?)(?:负责)?落实[,，]?(?:以下)?不再(?:一一)?列出",
+        r"以下(?:各项工作|各项任务|任务)?均(?:需|由)(.{1,200}?)(?:负责)?落实[,，]?(?:以下)?不再(?:一一)?列出",
     )
 }
 
@@ -169,7 +205,8 @@ enum SegRole {
 /// Returns the clause and whether it contained a responsibility verb.
 fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     let mut clause = Clause::default();
-    let mut text = content.to_string();
+    let (mut text, cut) = cap_clause(content);
+    clause.truncated = cut;
     let mut has_verb = false;
 
     if let Some(caps) = standing_re().captures(&text) {
@@ -397,6 +434,7 @@ pub(crate) fn split_top<'a>(s: &'a str, seps: &[char]) -> Vec<&'a str> {
 /// Splits a list of names on 、 , ; and on 和/及/与 when both sides are names
 /// (`市领导小组办公室和各县市区政府`), never inside `发展和改革`.
 pub fn split_list(s: &str) -> Vec<String> {
+    let (s, _) = cap_chars(s, MAX_LIST_CHARS);
     let mut out = Vec::new();
     for piece in split_top(s, &['、', ',', '，', ';', '；']) {
         let piece = piece.trim();
@@ -412,26 +450,31 @@ pub fn split_list(s: &str) -> Vec<String> {
 }
 
 fn split_conjunction(piece: &str, out: &mut Vec<String>) {
-    for conj in ["以及", "和", "及", "与"] {
-        let mut search_from = 0;
-        while let Some(rel) = piece[search_from..].find(conj) {
-            let at = search_from + rel;
-            let left = &piece[..at];
-            let right = &piece[at + conj.len()..];
-            let right_ok = right.starts_with('各')
-                || right.starts_with('省')
-                || right.starts_with('市')
-                || right.starts_with('县')
-                || (has_agency_suffix(right) && right.chars().count() >= 3);
-            if has_agency_suffix(left) && right_ok && left.chars().count() >= 2 {
-                split_conjunction(left, out);
-                split_conjunction(right, out);
-                return;
+    // Iterative (an explicit stack, left part first) so a cell with
+    // thousands of 和 cannot overflow the call stack.
+    let mut stack: Vec<&str> = vec![piece];
+    'pieces: while let Some(piece) = stack.pop() {
+        for conj in ["以及", "和", "及", "与"] {
+            let mut search_from = 0;
+            while let Some(rel) = piece[search_from..].find(conj) {
+                let at = search_from + rel;
+                let left = &piece[..at];
+                let right = &piece[at + conj.len()..];
+                let right_ok = right.starts_with('各')
+                    || right.starts_with('省')
+                    || right.starts_with('市')
+                    || right.starts_with('县')
+                    || (has_agency_suffix(right) && right.chars().count() >= 3);
+                if has_agency_suffix(left) && right_ok && left.chars().count() >= 2 {
+                    stack.push(right);
+                    stack.push(left);
+                    continue 'pieces;
+                }
+                search_from = at + conj.len();
             }
-            search_from = at + conj.len();
         }
+        out.push(piece.to_string());
     }
-    out.push(piece.to_string());
 }
 
 /// Strict test for bare lists: every item must end like an agency or be a
@@ -462,6 +505,26 @@ mod tests {
 
     fn p(s: &str) -> Clause {
         parse_clause(s).unwrap_or_else(|| panic!("no clause in {s}"))
+    }
+
+    #[test]
+    fn huge_conjunction_lists_do_not_overflow() {
+        // 20 000 names joined by 和: the old recursive split overflowed the
+        // stack. The list is cut at MAX_LIST_CHARS and flagged.
+        let cell = "市财政局和".repeat(20_000);
+        let items = split_list(&cell);
+        assert!(!items.is_empty() && items.len() <= MAX_LIST_CHARS / 5 + 1);
+        assert!(items.iter().all(|i| i.starts_with("市财政局")));
+        let c = p(&format!("{cell}负责"));
+        assert!(c.truncated);
+        assert!(!c.leads.is_empty());
+        // A short list is not flagged.
+        assert!(!p("市财政局和市统计局负责").truncated);
+        // The iterative split keeps document order.
+        let mut out = Vec::new();
+        split_conjunction(&"市财政局和市统计局和".repeat(3_000), &mut out);
+        assert_eq!(out.len(), 6_000);
+        assert_eq!(&out[..2], ["市财政局", "市统计局"]);
     }
 
     #[test]

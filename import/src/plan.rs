@@ -105,6 +105,19 @@ impl Builder<'_> {
             }
         }
         let code = task.code.clone();
+        if clause.truncated {
+            let w = Warning::new(
+                "TEXT_TRUNCATED",
+                format!(
+                    "a responsibility cell or clause longer than {} characters was cut; names after the cut were not read",
+                    crate::clause::MAX_LIST_CHARS
+                ),
+                Some(&code),
+            );
+            if !task.warnings.contains(&w) {
+                task.warnings.push(w);
+            }
+        }
         for r in leads
             .iter()
             .chain(participants.iter())
@@ -635,6 +648,7 @@ fn push_row(
         standing_implementers: row.standing.clone(),
         lead_undecided: row.lead_undecided,
         by_reference: row.by_reference,
+        truncated: row.truncated,
     };
     b.assign(&mut task, &clause, row.by_reference);
     if let Some(a) = &row.ambiguous {

@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::clause::{parse_clause, split_list};
+use crate::clause::{MAX_LIST_CHARS, cap_chars, parse_clause, split_list};
 use crate::error::ImportError;
 use crate::tables::{ListItem, ListKind, ListRow, TaskList};
 
@@ -158,7 +158,11 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(":");
-        let lead = cell(row, lead_col);
+        let (lead, lead_cut) = {
+            let l = cell(row, lead_col);
+            let (c, cut) = cap_chars(&l, MAX_LIST_CHARS);
+            (c.to_string(), cut)
+        };
         if let Some(cc) = category_col {
             let cat = cell(row, cc);
             if !cat.is_empty() && cat != last_category {
@@ -207,6 +211,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         let mut r = ListRow {
             number,
             text,
+            truncated: lead_cut,
             ..ListRow::default()
         };
         match parse_clause(&lead) {
@@ -231,7 +236,9 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             None => r.leads = split_list(&lead),
         }
         if let Some(p) = part_col {
-            r.participants.extend(split_list(&cell(row, p)));
+            let v = cell(row, p);
+            r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
+            r.participants.extend(split_list(&v));
         }
         if let Some(d) = deadline_col {
             let v = cell(row, d);
@@ -411,6 +418,28 @@ mod tests {
         assert!(
             matches!(&list.items[0], ListItem::Heading { title, .. } if title == "一、能源转型")
         );
+    }
+
+    #[test]
+    fn huge_cells_are_cut_with_a_warning() {
+        let huge = "市财政局和".repeat(9_000);
+        let text = format!(
+            "序号,工作任务,牵头单位,配合单位\n1,推进A,市发展改革委,{huge}\n2,推进B,{huge},市统计局\n"
+        );
+        let (_, list) = csv_task_list(&text).unwrap();
+        let rows: Vec<&ListRow> = list
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ListItem::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.truncated));
+        let reg = crate::Registry::from_entries(vec![]);
+        let plan = crate::parse_bytes(text.as_bytes(), &reg).unwrap();
+        assert!(plan.warnings.iter().any(|w| w.code == "TEXT_TRUNCATED"));
     }
 
     #[test]

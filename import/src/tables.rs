@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::clause::split_list;
+use crate::clause::{MAX_LIST_CHARS, split_list};
 use crate::clean::PAGE_MARK;
 use crate::deadline::{Deadline, find_default_deadline};
 use crate::outline::{cn_number, numeral};
@@ -62,6 +62,9 @@ pub struct ListRow {
     pub ambiguous: Option<String>,
     /// Explicit deadline cell (sheet input only).
     pub deadline_cell: Option<String>,
+    /// A cell or row was longer than [`MAX_LIST_CHARS`]; only its beginning
+    /// was read for agency names.
+    pub truncated: bool,
 }
 
 /// An item of a list in document order.
@@ -122,7 +125,7 @@ fn attachment_re() -> &'static Regex {
 fn standing_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"^以下(?:各项工作|各项任务|任务)?均(?:需|由)(.+?)(?:负责)?落实[,，]?(?:以下)?不再(?:一一)?列出")
+        Regex::new(r"^以下(?:各项工作|各项任务|任务)?均(?:需|由)(.{1,200}?)(?:负责)?落实[,，]?(?:以下)?不再(?:一一)?列出")
             .expect("static regex")
     })
 }
@@ -360,9 +363,13 @@ fn tokenize_block(scan: &Scan, s: &str, start: usize) -> Option<Vec<Tok>> {
     }
 }
 
-/// The agency cells at the end of a row part: (start byte, tokens).
+/// The agency cells at the end of a row part: (start byte, tokens). Only
+/// the last [`MAX_LIST_CHARS`] chars are tried as a block start, which keeps
+/// the scan bounded on a huge row.
 fn find_block(scan: &Scan, part: &str) -> Option<(usize, Vec<Tok>)> {
-    for (i, _) in part.char_indices() {
+    let n = part.chars().count();
+    let skip = n.saturating_sub(MAX_LIST_CHARS);
+    for (i, _) in part.char_indices().skip(skip) {
         if let Some(toks) = tokenize_block(scan, part, i)
             && matches!(
                 toks.first(),
