@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use async_graphql::BatchRequest;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -80,26 +80,78 @@ async fn ical_feed(
     }
 }
 
-/// The viewer behind `Authorization: Bearer …`, if the token is valid and the user active.
-async fn authenticate(s: &Server, headers: &HeaderMap) -> Option<Viewer> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?
-        .trim();
-    let user_id = s.state.keys.verify(token).ok()?;
+/// The viewer behind `Authorization: Bearer …`: `Ok(None)` when there is no valid token or the
+/// user is gone or disabled.
+///
+/// # Errors
+/// INTERNAL when the database cannot say who the token belongs to: a database outage must not
+/// look like a logout to the client.
+async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+    else {
+        return Ok(None);
+    };
+    let Ok(user_id) = s.state.keys.verify(token) else {
+        return Ok(None);
+    };
     if let Some(v) = s.state.viewers.get(user_id) {
-        return Some(v);
+        return Ok(Some(v));
     }
     match services::users::viewer_for(&s.state.db.conn, user_id).await {
         Ok(v) => {
             s.state.viewers.put(v.clone());
-            Some(v)
+            Ok(Some(v))
         }
-        Err(AppError::Unauthenticated) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "viewer lookup failed");
-            None
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A request body that is not a GraphQL request at all (not JSON, wrong content type, too
+/// large): answered in GraphQL's error shape with a stable code, like every other refusal.
+pub struct MalformedRequest(ParseRequestError);
+
+impl From<ParseRequestError> for MalformedRequest {
+    fn from(e: ParseRequestError) -> Self {
+        MalformedRequest(e)
+    }
+}
+
+impl IntoResponse for MalformedRequest {
+    fn into_response(self) -> Response {
+        let status = match self.0 {
+            ParseRequestError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let body = serde_json::json!({ "errors": [{
+            "message": format!("malformed GraphQL request: {}", self.0),
+            "extensions": { "code": "INVALID_INPUT" }
+        }]});
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Errors that async-graphql raises itself before any resolver runs (syntax, unknown fields,
+/// wrong argument types, depth and complexity limits) carry no code; they are all the client's
+/// input, so they get INVALID_INPUT. Errors from resolvers already carry their own code.
+fn code_uncoded_errors(resp: &mut BatchResponse) {
+    let responses = match resp {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(list) => list.as_mut_slice(),
+    };
+    for r in responses {
+        for e in &mut r.errors {
+            let ext = e.extensions.get_or_insert_with(Default::default);
+            if ext.get("code").is_none() {
+                ext.set("code", "INVALID_INPUT");
+            }
         }
     }
 }
@@ -108,7 +160,7 @@ async fn graphql(
     State(s): State<Server>,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-    req: GraphQLBatchRequest,
+    req: GraphQLBatchRequest<MalformedRequest>,
 ) -> Response {
     let batch = req.into_inner();
     if let BatchRequest::Batch(list) = &batch
@@ -120,7 +172,17 @@ async fn graphql(
         }]});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
-    let viewer = authenticate(&s, &headers).await;
+    let viewer = match authenticate(&s, &headers).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "viewer lookup failed");
+            let body = serde_json::json!({ "errors": [{
+                "message": "internal error",
+                "extensions": { "code": "INTERNAL" }
+            }]});
+            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+        }
+    };
     let origin = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -147,7 +209,9 @@ async fn graphql(
         BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
         BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
     };
-    GraphQLResponse::from(s.schema.execute_batch(batch).await).into_response()
+    let mut resp = s.schema.execute_batch(batch).await;
+    code_uncoded_errors(&mut resp);
+    GraphQLResponse::from(resp).into_response()
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.

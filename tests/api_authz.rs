@@ -266,6 +266,14 @@ async fn workflow_mutations() {
     .await;
     let v = version(&app, &w, &w.t1).await;
     check(&app, &w, "returnCompletion", "mutation($id:ID!,$v:Int!){ returnCompletion(id:$id, version:$v, reason:\"不完整\"){ id } }", json!({"id": w.t1, "v": v}), &[Office]).await;
+    // Returned → in progress → completion requested again.
+    let v = version(&app, &w, &w.t1).await;
+    app.ok(
+        &w.lead_staff,
+        "mutation($id:ID!,$v:Int!){ startTask(id:$id, version:$v){ id } }",
+        json!({"id": w.t1, "v": v}),
+    )
+    .await;
     let v = version(&app, &w, &w.t1).await;
     app.ok(
         &w.lead_staff,

@@ -205,14 +205,16 @@ async fn wrong_types_are_rejected_by_the_schema() {
         r["errors"][0]["message"].as_str().unwrap().contains("Int"),
         "{r}"
     );
-    let r = app
-        .gql(
-            Some(&w.office),
-            "{ tasks(filter:{light:PURPLE}){ nodes{ id } } }",
-            json!({}),
-        )
-        .await;
-    assert!(r.get("errors").is_some());
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    // Errors raised before any resolver runs carry a code too.
+    for q in [
+        "{ tasks(filter:{light:PURPLE}){ nodes{ id } } }", // unknown enum value
+        "{ tasks { nodes { noSuchField } } }",             // unknown field
+        "{ tasks(first: ",                                 // syntax
+    ] {
+        let r = app.gql(Some(&w.office), q, json!({})).await;
+        assert_eq!(code(&r), "INVALID_INPUT", "{q}: {r}");
+    }
     // A body that is not JSON at all.
     let resp = app
         .http
@@ -224,6 +226,8 @@ async fn wrong_types_are_rejected_by_the_schema() {
         .await
         .unwrap();
     assert!(resp.status().is_client_error());
+    let body: serde_json::Value = resp.json().await.expect("a GraphQL-shaped error body");
+    assert_eq!(code(&body), "INVALID_INPUT", "{body}");
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ mod m20261121_000103_create_evaluation_result;
 mod m20261121_000104_create_indicator_value;
 mod m20261121_000105_create_manual_score;
 mod m20261121_000106_create_manual_adjustment;
+mod m20261130_000001_index_assignment_role;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000104_create_indicator_value::Migration),
             Box::new(m20261121_000105_create_manual_score::Migration),
             Box::new(m20261121_000106_create_manual_adjustment::Migration),
+            Box::new(m20261130_000001_index_assignment_role::Migration),
         ]
     }
 }

@@ -18,16 +18,10 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// Whether `login` may try now.
-    pub fn allowed(&self, login: &str, now: Instant) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(login) {
-            Some((count, since)) => *count < FREE_FAILURES || now.duration_since(*since) > WINDOW,
-            None => true,
-        }
-    }
-
-    pub fn record_failure(&self, login: &str, now: Instant) {
+    /// Starts an attempt for `login`: false when its budget is spent. The attempt is counted
+    /// as a failure at once, in the same lock as the check, so requests sent in parallel cannot
+    /// all pass the check before any of them is counted; a successful login clears the count.
+    pub fn begin_attempt(&self, login: &str, now: Instant) -> bool {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_TRACKED {
             map.retain(|_, (_, since)| now.duration_since(*since) <= WINDOW);
@@ -36,7 +30,11 @@ impl LoginThrottle {
         if now.duration_since(entry.1) > WINDOW {
             *entry = (0, now);
         }
+        if entry.0 >= FREE_FAILURES {
+            return false;
+        }
         entry.0 += 1;
+        true
     }
 
     pub fn record_success(&self, login: &str) {
@@ -56,11 +54,24 @@ mod tests {
         let t = LoginThrottle::default();
         let now = Instant::now();
         for _ in 0..FREE_FAILURES {
-            assert!(t.allowed("a", now));
-            t.record_failure("a", now);
+            assert!(t.begin_attempt("a", now));
         }
-        assert!(!t.allowed("a", now));
-        assert!(t.allowed("b", now));
-        assert!(t.allowed("a", now + WINDOW + Duration::from_secs(1)));
+        assert!(!t.begin_attempt("a", now));
+        assert!(t.begin_attempt("b", now));
+        assert!(t.begin_attempt("a", now + WINDOW + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn success_clears_the_count() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..FREE_FAILURES - 1 {
+            assert!(t.begin_attempt("a", now));
+        }
+        t.record_success("a");
+        for _ in 0..FREE_FAILURES {
+            assert!(t.begin_attempt("a", now));
+        }
+        assert!(!t.begin_attempt("a", now));
     }
 }

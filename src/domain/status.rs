@@ -83,9 +83,9 @@ impl TaskStatus {
         let next = match (self, action) {
             (S::NotStarted | S::Returned, A::Start) => Some(S::InProgress),
             (S::InProgress, A::Start) => Some(S::InProgress),
-            (S::NotStarted | S::InProgress | S::Returned, A::RequestCompletion) => {
-                Some(S::CompletionRequested)
-            }
+            // 申请办结 comes from work in progress: a returned task is restarted first, so the
+            // trail shows that the lead picked it up again after 退回.
+            (S::InProgress, A::RequestCompletion) => Some(S::CompletionRequested),
             (S::CompletionRequested, A::Verify) => Some(S::Completed),
             (S::CompletionRequested, A::Return) => Some(S::Returned),
             (s, A::Cancel) if !s.is_resolved() => Some(S::Cancelled),
@@ -135,21 +135,47 @@ mod tests {
 
     #[test]
     fn every_pair_is_decided() {
-        // Exhaustive: every (status, action) either moves or is refused with INVALID_TRANSITION.
+        // The whole machine as a table, written independently of `apply`: every (status,
+        // action) pair not listed here must be refused with INVALID_TRANSITION.
+        let allowed = [
+            (S::NotStarted, A::Start, S::InProgress),
+            (S::Returned, A::Start, S::InProgress),
+            (S::InProgress, A::Start, S::InProgress),
+            (S::InProgress, A::RequestCompletion, S::CompletionRequested),
+            (S::CompletionRequested, A::Verify, S::Completed),
+            (S::CompletionRequested, A::Return, S::Returned),
+            (S::NotStarted, A::Cancel, S::Cancelled),
+            (S::InProgress, A::Cancel, S::Cancelled),
+            (S::CompletionRequested, A::Cancel, S::Cancelled),
+            (S::Returned, A::Cancel, S::Cancelled),
+            (S::Completed, A::Reopen, S::InProgress),
+            (S::Cancelled, A::Reopen, S::InProgress),
+        ];
+        let actions = [
+            A::Start,
+            A::RequestCompletion,
+            A::Verify,
+            A::Return,
+            A::Cancel,
+            A::Reopen,
+        ];
+        let mut moves = 0;
         for s in S::ALL {
-            for a in [
-                A::Start,
-                A::RequestCompletion,
-                A::Verify,
-                A::Return,
-                A::Cancel,
-                A::Reopen,
-            ] {
-                match s.apply(a) {
-                    Ok(_) => {}
-                    Err(e) => assert_eq!(e.code(), "INVALID_TRANSITION"),
+            for a in actions {
+                let expected = allowed
+                    .iter()
+                    .find(|(from, act, _)| *from == s && *act == a)
+                    .map(|(_, _, to)| *to);
+                match (s.apply(a), expected) {
+                    (Ok(next), Some(to)) => {
+                        assert_eq!(next, to, "{s:?} --{a:?}-->");
+                        moves += 1;
+                    }
+                    (Err(e), None) => assert_eq!(e.code(), "INVALID_TRANSITION"),
+                    (got, want) => panic!("{s:?} --{a:?}--> gave {got:?}, expected {want:?}"),
                 }
             }
         }
+        assert_eq!(moves, allowed.len());
     }
 }

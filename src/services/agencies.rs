@@ -42,8 +42,8 @@ pub async fn list(
     if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
         q = q.filter(
             Condition::any()
-                .add(agency::Column::Name.contains(s))
-                .add(agency::Column::ShortName.contains(s)),
+                .add(super::contains_text(agency::Column::Name, s))
+                .add(super::contains_text(agency::Column::ShortName, s)),
         );
     }
     if let Some(k) = kind {
@@ -256,9 +256,12 @@ pub async fn merge(
         .filter(extension_request::Column::AgencyId.eq(source_id))
         .exec(db)
         .await?;
+    // The source's children move under the target; the target itself, if it was one of them,
+    // takes the source's parent instead (never itself).
     agency::Entity::update_many()
         .col_expr(agency::Column::ParentId, Expr::value(Some(target_id)))
         .filter(agency::Column::ParentId.eq(source_id))
+        .filter(agency::Column::Id.ne(target_id))
         .exec(db)
         .await?;
 
@@ -279,6 +282,9 @@ pub async fn merge(
     agency::Entity::delete_by_id(source_id).exec(db).await?;
     let mut am: agency::ActiveModel = target.clone().into();
     am.aliases = Set(serde_json::json!(aliases));
+    if target.parent_id == Some(source_id) {
+        am.parent_id = Set(source.parent_id.filter(|p| *p != target_id));
+    }
     am.updated_at = Set(now);
     let after = am.update(db).await?;
     audit::record(

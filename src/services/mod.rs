@@ -14,7 +14,8 @@ pub mod targets;
 pub mod tasks;
 pub mod users;
 
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 use crate::error::{AppError, AppResult};
 
@@ -60,6 +61,24 @@ pub async fn query_all<T: FromQueryResult>(
 ) -> AppResult<Vec<T>> {
     let stmt = sql(db.get_database_backend(), text, values);
     Ok(T::find_by_statement(stmt).all(db).await?)
+}
+
+/// `column` contains `needle` literally and case-insensitively, on SQLite and PostgreSQL alike.
+///
+/// sea-orm's `contains` passes `%` and `_` through as wildcards and follows each database's
+/// own case rule (SQLite folds ASCII case, PostgreSQL does not); a search box should do neither.
+pub fn contains_text(column: impl ColumnTrait, needle: &str) -> Expr {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
+        .like(LikeExpr::new(pattern).escape('\\'))
 }
 
 /// Serialises a model for the audit trail.

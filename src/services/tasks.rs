@@ -58,6 +58,29 @@ fn overdue_cond(today: NaiveDate) -> Condition {
         .add(task::Column::Status.is_not_in(RESOLVED))
 }
 
+/// The complement of `overdue_cond`, written out: `NOT (deadline < today …)` is NULL, not true,
+/// for a task without a deadline (ongoing tasks, headings), and would drop those rows.
+fn not_overdue_cond(today: NaiveDate) -> Condition {
+    Condition::any()
+        .add(task::Column::Deadline.is_null())
+        .add(task::Column::Deadline.gte(today))
+        .add(task::Column::Status.is_in(RESOLVED))
+}
+
+/// Green = neither red nor yellow: resolved, no deadline, due beyond the yellow window, or
+/// due within it with enough progress.
+fn green_cond(today: NaiveDate) -> Condition {
+    Condition::any()
+        .add(task::Column::Status.is_in(RESOLVED))
+        .add(task::Column::Deadline.is_null())
+        .add(task::Column::Deadline.gt(today + Duration::days(YELLOW_WINDOW_DAYS)))
+        .add(
+            Condition::all()
+                .add(task::Column::Deadline.gte(today))
+                .add(task::Column::Progress.gte(YELLOW_PROGRESS_BELOW)),
+        )
+}
+
 /// Same rule as `domain::light::traffic_light`, written as SQL.
 fn yellow_cond(today: NaiveDate) -> Condition {
     Condition::all()
@@ -96,17 +119,13 @@ impl TaskFilter {
         }
         match self.overdue {
             Some(true) => c = c.add(overdue_cond(today)),
-            Some(false) => c = c.add(overdue_cond(today).not()),
+            Some(false) => c = c.add(not_overdue_cond(today)),
             None => {}
         }
         match self.light {
             Some(Light::Red) => c = c.add(overdue_cond(today)),
             Some(Light::Yellow) => c = c.add(yellow_cond(today)),
-            Some(Light::Green) => {
-                c = c
-                    .add(overdue_cond(today).not())
-                    .add(yellow_cond(today).not())
-            }
+            Some(Light::Green) => c = c.add(green_cond(today)),
             None => {}
         }
         if let Some(f) = self.deadline_from {
@@ -123,9 +142,9 @@ impl TaskFilter {
         {
             c = c.add(
                 Condition::any()
-                    .add(task::Column::Title.contains(q))
-                    .add(task::Column::Code.contains(q))
-                    .add(task::Column::Body.contains(q)),
+                    .add(super::contains_text(task::Column::Title, q))
+                    .add(super::contains_text(task::Column::Code, q))
+                    .add(super::contains_text(task::Column::Body, q)),
             );
         }
         c

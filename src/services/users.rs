@@ -253,7 +253,7 @@ pub async fn login(
         return Err(refused());
     }
     let key = format!("{username}\u{0}{client}");
-    if !throttle.allowed(&key, Instant::now()) {
+    if !throttle.begin_attempt(&key, Instant::now()) {
         return Err(AppError::forbidden(
             "too many failed logins; try again later",
         ));
@@ -276,9 +276,7 @@ pub async fn login(
             let (token, exp) = keys.issue(u.id, Utc::now().timestamp())?;
             Ok((token, exp, u))
         }
-        _ => {
-            throttle.record_failure(&key, Instant::now());
-            Err(refused())
-        }
+        // The attempt was already counted by `begin_attempt`.
+        _ => Err(refused()),
     }
 }

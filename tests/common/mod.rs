@@ -23,6 +23,10 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// SQL statements executed through the app's connection (see `statements_during`).
     pub statements: Arc<AtomicU64>,
+    /// Of those, the ones that read the `user` table (the token's user, when the 5-second
+    /// viewer cache has expired): a cost per request, not per page, so the statement-count
+    /// test leaves them out rather than depend on how fast the machine is.
+    pub user_reads: Arc<AtomicU64>,
     _dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
 }
@@ -88,12 +92,17 @@ impl TestApp {
         db.migrate().await.expect("migrate");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
+        let user_reads = Arc::new(AtomicU64::new(0));
+        let user_counter = user_reads.clone();
         let log_sql = std::env::var_os("DUBAN_TEST_LOG_SQL").is_some();
         db.conn.set_metric_callback(move |info| {
             if log_sql {
                 eprintln!("SQL: {}", info.statement.sql);
             }
             counter.fetch_add(1, Ordering::SeqCst);
+            if info.statement.sql.contains(r#"FROM "user""#) {
+                user_counter.fetch_add(1, Ordering::SeqCst);
+            }
         });
         let config = Config {
             data_dir: dir.path().to_path_buf(),
@@ -124,6 +133,7 @@ impl TestApp {
             state,
             http: reqwest::Client::new(),
             statements,
+            user_reads,
             _dir: dir,
             pg_drop,
         }
