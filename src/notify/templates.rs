@@ -105,6 +105,70 @@ pub fn format_doc_number(level: Level, year: i32, seq: u32) -> String {
     format!("{}〔{year}〕{seq}号", level.chinese())
 }
 
+/// Who a digest is for, from the roles of its items: an agency's people are asked to act on
+/// their tasks; the office is asked to follow up (and to verify completion requests); the
+/// leadership is informed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Agency,
+    Office { verify: bool, follow_up: bool },
+    Leadership,
+}
+
+fn reader(items: &[DigestItem]) -> Reader {
+    if !items.is_empty() && items.iter().all(|i| i.role == Role::Leadership) {
+        Reader::Leadership
+    } else if !items.is_empty() && items.iter().all(|i| i.role == Role::Office) {
+        Reader::Office {
+            verify: items.iter().any(|i| i.matter == Matter::Verification),
+            follow_up: items.iter().any(|i| i.matter != Matter::Verification),
+        }
+    } else {
+        Reader::Agency
+    }
+}
+
+/// The sentence introducing the list.
+fn intro(reader: Reader, agency: &str) -> (String, String) {
+    match reader {
+        Reader::Agency => (
+            format!("您好！{agency}目前有"),
+            "项任务需要关注，具体如下：".into(),
+        ),
+        Reader::Office { .. } => (
+            "您好！以下".into(),
+            "项督办事项需要办公室跟进，具体如下：".into(),
+        ),
+        Reader::Leadership => (
+            "您好！以下".into(),
+            "项任务的督办情况报请您知悉，具体如下：".into(),
+        ),
+    }
+}
+
+/// What the reader is asked to do (before the link to the system).
+fn closing(reader: Reader) -> &'static str {
+    match reader {
+        Reader::Agency => "请登录督办系统及时报送进展或申请办结",
+        Reader::Office {
+            verify: true,
+            follow_up: true,
+        } => "请登录督办系统及时核验办结申请，并跟踪督促责任单位办理",
+        Reader::Office { verify: true, .. } => "请登录督办系统及时核验办结申请",
+        Reader::Office { .. } => "请登录督办系统跟踪督促责任单位办理",
+        Reader::Leadership => "详情请登录督办系统查看",
+    }
+}
+
+/// The label of the reader's role for an item: the office verifies completion requests
+/// (审核) and is otherwise copied (抄送).
+fn role_label(item: &DigestItem) -> &'static str {
+    match item.role {
+        Role::Office if item.matter != Matter::Verification => "抄送",
+        role => role.chinese(),
+    }
+}
+
 const CHINESE_ORDINALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
 /// Renders the digest for one recipient.
@@ -122,8 +186,10 @@ pub fn render_digest(
     let groups = group_by_level(items);
     let subject = one_line(&subject_line(agency_name, items.len(), &groups));
     let public_url = public_url.trim();
+    let reader = reader(items);
     RenderedMail {
         text: render_text(
+            reader,
             recipient_name,
             agency_name,
             items.len(),
@@ -131,6 +197,7 @@ pub fn render_digest(
             public_url,
         ),
         html: render_html(
+            reader,
             &subject,
             recipient_name,
             agency_name,
@@ -241,12 +308,13 @@ fn item_heading(item: &DigestItem) -> String {
         one_line(&item.plan_title),
         one_line(&item.task_code),
         one_line(&item.task_title),
-        item.role.chinese()
+        role_label(item)
     );
     s
 }
 
 fn render_text(
+    reader: Reader,
     recipient: &str,
     agency: &str,
     total: usize,
@@ -255,11 +323,8 @@ fn render_text(
 ) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "{}：\n", one_line(recipient));
-    let _ = writeln!(
-        t,
-        "您好！{}目前有{total}项任务需要关注，具体如下：",
-        one_line(agency)
-    );
+    let (before, after) = intro(reader, &one_line(agency));
+    let _ = writeln!(t, "{before}{total}{after}");
     for (gi, (level, group)) in groups.iter().enumerate() {
         let _ = writeln!(
             t,
@@ -284,13 +349,9 @@ fn render_text(
     }
     t.push('\n');
     if public_url.is_empty() {
-        t.push_str("请登录督办系统及时报送进展或申请办结。\n");
+        let _ = writeln!(t, "{}。", closing(reader));
     } else {
-        let _ = writeln!(
-            t,
-            "请登录督办系统及时报送进展或申请办结：{}",
-            one_line(public_url)
-        );
+        let _ = writeln!(t, "{}：{}", closing(reader), one_line(public_url));
     }
     t.push_str("本邮件由系统自动发送，请勿直接回复。\n");
     t
@@ -347,6 +408,7 @@ fn html_link(url: &str, text: &str) -> String {
 }
 
 fn render_html(
+    reader: Reader,
     subject: &str,
     recipient: &str,
     agency: &str,
@@ -362,10 +424,12 @@ fn render_html(
         "<body style=\"font-family:'PingFang SC','Microsoft YaHei',sans-serif;font-size:14px;color:#222\">\n",
     );
     let _ = writeln!(h, "<p>{}：</p>", esc(&one_line(recipient)));
+    let (before, after) = intro(reader, &one_line(agency));
     let _ = writeln!(
         h,
-        "<p>您好！{}目前有<strong>{total}</strong>项任务需要关注，具体如下：</p>",
-        esc(&one_line(agency))
+        "<p>{}<strong>{total}</strong>{}</p>",
+        esc(&before),
+        esc(&after)
     );
     for (gi, (level, group)) in groups.iter().enumerate() {
         let _ = writeln!(
@@ -402,7 +466,7 @@ fn render_html(
                  <td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>\
                  <td style=\"{CELL};color:{}\">&#9679; {}</td></tr>",
                 i + 1,
-                item.role.chinese(),
+                role_label(item),
                 esc(&timing(item)),
                 light_colour(item.light),
                 light_chinese(item.light),
@@ -415,7 +479,11 @@ fn render_html(
     } else {
         html_link(public_url, "督办系统")
     };
-    let _ = writeln!(h, "<p>请登录{login}及时报送进展或申请办结。</p>");
+    let _ = writeln!(
+        h,
+        "<p>{}。</p>",
+        esc(closing(reader)).replacen("督办系统", &login, 1)
+    );
     h.push_str("<p style=\"color:#888;font-size:12px\">本邮件由系统自动发送，请勿直接回复。</p>\n");
     h.push_str("</body>\n</html>\n");
     h
@@ -459,6 +527,66 @@ mod tests {
             },
             item(Level::Urging, "四(一)1", "强化生态环境分区管控", 1),
         ]
+    }
+
+    #[test]
+    fn office_and_leadership_copies_are_not_asked_to_report() {
+        let as_role = |role: Role| -> Vec<DigestItem> {
+            sample()
+                .into_iter()
+                .map(|i| DigestItem { role, ..i })
+                .collect()
+        };
+        let agency = render_digest("张三", "济宁市生态环境局", &sample(), "https://d.example");
+        assert!(agency.text.contains("请登录督办系统及时报送进展或申请办结"));
+        assert!(
+            agency
+                .text
+                .contains("济宁市生态环境局目前有3项任务需要关注")
+        );
+
+        let office = render_digest(
+            "办公室",
+            "领导小组办公室",
+            &as_role(Role::Office),
+            "https://d.example",
+        );
+        for body in [&office.text, &office.html] {
+            assert!(!body.contains("报送进展"), "{body}");
+            assert!(!body.contains("申请办结"), "{body}");
+            assert!(body.contains("跟踪督促责任单位办理"), "{body}");
+        }
+        assert!(
+            office.text.contains("以下3项督办事项需要办公室跟进"),
+            "{}",
+            office.text
+        );
+        assert!(office.text.contains("（抄送）"), "{}", office.text);
+        assert!(
+            office
+                .html
+                .contains("<a href=\"https://d.example\">督办系统</a>")
+        );
+
+        let mut verify = as_role(Role::Office);
+        verify.truncate(1);
+        verify[0].matter = Matter::Verification;
+        let v = render_digest("办公室", "领导小组办公室", &verify, "");
+        assert!(
+            v.text.contains("请登录督办系统及时核验办结申请。"),
+            "{}",
+            v.text
+        );
+        assert!(v.text.contains("（审核）"), "{}", v.text);
+
+        let leader = render_digest("王领导", "领导", &as_role(Role::Leadership), "");
+        assert!(!leader.text.contains("报送进展"), "{}", leader.text);
+        assert!(leader.text.contains("报请您知悉"), "{}", leader.text);
+        assert!(
+            leader.text.contains("详情请登录督办系统查看。"),
+            "{}",
+            leader.text
+        );
     }
 
     #[test]
