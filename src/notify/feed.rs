@@ -1,6 +1,6 @@
 //! The iCalendar feed of an agency's deadlines, served at `GET /ical/{token}.ics`.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::ical::{CalendarEvent, render_calendar};
@@ -15,6 +15,8 @@ struct Row {
     deadline: NaiveDate,
     role: String,
     plan_title: String,
+    version: i32,
+    updated_at: DateTime<Utc>,
 }
 
 /// The feed for the agency owning `token`, or NOT_FOUND.
@@ -32,29 +34,44 @@ pub async fn render_for_token(
     let agency = crate::services::agencies::get(db, agency_id).await?;
     let rows: Vec<Row> = query_all(
         db,
-        "SELECT t.id, t.code, t.title, t.deadline, a.role, p.title AS plan_title \
+        "SELECT t.id, t.code, t.title, t.deadline, a.role, p.title AS plan_title, t.version, \
+         t.updated_at \
          FROM assignment a JOIN task t ON t.id = a.task_id JOIN plan p ON p.id = t.plan_id \
          WHERE a.agency_id = ? AND t.deadline IS NOT NULL \
-         AND t.status NOT IN ('completed', 'cancelled') ORDER BY t.deadline, t.id",
+         AND t.status NOT IN ('completed', 'cancelled') ORDER BY t.deadline, t.id, a.id",
         vec![agency_id.into()],
     )
     .await?;
     let base = public_url.trim_end_matches('/');
-    let events: Vec<CalendarEvent> = rows
-        .into_iter()
-        .map(|r| {
-            let role = match r.role.as_str() {
-                "lead" => "牵头",
-                "participant" => "参与",
-                _ => "落实",
-            };
-            CalendarEvent {
-                uid: format!("task-{}-deadline-{}@duban", r.id, agency_id),
-                date: r.deadline,
-                summary: format!("【{role}】{} {} 完成时限", r.code, r.title),
-                description: format!("{}\n{} {}", r.plan_title, r.code, r.title),
-                url: format!("{base}/tasks/{}", r.id),
+    // One event per task, even when the agency holds two roles on it (its UID must be
+    // unique in the feed): the roles are joined in the summary.
+    let mut tasks: Vec<(Row, Vec<&'static str>)> = Vec::new();
+    for r in rows {
+        let role = match r.role.as_str() {
+            "lead" => "牵头",
+            "participant" => "参与",
+            _ => "落实",
+        };
+        // Rows are ordered by task: a task's rows are adjacent.
+        match tasks.last_mut().filter(|(t, _)| t.id == r.id) {
+            Some((_, roles)) => {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
             }
+            None => tasks.push((r, vec![role])),
+        }
+    }
+    let events: Vec<CalendarEvent> = tasks
+        .into_iter()
+        .map(|(r, roles)| CalendarEvent {
+            uid: format!("task-{}-deadline-{}@duban", r.id, agency_id),
+            date: r.deadline,
+            summary: format!("【{}】{} {} 完成时限", roles.join("/"), r.code, r.title),
+            description: format!("{}\n{} {}", r.plan_title, r.code, r.title),
+            url: format!("{base}/tasks/{}", r.id),
+            modified: r.updated_at,
+            sequence: u32::try_from(r.version).unwrap_or(0),
         })
         .collect();
     Ok(render_calendar(&agency.name, &events))

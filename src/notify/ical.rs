@@ -4,7 +4,7 @@
 //! Deadlines are dates, not instants, so every event is an all-day `VEVENT`
 //! (`DTSTART;VALUE=DATE`, `DTEND` the next day) and no time zone is needed.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One all-day event of the feed.
@@ -21,6 +21,13 @@ pub struct CalendarEvent {
     pub description: String,
     /// Link to the task; omitted when empty.
     pub url: String,
+    /// When the event's information last changed (the task's `updated_at`): written as
+    /// `LAST-MODIFIED` and as `DTSTAMP` (RFC 5545 §3.8.7.2: with `METHOD`, the time the
+    /// event's information was created or last revised).
+    pub modified: DateTime<Utc>,
+    /// Revision counter (the task's `version`), written as `SEQUENCE` so clients replace
+    /// an older copy of the event (e.g. after a deadline extension).
+    pub sequence: u32,
 }
 
 /// RFC 5545 §3.1: lines SHOULD NOT be longer than 75 octets, excluding the line break.
@@ -28,9 +35,9 @@ const MAX_LINE_OCTETS: usize = 75;
 
 /// Renders the feed. Output uses CRLF line endings and folds long lines.
 ///
-/// `DTSTAMP` (required by RFC 5545) is set to the event's date at midnight UTC rather than
-/// to the rendering time, so the output is deterministic and a feed fetched twice is
-/// byte-identical.
+/// `DTSTAMP` (required by RFC 5545) and `LAST-MODIFIED` are the time the event's
+/// information last changed, with `SEQUENCE` its revision, so the output is deterministic
+/// (a feed fetched twice is byte-identical) yet changes whenever the task does.
 #[must_use]
 pub fn render_calendar(agency_name: &str, events: &[CalendarEvent]) -> String {
     let mut out = String::new();
@@ -51,7 +58,10 @@ pub fn render_calendar(agency_name: &str, events: &[CalendarEvent]) -> String {
     for event in events {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", escape_text(&event.uid)));
-        line(format!("DTSTAMP:{}T000000Z", event.date.format("%Y%m%d")));
+        let stamp = event.modified.format("%Y%m%dT%H%M%SZ");
+        line(format!("DTSTAMP:{stamp}"));
+        line(format!("LAST-MODIFIED:{stamp}"));
+        line(format!("SEQUENCE:{}", event.sequence));
         line(format!(
             "DTSTART;VALUE=DATE:{}",
             event.date.format("%Y%m%d")
@@ -137,6 +147,10 @@ mod tests {
             description: "方案：济宁市碳达峰实施方案\n责任：市发展改革委牵头，市生态环境局配合"
                 .into(),
             url: "https://duban.example.cn/tasks/42".into(),
+            modified: DateTime::parse_from_rfc3339("2025-05-06T07:08:09Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            sequence: 3,
         }
     }
 
@@ -149,7 +163,10 @@ mod tests {
         assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
         assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20250630\r\n"));
         assert!(ics.contains("\r\nDTEND;VALUE=DATE:20250701\r\n"));
-        assert!(ics.contains("\r\nDTSTAMP:20250630T000000Z\r\n"));
+        // DTSTAMP is when the event last changed, never derived from the deadline.
+        assert!(ics.contains("\r\nDTSTAMP:20250506T070809Z\r\n"));
+        assert!(ics.contains("\r\nLAST-MODIFIED:20250506T070809Z\r\n"));
+        assert!(ics.contains("\r\nSEQUENCE:3\r\n"));
         assert!(ics.contains("\r\nUID:task-42-deadline@duban\r\n"));
         assert!(ics.contains("\r\nURL:https://duban.example.cn/tasks/42\r\n"));
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
