@@ -134,7 +134,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
-const RUN: &str = "mutation($now:String,$dry:Boolean){ runReminders(now:$now, dryRun:$dry){ today dryRun recorded mails tasksConsidered items { taskId level rung trigger dueOn dedupeKey docNumber recipients } } }";
+const RUN: &str = "mutation($now:String,$dry:Boolean){ runReminders(now:$now, dryRun:$dry){ today dryRun recorded mails tasksConsidered items { taskId level rung trigger dueOn dedupeKey docNumber recipients } unaddressed { taskId level dedupeKey } } }";
 
 /// A sweep as of `day`. Over GraphQL when allowed (a dry run, or a real run at about the
 /// app's clock); otherwise directly, as the worker or `duban remind --once --now` would,
@@ -143,7 +143,12 @@ async fn run(app: &TestApp, token: &str, day: &str, dry: bool) -> Value {
     if dry || (at(day) - app.state.now()).abs() <= Duration::days(1) {
         return app.ok(token, RUN, json!({"now": day, "dry": dry})).await["runReminders"].clone();
     }
-    let r = duban::notify::sweep::run(&app.state.db, at(day), false, None, "http://duban.test")
+    sweep_at(app, at(day)).await
+}
+
+/// A sweep at an exact instant, as the worker would run it, in `run`'s answer shape.
+async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> Value {
+    let r = duban::notify::sweep::run(&app.state.db, now, false, None, "http://duban.test")
         .await
         .unwrap();
     let items: Vec<Value> = r
@@ -162,9 +167,15 @@ async fn run(app: &TestApp, token: &str, day: &str, dry: bool) -> Value {
             })
         })
         .collect();
+    let unaddressed: Vec<Value> = r
+        .unaddressed
+        .iter()
+        .map(|p| json!({"taskId": p.task_id.to_string(), "dedupeKey": p.rung.dedupe_key}))
+        .collect();
     json!({
         "today": r.today.unwrap().to_string(), "dryRun": false, "recorded": r.recorded,
         "mails": r.mails, "tasksConsidered": r.tasks_considered, "items": items,
+        "unaddressed": unaddressed,
     })
 }
 
@@ -334,9 +345,35 @@ async fn digest_per_recipient_grouped_by_level_with_chinese_text_over_smtp() {
     assert_eq!(recs.as_array().unwrap().len(), 2);
     assert_eq!(recs[1]["docNumber"], "督办〔2025〕2号");
 
-    // The sweep is audited.
-    let n = count_rows(&app, "audit_event").await;
-    assert!(n > 0);
+    // The office's 督办 copy asks the office to follow up, not to report progress.
+    assert!(!mail.text.contains("报送进展"), "{}", mail.text);
+    assert!(mail.text.contains("跟踪督促责任单位办理"), "{}", mail.text);
+    assert!(mail.text.contains("（抄送）"), "{}", mail.text);
+
+    // Every sweep is audited, the office's run that found nothing included: two runs
+    // over GraphQL (one empty) and the 4/8 sweep.
+    assert_eq!(
+        count_where(&app, "audit_event", "action = 'reminders.sweep'").await,
+        3
+    );
+}
+
+/// Rows of `table` matching `cond`.
+async fn count_where(app: &TestApp, table: &str, cond: &str) -> i64 {
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let backend = app.db().get_database_backend();
+    N::find_by_statement(Statement::from_string(
+        backend,
+        format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE {cond}"),
+    ))
+    .one(app.db())
+    .await
+    .unwrap()
+    .unwrap()
+    .n
 }
 
 #[tokio::test]
@@ -572,6 +609,26 @@ async fn smtp_refusals_and_dropped_connections_are_retried_and_nothing_is_lost()
         )
         .await;
     assert_eq!(r["retryOutboxMessage"]["state"], "PENDING");
+    // The audit trail keeps the failed state the office acted on.
+    let audit = app
+        .ok(
+            &f.w.office,
+            "query($id:ID!){ auditEvents(entity:\"outbox_message\", entityId:$id){ action before after } }",
+            json!({"id": id}),
+        )
+        .await;
+    let retry = audit["auditEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "outbox.retry")
+        .unwrap_or_else(|| panic!("{audit}"))
+        .clone();
+    let before = retry["before"].to_string();
+    assert!(
+        before.contains("failed") && before.contains("550"),
+        "{retry}"
+    );
     // (retried as of the wall clock)
     assert_eq!(deliver(&app, &server, Utc::now()).await.sent, 1);
 }
@@ -646,6 +703,16 @@ async fn policies_are_office_only_and_overrides_apply() {
 async fn agency_calendar_feed_at_a_tokenised_url() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
+    // The lead agency also participates in t4: still one event for t4.
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO assignment (task_id, agency_id, role, created_at) \
+             VALUES ({}, {}, 'participant', '2025-03-28 01:00:00+00:00')",
+            f.t4, f.w.lead_agency
+        ),
+    )
+    .await;
     let q = "mutation($a:ID!){ agencyCalendarUrl(agencyId:$a) }";
     assert_eq!(
         code(
@@ -683,6 +750,24 @@ async fn agency_calendar_feed_at_a_tokenised_url() {
     assert!(body.contains("DTSTART;VALUE=DATE:20250320"), "{body}");
     assert!(body.contains("淘汰落后燃煤锅炉"));
     assert!(!body.contains("推动交通绿色低碳"), "another agency's task");
+    // One VEVENT per task, with unique UIDs, whatever the roles.
+    let uids: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("UID:"))
+        .collect();
+    let mut unique = uids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(uids.len(), unique.len(), "{body}");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), uids.len());
+    assert_eq!(body.matches("淘汰落后燃煤锅炉").count(), 1, "{body}");
+    assert!(body.contains("【牵头/参与】"), "{body}");
+    // DTSTAMP / LAST-MODIFIED: when the task last changed (created at the fixture's clock),
+    // not the deadline; SEQUENCE: the task's version.
+    assert!(!body.contains("DTSTAMP:20250320"), "{body}");
+    assert!(body.contains("DTSTAMP:20250601T020000Z"), "{body}");
+    assert!(body.contains("LAST-MODIFIED:20250601T020000Z"), "{body}");
+    assert!(body.contains("SEQUENCE:"), "{body}");
     let wrong = app
         .http
         .get(app.url("/ical/not-a-token.ics"))
@@ -1064,4 +1149,339 @@ async fn agency_staff_see_only_their_own_agencys_recipients() {
     .await;
     let v = app.ok(&f.w.lead_staff, q, json!({"t": f.t4})).await;
     assert!(emails(&v).is_empty(), "{v}");
+}
+
+/// Items of task `t` in a run, as (level, trigger).
+fn levels(run: &Value, t: &str) -> Vec<(String, String)> {
+    items_for(run, t)
+        .iter()
+        .map(|i| {
+            (
+                i["level"].as_str().unwrap().to_owned(),
+                i["trigger"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Spacing between rungs is counted in China calendar days: an urging recorded at 00:30
+/// China time (16:30 UTC the day before) counts from its China date.
+#[tokio::test]
+async fn a_rung_fired_after_midnight_china_time_counts_from_the_china_date() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    // Wed 2025-04-02 00:30 China time = Tue 04-01 16:30 UTC.
+    let r = sweep_at(&app, Utc.with_ymd_and_hms(2025, 4, 1, 16, 30, 0).unwrap()).await;
+    assert_eq!(r["today"], "2025-04-02");
+    assert_eq!(items_for(&r, &f.t4)[0]["level"], "URGING", "{r}");
+    // 督办 comes six China days after the urging (4/8), not six UTC days (4/7).
+    let r = run(&app, &f.w.office, "2025-04-07", false).await;
+    assert!(items_for(&r, &f.t4).is_empty(), "督办 a day early: {r}");
+    let r = run(&app, &f.w.office, "2025-04-08", false).await;
+    assert_eq!(items_for(&r, &f.t4)[0]["level"], "SUPERVISION", "{r}");
+}
+
+/// A reopened task climbs its ladder again from 催办, even when the sweep that sent the
+/// re-armed urging was dated a little before the reopen instant.
+#[tokio::test]
+async fn a_reopened_task_re_arms_and_climbs_again() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    run(&app, &f.w.office, "2025-04-02", false).await;
+    let r = run(&app, &f.w.office, "2025-04-08", false).await;
+    assert_eq!(items_for(&r, &f.t4)[0]["level"], "SUPERVISION");
+    // Completed, then reopened on 4/15 at 10:00 China time.
+    exec(
+        &app,
+        &format!(
+            "UPDATE task SET reopened_at = '2025-04-15 02:00:00+00:00' WHERE id = {}",
+            f.t4
+        ),
+    )
+    .await;
+    // A sweep dated 09:00 that day (its clock behind the reopen): urging, new generation.
+    let r = run(&app, &f.w.office, "2025-04-15", false).await;
+    let t4 = items_for(&r, &f.t4);
+    assert_eq!(t4[0]["level"], "URGING", "{r}");
+    assert_eq!(t4[0]["trigger"], "deadline:2025-03-20@r20250415T020000");
+    // Nothing twice, and six days later it climbs to 督办 again.
+    let r = run(&app, &f.w.office, "2025-04-16", false).await;
+    assert!(items_for(&r, &f.t4).is_empty(), "{r}");
+    let r = run(&app, &f.w.office, "2025-04-21", false).await;
+    assert_eq!(
+        levels(&r, &f.t4),
+        [(
+            "SUPERVISION".to_owned(),
+            "deadline:2025-03-20@r20250415T020000".to_owned()
+        )],
+        "{r}"
+    );
+}
+
+/// A rung nobody can receive is not recorded: it waits until the agency has a contact.
+#[tokio::test]
+async fn a_rung_without_recipients_waits_for_an_address_instead_of_spending_its_key() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    exec(
+        &app,
+        &format!("DELETE FROM contact WHERE agency_id = {}", f.w.other_agency),
+    )
+    .await;
+    // The office sees it in a dry run.
+    let dry = run(&app, &f.w.office, "2025-04-02", true).await;
+    assert!(items_for(&dry, &f.w.t2).is_empty(), "{dry}");
+    let held: Vec<&Value> = dry["unaddressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["taskId"] == f.w.t2)
+        .collect();
+    assert_eq!(held.len(), 1, "{dry}");
+    assert_eq!(held[0]["level"], "URGING");
+    let r = run(&app, &f.w.office, "2025-04-02", false).await;
+    assert_eq!(r["unaddressed"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(
+        count_where(&app, "supervision_record", &format!("task_id = {}", f.w.t2)).await,
+        0,
+        "no record of a rung nobody was told of"
+    );
+    // A 督办 copy to the office alone does not count as telling the agency either.
+    let r = run(&app, &f.w.office, "2025-04-08", false).await;
+    assert!(items_for(&r, &f.w.t2).is_empty(), "{r}");
+    // A liaison is added: the next sweep records the urging and mails it.
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO contact (agency_id, name, email, role, created_at) \
+             VALUES ({}, '新联络员', 'new.liaison@example.gov.cn', 'liaison', '2025-04-08 01:00:00+00:00')",
+            f.w.other_agency
+        ),
+    )
+    .await;
+    let r = run(&app, &f.w.office, "2025-04-09", false).await;
+    let t2 = items_for(&r, &f.w.t2);
+    assert_eq!(t2.len(), 1, "{r}");
+    assert_eq!(t2[0]["level"], "URGING");
+    assert_eq!(t2[0]["recipients"], json!(["new.liaison@example.gov.cn"]));
+    assert!(r["unaddressed"].as_array().unwrap().is_empty());
+    let server = SmtpServer::start().await;
+    deliver(&app, &server, Utc::now()).await;
+    assert!(
+        server
+            .messages()
+            .iter()
+            .any(|m| m.rcpt == ["<new.liaison@example.gov.cn>"])
+    );
+}
+
+/// Nothing listening on the SMTP port: the message stays pending and goes out later.
+#[tokio::test]
+async fn connection_refused_keeps_the_message_pending_until_delivered() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    run(&app, &f.w.office, "2025-04-02", false).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let nobody: Arc<dyn Mailer> = Arc::new(
+        SmtpMailer::new(
+            &format!("smtp://127.0.0.1:{port}"),
+            "督办系统 <duban@test.local>",
+            StdDuration::from_secs(2),
+        )
+        .unwrap(),
+    );
+    let now = Utc::now();
+    let d = outbox::drain(&app.state.db, nobody, &move || now, 50, 4)
+        .await
+        .unwrap();
+    assert_eq!((d.claimed, d.sent, d.retrying, d.failed), (4, 0, 4, 0));
+    for row in outbox_rows(&app).await {
+        assert_eq!(row.state, "pending");
+        assert!(row.locked_until.is_none());
+    }
+    assert_eq!(
+        count_where(&app, "outbox_message", "last_error IS NOT NULL").await,
+        4
+    );
+    let server = SmtpServer::start().await;
+    let d = deliver(&app, &server, now + Duration::seconds(61)).await;
+    assert_eq!(d.sent, 4);
+    assert_eq!(server.messages().len(), 4);
+}
+
+/// An ongoing task that misses its monthly report is urged about the report.
+#[tokio::test]
+async fn a_missing_report_of_an_ongoing_task_is_a_breach_of_its_own() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    exec(
+        &app,
+        &format!(
+            "UPDATE task SET ongoing = TRUE, report_cadence = 'monthly', deadline = NULL WHERE id = {}",
+            f.w.t1
+        ),
+    )
+    .await;
+    // June's report is due 5 working days after 6/30 (Mon 7/7); urged on Tue 7/8.
+    let r = run(&app, &f.w.office, "2025-07-08", false).await;
+    assert_eq!(
+        levels(&r, &f.w.t1),
+        [("URGING".to_owned(), "report:2025-06".to_owned())],
+        "{r}"
+    );
+    let rec = items_for(&r, &f.w.t1)[0]["recipients"].to_string();
+    assert!(
+        rec.contains("liaison.lead@") && rec.contains("head.lead@"),
+        "{rec}"
+    );
+    // The report arrives: nothing more about June.
+    app.ok(
+        &f.w.lead_staff,
+        "mutation($t:ID!){ submitProgressReport(input:{ taskId:$t, period:\"2025-06\", text:\"已报送\", percent: 40 }){ id } }",
+        json!({"t": f.w.t1}),
+    )
+    .await;
+    let r = run(&app, &f.w.office, "2025-07-25", true).await;
+    assert!(
+        levels(&r, &f.w.t1)
+            .iter()
+            .all(|(_, trigger)| trigger != "report:2025-06"),
+        "{r}"
+    );
+}
+
+/// A completion request the office leaves unverified: the office is reminded, nobody else.
+#[tokio::test]
+async fn the_office_is_reminded_of_an_unverified_completion_request() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let task = app
+        .ok(
+            &f.w.office,
+            "query($t:ID!){ task(id:$t){ version } }",
+            json!({"t": f.t3}),
+        )
+        .await;
+    let version = task["task"]["version"].as_i64().unwrap();
+    exec(
+        &app,
+        &format!("UPDATE task SET status = 'in_progress' WHERE id = {}", f.t3),
+    )
+    .await;
+    app.ok(
+        &f.w.lead_staff,
+        "mutation($t:ID!,$v:Int!){ requestCompletion(id:$t, version:$v, note:\"佐证材料见附件\"){ status } }",
+        json!({"t": f.t3, "v": version}),
+    )
+    .await;
+    // Requested on Sun 6/1 (the app's clock); ten days later the office has been
+    // reminded and is being urged.
+    let r = run(&app, &f.w.office, "2025-06-16", false).await;
+    let t3 = items_for(&r, &f.t3);
+    assert_eq!(t3.len(), 1, "{r}");
+    assert!(
+        t3[0]["trigger"].as_str().unwrap().starts_with("verify:"),
+        "{r}"
+    );
+    assert_eq!(t3[0]["recipients"], json!(["office@example.gov.cn"]));
+    let server = SmtpServer::start().await;
+    deliver(&app, &server, Utc::now()).await;
+    let office = server
+        .messages()
+        .into_iter()
+        .find(|m| m.rcpt == ["<office@example.gov.cn>"])
+        .expect("office mail");
+    let mail = smtp::decode(&office.data);
+    assert!(mail.text.contains("待核验"), "{}", mail.text);
+    assert!(mail.text.contains("核验办结申请"), "{}", mail.text);
+    assert!(!mail.text.contains("报送进展"), "{}", mail.text);
+}
+
+/// Document numbers come from a per-year sequence: the first 督办 of 2026 is number 1.
+#[tokio::test]
+async fn document_numbers_restart_in_a_new_year() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    run(&app, &f.w.office, "2025-04-02", false).await;
+    let r = run(&app, &f.w.office, "2025-04-08", false).await;
+    assert_eq!(items_for(&r, &f.t4)[0]["docNumber"], "督办〔2025〕2号");
+    // t3 due Fri 2025-12-26: urged Mon 12/29, 督办 from 2026-01-02.
+    exec(
+        &app,
+        &format!(
+            "UPDATE task SET deadline = '2025-12-26' WHERE id = {}",
+            f.t3
+        ),
+    )
+    .await;
+    let r = run(&app, &f.w.office, "2025-12-29", false).await;
+    assert_eq!(items_for(&r, &f.t3)[0]["level"], "URGING", "{r}");
+    let r = run(&app, &f.w.office, "2026-01-05", false).await;
+    let t3 = items_for(&r, &f.t3);
+    assert_eq!(t3[0]["level"], "SUPERVISION", "{r}");
+    assert_eq!(t3[0]["docNumber"], "督办〔2026〕1号", "{r}");
+}
+
+/// PostgreSQL only: sweeps of several replicas run one after the other (an advisory
+/// lock), so they cannot deadlock on the unique keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sweeps_are_serialised_on_postgres() {
+    if postgres_base().is_none() {
+        eprintln!("skipped: set DUBAN_TEST_POSTGRES_URL to run the concurrent-sweep test");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let _f = fixture(&app).await;
+    // Another replica's sweep holds the lock.
+    let other = duban::db::Db::connect(&app.state.config.database_url)
+        .await
+        .unwrap();
+    let tx = other.write().await.unwrap();
+    tx.execute_raw(Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        format!(
+            "SELECT pg_advisory_xact_lock({})",
+            duban::notify::sweep::SWEEP_LOCK
+        ),
+    ))
+    .await
+    .unwrap();
+    let db = app.state.db.clone();
+    let sweep = tokio::spawn(async move {
+        duban::notify::sweep::run(&db, at("2025-04-02"), false, None, "http://duban.test")
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    assert!(
+        !sweep.is_finished(),
+        "the sweep waits for the other replica"
+    );
+    tx.commit().await.unwrap();
+    let r = tokio::time::timeout(StdDuration::from_secs(20), sweep)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.recorded, 3);
+    // Several replicas at once: every rung recorded once, no deadlock.
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let db = duban::db::Db::connect(&app.state.config.database_url)
+            .await
+            .unwrap();
+        handles.push(tokio::spawn(async move {
+            duban::notify::sweep::run(&db, at("2025-04-08"), false, None, "http://duban.test")
+                .await
+                .unwrap()
+                .recorded
+        }));
+    }
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    assert_eq!(total, 3, "each rung recorded by exactly one replica");
 }

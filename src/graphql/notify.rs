@@ -394,6 +394,11 @@ pub struct ReminderRun {
     /// Digest mails enqueued (in a dry run: that would be).
     pub mails: i32,
     pub items: Vec<DueReminder>,
+    /// Rungs due that nobody can receive (the agencies concerned have no contact with an
+    /// email address, or, for a rung only for the office or leadership, no such account
+    /// has one). They are not recorded and keep their dedupe key: the first sweep after
+    /// someone becomes addressable records and mails them.
+    pub unaddressed: Vec<DueReminder>,
 }
 
 fn scope_id(scope: PolicyScope, id: Option<&ID>) -> AppResult<i64> {
@@ -596,6 +601,7 @@ impl NotifyMutation {
             recorded: i32::try_from(r.recorded).unwrap_or(i32::MAX),
             mails: i32::try_from(r.mails).unwrap_or(i32::MAX),
             items: r.due.iter().map(DueReminder::from).collect(),
+            unaddressed: r.unaddressed.iter().map(DueReminder::from).collect(),
         })
     }
 
@@ -606,6 +612,16 @@ impl NotifyMutation {
         let id = parse_id("outbox message", &id)?;
         let st = state(ctx);
         let tx = st.db.write().await?;
+        let before = outbox_message::Entity::find_by_id(id)
+            .one(&*tx)
+            .await
+            .map_err(AppError::from)?
+            .map(|m| {
+                serde_json::json!({
+                    "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
+                    "recipient": m.recipient,
+                })
+            });
         // Delivery runs on the wall clock (see `notify::outbox`).
         let m = outbox::retry(&*tx, id, Utc::now()).await?;
         audit::record(
@@ -615,8 +631,8 @@ impl NotifyMutation {
                 action: "outbox.retry",
                 entity: "outbox_message",
                 entity_id: id,
-                before: None,
-                after: Some(serde_json::json!({ "state": m.state })),
+                before,
+                after: Some(serde_json::json!({ "state": m.state, "attempts": m.attempts })),
             },
             st.now(),
         )

@@ -593,8 +593,11 @@ pub struct TaskState {
     /// A completion request (申请办结) awaits verification: like `extension_pending`, the
     /// agency is not urged about the deadline while the office has the ball.
     pub completion_pending: bool,
-    /// When the task was last reopened (退回/重新打开): rungs fired before this instant no
-    /// longer count, and the dedupe keys carry this instant so the outbox accepts them.
+    /// When the task was last reopened (退回/重新打开; the service passes the instant in
+    /// UTC). The trigger and dedupe keys carry it as `@r<instant>`, a new generation of
+    /// keys: records of earlier generations no longer match any key, so the ladder starts
+    /// again, and records of this generation count whatever their `fired_at` (a sweep
+    /// dated a little before the reopen instant still writes a record of this generation).
     pub reopened_at: Option<NaiveDateTime>,
 }
 
@@ -603,7 +606,8 @@ pub struct TaskState {
 pub struct FiredKey {
     /// The dedupe key as returned in [`DueRung::dedupe_key`].
     pub key: String,
-    /// When it was enqueued.
+    /// When it was recorded, in China local time (UTC+8): its `.date()` is the local day
+    /// that the spacing between rungs is counted from, like `today`.
     pub fired_at: NaiveDateTime,
 }
 
@@ -642,7 +646,8 @@ pub fn dedupe_key(task_id: i64, trigger_key: &str, rung_key: &str, occurrence: u
 /// never sent are skipped and why post-due rungs climb one step at a time). Nothing is
 /// returned for a resolved task; post-due rungs of a deadline are paused while an
 /// extension or a completion request is pending. `already_fired` are the outbox records
-/// of this task (any trigger; records older than `state.reopened_at` are ignored).
+/// of this task (any trigger and generation; only keys of the current generation, see
+/// [`TaskState::reopened_at`], can match).
 #[must_use]
 pub fn due_rungs(
     policy: &Policy,
@@ -659,9 +664,10 @@ pub fn due_rungs(
         Some(at) => format!("{}@r{}", trigger.key(), at.format("%Y%m%dT%H%M%S")),
         None => trigger.key(),
     };
+    // Which records count is decided by the key alone (its `@r…` generation), never by
+    // comparing `fired_at` (the sweep's business clock) with the reopen instant.
     let fired: HashMap<&str, NaiveDateTime> = already_fired
         .iter()
-        .filter(|f| state.reopened_at.is_none_or(|at| f.fired_at >= at))
         .map(|f| (f.key.as_str(), f.fired_at))
         .collect();
     let key_of = |rung: &Rung, occurrence: u32| {
@@ -1073,13 +1079,35 @@ mod tests {
             fired_at: at(d(2025, 7, 1), 11),
         });
         assert!(due_rungs(&policy, &trigger, &st, d(2025, 7, 2), &cal, &fired).is_empty());
-        // A record with the new key but stamped before the reopen does not count.
-        let stale = [FiredKey {
+        // A record of the new generation counts even when the sweep that wrote it was
+        // dated before the reopen instant (its business clock ran behind): ignoring it
+        // would stop the ladder for good, its key being spent.
+        let mut early = fired.clone();
+        early.pop();
+        early.push(FiredKey {
             key: r[0].dedupe_key.clone(),
             fired_at: at(d(2025, 7, 1), 9),
-        }];
+        });
+        assert!(due_rungs(&policy, &trigger, &st, d(2025, 7, 1), &cal, &early).is_empty());
+        // … and the ladder climbs from it: 督办 six days after the re-armed urging.
+        let later = due_rungs(&policy, &trigger, &st, d(2025, 7, 7), &cal, &early);
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].level, Level::Supervision);
         assert_eq!(
-            due_rungs(&policy, &trigger, &st, d(2025, 7, 1), &cal, &stale).len(),
+            later[0].dedupe_key,
+            "task:42|deadline:2025-06-26@r20250701T100000|supervision+7|#1"
+        );
+        // Records of the earlier generation never match.
+        assert_eq!(
+            due_rungs(
+                &policy,
+                &trigger,
+                &st,
+                d(2025, 7, 2),
+                &cal,
+                &fired[..fired.len() - 1]
+            )
+            .len(),
             1
         );
     }

@@ -10,7 +10,18 @@
 //! Exactly once per rung: `supervision_record.dedupe_key` is UNIQUE and inserted with
 //! `ON CONFLICT DO NOTHING`; a sweep only mails the records it inserted itself (tagged with
 //! its `sweep_id`), in the same transaction. Re-running a sweep, a restart or a concurrent
-//! replica therefore never records or mails a rung twice.
+//! replica therefore never records or mails a rung twice. On PostgreSQL a sweep also holds a
+//! transaction-scoped advisory lock, so replicas sweeping at once run one after the other
+//! (the second finds the first's records and adds nothing) instead of racing on the unique
+//! keys; rows are read and inserted in id order either way.
+//!
+//! A rung nobody can receive is **held, not recorded**: when none of the agency-side
+//! audiences it is addressed to (contacts, head, deputy) has an address on file — or, for a
+//! rung addressed only to the office or the leadership, none of them has one — the rung is
+//! reported as `unaddressed` (in `runReminders` and the sweep's audit event) and its dedupe
+//! key is left unspent. It is recorded and mailed by the first sweep after someone becomes
+//! addressable; until then it is not evidence against the agency, which was never told.
+//! (A copy to the office alone does not make a rung delivered: the agency must be told.)
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -77,6 +88,8 @@ pub struct SweepReport {
     pub tasks_considered: usize,
     /// Rungs due (in a dry run: that would be recorded).
     pub due: Vec<PlannedRung>,
+    /// Rungs due that nobody can receive: held, not recorded (see the module docs).
+    pub unaddressed: Vec<PlannedRung>,
     /// Supervision records inserted (0 in a dry run).
     pub recorded: usize,
     /// Digest mails enqueued (in a dry run: that would be).
@@ -207,7 +220,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
              created_at, updated_at, reopened_at FROM task WHERE {OPEN} AND kind <> 'heading' \
              AND ((deadline IS NOT NULL AND deadline <= ?) \
                   OR (ongoing = ? AND report_cadence IS NOT NULL) \
-                  OR status = 'completion_requested')"
+                  OR status = 'completion_requested') ORDER BY id"
         ),
         vec![horizon.into(), true.into()],
     )
@@ -226,7 +239,8 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
     for r in fired_rows {
         fired.entry(r.task_id).or_default().push(FiredKey {
             key: r.dedupe_key,
-            fired_at: r.fired_at.naive_utc(),
+            // Local time: the ladder counts spacing in China calendar days, like `today`.
+            fired_at: naive_local(r.fired_at),
         });
     }
     let extension_pending: HashSet<i64> = query_all::<TaskIdRow>(
@@ -419,6 +433,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
     );
 
     let mut planned = Vec::with_capacity(due.len());
+    let mut unaddressed = Vec::new();
     for (i, trigger, rung, rung_key) in due {
         let t = &tasks[i];
         let empty = Vec::new();
@@ -496,7 +511,16 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
             link: format!("/tasks/{}", t.id),
             doc_number: None,
         };
-        planned.push(PlannedRung {
+        let agency_side = rung
+            .audiences
+            .iter()
+            .any(|a| !matches!(a, Audience::Office | Audience::Leadership));
+        let addressable = if agency_side {
+            recipients.iter().any(|r| r.agency_id.is_some())
+        } else {
+            !recipients.is_empty()
+        };
+        let p = PlannedRung {
             task_id: t.id,
             plan_id: t.plan_id,
             rung,
@@ -505,7 +529,12 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
             date,
             recipients,
             item,
-        });
+        };
+        if addressable {
+            planned.push(p);
+        } else {
+            unaddressed.push(p);
+        }
     }
     Ok(SweepReport {
         today: Some(today),
@@ -513,6 +542,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         tasks_considered: tasks.len(),
         mails: distinct_recipients(&planned).len(),
         due: planned,
+        unaddressed,
         recorded: 0,
     })
 }
@@ -575,7 +605,22 @@ pub async fn run(
         return plan(&db.conn, now).await;
     }
     let tx = db.write().await?;
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // One sweep at a time across replicas (released at commit or rollback).
+        tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![SWEEP_LOCK.into()],
+        ))
+        .await?;
+    }
     let mut report = plan(&*tx, now).await?;
+    if !report.unaddressed.is_empty() {
+        tracing::warn!(
+            count = report.unaddressed.len(),
+            "reminder rungs held: nobody addressable (add contacts with email addresses)"
+        );
+    }
     let today = report.today.unwrap_or_else(|| local_today(now));
     let sweep_id = {
         use rand::RngCore;
@@ -585,8 +630,13 @@ pub async fn run(
     };
     report.sweep_id = sweep_id.clone();
     if report.due.is_empty() {
-        tx.commit().await?;
         report.mails = 0;
+        // The worker's idle sweeps are not worth an audit row each; the office's
+        // `runReminders` is a mutation and is audited whatever it found.
+        if actor.is_some() {
+            audit_sweep(&*tx, actor, &report, today, now).await?;
+        }
+        tx.commit().await?;
         return Ok(report);
     }
     let backend = tx.get_database_backend();
@@ -744,8 +794,28 @@ pub async fn run(
         ))
         .await?;
     }
+    audit_sweep(&*tx, actor, &report, today, now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Key of the PostgreSQL advisory lock a sweep holds (any constant unlikely to collide).
+pub const SWEEP_LOCK: i64 = 0x6475_6261_6e5f_7377; // "duban_sw"
+
+async fn audit_sweep(
+    db: &impl ConnectionTrait,
+    actor: Option<&crate::auth::Viewer>,
+    report: &SweepReport,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let unaddressed: Vec<&str> = report
+        .unaddressed
+        .iter()
+        .map(|p| p.rung.dedupe_key.as_str())
+        .collect();
     audit::record(
-        &*tx,
+        db,
         actor,
         Change {
             action: "reminders.sweep",
@@ -753,13 +823,12 @@ pub async fn run(
             entity_id: 0,
             before: None,
             after: Some(serde_json::json!({
-                "sweep_id": sweep_id, "today": today, "records": report.recorded,
-                "mails": report.mails,
+                "sweep_id": report.sweep_id, "today": today, "records": report.recorded,
+                "mails": report.mails, "unaddressed": unaddressed,
             })),
         },
         now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(report)
+    Ok(())
 }

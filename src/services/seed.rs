@@ -219,7 +219,12 @@ pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppRe
             UserInput {
                 username,
                 display_name,
-                email: None,
+                // Demo addresses, so 督办 copies and 通报 reach someone.
+                email: match role {
+                    UserRole::Office => Some("office@example.gov.cn".into()),
+                    UserRole::Leader => Some("leader@example.gov.cn".into()),
+                    _ => None,
+                },
                 role,
                 agency_id,
             },
