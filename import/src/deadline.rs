@@ -289,7 +289,7 @@ pub fn parse_deadline_cell(cell: &str) -> (Option<Deadline>, bool) {
 fn default_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"未(?:注明|标明|列明)(?:完成)?(?:时限|时间|期限)?的?[,，]?\s*(?:完成)?(?:时限|时间|期限)均为\s*(\d{4})\s*年")
+        Regex::new(r"未(?:注明|标明|列明|明确|标注)[^。\n\d]{0,12}?(?:时限|时间|期限|日期)[^。\n\d]{0,10}?(\d{4})\s*年")
             .expect("static regex")
     })
 }
@@ -431,6 +431,15 @@ mod tests {
         let dl = find_default_deadline("注:上表中未注明的,完成时限均为2025年。").unwrap();
         assert_eq!(dl.date, d(2025, 12, 31));
         assert!(find_default_deadline("到2025年").is_none());
+        for t in [
+            "注：表中未注明时限的，均于2025年底前完成。",
+            "本表未注明完成时间的任务，完成时限均为2025年。",
+            "未明确完成期限的，2025年底前完成",
+            "注：未标注时间的事项均在2025年年底前完成",
+        ] {
+            let dl = find_default_deadline(t).unwrap_or_else(|| panic!("no default in {t}"));
+            assert_eq!(dl.date.to_string(), "2025-12-31", "{t}");
+        }
     }
 
     #[test]

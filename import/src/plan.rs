@@ -398,9 +398,24 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         }
     }
     body.push_str(&joined[last..]);
+    let mut dropped_warning = None;
     if let Some(m) = attachment_re().captures(&body).and_then(|c| c.get(1)) {
         // Only when it is not the very start (a document of attachments).
         if m.start() > body.len() / 5 {
+            // Attachments are read as lists; anything else after the mark is
+            // dropped, but never silently when it holds tasks.
+            let dropped = &body[m.start()..];
+            if crate::tables::contains_list_header(dropped) || !find_clauses(dropped).is_empty() {
+                let snippet: String = dropped.chars().take(40).collect();
+                dropped_warning = Some(Warning::new(
+                    "TEXT_DROPPED",
+                    format!(
+                        "text after the attachment mark was not read although it looks like a task table or carries responsibility clauses: {}…",
+                        snippet.replace('\n', " ")
+                    ),
+                    None,
+                ));
+            }
             body.truncate(m.start());
         }
     }
@@ -423,6 +438,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         standing: Vec::new(),
         codes: HashSet::new(),
     };
+    b.warnings.extend(dropped_warning);
     if region.name().is_none() {
         b.warnings.push(Warning::new(
             "NO_REGION",
@@ -682,6 +698,37 @@ mod tests {
             e("抚顺市生态环境局", &[]),
             e("抚顺市财政局", &[]),
         ])
+    }
+
+    #[test]
+    fn text_cut_at_an_attachment_mark_is_reported() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)\n(三)加强统计。内容很具体。(市财政局负责)\n附件\n重点项目表\n1.建设储能电站。(市发展改革委负责)",
+            &reg(),
+        );
+        assert!(plan.warnings.iter().any(|w| w.code == "TEXT_DROPPED"));
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)\n(三)加强统计。内容很具体。(市财政局负责)\n附件\n领导小组成员名单",
+            &reg(),
+        );
+        assert!(!plan.warnings.iter().any(|w| w.code == "TEXT_DROPPED"));
+    }
+
+    #[test]
+    fn pasted_task_table_rows_become_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、总体要求\n坚持系统观念。\n附件\n任务清单\n序号 工作任务 牵头单位 配合单位 完成时限\n1 推进能源转型。 市发展改革委 市财政局 2025年底前\n2 加大资金支持。 市财政局 市生态环境局 2024年6月底前\n注：表中未注明时限的，均于2025年底前完成。",
+            &reg(),
+        );
+        let tasks: Vec<_> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Task)
+            .collect();
+        assert_eq!(tasks.len(), 2, "{:#?}", plan.tasks);
+        assert_eq!(tasks[0].leads[0].name, "抚顺市发展和改革委员会");
+        assert_eq!(tasks[1].participants[0].name, "抚顺市生态环境局");
+        assert_eq!(tasks[1].deadline.unwrap().date.to_string(), "2024-06-30");
     }
 
     #[test]

@@ -101,6 +101,11 @@ fn header_re() -> &'static Regex {
     })
 }
 
+/// Does the text contain a list header row (`序号 工作任务 牵头单位 …`)?
+pub fn contains_list_header(s: &str) -> bool {
+    header_re().is_match(s)
+}
+
 fn list_title_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -112,8 +117,11 @@ fn list_title_re() -> &'static Regex {
 fn footnote_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"注\s*[:：]?\s*(?:上表中)?未(?:注明|标明|列明)[^。]{0,30}。?")
-            .expect("static regex")
+        Regex::new(concat!(
+            r"(?:注\s*[:：]?\s*(?:上表中|表中|本表中?|以上|上述)?|上表中|表中|本表中?)",
+            r"未(?:注明|标明|列明|明确|标注)[^。\n]{0,40}。?"
+        ))
+        .expect("static regex")
     })
 }
 
@@ -146,6 +154,23 @@ fn coshare_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(r"^(?:按照?职责分工负责|分工负责|牵头负责|负责|牵头)").expect("static regex")
+    })
+}
+
+fn year_at_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^(?:19|20)\d{2}\s*年").expect("static regex"))
+}
+
+fn deadline_cell_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(concat!(
+            r"^(?:(?:20\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?",
+            r"(?:底|末|年底|年末|上半年|下半年|前后)?(?:前|以前|之前)?(?:完成)?",
+            r"|长期坚持|持续推进|长期推进|持续实施|长期)"
+        ))
+        .expect("static regex")
     })
 }
 
@@ -233,7 +258,7 @@ impl<'a> Scan<'a> {
 
     /// Does an agency name (or a clause phrase) end exactly at `end`?
     fn block_ends_at(&self, s: &str, end: usize) -> bool {
-        let mut head = s[..end].trim_end_matches([PAGE_MARK, ' ']);
+        let mut head = s[..end].trim_end_matches([PAGE_MARK, ' ', '\n']);
         // A parenthetical after a name: `省发展改革委(省能源局)`.
         if head.ends_with(')')
             && let Some(open) = head.rfind('(')
@@ -289,11 +314,16 @@ impl<'a> Scan<'a> {
 enum Tok {
     Agency(String),
     Sep,
+    /// Blank between cells: a column boundary in a table pasted one row per
+    /// line, a mere separator otherwise.
+    Space,
     CoShare,
     Undecided,
     Reference,
     Standing(Vec<String>),
     Etc,
+    /// A trailing deadline cell (`2025年底前`, `长期坚持`).
+    Deadline(String),
 }
 
 /// Tokenises `s[start..]` completely as agency cells, or fails.
@@ -303,7 +333,12 @@ fn tokenize_block(scan: &Scan, s: &str, start: usize) -> Option<Vec<Tok>> {
     while pos < s.len() {
         let rest = &s[pos..];
         let c = rest.chars().next()?;
-        if matches!(c, '、' | ',' | ';' | ' ' | '，') {
+        if c == ' ' || c == '\t' {
+            toks.push(Tok::Space);
+            pos += c.len_utf8();
+            continue;
+        }
+        if matches!(c, '、' | ',' | ';' | '，') {
             toks.push(Tok::Sep);
             pos += c.len_utf8();
             continue;
@@ -334,6 +369,16 @@ fn tokenize_block(scan: &Scan, s: &str, start: usize) -> Option<Vec<Tok>> {
             }
             toks.push(Tok::Agency(s[pos..end].to_string()));
             pos = end;
+            continue;
+        }
+        if let Some(m) = deadline_cell_re().find(rest)
+            && !toks.is_empty()
+            && rest[m.end()..]
+                .chars()
+                .all(|c| matches!(c, ' ' | '\n' | PAGE_MARK | '。' | '.'))
+        {
+            toks.push(Tok::Deadline(m.as_str().to_string()));
+            pos = s.len();
             continue;
         }
         if let Some(m) = coshare_re().find(rest)
@@ -384,12 +429,20 @@ fn find_block(scan: &Scan, part: &str) -> Option<(usize, Vec<Tok>)> {
 
 /// Splits block tokens into columns: lead column, participant column and
 /// anything beyond (ambiguous).
-fn columns(toks: &[Tok], row: &mut ListRow, single_column: bool) {
+fn columns(toks: &[Tok], row: &mut ListRow, single_column: bool, space_columns: bool) {
     let mut col = 0usize;
     let mut prev_named = false; // previous token ends a name or phrase
     for t in toks {
         match t {
             Tok::Sep | Tok::Etc => prev_named = false,
+            Tok::Space => {
+                if !space_columns {
+                    prev_named = false;
+                }
+            }
+            Tok::Deadline(d) => {
+                row.deadline_cell = Some(d.clone());
+            }
             Tok::CoShare => prev_named = true,
             Tok::Standing(names) => {
                 row.standing.extend(names.iter().cloned());
@@ -433,7 +486,12 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
         .map(|m| {
             let before = text[..m.start()].trim_end_matches(' ');
             let continuation = before.ends_with(PAGE_MARK);
-            (m.start(), m.end(), continuation)
+            // The header's trailing blanks (and line break) are not its own.
+            (
+                m.start(),
+                m.start() + m.as_str().trim_end().len(),
+                continuation,
+            )
         })
         .collect();
     if headers.is_empty() {
@@ -483,8 +541,23 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
             _ => next_start,
         };
         let mut end = next_start;
-        if let Some(nl) = text[hend..].find('\n') {
-            end = end.min(hend + nl);
+        let mut multiline = false;
+        if let Some(nl) = text[hend..end].find('\n') {
+            let line_end = hend + nl;
+            // A table pasted one row per line: the header's own line holds no
+            // row, so the list runs over the following lines.
+            let line = &text[hend..line_end];
+            let one_line_rows = !line.trim().is_empty()
+                && !line.trim_start().starts_with('注')
+                && parse_rows(&scan, line, true, false)
+                    .iter()
+                    .any(|i| matches!(i, ListItem::Row(_)));
+            end = if one_line_rows {
+                line_end
+            } else {
+                multiline = true;
+                multiline_end(text, line_end + 1, end)
+            };
         }
         if let Some(m) = attachment_re().find(&text[hend..end]) {
             end = hend + m.start();
@@ -505,7 +578,7 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
         body = header_re()
             .replace_all(&body, PAGE_MARK.to_string().as_str())
             .into_owned();
-        let items = parse_rows(&scan, &body, single_column);
+        let items = parse_rows(&scan, &body, single_column, multiline);
         if items.iter().any(|i| matches!(i, ListItem::Row(_))) {
             lists.push(TaskList {
                 kind,
@@ -516,6 +589,75 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
         }
     }
     lists
+}
+
+fn row_line_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^\s*(\d{1,3})(?:[^\d%.．]|$)").expect("static regex"))
+}
+
+/// End of a list written one row per line, starting at `from` (the line
+/// after the header) and not beyond `limit`. Lines are rows (`3 …`),
+/// grouping headings (`一、…` / `(一)…` followed by the next row), repeated
+/// header lines or continuations of a wrapped cell. The list ends after a
+/// footnote (`注：…`), before an attachment mark, a 清单 title or a chapter
+/// heading that is not followed by the next row number.
+fn multiline_end(text: &str, from: usize, limit: usize) -> usize {
+    let mut pos = from;
+    let mut next_row = 1u32;
+    while pos < limit {
+        let le = text[pos..limit].find('\n').map_or(limit, |i| pos + i);
+        let line = text[pos..le].trim_matches([' ', PAGE_MARK]);
+        if line.is_empty() || header_re().find(line).is_some_and(|m| m.start() == 0) {
+            pos = le + 1;
+            continue;
+        }
+        if footnote_re().find(line).is_some_and(|m| m.start() <= 3) {
+            return le;
+        }
+        if attachment_re().find(line).is_some_and(|m| m.start() == 0)
+            || list_title_re().is_match(line)
+        {
+            return pos;
+        }
+        if let Some(c) = row_line_re().captures(line) {
+            let n: u32 = c[1].parse().unwrap_or(0);
+            if n == next_row || n == next_row + 1 {
+                next_row = n + 1;
+                pos = le + 1;
+                continue;
+            }
+        }
+        if chapter_at_re().is_match(line) || section_at_re().is_match(line) {
+            // A grouping heading inside the list is followed (within a few
+            // lines) by the next row; a chapter of the body is not.
+            let rest = &text[le.min(limit)..limit];
+            let groups = rest
+                .split('\n')
+                .map(|l| l.trim_matches([' ', PAGE_MARK]))
+                .filter(|l| !l.is_empty())
+                .take(3)
+                .take_while(|l| {
+                    !row_line_re().is_match(l)
+                        && (chapter_at_re().is_match(l) || section_at_re().is_match(l))
+                })
+                .count();
+            let following = rest
+                .split('\n')
+                .map(|l| l.trim_matches([' ', PAGE_MARK]))
+                .filter(|l| !l.is_empty())
+                .nth(groups);
+            let continues = following
+                .and_then(|l| row_line_re().captures(l))
+                .and_then(|c| c[1].parse::<u32>().ok())
+                .is_some_and(|n| n == next_row);
+            if !continues {
+                return pos;
+            }
+        }
+        pos = le + 1;
+    }
+    limit.min(text.len())
 }
 
 fn chapter_at_re() -> &'static Regex {
@@ -540,7 +682,7 @@ fn skip_marks(body: &str, mut pos: usize) -> usize {
 }
 
 /// Splits a list body into headings and rows by the running row numbers.
-fn parse_rows(scan: &Scan, body: &str, single_column: bool) -> Vec<ListItem> {
+fn parse_rows(scan: &Scan, body: &str, single_column: bool, space_columns: bool) -> Vec<ListItem> {
     let mut items = Vec::new();
     let mut pos = 0usize;
     let mut expected = 1u32;
@@ -584,7 +726,7 @@ fn parse_rows(scan: &Scan, body: &str, single_column: bool) -> Vec<ListItem> {
                 {
                     tend = tend.min(after + i);
                 }
-                if let Some(i) = body[after..].find(PAGE_MARK) {
+                if let Some(i) = body[after..].find([PAGE_MARK, '\n']) {
                     tend = tend.min(after + i);
                 }
                 let title = body[after..tend].trim().to_string();
@@ -618,7 +760,7 @@ fn parse_rows(scan: &Scan, body: &str, single_column: bool) -> Vec<ListItem> {
         let row_start = pos + num.len();
         let row_end = next_row_start(scan, body, row_start, expected, last_ch, last_sec);
         let row_text = &body[row_start..row_end];
-        let mut row = build_row(scan, expected, row_text, single_column);
+        let mut row = build_row(scan, expected, row_text, single_column, space_columns);
         if row.ambiguous.is_none() {
             row.ambiguous = note;
         }
@@ -662,20 +804,27 @@ fn next_row_start(
             .chars()
             .next_back();
         let after_sentence = matches!(prev, Some('。'));
+        let line_start = body[..q].trim_end_matches([' ', PAGE_MARK]).ends_with('\n');
         let ok = if what == 0 {
             let prev_digit = body[..q]
                 .chars()
                 .next_back()
                 .is_some_and(|c| c.is_ascii_digit());
             let next_char = body[q + next.len()..].chars().next();
+            // `2025年底前` in a deadline cell is a year, not row 2.
+            let year_here = year_at_re().is_match(&body[q..]);
             !prev_digit
+                && !year_here
                 && (scan.block_ends_at(body, q)
-                    || (after_sentence
+                    || ((after_sentence || line_start)
                         && next_char.is_some_and(|c| {
                             !c.is_ascii_digit() && c != '%' && c != '年' && c != '个'
                         })))
         } else {
-            scan.block_ends_at(body, q) || after_sentence || body[..q].ends_with(PAGE_MARK)
+            scan.block_ends_at(body, q)
+                || after_sentence
+                || line_start
+                || body[..q].ends_with(PAGE_MARK)
         };
         if ok && q > from {
             return q;
@@ -687,12 +836,18 @@ fn next_row_start(
 }
 
 /// Builds a row from its text: task text and agency cells.
-fn build_row(scan: &Scan, number: u32, text: &str, single_column: bool) -> ListRow {
+fn build_row(
+    scan: &Scan,
+    number: u32,
+    text: &str,
+    single_column: bool,
+    space_columns: bool,
+) -> ListRow {
     let mut row = ListRow {
         number,
         ..ListRow::default()
     };
-    let parts: Vec<&str> = text.split(PAGE_MARK).collect();
+    let parts: Vec<&str> = text.split([PAGE_MARK, '\n']).collect();
     let mut texts: Vec<String> = Vec::new();
     let mut found = false;
     for part in parts {
@@ -701,7 +856,7 @@ fn build_row(scan: &Scan, number: u32, text: &str, single_column: bool) -> ListR
             continue;
         }
         if !found && let Some((start, toks)) = find_block(scan, part) {
-            columns(&toks, &mut row, single_column);
+            columns(&toks, &mut row, single_column, space_columns);
             found = true;
             let t = part[..start].trim();
             if !t.is_empty() {
@@ -810,6 +965,47 @@ mod tests {
         assert_eq!(r[0].leads, ["省发展改革委(省能源局)"]);
         assert_eq!(r[0].participants, ["省经信厅"]);
         assert_eq!(r[1].leads, ["省生态环境厅"]);
+    }
+
+    #[test]
+    fn table_pasted_one_row_per_line() {
+        let text = "二、任务清单\n序号 工作任务 牵头单位 配合单位 完成时限\n一、加强源头防控\n1 推进能源基础设施建设。 省发展改革委 省经信厅 2025年底前\n2 完善交通运输结构，\n推动公转铁。 省交通运输厅 省生态环境厅、省建设厅 2024年6月底前\n二、推进协同控制\n3 开展减污降碳协同创新。 省生态环境厅 省经信厅 长期坚持\n注：表中未注明时限的，均于2025年底前完成。\n三、保障措施\n(一)加强组织领导。";
+        let lists = find_flat_lists(text, &zj(), &reg());
+        assert_eq!(lists.len(), 1);
+        assert_eq!(lists[0].kind, ListKind::Task);
+        assert_eq!(
+            lists[0].default_deadline.unwrap().date.to_string(),
+            "2025-12-31"
+        );
+        // The list stops at the footnote: the body chapter stays outside.
+        assert!(text[lists[0].range.end..].contains("三、保障措施"));
+        let headings = lists[0]
+            .items
+            .iter()
+            .filter(|i| matches!(i, ListItem::Heading { .. }))
+            .count();
+        assert_eq!(headings, 2);
+        let r = rows(&lists);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].text, "推进能源基础设施建设。");
+        assert_eq!(r[0].leads, ["省发展改革委"]);
+        assert_eq!(r[0].participants, ["省经信厅"]);
+        assert_eq!(r[0].deadline_cell.as_deref(), Some("2025年底前"));
+        assert_eq!(
+            r[1].text,
+            "完善交通运输结构,推动公转铁。".replace(',', "，")
+        );
+        assert_eq!(r[1].participants, ["省生态环境厅", "省建设厅"]);
+        assert_eq!(r[1].deadline_cell.as_deref(), Some("2024年6月底前"));
+        assert_eq!(r[2].deadline_cell.as_deref(), Some("长期坚持"));
+    }
+
+    #[test]
+    fn pasted_list_ends_at_a_body_chapter() {
+        let text = "序号 工作任务 牵头单位\n1 推进A。 省发展改革委\n2 推进B。 省经信厅\n三、保障措施\n(一)加强组织领导。";
+        let lists = find_flat_lists(text, &zj(), &reg());
+        assert_eq!(rows(&lists).len(), 2);
+        assert!(text[lists[0].range.end..].starts_with("三、保障措施"));
     }
 
     #[test]
