@@ -46,14 +46,48 @@ pub fn read_docx(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
     parse_document_xml(&xml)
 }
 
+/// A table being read.
+#[derive(Default)]
+struct Tbl {
+    grid: Grid,
+    row: Vec<String>,
+    cell: String,
+    /// `w:gridSpan` of the current cell.
+    span: usize,
+    /// The current cell continues a vertical merge (`w:vMerge` without
+    /// `restart`).
+    vcont: bool,
+    /// Columns of the current row continuing a vertical merge.
+    cont_cols: Vec<usize>,
+}
+
+/// Reads `w:gridSpan` / `w:vMerge` of the current cell.
+fn cell_property(e: &quick_xml::events::BytesStart, t: Option<&mut Tbl>) {
+    let Some(t) = t else { return };
+    let val = e
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == b"val")
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+    match e.local_name().as_ref() {
+        b"gridSpan" => {
+            t.span = val.and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+        }
+        b"vMerge" => {
+            t.vcont = val.is_none_or(|v| v == "continue");
+        }
+        _ => {}
+    }
+}
+
 /// Parses `word/document.xml`.
 pub fn parse_document_xml(xml: &[u8]) -> Result<Vec<Block>, ImportError> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();
     let mut text_lines: Vec<String> = Vec::new();
-    // Table nesting: a stack of (rows, current row, current cell text).
-    let mut tables: Vec<(Grid, Vec<String>, String)> = Vec::new();
+    // Table nesting: a stack of tables being read.
+    let mut tables: Vec<Tbl> = Vec::new();
     let mut para = String::new();
     let mut in_t = false;
 
@@ -76,21 +110,26 @@ pub fn parse_document_xml(xml: &[u8]) -> Result<Vec<Block>, ImportError> {
                     if tables.is_empty() {
                         flush_text(&mut text_lines, &mut blocks);
                     }
-                    tables.push((Vec::new(), Vec::new(), String::new()));
+                    tables.push(Tbl::default());
                 }
                 b"tr" => {
                     if let Some(t) = tables.last_mut() {
-                        t.1.clear();
+                        t.row.clear();
+                        t.cont_cols.clear();
                     }
                 }
                 b"tc" => {
                     if let Some(t) = tables.last_mut() {
-                        t.2.clear();
+                        t.cell.clear();
+                        t.span = 1;
+                        t.vcont = false;
                     }
                 }
+                b"gridSpan" | b"vMerge" => cell_property(&e, tables.last_mut()),
                 _ => {}
             },
             Event::Empty(e) => match e.local_name().as_ref() {
+                b"gridSpan" | b"vMerge" => cell_property(&e, tables.last_mut()),
                 b"tab" => para.push(' '),
                 b"br" | b"cr" => para.push('\n'),
                 _ => {}
@@ -110,10 +149,10 @@ pub fn parse_document_xml(xml: &[u8]) -> Result<Vec<Block>, ImportError> {
                     let p = std::mem::take(&mut para);
                     match tables.last_mut() {
                         Some(t) => {
-                            if !t.2.is_empty() {
-                                t.2.push('\n');
+                            if !t.cell.is_empty() {
+                                t.cell.push('\n');
                             }
-                            t.2.push_str(p.trim());
+                            t.cell.push_str(p.trim());
                         }
                         None => {
                             if !p.trim().is_empty() {
@@ -124,23 +163,41 @@ pub fn parse_document_xml(xml: &[u8]) -> Result<Vec<Block>, ImportError> {
                 }
                 b"tc" => {
                     if let Some(t) = tables.last_mut() {
-                        let cell = std::mem::take(&mut t.2);
-                        t.1.push(cell);
+                        let cell = std::mem::take(&mut t.cell);
+                        if t.vcont {
+                            t.cont_cols.push(t.row.len());
+                        }
+                        t.row.push(cell);
+                        // A cell spanning n grid columns keeps the columns
+                        // of later cells aligned with the header.
+                        for _ in 1..t.span.clamp(1, 64) {
+                            t.row.push(String::new());
+                        }
                     }
                 }
                 b"tr" => {
                     if let Some(t) = tables.last_mut() {
-                        let row = std::mem::take(&mut t.1);
-                        t.0.push(row);
+                        let mut row = std::mem::take(&mut t.row);
+                        // A vertically merged cell repeats the cell above.
+                        if let Some(prev) = t.grid.last() {
+                            for &c in &t.cont_cols {
+                                if row.get(c).is_some_and(|v| v.trim().is_empty())
+                                    && let Some(above) = prev.get(c)
+                                {
+                                    row[c] = above.clone();
+                                }
+                            }
+                        }
+                        t.grid.push(row);
                     }
                 }
                 b"tbl" => {
-                    if let Some((grid, _, _)) = tables.pop() {
+                    if let Some(Tbl { grid, .. }) = tables.pop() {
                         match tables.last_mut() {
                             // A nested table is flattened into its cell.
                             Some(outer) => {
                                 let flat: Vec<String> = grid.iter().map(|r| r.join(" ")).collect();
-                                outer.2.push_str(&flat.join("\n"));
+                                outer.cell.push_str(&flat.join("\n"));
                             }
                             None => blocks.push(Block::Grid(grid)),
                         }
@@ -215,6 +272,38 @@ pub(crate) mod tests {
             Block::Grid(g) => assert_eq!(g[1], vec!["1", "任务甲", "市发展改革委"]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn grid_span_and_vertical_merge() {
+        let cell = |t: &str, pr: &str| format!("<w:tc><w:tcPr>{pr}</w:tcPr>{}</w:tc>", p(t));
+        let row = |cells: &[String]| format!("<w:tr>{}</w:tr>", cells.concat());
+        let body = format!(
+            "<w:tbl>{}{}{}{}</w:tbl>",
+            row(&[
+                cell("序号", ""),
+                cell("工作任务", ""),
+                cell("牵头单位", ""),
+                cell("配合单位", "")
+            ]),
+            row(&[cell("一、重点工作", "<w:gridSpan w:val=\"4\"/>")]),
+            row(&[
+                cell("1", ""),
+                cell("任务甲", ""),
+                cell("市发展改革委", "<w:vMerge w:val=\"restart\"/>"),
+                cell("市财政局", "")
+            ]),
+            row(&[
+                cell("2", ""),
+                cell("任务乙", ""),
+                cell("", "<w:vMerge/>"),
+                cell("市统计局", "")
+            ]),
+        );
+        let blocks = read_docx(&make_docx(&body)).unwrap();
+        let Block::Grid(g) = &blocks[0] else { panic!() };
+        assert_eq!(g[1], ["一、重点工作", "", "", ""]);
+        assert_eq!(g[3], ["2", "任务乙", "市发展改革委", "市统计局"]);
     }
 
     #[test]

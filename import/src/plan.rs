@@ -660,7 +660,7 @@ fn push_row(
     let clause = Clause {
         leads: row.leads.clone(),
         participants: row.participants.clone(),
-        implementers: Vec::new(),
+        implementers: row.implementers.clone(),
         standing_implementers: row.standing.clone(),
         lead_undecided: row.lead_undecided,
         by_reference: row.by_reference,

@@ -8,6 +8,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 
 use crate::clause::{MAX_LIST_CHARS, cap_chars, parse_clause, split_list};
+use crate::deadline::find_default_deadline;
 use crate::error::ImportError;
 use crate::tables::{ListItem, ListKind, ListRow, TaskList};
 
@@ -21,6 +22,7 @@ enum Col {
     Target,
     Lead,
     Participant,
+    Implementer,
     Deadline,
     Category,
 }
@@ -85,6 +87,25 @@ fn classify_header(cell: &str) -> Option<Col> {
     if NUMBER.contains(&c.as_str()) {
         return Some(Col::Number);
     }
+    // People, not agencies: `牵头市领导`, `责任人`, `联系人及电话`.
+    const PEOPLE: &[&str] = &["领导", "责任人", "联系人", "负责人", "联系电话", "电话"];
+    if PEOPLE.iter().any(|k| c.contains(k)) {
+        return None;
+    }
+    const IMPL: &[&str] = &[
+        "落实单位",
+        "实施单位",
+        "落实主体",
+        "实施主体",
+        "责任县区",
+        "责任县(市、区)",
+        "责任县（市、区）",
+        "责任区县",
+        "落实县区",
+    ];
+    if IMPL.iter().any(|k| c.contains(k)) {
+        return Some(Col::Implementer);
+    }
     if PART.iter().any(|k| c.contains(k)) {
         return Some(Col::Participant);
     }
@@ -114,6 +135,27 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         let has_lead = cols.contains(&Some(Col::Lead));
         (has_task && has_lead).then_some((i, cols))
     })?;
+    // A two-row header: `责任单位` spanning `牵头单位 | 配合单位` below it.
+    let mut cols = cols;
+    let mut body_from = hrow + 1;
+    if let Some(sub) = grid.get(hrow + 1) {
+        let sub_cols: Vec<Option<Col>> = sub.iter().map(|c| classify_header(c)).collect();
+        let nonempty = sub.iter().filter(|c| !c.trim().is_empty()).count();
+        let classified = sub_cols.iter().filter(|c| c.is_some()).count();
+        if nonempty > 0 && classified == nonempty {
+            for (i, c) in sub_cols.into_iter().enumerate() {
+                if let Some(c) = c {
+                    if i < cols.len() {
+                        cols[i] = Some(c);
+                    } else {
+                        cols.resize(i, None);
+                        cols.push(Some(c));
+                    }
+                }
+            }
+            body_from = hrow + 2;
+        }
+    }
     let header_text: String = grid[hrow].concat();
     let kind = if header_text.contains("指标")
         || cols.contains(&Some(Col::Target)) && !header_text.contains("任务")
@@ -131,7 +173,26 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         .filter(|(_, c)| matches!(c, Some(Col::Task) | Some(Col::Target)))
         .map(|(i, _)| i)
         .collect();
-    let lead_col = col_of(Col::Lead)?;
+    // Of several lead-like columns, prefer one named like an agency column
+    // (`…单位` / `…部门`).
+    let lead_col = cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == Some(Col::Lead))
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let h = grid[hrow].get(i).map(|s| s.trim()).unwrap_or("");
+            let h2 = grid
+                .get(body_from - 1)
+                .and_then(|r| r.get(i))
+                .map(|s| s.trim())
+                .unwrap_or("");
+            [h, h2]
+                .iter()
+                .any(|h| h.ends_with("单位") || h.ends_with("部门"))
+        })
+        .or_else(|| col_of(Col::Lead))?;
+    let impl_col = col_of(Col::Implementer);
     let part_col = col_of(Col::Participant);
     let deadline_col = col_of(Col::Deadline);
     let number_col = col_of(Col::Number);
@@ -142,8 +203,22 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
     let mut items = Vec::new();
     let mut seq = 0u32;
     let mut last_category = String::new();
-    for row in grid.iter().skip(hrow + 1) {
+    let mut default_deadline = None;
+    for row in grid.iter().skip(body_from) {
         if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        // A footnote row (`注：表中未注明时限的，均于2025年底前完成`) sets the
+        // default deadline and is no task.
+        let nonempty: Vec<&str> = row
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if nonempty.len() <= 2
+            && let Some(d) = find_default_deadline(&nonempty.concat())
+        {
+            default_deadline = Some(d);
             continue;
         }
         // A repeated header row (page break in a docx table).
@@ -238,8 +313,31 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         if let Some(p) = part_col {
             let v = cell(row, p);
             r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
-            r.participants.extend(split_list(&v));
+            // The cell may itself be a clause (`各县区政府负责落实`).
+            match parse_clause(&v) {
+                Some(c) => {
+                    r.participants.extend(c.leads);
+                    r.participants.extend(c.participants);
+                    r.implementers.extend(c.implementers);
+                    r.standing.extend(c.standing_implementers);
+                }
+                None => r.participants.extend(split_list(&v)),
+            }
         }
+        if let Some(i) = impl_col {
+            let v = cell(row, i);
+            r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
+            match parse_clause(&v) {
+                Some(c) => {
+                    r.implementers.extend(c.leads);
+                    r.implementers.extend(c.participants);
+                    r.implementers.extend(c.implementers);
+                }
+                None => r.implementers.extend(split_list(&v)),
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        r.implementers.retain(|i| seen.insert(i.clone()));
         if let Some(d) = deadline_col {
             let v = cell(row, d);
             if !v.is_empty() {
@@ -254,7 +352,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
     Some(TaskList {
         kind,
         items,
-        default_deadline: None,
+        default_deadline,
         range: 0..0,
     })
 }
@@ -356,13 +454,47 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ImportError> {
         .map_err(|e| ImportError::BrokenDocument(format!("xlsx: {e}")))?;
     let mut out = Vec::new();
     for (name, range) in wb.worksheets() {
-        let grid: Grid = range
+        let mut grid: Grid = range
             .rows()
             .map(|r| r.iter().map(cell_string).collect())
             .collect();
+        // Merged cells (a lead spanning several rows) repeat their value
+        // downwards; a broken merge list is ignored.
+        if let Some(Ok(dims)) = wb.worksheet_merge_cells(&name) {
+            let regions: Vec<((u32, u32), (u32, u32))> =
+                dims.iter().map(|d| (d.start, d.end)).collect();
+            fill_merged_down(&mut grid, &regions, range.start().unwrap_or((0, 0)));
+        }
         out.push((name, grid));
     }
     Ok(out)
+}
+
+/// Fills vertically merged regions (absolute `(row, col)` corners; `origin`
+/// is the grid's top-left cell) with the value of their top cell, in their
+/// first column. Horizontal merges are left alone so a grouping row stays one
+/// cell.
+pub fn fill_merged_down(grid: &mut Grid, regions: &[((u32, u32), (u32, u32))], origin: (u32, u32)) {
+    for &((r0, c0), (r1, _)) in regions {
+        if r1 <= r0 || r0 < origin.0 || c0 < origin.1 {
+            continue;
+        }
+        let (r0, r1, c) = (
+            (r0 - origin.0) as usize,
+            ((r1 - origin.0) as usize).min(grid.len().saturating_sub(1)),
+            (c0 - origin.1) as usize,
+        );
+        let Some(top) = grid.get(r0).and_then(|r| r.get(c)).cloned() else {
+            continue;
+        };
+        for row in grid.iter_mut().take(r1 + 1).skip(r0 + 1) {
+            if let Some(v) = row.get_mut(c)
+                && v.trim().is_empty()
+            {
+                *v = top.clone();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -418,6 +550,91 @@ mod tests {
         assert!(
             matches!(&list.items[0], ListItem::Heading { title, .. } if title == "一、能源转型")
         );
+    }
+
+    fn rows_of(list: &TaskList) -> Vec<&ListRow> {
+        list.items
+            .iter()
+            .filter_map(|i| match i {
+                ListItem::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn people_columns_are_not_lead_columns() {
+        let grid = g(&[
+            &[
+                "序号",
+                "工作任务",
+                "牵头市领导",
+                "牵头单位",
+                "配合单位",
+                "落实单位",
+            ],
+            &[
+                "1",
+                "推进A",
+                "张三",
+                "市发展改革委",
+                "各县区政府负责落实",
+                "各县区政府",
+            ],
+            &[
+                "2",
+                "推进B",
+                "李四",
+                "市财政局",
+                "市统计局",
+                "某某县政府、某某区政府",
+            ],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r[0].leads, ["市发展改革委"]);
+        assert_eq!(r[0].implementers, ["各县区政府"]);
+        assert!(r[0].participants.is_empty());
+        assert_eq!(r[1].participants, ["市统计局"]);
+        assert_eq!(r[1].implementers, ["某某县政府", "某某区政府"]);
+    }
+
+    #[test]
+    fn two_row_header_and_footnote_row() {
+        let grid = g(&[
+            &["序号", "工作任务", "责任单位", "", "完成时限"],
+            &["", "", "牵头单位", "配合单位", ""],
+            &["1", "推进A", "市发展改革委", "市财政局", "2024年底前"],
+            &["2", "推进B", "市财政局", "市统计局", ""],
+            &["注：表中未注明时限的，均于2025年底前完成。", "", "", "", ""],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].leads, ["市发展改革委"]);
+        assert_eq!(r[0].participants, ["市财政局"]);
+        assert_eq!(r[1].participants, ["市统计局"]);
+        assert_eq!(
+            list.default_deadline.unwrap().date.to_string(),
+            "2025-12-31"
+        );
+    }
+
+    #[test]
+    fn merged_cells_fill_down() {
+        let mut grid = g(&[
+            &["序号", "工作任务", "牵头单位"],
+            &["1", "推进A", "市发展改革委"],
+            &["2", "推进B", ""],
+            &["一、总体", "", ""],
+        ]);
+        fill_merged_down(
+            &mut grid,
+            &[((11, 5), (12, 5)), ((13, 3), (13, 5))],
+            (10, 3),
+        );
+        assert_eq!(grid[2][2], "市发展改革委");
+        assert_eq!(grid[3], ["一、总体", "", ""]);
     }
 
     #[test]

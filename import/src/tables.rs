@@ -55,6 +55,8 @@ pub struct ListRow {
     pub text: String,
     pub leads: Vec<String>,
     pub participants: Vec<String>,
+    /// 落实单位 (sheet input only).
+    pub implementers: Vec<String>,
     pub standing: Vec<String>,
     pub lead_undecided: bool,
     pub by_reference: bool,
