@@ -113,6 +113,7 @@ mod tests {
             title: "t".into(),
             description: None,
             subject_kind: SubjectKind::Agency,
+            subjects_under: None,
             grades: default_grades(),
             quota,
             ranking,

@@ -14,7 +14,11 @@ pub struct MetricOutcome {
     /// Raw value (a fraction for rates, a count of days or escalations otherwise);
     /// `None` when nothing was applicable.
     pub raw: Option<f64>,
-    /// Normalised score 0–100.
+    /// Whether there was anything to count in the year. A criterion with nothing to count
+    /// is *not applicable*: the scoring spreads its weight over its applicable siblings
+    /// instead of giving it full (or zero) marks.
+    pub applicable: bool,
+    /// Normalised score 0–100 (0 and meaningless when not applicable).
     pub score: f64,
     /// The records behind the value.
     pub evidence: Vec<Evidence>,
@@ -68,24 +72,47 @@ fn task_label(t: &TaskFact) -> String {
     format!("{} {}", t.code, t.title).trim().to_string()
 }
 
+/// " (original deadline; extended to …, 按原定时间考核)" when an extension was granted.
+fn extended_note(t: &TaskFact) -> String {
+    match (t.original_due, t.current_due) {
+        (Some(o), Some(c)) if o != c => {
+            format!(" (original deadline; extended to {c}, 按原定时间考核)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Whether a led task could be overdue in the year: it has a judged deadline on or before
+/// 31 Dec and was not closed before 1 Jan.
+fn could_be_overdue(t: &TaskFact, year: Year) -> bool {
+    t.role == TaskRole::Lead
+        && !t.cancelled
+        && t.judged_due().is_some_and(|d| d <= year.end)
+        && !t.completed_on.is_some_and(|c| c < year.start)
+}
+
 fn date_or_none(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "not completed".to_string(), |d| format!("completed {d}"))
 }
 
+fn not_applicable(evidence: Vec<Evidence>, why: String) -> MetricOutcome {
+    MetricOutcome {
+        raw: None,
+        applicable: false,
+        score: 0.0,
+        evidence,
+        notes: vec![format!("not applicable: {why}")],
+    }
+}
+
 fn rate_outcome(passed: usize, total: usize, evidence: Vec<Evidence>, what: &str) -> MetricOutcome {
     if total == 0 {
-        return MetricOutcome {
-            raw: None,
-            score: 100.0,
-            evidence,
-            notes: vec![format!(
-                "no {what} in the year: full marks (nothing was missed)"
-            )],
-        };
+        return not_applicable(evidence, format!("no {what} in the year"));
     }
     let rate = passed as f64 / total as f64;
     MetricOutcome {
         raw: Some(rate),
+        applicable: true,
         score: 100.0 * rate,
         evidence,
         notes: vec![format!("{passed} of {total} {what} = {:.2}%", rate * 100.0)],
@@ -106,12 +133,7 @@ fn on_time(record: &SubjectRecord, year: Year) -> MetricOutcome {
         total += 1;
         let ok = t.completed_on.is_some_and(|c| c <= due);
         passed += usize::from(ok);
-        let extended = match (t.original_due, t.current_due) {
-            (Some(o), Some(c)) if o != c => {
-                format!(" (original deadline; extended to {c}, 按原定时间考核)")
-            }
-            _ => String::new(),
-        };
+        let extended = extended_note(t);
         evidence.push(Evidence {
             kind: EvidenceKind::Task,
             id: t.task_id,
@@ -136,7 +158,8 @@ fn completion(
     let mut evidence = Vec::new();
     let (mut passed, mut total) = (0, 0);
     for t in record.tasks.iter().filter(|t| role(t.role) && !t.cancelled) {
-        let Some(due) = t.current_due.filter(|d| *d <= year.end) else {
+        // Judged against the original deadline (按原定时间考核), like the on-time rate.
+        let Some(due) = t.judged_due().filter(|d| *d <= year.end) else {
             continue;
         };
         if t.completed_on.is_some_and(|c| c < year.start) {
@@ -150,8 +173,9 @@ fn completion(
             id: t.task_id,
             favourable: ok,
             detail: format!(
-                "{}: due {due}, {}",
+                "{}: due {due}{}, {}",
                 task_label(t),
+                extended_note(t),
                 if ok {
                     date_or_none(t.completed_on)
                 } else {
@@ -169,6 +193,15 @@ fn completion(
 }
 
 fn overdue(record: &SubjectRecord, year: Year, k: f64) -> MetricOutcome {
+    if !record.tasks.iter().any(|t| could_be_overdue(t, year)) {
+        return not_applicable(
+            Vec::new(),
+            format!(
+                "no led task was due by 31 Dec {} and open in the year",
+                year.start.format("%Y")
+            ),
+        );
+    }
     let mut evidence = Vec::new();
     let mut days_total: i64 = 0;
     for t in record
@@ -203,6 +236,7 @@ fn overdue(record: &SubjectRecord, year: Year, k: f64) -> MetricOutcome {
     let score = (100.0 - k * days_total as f64).max(0.0);
     MetricOutcome {
         raw: Some(days_total as f64),
+        applicable: true,
         score,
         evidence,
         notes: vec![format!(
@@ -286,6 +320,31 @@ fn supervisions(
         }
     }
     let n = evidence.len();
+    // Nothing could have been escalated: no led task due or open in the year, no report due.
+    let exposed = record.tasks.iter().any(|t| could_be_overdue(t, year))
+        || record.reports.iter().any(|r| year.contains(r.due))
+        || record.tasks.iter().any(|t| {
+            t.role == TaskRole::Lead
+                && !t.cancelled
+                && t.current_due.is_none()
+                && !t.completed_on.is_some_and(|c| c < year.start)
+        });
+    if n == 0 && !exposed {
+        notes.insert(
+            0,
+            format!(
+                "not applicable: no led task or progress report that could be escalated in {}",
+                year.start.format("%Y")
+            ),
+        );
+        return MetricOutcome {
+            raw: None,
+            applicable: false,
+            score: 0.0,
+            evidence,
+            notes,
+        };
+    }
     let score = (100.0 - k * n as f64).max(0.0);
     notes.insert(
         0,
@@ -296,6 +355,7 @@ fn supervisions(
     );
     MetricOutcome {
         raw: Some(n as f64),
+        applicable: true,
         score,
         evidence,
         notes,
@@ -362,7 +422,7 @@ mod tests {
         assert_eq!((o.evidence[0].id, o.evidence[0].favourable), (1, false));
         assert!(o.evidence[0].detail.contains("extended to 2024-09-30"));
         assert_eq!((o.evidence[1].id, o.evidence[1].favourable), (2, true));
-        // Completion rate uses the current deadline: both completed by year end → 100%.
+        // Completion rate (also on the original deadline): both completed by year end → 100%.
         let c = compute(&Metric::CompletionRate, &rec).unwrap();
         assert_eq!(c.raw, Some(1.0));
         // Overdue days also use the original deadline: 1 Jul … 15 Aug = 31 + 15 = 46 days.
@@ -523,14 +583,110 @@ mod tests {
         assert!(urg.notes.iter().any(|n| n.contains("unknown level")));
     }
 
+    /// An empty record has nothing to count: every metric is not applicable (it used to
+    /// give full marks), with a note saying why.
     #[test]
-    fn empty_rate_scores_full_marks_with_a_note() {
+    fn nothing_to_count_is_not_applicable() {
         let rec = SubjectRecord {
             year: 2024,
             ..Default::default()
         };
-        let o = compute(&Metric::ReportsOnTimeRate, &rec).unwrap();
-        assert_eq!((o.raw, o.score), (None, 100.0));
-        assert!(o.notes[0].contains("full marks"));
+        for m in [
+            Metric::OnTimeCompletionRate,
+            Metric::CompletionRate,
+            Metric::ContributionRate,
+            Metric::ReportsOnTimeRate,
+            Metric::OverdueTaskDays {
+                points_per_day: 1.0,
+            },
+            Metric::SupervisionReceived {
+                level: SupervisionLevel::Urging,
+                points_per_item: 5.0,
+            },
+        ] {
+            let o = compute(&m, &rec).unwrap();
+            assert!(!o.applicable, "{m:?}");
+            assert_eq!(o.raw, None, "{m:?}");
+            assert!(
+                o.notes[0].starts_with("not applicable"),
+                "{m:?}: {:?}",
+                o.notes
+            );
+        }
+        // A led task due only next year: still nothing to count in 2024.
+        let later = SubjectRecord {
+            year: 2024,
+            tasks: vec![task(1, TaskRole::Lead, None, Some("2025-06-30"), None)],
+            ..Default::default()
+        };
+        let od = compute(
+            &Metric::OverdueTaskDays {
+                points_per_day: 1.0,
+            },
+            &later,
+        )
+        .unwrap();
+        assert!(!od.applicable);
+        // An escalation received makes the supervision criterion applicable regardless.
+        let urged = SubjectRecord {
+            year: 2024,
+            supervisions: vec![SupervisionFact {
+                id: 1,
+                task_id: Some(1),
+                level: "urging".into(),
+                at: d("2024-03-01"),
+                doc_number: None,
+            }],
+            ..later
+        };
+        let s = compute(
+            &Metric::SupervisionReceived {
+                level: SupervisionLevel::Urging,
+                points_per_item: 5.0,
+            },
+            &urged,
+        )
+        .unwrap();
+        assert!(s.applicable);
+        assert_eq!(s.raw, Some(1.0));
+    }
+
+    /// Completion and contribution rates judge against the original deadline too
+    /// (按原定时间考核): a task due 30 Jun 2024, extended into 2025 and still open at the
+    /// end of 2024, counts as not completed in 2024.
+    #[test]
+    fn completion_rates_use_the_original_deadline() {
+        let rec = SubjectRecord {
+            year: 2024,
+            tasks: vec![
+                task(
+                    1,
+                    TaskRole::Lead,
+                    Some("2024-06-30"),
+                    Some("2025-03-31"),
+                    None,
+                ),
+                task(
+                    2,
+                    TaskRole::Lead,
+                    None,
+                    Some("2024-05-31"),
+                    Some("2024-05-01"),
+                ),
+                task(
+                    3,
+                    TaskRole::Participant,
+                    Some("2024-09-30"),
+                    Some("2025-06-30"),
+                    None,
+                ),
+            ],
+            ..Default::default()
+        };
+        let c = compute(&Metric::CompletionRate, &rec).unwrap();
+        assert_eq!(c.raw, Some(0.5)); // task 1 counts (not done), task 2 done
+        assert!(c.evidence[0].detail.contains("extended to 2025-03-31"));
+        let p = compute(&Metric::ContributionRate, &rec).unwrap();
+        assert_eq!(p.raw, Some(0.0)); // task 3 counts, not done
     }
 }

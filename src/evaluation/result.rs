@@ -52,8 +52,18 @@ pub struct CriterionResult {
     pub raw_value: Option<f64>,
     /// Normalised score 0–100 (for a group, the weighted mean of its children).
     pub score: f64,
-    /// Weight among siblings.
+    /// Weight among siblings as applied: the scheme's weight, or — when some siblings were
+    /// not applicable — the scheme's weight divided by the sum of the applicable siblings'
+    /// weights (0 for a criterion that is not applicable).
     pub weight: f64,
+    /// The scheme's weight, present only when it differs from `weight` because a sibling
+    /// (or this criterion) was not applicable and its weight was spread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme_weight: Option<f64>,
+    /// Whether there was anything to count (a computed criterion with nothing in the year,
+    /// or a group all of whose children are so, is not applicable; the notes say why).
+    #[serde(default = "applicable_default")]
+    pub applicable: bool,
     /// Product of the weights from the root down to this criterion.
     pub effective_weight: f64,
     /// effective_weight × score: points this criterion adds to the total.
@@ -66,6 +76,10 @@ pub struct CriterionResult {
     pub veto: Option<String>,
     /// Sub-criteria.
     pub children: Vec<CriterionResult>,
+}
+
+fn applicable_default() -> bool {
+    true
 }
 
 /// What kind of record an evidence id refers to.

@@ -63,6 +63,12 @@ pub struct Scheme {
     pub description: Option<String>,
     /// What kind of subject is evaluated.
     pub subject_kind: SubjectKind,
+    /// The default subjects are the local governments directly under this one (canonical
+    /// name or alias in the agency registry), e.g. 浙江省人民政府 for a provincial index of
+    /// its cities. Without it, the default subjects are the agencies of `subject_kind` with
+    /// tasks relevant to the evaluated year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subjects_under: Option<String>,
     /// Grade bands (等次), best first; the last band must start at 0 and is the lowest
     /// grade (forced on vetoed subjects). Defaults to 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, 不合格.
     #[serde(default = "default_grades")]
@@ -243,7 +249,9 @@ pub enum Direction {
 ///
 /// "In the year" means dated within 1 Jan – 31 Dec of the record's year; the record is
 /// judged as of 31 Dec. Cancelled tasks (and their reports) are ignored everywhere.
-/// A rate with no applicable item scores 100 (nothing was missed) with a note.
+/// A criterion with nothing to count (a rate with no item, overdue days or escalations of a
+/// subject with no led task due or open in the year and no report due) is *not applicable*:
+/// its weight is spread over its siblings (see [`super::scoring`]), never full marks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
@@ -251,8 +259,9 @@ pub enum Metric {
     /// when an extension was granted — 按原定时间考核 — else the current one) falls in the
     /// year, the share completed on or before that deadline. Score = 100 × rate.
     OnTimeCompletionRate,
-    /// 完成率: of led tasks whose current deadline is on or before 31 Dec and that were still
-    /// open on 1 Jan (or due in the year), the share completed by 31 Dec. Score = 100 × rate.
+    /// 完成率: of led tasks whose judged deadline (the original one when an extension was
+    /// granted, 按原定时间考核) is on or before 31 Dec and that were still open on 1 Jan (or
+    /// due in the year), the share completed by 31 Dec. Score = 100 × rate.
     CompletionRate,
     /// 逾期天数 (lower is better): over led tasks, the days within the year after the judged
     /// deadline until completion (or 31 Dec). Score = max(0, 100 − points_per_day × days).
@@ -817,11 +826,42 @@ mod tests {
             } => source_agencies.clone(),
             _ => panic!("{k} is not an indicator"),
         };
-        assert_eq!(sources("L3-09"), ["省能源局"]);
-        assert_eq!(sources("L3-11"), ["省交通运输厅", "省统计局"]);
-        assert_eq!(sources("L3-17"), ["省生态环境厅", "省经信厅"]);
-        assert_eq!(sources("L3-20"), ["省林业局"]);
-        assert_eq!(sources("L3-22"), ["省财政厅"]);
+        // Data sources by their canonical registry names (the document's 省经信厅 is
+        // 浙江省经济和信息化厅, 省建设厅 浙江省住房和城乡建设厅).
+        assert_eq!(sources("L3-09"), ["浙江省能源局"]);
+        assert_eq!(sources("L3-11"), ["浙江省交通运输厅", "浙江省统计局"]);
+        assert_eq!(
+            sources("L3-17"),
+            ["浙江省生态环境厅", "浙江省经济和信息化厅"]
+        );
+        assert_eq!(sources("L3-20"), ["浙江省林业局"]);
+        assert_eq!(sources("L3-22"), ["浙江省财政厅"]);
+        assert_eq!(s.subjects_under.as_deref(), Some("浙江省人民政府"));
+        // Every data source is a canonical name or alias of the shipped registry.
+        let registry: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../../seeds/agencies.json")).unwrap();
+        let known: std::collections::HashSet<&str> = registry
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a["name"].as_str().unwrap()).chain(
+                    a["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str()),
+                )
+            })
+            .collect();
+        for c in &s.criteria {
+            if let CriterionKind::Indicator {
+                source_agencies, ..
+            } = &c.kind
+            {
+                for a in source_agencies {
+                    assert!(known.contains(a.as_str()), "{}: unknown source {a}", c.key);
+                }
+            }
+        }
         // Effective weight of ① PM2.5浓度 = 0.15 × 1 × 0.2 = 0.03; all leaves sum to 1.
         let eff = |k: &str| {
             let mut w = 1.0;

@@ -2,6 +2,12 @@
 //!
 //! Total = Σ over leaves of (effective weight × leaf score), which equals Σ over roots of
 //! (weight × root score) since a group's score is the weighted mean of its children.
+//! A computed criterion with nothing to count in the year (no led task due, no report due
+//! …) is *not applicable*: it scores nothing and its weight is spread over its applicable
+//! siblings in proportion to their weights (a group none of whose children applies is
+//! itself not applicable); the breakdown notes this on every criterion concerned and keeps
+//! the scheme's weight in `scheme_weight`. If nothing at all applies the weighted score is
+//! 0 with a warning — never full marks for an empty record.
 //! Final score = clamp(total + rule adjustments + manual adjustments, 0, 100): an
 //! evaluation score lives on the 0–100 scale, so bonuses cannot push it above 100 nor
 //! deductions below 0; `clamped` records when this happened.
@@ -72,11 +78,18 @@ pub(crate) fn score_subject(
         warnings: Vec::new(),
         vetoes: Vec::new(),
     };
-    let criteria: Vec<CriterionResult> = tree
+    let mut criteria: Vec<CriterionResult> = tree
         .roots
         .iter()
-        .map(|&i| node(&mut ctx, i, 1.0))
+        .map(|&i| node(&mut ctx, i))
         .collect::<Result<_, _>>()?;
+    if !spread_weights(&mut criteria) {
+        ctx.warnings.push(format!(
+            "no criterion is applicable: nothing to evaluate in {}; weighted score 0",
+            input.record.year
+        ));
+    }
+    apply_effective_weights(&mut criteria, 1.0);
     let weighted_score: f64 = criteria.iter().map(|c| c.contribution).sum();
 
     let mut adjustments = Vec::new();
@@ -205,20 +218,93 @@ pub(crate) fn score_subject(
     })
 }
 
-fn node(ctx: &mut Ctx<'_>, i: usize, parent_weight: f64) -> Result<CriterionResult, EvalError> {
+/// Spreads the weight of siblings that are not applicable over the applicable ones, in
+/// proportion to their scheme weights, and notes it on each so a reader sees why a weight
+/// differs from the scheme. Returns false when nothing among them is applicable (or only
+/// zero-weight criteria are), in which case every weight becomes 0.
+fn spread_weights(siblings: &mut [CriterionResult]) -> bool {
+    let applicable: f64 = siblings
+        .iter()
+        .filter(|c| c.applicable)
+        .map(|c| c.weight)
+        .sum();
+    let missing: Vec<String> = siblings
+        .iter()
+        .filter(|c| !c.applicable)
+        .map(|c| format!("{} ({})", c.title, c.key))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let any = applicable > 0.0;
+    let receivers: Vec<String> = siblings
+        .iter()
+        .filter(|c| c.applicable && c.weight > 0.0)
+        .map(|c| format!("{} ({})", c.title, c.key))
+        .collect();
+    for c in siblings.iter_mut() {
+        let w = c.weight;
+        c.scheme_weight = Some(w);
+        if !c.applicable || !any {
+            c.weight = 0.0;
+            c.applicable = false;
+            if any {
+                c.notes.push(format!(
+                    "not applicable: its weight {w} is spread over {}",
+                    receivers.join("、")
+                ));
+            }
+        } else {
+            c.weight = w / applicable;
+            if w > 0.0 {
+                c.notes.push(format!(
+                    "weight {w} raised to {:.4} because {} {} not applicable",
+                    c.weight,
+                    missing.join("、"),
+                    if missing.len() == 1 { "is" } else { "are" }
+                ));
+            }
+        }
+    }
+    any
+}
+
+/// Sets effective weights (product of applied weights from the root) and contributions.
+fn apply_effective_weights(list: &mut [CriterionResult], parent: f64) {
+    for c in list {
+        c.effective_weight = parent * c.weight;
+        c.contribution = if c.applicable {
+            c.effective_weight * c.score
+        } else {
+            0.0
+        };
+        apply_effective_weights(&mut c.children, c.effective_weight);
+    }
+}
+
+fn node(ctx: &mut Ctx<'_>, i: usize) -> Result<CriterionResult, EvalError> {
     let scheme = ctx.scheme;
     let c = &scheme.criteria[i];
-    let effective_weight = parent_weight * c.weight;
     let mut notes = Vec::new();
     let mut evidence = Vec::new();
     let mut children = Vec::new();
+    let mut applicable = true;
     let (kind, raw_value, score) = match &c.kind {
         CriterionKind::Group => {
             let kids = ctx.tree.children[i].clone();
             for k in kids {
-                children.push(node(ctx, k, effective_weight)?);
+                children.push(node(ctx, k)?);
             }
-            let s = children.iter().map(|ch| ch.weight * ch.score).sum();
+            applicable = spread_weights(&mut children);
+            if !applicable {
+                notes
+                    .push("not applicable: none of its criteria had anything to count".to_string());
+            }
+            let s = children
+                .iter()
+                .filter(|ch| ch.applicable)
+                .map(|ch| ch.weight * ch.score)
+                .sum();
             ("group", None, s)
         }
         CriterionKind::Computed { metric } => {
@@ -230,6 +316,7 @@ fn node(ctx: &mut Ctx<'_>, i: usize, parent_weight: f64) -> Result<CriterionResu
             })?;
             evidence = o.evidence;
             notes = o.notes;
+            applicable = o.applicable;
             ("computed", o.raw, o.score)
         }
         CriterionKind::Indicator {
@@ -291,7 +378,8 @@ fn node(ctx: &mut Ctx<'_>, i: usize, parent_weight: f64) -> Result<CriterionResu
         }
     }
     let mut veto = None;
-    if let Some(min) = c.veto_below
+    if applicable
+        && let Some(min) = c.veto_below
         && cents(score) < cents(min)
     {
         let why = format!("{} scored {score:.2}, below the veto line {min}", c.title);
@@ -305,8 +393,11 @@ fn node(ctx: &mut Ctx<'_>, i: usize, parent_weight: f64) -> Result<CriterionResu
         raw_value,
         score,
         weight: c.weight,
-        effective_weight,
-        contribution: effective_weight * score,
+        scheme_weight: None,
+        applicable,
+        // Set by apply_effective_weights once the applicable siblings are known.
+        effective_weight: 0.0,
+        contribution: 0.0,
         evidence,
         notes,
         veto,

@@ -294,16 +294,37 @@ fn hand_computed_fixture() {
     assert!(c.grade_note.as_deref().unwrap().contains("quota"));
 
     // ── D ──
-    // on_time 100, overdue 100 → work 100; no reports due → full marks 100 (noted);
-    // pm25 40 / 40 = 1 → 100; review 80.
-    // weighted = 50 + 10 + 20 + 16 = 96; the summons rule adds 0 points but vetoes.
-    // final 96, threshold 优秀, vetoed → 不合格; it does not use up the 优秀 quota.
-    close(d_.score, 96.0);
+    // on_time 100, overdue 100 → work 100; pm25 40 / 40 = 1 → 100; review 80.
+    // No report was due: `reports` is not applicable (never full marks), and its weight
+    // 0.1 is spread over its siblings in proportion: work 0.5 / 0.9, pm25 and review
+    // 0.2 / 0.9 each.
+    // weighted = (0.5 × 100 + 0.2 × 100 + 0.2 × 80) / 0.9 = 86 / 0.9 = 95.555…
+    // The summons rule adds 0 points but vetoes: threshold 优秀, vetoed → 不合格; it does
+    // not use up the 优秀 quota.
+    close(d_.score, 95.56);
     assert!(d_.vetoed);
     assert!(d_.veto_reasons[0].contains("约谈"));
     assert_eq!(d_.threshold_grade, "优秀");
     assert_eq!(d_.grade, "不合格");
-    assert!(find(&d_.criteria, "reports").notes[0].contains("full marks"));
+    let reports = find(&d_.criteria, "reports");
+    assert!(!reports.applicable);
+    assert_eq!((reports.weight, reports.scheme_weight), (0.0, Some(0.1)));
+    close(reports.contribution, 0.0);
+    assert!(
+        reports.notes[0].starts_with("not applicable"),
+        "{:?}",
+        reports.notes
+    );
+    assert!(reports.notes.iter().any(|n| n.contains("spread over")));
+    let work = find(&d_.criteria, "work");
+    close(work.weight, 0.5 / 0.9);
+    assert_eq!(work.scheme_weight, Some(0.5));
+    assert!(
+        work.notes
+            .iter()
+            .any(|n| n.contains("报送及时率 (reports)"))
+    );
+    close(find(&d_.criteria, "review").effective_weight, 0.2 / 0.9);
 
     // ── E ──
     // T6 due 2024-02-29, never done: on_time 0/1 → 0; overdue 03-01 … 12-31
@@ -403,4 +424,61 @@ fn shipped_agency_scheme_evaluates() {
     assert!(rs.iter().all(|r| (0.0..=100.0).contains(&r.score)));
     let city = Scheme::from_json(JIANWU_JIANGTAN_INDEX_JSON).unwrap();
     assert_eq!(city.subject_kind, SubjectKind::LocalGovernment);
+}
+
+/// A subject with no task at all: every computed criterion is not applicable, so it gets
+/// no marks for them (it used to score full marks and rank near the top); a scheme of
+/// computed criteria then gives 0 with a warning. With a manual criterion beside a group of
+/// computed ones, the group's weight goes to the manual one.
+#[test]
+fn nothing_to_count_is_not_applicable_and_its_weight_is_spread() {
+    // The shipped scheme: only the office's review (manual, not entered → 0) applies and
+    // carries the whole weight.
+    let scheme = Scheme::from_json(AGENCY_PERFORMANCE_JSON).unwrap();
+    let idle = subject(9, "无任务局");
+    let rs = evaluate(&scheme, &[idle.clone()]).unwrap();
+    close(rs[0].weighted_score, 0.0);
+    for c in &rs[0].criteria {
+        assert_eq!(c.applicable, c.key == "office_review", "{}", c.key);
+    }
+    close(find(&rs[0].criteria, "office_review").weight, 1.0);
+
+    // Only computed criteria: nothing applies, weighted 0 with a warning.
+    let computed_only = Scheme::from_json(
+        r#"{"name": "c", "title": "c", "subject_kind": "agency", "criteria": [
+            {"key": "on_time", "title": "按时完成率", "weight": 0.5, "kind": "computed",
+             "metric": "on_time_completion_rate"},
+            {"key": "reports", "title": "报送及时率", "weight": 0.5, "kind": "computed",
+             "metric": "reports_on_time_rate", "veto_below": 60}]}"#,
+    )
+    .unwrap();
+    let rs = evaluate(&computed_only, &[idle.clone()]).unwrap();
+    close(rs[0].score, 0.0);
+    assert!(rs[0].criteria.iter().all(|c| !c.applicable));
+    assert!(!rs[0].vetoed, "a criterion that does not apply cannot veto");
+    assert!(
+        rs[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("no criterion is applicable")),
+        "{:?}",
+        rs[0].warnings
+    );
+
+    let scheme = Scheme::from_json(FIXTURE).unwrap();
+    let mut s = idle;
+    s.indicator_values = [pm25(40.0, None)].into();
+    s.manual_scores = [review(70.0)].into();
+    let rs = evaluate(&scheme, &[s]).unwrap();
+    let r = &rs[0];
+    // work (0.5) and reports (0.1) are not applicable: pm25 and review share the whole
+    // weight, 0.5 each: 0.5 × 100 + 0.5 × 70 = 85.
+    assert!(!find(&r.criteria, "work").applicable);
+    assert!(!find(&r.criteria, "on_time").applicable);
+    assert!(!find(&r.criteria, "overdue").applicable);
+    assert!(!find(&r.criteria, "reports").applicable);
+    close(find(&r.criteria, "pm25").weight, 0.5);
+    close(find(&r.criteria, "review").weight, 0.5);
+    close(r.weighted_score, 85.0);
+    close(r.score, 85.0);
 }

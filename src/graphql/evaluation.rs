@@ -255,6 +255,8 @@ fn flatten(c: &CriterionResult, parent: Option<&str>, depth: i32, out: &mut Vec<
         raw_value: c.raw_value,
         score: round2(c.score),
         weight: c.weight,
+        scheme_weight: c.scheme_weight.unwrap_or(c.weight),
+        applicable: c.applicable,
         effective_weight: c.effective_weight,
         contribution: round2(c.contribution),
         notes: c.notes.clone(),
@@ -290,7 +292,14 @@ pub struct CriterionScore {
     pub raw_value: Option<f64>,
     /// Normalised 0–100, rounded.
     pub score: f64,
+    /// Weight among its siblings as applied: the scheme's weight, or more when a sibling was
+    /// not applicable and its weight was spread (0 for a criterion not applicable).
     pub weight: f64,
+    /// Weight among its siblings in the scheme.
+    pub scheme_weight: f64,
+    /// False when there was nothing to count in the year (no led task due, no report due
+    /// …): the criterion scores nothing and its weight goes to its siblings (see `notes`).
+    pub applicable: bool,
     pub effective_weight: f64,
     /// Points added to the total, rounded.
     pub contribution: f64,
