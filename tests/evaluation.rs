@@ -770,3 +770,600 @@ async fn agency_merge_moves_evaluation_rows_and_never_touches_published_results(
     reassign_agency(&*tx, part, lead).await.unwrap();
     tx.commit().await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------
+// Review fixes
+
+/// A one-criterion scheme over `metric` (JSON), evaluated by the tests below.
+async fn one_metric_scheme(app: &TestApp, w: &World, name: &str, metric: Value) {
+    let scheme = json!({
+        "name": name, "title": name, "subject_kind": "agency",
+        "criteria": [
+            {"key": "m", "parent": null, "title": "指标", "weight": 0.5,
+             "kind": "computed", "metric": metric},
+            {"key": "review", "parent": null, "title": "评议", "weight": 0.5, "kind": "manual"}
+        ]
+    });
+    app.ok(&w.office, SAVE, json!({"d": scheme.to_string()}))
+        .await;
+}
+
+/// Computes `scheme` for 2025 over `subjects` and returns criterion `m` per agency id.
+async fn metric_of(app: &TestApp, w: &World, scheme: &str, subjects: &[&str]) -> Value {
+    let q = "mutation($s:String!,$a:[ID!]){ computeEvaluation(year:2025,scheme:$s,subjects:$a){ results{ agencyId criteria(key:\"m\"){ rawValue score applicable notes evidence{ kind id favourable detail } } } } }";
+    let r = app
+        .ok(&w.office, q, json!({"s": scheme, "a": subjects}))
+        .await;
+    let mut out = serde_json::Map::new();
+    for x in r["computeEvaluation"]["results"].as_array().unwrap() {
+        out.insert(
+            x["agencyId"].as_str().unwrap().to_owned(),
+            x["criteria"][0].clone(),
+        );
+    }
+    Value::Object(out)
+}
+
+async fn user_viewer(app: &TestApp, username: &str) -> duban::auth::Viewer {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let u = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq(username))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    duban::auth::Viewer {
+        user_id: u.id,
+        username: u.username,
+        role: duban::domain::UserRole::parse(&u.role).unwrap(),
+        agency_id: u.agency_id,
+    }
+}
+
+/// 2025-MM-DD 10:00 China time.
+fn at(day: &str) -> chrono::DateTime<chrono::Utc> {
+    let d: chrono::NaiveDate = day.parse().unwrap();
+    d.and_hms_opt(2, 0, 0).unwrap().and_utc()
+}
+
+/// Reports are due REPORT_DUE_WORKING_DAYS working days after their period, on the holiday
+/// calendar — the reminders' rule — not on the period's last day: a Q2 report filed on
+/// 3 July and a Q3 report filed on 13 October (after the National Day holiday) are on time,
+/// and the Q4 report, due in January 2026, is not counted in 2025.
+#[tokio::test]
+async fn reports_are_judged_against_the_reminders_due_dates() {
+    use duban::services::tasks;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    one_metric_scheme(&app, &w, "reports-scheme", json!("reports_on_time_rate")).await;
+    let tx = app.state.db.write().await.unwrap();
+    let ongoing = tasks::create(
+        &*tx,
+        None,
+        tasks::TaskInput {
+            plan_id: id(&w.plan),
+            parent_id: None,
+            code: "二(一)".into(),
+            kind: duban::domain::TaskKind::Task,
+            title: "持续推进节能降碳".into(),
+            body: String::new(),
+            deadline: None,
+            ongoing: true,
+            report_cadence: Some(duban::domain::ReportCadence::Quarterly),
+            groups: vec![],
+            lead_undecided: false,
+        },
+        default_now(), // created 2025-06-01: Q2 is the first period
+    )
+    .await
+    .unwrap();
+    tasks::assign(
+        &*tx,
+        None,
+        tasks::AssignmentInput {
+            task_id: ongoing.id,
+            agency_id: id(&w.lead_agency),
+            role: duban::domain::AssignmentRole::Lead,
+            note: None,
+            sub_deadline: None,
+        },
+        default_now(),
+    )
+    .await
+    .unwrap();
+    let author = user_viewer(&app, "lead").await.user_id;
+    for (period, day) in [("2025-Q2", "2025-07-03"), ("2025-Q3", "2025-10-13")] {
+        entity::progress_report::ActiveModel {
+            task_id: Set(ongoing.id),
+            agency_id: Set(id(&w.lead_agency)),
+            author_id: Set(author),
+            period: Set(period.into()),
+            text: Set("进展".into()),
+            percent: Set(50),
+            submitted_at: Set(at(day)),
+            ..Default::default()
+        }
+        .insert(&*tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let m = metric_of(&app, &w, "reports-scheme", &[&w.lead_agency]).await;
+    let m = &m[w.lead_agency.as_str()];
+    assert_eq!(m["rawValue"], 1.0, "{m}");
+    let details: Vec<&str> = m["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "report 2025-Q2 due 2025-07-07, submitted 2025-07-03: on time",
+            "report 2025-Q3 due 2025-10-14, submitted 2025-10-13: on time",
+        ],
+        "{m}"
+    );
+}
+
+/// Escalations count against an agency only when addressed to it: not those sent to a
+/// co-lead only, and never the office's reminders about its own unverified completion
+/// requests (matter `verification`).
+#[tokio::test]
+async fn supervision_records_count_only_against_their_recipients() {
+    use duban::services::tasks;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    one_metric_scheme(
+        &app,
+        &w,
+        "urging-scheme",
+        json!({"supervision_received": {"level": "urging", "points_per_item": 10}}),
+    )
+    .await;
+    let (lead, other) = (id(&w.lead_agency), id(&w.other_agency));
+    let tx = app.state.db.write().await.unwrap();
+    // other becomes a co-lead of t1 (按职责分工负责).
+    tasks::assign(
+        &*tx,
+        None,
+        tasks::AssignmentInput {
+            task_id: id(&w.t1),
+            agency_id: other,
+            role: duban::domain::AssignmentRole::Lead,
+            note: None,
+            sub_deadline: None,
+        },
+        default_now(),
+    )
+    .await
+    .unwrap();
+    let recipient = |agency: Option<i64>| {
+        let mut r = json!({"email": "x@test.gov", "name": "x", "agency_name": "x",
+                           "audience": "lead_contacts", "role": "lead"});
+        if let Some(a) = agency {
+            r["agency_id"] = json!(a);
+        }
+        r
+    };
+    let mut ids = Vec::new();
+    for (n, matter, recipients) in [
+        (1, "deadline", json!([recipient(Some(lead))])),
+        (2, "deadline", json!([recipient(Some(other))])),
+        (3, "verification", json!([recipient(None)])),
+    ] {
+        let r = entity::supervision_record::ActiveModel {
+            task_id: Set(id(&w.t1)),
+            level: Set("urging".into()),
+            rung_key: Set("urging+1w".into()),
+            rung_index: Set(3),
+            occurrence: Set(1),
+            trigger_key: Set(format!("{matter}:2025-05-0{n}")),
+            matter: Set(matter.into()),
+            due_on: Set(format!("2025-05-0{n}").parse().unwrap()),
+            dedupe_key: Set(format!("test-{n}")),
+            doc_number: Set(None),
+            recipients: Set(recipients),
+            message_ids: Set(json!([])),
+            sweep_id: Set("test".into()),
+            fired_at: Set(at(&format!("2025-05-0{n}"))),
+            ..Default::default()
+        }
+        .insert(&*tx)
+        .await
+        .unwrap();
+        ids.push(r.id.to_string());
+    }
+    tx.commit().await.unwrap();
+
+    let m = metric_of(
+        &app,
+        &w,
+        "urging-scheme",
+        &[&w.lead_agency, &w.other_agency],
+    )
+    .await;
+    for (agency, record) in [(&w.lead_agency, &ids[0]), (&w.other_agency, &ids[1])] {
+        let c = &m[agency.as_str()];
+        assert_eq!(c["rawValue"], 1.0, "{agency}: {c}");
+        assert!(close(&c["score"], 90.0), "{c}");
+        assert_eq!(c["evidence"].as_array().unwrap().len(), 1, "{c}");
+        assert_eq!(c["evidence"][0]["id"], record.as_str());
+    }
+}
+
+/// "Completed on" is the day the lead asked to close the task in the request the office
+/// then verified, not the office's sign-off: t2 (due 31 Mar) was asked to close on 20 Mar,
+/// returned, asked again on 28 Mar and verified on 10 Apr — on time.
+#[tokio::test]
+async fn completion_is_dated_by_the_verified_request() {
+    use duban::domain::TaskAction;
+    use duban::services::tasks;
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    one_metric_scheme(&app, &w, "on-time-scheme", json!("on_time_completion_rate")).await;
+    let office = user_viewer(&app, "office").await;
+    let staff = user_viewer(&app, "other").await;
+    let t2 = id(&w.t2);
+    let tx = app.state.db.write().await.unwrap();
+    for (viewer, action, day, note) in [
+        (&office, TaskAction::Start, "2025-03-01", None),
+        (&staff, TaskAction::RequestCompletion, "2025-03-20", None),
+        (&office, TaskAction::Return, "2025-03-25", Some("材料不全")),
+        (&staff, TaskAction::Start, "2025-03-26", None),
+        (&staff, TaskAction::RequestCompletion, "2025-03-28", None),
+        (&office, TaskAction::Verify, "2025-04-10", None),
+    ] {
+        let v = tasks::get(&*tx, t2).await.unwrap().version;
+        tasks::transition(&*tx, viewer, t2, v, action, note, at(day))
+            .await
+            .unwrap_or_else(|e| panic!("{action:?}: {e:?}"));
+    }
+    tx.commit().await.unwrap();
+    let m = metric_of(&app, &w, "on-time-scheme", &[&w.other_agency]).await;
+    let c = &m[w.other_agency.as_str()];
+    assert_eq!(c["rawValue"], 1.0, "{c}");
+    assert_eq!(c["evidence"][0]["favourable"], true, "{c}");
+    assert!(
+        c["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("completed 2025-03-28"),
+        "{c}"
+    );
+}
+
+/// An agency with no task relevant to the year is not a default subject (it used to score
+/// full marks on every computed criterion and rank near the top).
+#[tokio::test]
+async fn agencies_without_relevant_tasks_are_not_default_subjects() {
+    use duban::domain::{AgencyKind, AgencyLevel};
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let tx = app.state.db.write().await.unwrap();
+    let idle = duban::services::agencies::create(
+        &*tx,
+        None,
+        duban::services::agencies::AgencyInput {
+            name: "测试市无任务局".into(),
+            short_name: None,
+            aliases: vec![],
+            level: AgencyLevel::City,
+            kind: AgencyKind::Department,
+            parent_id: None,
+        },
+        true,
+        default_now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let q = "mutation($y:Int!){ computeEvaluation(year:$y){ results{ agencyId } } }";
+    let e = app.ok(&w.office, q, json!({"y": 2025})).await;
+    let ids: Vec<&str> = e["computeEvaluation"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["agencyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{e}");
+    assert!(!ids.contains(&idle.id.to_string().as_str()), "{e}");
+    // 2024: every task of the world is due in 2025 — nothing to evaluate.
+    let r = app.gql(Some(&w.office), q, json!({"y": 2024})).await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    // An explicitly named idle agency: computed criteria do not apply and their weight
+    // goes to the office review, shown in the breakdown.
+    let q = "mutation($a:ID!){ computeEvaluation(year:2025,subjects:[$a]){ results{ criteria{ key applicable weight schemeWeight notes } } } }";
+    let e = app
+        .ok(&w.office, q, json!({"a": idle.id.to_string()}))
+        .await;
+    let criteria = e["computeEvaluation"]["results"][0]["criteria"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for c in &criteria {
+        let review = c["key"] == "office_review";
+        assert_eq!(c["applicable"], review, "{c}");
+        if review {
+            assert!(close(&c["weight"], 1.0), "{c}");
+            assert!(close(&c["schemeWeight"], 0.1), "{c}");
+        }
+    }
+}
+
+/// The shipped 减污降碳协同指数 names its data sources by registry names, so the staff of
+/// 浙江省住房和城乡建设厅 (the document's 省建设厅) and 浙江省经济和信息化厅 (省经信厅) may enter
+/// their values; a scheme may also name a source by an alias. `duban seed` (the registry
+/// loader) stores both shipped schemes. The city index has no default subjects while the
+/// registry holds no city of Zhejiang.
+#[tokio::test]
+async fn city_index_sources_resolve_through_the_registry() {
+    use duban::services::{seed, users};
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let tx = app.state.db.write().await.unwrap();
+    seed::load_registry(&*tx, &seed::seeds_dir(), default_now())
+        .await
+        .unwrap();
+    let mut staff = Vec::new();
+    for (i, name) in [
+        "浙江省住房和城乡建设厅",
+        "浙江省经济和信息化厅",
+        "浙江省生态环境厅",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = duban::services::agencies::find_by_name(&*tx, name)
+            .await
+            .unwrap()
+            .unwrap();
+        users::create_hashed(
+            &*tx,
+            None,
+            users::UserInput {
+                username: format!("zj{i}"),
+                display_name: name.into(),
+                email: None,
+                role: duban::domain::UserRole::Agency,
+                agency_id: Some(a.id),
+            },
+            duban::auth::password::hash(PASSWORD).unwrap(),
+            default_now(),
+        )
+        .await
+        .unwrap();
+        staff.push(format!("zj{i}"));
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(count_rows(&app, "evaluation_scheme").await, 2);
+    let schemes = app
+        .ok(&w.leader, "{ evaluationSchemes{ name } }", json!({}))
+        .await;
+    assert_eq!(schemes["evaluationSchemes"].as_array().unwrap().len(), 2);
+
+    let (jianshe, jingxin, shengtai) = (
+        app.login(&staff[0], PASSWORD).await,
+        app.login(&staff[1], PASSWORD).await,
+        app.login(&staff[2], PASSWORD).await,
+    );
+    let q = "mutation($s:String!,$k:String!,$a:ID!){ setIndicatorValue(year:2025,scheme:$s,criterionKey:$k,agencyId:$a,value:90,target:95){ id } }";
+    let city = "jianwu-jiangtan-index";
+    app.ok(
+        &jianshe,
+        q,
+        json!({"s": city, "k": "L3-15", "a": w.lead_agency}),
+    )
+    .await;
+    app.ok(
+        &jingxin,
+        q,
+        json!({"s": city, "k": "L3-17", "a": w.lead_agency}),
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(&shengtai),
+            q,
+            json!({"s": city, "k": "L3-15", "a": w.lead_agency}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+
+    // A source named by an alias (浙江省经信厅) resolves to the same agency.
+    let mut scheme = scheme_json();
+    scheme["criteria"][1]["source_agencies"] = json!(["浙江省经信厅"]);
+    app.ok(&w.office, SAVE, json!({"d": scheme.to_string()}))
+        .await;
+    app.ok(
+        &jingxin,
+        INDICATOR,
+        json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 40.0, "t": null}),
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(&jianshe),
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": w.lead_agency, "v": 40.0, "t": null}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+
+    // No city of Zhejiang in the registry: the subjects must be named.
+    let r = app
+        .gql(
+            Some(&w.office),
+            "mutation{ computeEvaluation(year:2025,scheme:\"jianwu-jiangtan-index\"){ id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("name the subjects"),
+        "{r}"
+    );
+}
+
+/// An input written after compute sends the revision back to draft: a stale result cannot
+/// be published until it is recomputed.
+#[tokio::test]
+async fn inputs_changed_after_compute_must_be_recomputed_before_publishing() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    for (token, q, vars) in [
+        (
+            &w.office,
+            MANUAL,
+            json!({"y": YEAR, "a": w.lead_agency, "s": 10.0, "r": "改分"}),
+        ),
+        (
+            &w.office,
+            ADJUST,
+            json!({"y": YEAR, "a": w.lead_agency, "n": -1.0, "r": "扣分"}),
+        ),
+        (
+            &w.part_staff,
+            INDICATOR,
+            json!({"y": YEAR, "k": "energy", "a": w.other_agency, "v": 10.0, "t": null}),
+        ),
+    ] {
+        let e = computed(&app, &w).await;
+        assert_eq!(e["status"], "computed");
+        app.ok(token, q, vars).await;
+        let r = app.ok(&w.office, RESULTS, json!({"id": e["id"]})).await;
+        assert_eq!(r["evaluation"]["status"], "draft", "{q}");
+        let r = app
+            .gql(Some(&w.office), PUBLISH, json!({"id": e["id"]}))
+            .await;
+        assert_eq!(code(&r), "INVALID_TRANSITION", "{q}: {r}");
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("recompute"),
+            "{r}"
+        );
+    }
+    // Recomputed, it publishes with the new inputs: lead's review is now 10:
+    // 40 + 24 + 3 = 67, −2 + 1.5 − 1 → 65.5.
+    let e = computed(&app, &w).await;
+    assert!(close(
+        &by_agency(&e["results"], &w.lead_agency)["score"],
+        65.5
+    ));
+    app.ok(&w.office, PUBLISH, json!({"id": e["id"]})).await;
+}
+
+/// A correction names the leaders of the revision it corrects, also once recomputed and
+/// published — not whoever heads the agency by then.
+#[tokio::test]
+async fn corrections_keep_the_leaders_of_the_corrected_revision() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let add_head = "mutation($a:ID!,$n:String!,$e:String!){ addContact(agencyId:$a,input:{name:$n,email:$e,role:HEAD}){ id } }";
+    app.ok(
+        &w.office,
+        add_head,
+        json!({"a": w.lead_agency, "n": "张局长", "e": "zhang@test.gov"}),
+    )
+    .await;
+    fixture(&app, &w).await;
+    let id1 = computed(&app, &w).await["id"].clone();
+    app.ok(&w.office, PUBLISH, json!({"id": id1})).await;
+    // A new head arrives after publication.
+    app.ok(
+        &w.office,
+        add_head,
+        json!({"a": w.lead_agency, "n": "李局长", "e": "li@test.gov"}),
+    )
+    .await;
+    let id2 = app
+        .ok(&w.office, CORRECT, json!({"id": id1, "r": "更正"}))
+        .await["correctEvaluation"]["id"]
+        .clone();
+    let names = |r: &Value| -> Vec<String> {
+        by_agency(&r["evaluation"]["results"], &w.lead_agency)["leaders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = app.ok(&w.office, RESULTS, json!({"id": id2})).await;
+    assert_eq!(names(&r), ["张局长"], "{r}");
+    computed(&app, &w).await;
+    app.ok(&w.office, PUBLISH, json!({"id": id2})).await;
+    let r = app.ok(&w.office, RESULTS, json!({"id": id2})).await;
+    assert_eq!(r["evaluation"]["status"], "published");
+    assert_eq!(names(&r), ["张局长"], "{r}");
+}
+
+/// Agency staff read their own agency's result only once published.
+#[tokio::test]
+async fn staff_read_only_published_results() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    let e = computed(&app, &w).await;
+    let own = |r: &Value| r["evaluation"]["results"].as_array().unwrap().len();
+    let r = app.ok(&w.lead_staff, RESULTS, json!({"id": e["id"]})).await;
+    assert_eq!(own(&r), 0, "{r}");
+    let r = app.ok(&w.leader, RESULTS, json!({"id": e["id"]})).await;
+    assert_eq!(own(&r), 2, "{r}");
+    app.ok(&w.office, PUBLISH, json!({"id": e["id"]})).await;
+    let r = app.ok(&w.lead_staff, RESULTS, json!({"id": e["id"]})).await;
+    assert_eq!(own(&r), 1, "{r}");
+    assert_eq!(
+        r["evaluation"]["results"][0]["agencyId"],
+        w.lead_agency.as_str()
+    );
+}
+
+/// `duban evaluate --format csv --output FILE` starts the file with a UTF-8 BOM (Excel);
+/// the JSON output has none.
+#[tokio::test]
+async fn csv_file_output_starts_with_a_bom() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    fixture(&app, &w).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("r.csv");
+    duban::services::evaluation::run_cli(
+        &app.state.db,
+        YEAR,
+        Some("test-scheme"),
+        false,
+        "csv",
+        Some(&csv),
+    )
+    .await
+    .unwrap();
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{:?}", &bytes[..8]);
+    assert!(
+        String::from_utf8(bytes)
+            .unwrap()
+            .contains("测试市生态环境局")
+    );
+    let json = dir.path().join("r.json");
+    duban::services::evaluation::run_cli(
+        &app.state.db,
+        YEAR,
+        Some("test-scheme"),
+        false,
+        "json",
+        Some(&json),
+    )
+    .await
+    .unwrap();
+    assert!(!std::fs::read(&json).unwrap().starts_with(b"\xEF\xBB\xBF"));
+}

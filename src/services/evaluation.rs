@@ -29,6 +29,8 @@ use crate::evaluation::{
     self as core, CriterionKind, EvalError, EventFact, ReportFact, Scheme, SubjectInput,
     SubjectKind, SubjectRecord, SubjectResult, SupervisionFact, TaskFact, TaskRole,
 };
+use crate::notify::calendar::HolidayCalendar;
+use crate::notify::ladder;
 use crate::services::audit::{self, Change};
 use crate::services::snapshot;
 
@@ -220,12 +222,19 @@ pub async fn latest_revision(
 }
 
 /// Inputs of a year and scheme can change only while its latest revision is unpublished.
+/// A change to an input of a *computed* revision sends it back to `draft`: its stored results
+/// no longer follow from its inputs, so it must be recomputed before it can be published.
 ///
 /// The latest revision is read with a row lock (`SELECT … FOR UPDATE` on PostgreSQL; SQLite
 /// writers are serialised by `Db::write()`), so a concurrent `publish` (a conditional UPDATE
 /// of that row) either commits first and is seen here, or waits until this input write has
 /// committed: an input never changes under a published revision.
-async fn ensure_writable(db: &impl ConnectionTrait, year: i32, scheme_id: i64) -> AppResult<()> {
+async fn ensure_writable(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scheme_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let latest = evaluation::Entity::find()
         .filter(evaluation::Column::Year.eq(year))
         .filter(evaluation::Column::SchemeId.eq(scheme_id))
@@ -233,13 +242,24 @@ async fn ensure_writable(db: &impl ConnectionTrait, year: i32, scheme_id: i64) -
         .lock_exclusive()
         .one(db)
         .await?;
-    if let Some(e) = latest
+    if let Some(e) = &latest
         && e.status == PUBLISHED
     {
         return Err(AppError::InvalidTransition(format!(
             "the {year} evaluation (revision {}) is published and cannot change; correct it first",
             e.revision
         )));
+    }
+    if let Some(e) = latest
+        && e.status == COMPUTED
+    {
+        evaluation::Entity::update_many()
+            .col_expr(evaluation::Column::Status, Expr::value(DRAFT))
+            .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
+            .filter(evaluation::Column::Id.eq(e.id))
+            .filter(evaluation::Column::Status.eq(COMPUTED))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
@@ -280,13 +300,22 @@ async fn agency_exists(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::
         .ok_or_else(|| AppError::not_found("agency", id))
 }
 
-fn agency_names(a: &agency::Model) -> Vec<String> {
-    let mut names = vec![a.name.clone()];
-    names.extend(a.short_name.clone());
-    if let Some(xs) = a.aliases.as_array() {
-        names.extend(xs.iter().filter_map(|x| x.as_str().map(str::to_owned)));
+/// The registry agency a name in a scheme refers to: by canonical name or alias (as the
+/// importer resolves names, [`crate::services::agencies::find_by_name`]), else through the
+/// importer's normalised lookup (发展和改革委员会 = 发展改革委 …). `None` if unknown.
+async fn resolve_agency_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> AppResult<Option<agency::Model>> {
+    let name = name.trim();
+    if let Some(a) = crate::services::agencies::find_by_name(db, name).await? {
+        return Ok(Some(a));
     }
-    names
+    let registry = crate::services::import::registry(db).await?;
+    match registry.lookup(name) {
+        Some(e) => crate::services::agencies::find_by_name(db, &e.name).await,
+        None => Ok(None),
+    }
 }
 
 /// An indicator value supplied by a data-source agency.
@@ -305,7 +334,7 @@ pub struct IndicatorInput {
 ///
 /// # Errors
 /// FORBIDDEN unless the viewer is staff of an agency the criterion names as its data source
-/// (matched by name, short name or alias); NOT_FOUND for an unknown scheme or subject;
+/// (each source name resolved through the agency registry: canonical name or alias); NOT_FOUND for an unknown scheme or subject;
 /// INVALID_INPUT for a criterion that is not an indicator or a non-finite value;
 /// INVALID_TRANSITION once the year's evaluation is published.
 pub async fn set_indicator_value(
@@ -328,11 +357,17 @@ pub async fn set_indicator_value(
         )));
     };
     let source = agency_exists(db, source_id).await?;
-    let names = agency_names(&source);
-    if !source_agencies
-        .iter()
-        .any(|s| names.iter().any(|n| n == s.trim()))
-    {
+    let mut is_source = false;
+    for name in source_agencies {
+        if resolve_agency_name(db, name)
+            .await?
+            .is_some_and(|a| a.id == source_id)
+        {
+            is_source = true;
+            break;
+        }
+    }
+    if !is_source {
         return Err(AppError::forbidden(format!(
             "the value of {:?} is supplied by {}, not by {}",
             input.criterion_key,
@@ -351,7 +386,7 @@ pub async fn set_indicator_value(
             source.name, input.criterion_key
         )));
     }
-    ensure_writable(db, input.year, scheme_model.id).await?;
+    ensure_writable(db, input.year, scheme_model.id, now).await?;
     let existing = indicator_value::Entity::find()
         .filter(indicator_value::Column::Year.eq(input.year))
         .filter(indicator_value::Column::SchemeId.eq(scheme_model.id))
@@ -441,7 +476,7 @@ pub async fn set_manual_score(
     }
     let reason = crate::domain::text::required("reason", reason, 2000)?;
     agency_exists(db, agency_id).await?;
-    ensure_writable(db, year, scheme_model.id).await?;
+    ensure_writable(db, year, scheme_model.id, now).await?;
     let existing = manual_score::Entity::find()
         .filter(manual_score::Column::Year.eq(year))
         .filter(manual_score::Column::SchemeId.eq(scheme_model.id))
@@ -519,7 +554,7 @@ pub async fn add_manual_adjustment(
     }
     let reason = crate::domain::text::required("reason", reason, 2000)?;
     agency_exists(db, agency_id).await?;
-    ensure_writable(db, year, scheme_model.id).await?;
+    ensure_writable(db, year, scheme_model.id, now).await?;
     let model = manual_adjustment::ActiveModel {
         year: Set(year),
         scheme_id: Set(scheme_model.id),
@@ -604,31 +639,30 @@ pub async fn manual_adjustments(
 // ---------------------------------------------------------------------------------------
 // Facts from the record
 
-/// Report periods of a cadence within `year`, with the last day of each (its due date).
-fn report_periods(cadence: &str, year: i32) -> Vec<(String, NaiveDate)> {
-    let end_of_month = |m: u32| {
-        let (ny, nm) = if m == 12 {
-            (year + 1, 1)
-        } else {
-            (year, m + 1)
-        };
-        NaiveDate::from_ymd_opt(ny, nm, 1)
-            .and_then(|d| d.pred_opt())
-            .expect("valid month")
+/// Report periods of a cadence whose due date falls in `year`, with that due date — the
+/// reminders' own periods ([`ladder::report_periods`]): a report is due
+/// [`ladder::REPORT_DUE_WORKING_DAYS`] working days after its period ends, on the holiday
+/// calendar in force, so the December (or Q4, H2, yearly) report of the year before is due
+/// in this year and this year's is due in the next. Only periods that ended on or after
+/// `from` (the day the task was created) count, as in the sweep.
+fn report_periods(
+    cadence: &str,
+    year: i32,
+    from: NaiveDate,
+    cal: &HolidayCalendar,
+) -> Vec<(String, NaiveDate)> {
+    let (Some(cadence), Some(start), Some(end)) = (
+        ladder::Cadence::parse(cadence),
+        NaiveDate::from_ymd_opt(year - 1, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Vec::new();
     };
-    match cadence {
-        "monthly" => (1..=12)
-            .map(|m| (format!("{year}-{m:02}"), end_of_month(m)))
-            .collect(),
-        "quarterly" => (1..=4)
-            .map(|q| (format!("{year}-Q{q}"), end_of_month(q * 3)))
-            .collect(),
-        "half_yearly" => (1..=2)
-            .map(|h| (format!("{year}-H{h}"), end_of_month(h * 6)))
-            .collect(),
-        "yearly" => vec![(year.to_string(), end_of_month(12))],
-        _ => Vec::new(),
-    }
+    ladder::report_periods(cadence, start.max(from), end, cal)
+        .into_iter()
+        .filter(|p| p.due.year() == year)
+        .map(|p| (p.label, p.due))
+        .collect()
 }
 
 fn task_role(s: &str) -> Option<TaskRole> {
@@ -640,14 +674,68 @@ fn task_role(s: &str) -> Option<TaskRole> {
     }
 }
 
+/// The day each completed task was *completed* for the evaluation: the day its lead agency
+/// asked to close it (申请办结) in the request the office then verified (销号), not the
+/// day of the office's sign-off — an agency is not late because the office verified late.
+/// Read from the audit trail (`task.request_completion` before the last `task.verify`);
+/// tasks closed without a recorded request keep the verification day.
+async fn completion_request_days(
+    db: &impl ConnectionTrait,
+    tasks: &HashMap<i64, task::Model>,
+) -> AppResult<HashMap<i64, NaiveDate>> {
+    let completed: Vec<i64> = tasks
+        .values()
+        .filter(|t| t.status == "completed")
+        .map(|t| t.id)
+        .collect();
+    let mut out = HashMap::new();
+    if completed.is_empty() {
+        return Ok(out);
+    }
+    // Per task, in order: the last request seen, and the one current at each verification.
+    let mut last_request: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for chunk in completed.chunks(500) {
+        for e in audit_event::Entity::find()
+            .filter(audit_event::Column::Entity.eq("task"))
+            .filter(audit_event::Column::EntityId.is_in(chunk.to_vec()))
+            .filter(audit_event::Column::Action.is_in(["task.request_completion", "task.verify"]))
+            .order_by_asc(audit_event::Column::At)
+            .order_by_asc(audit_event::Column::Id)
+            .all(db)
+            .await?
+        {
+            if e.action == "task.request_completion" {
+                last_request.insert(e.entity_id, e.at);
+            } else if let Some(r) = last_request.get(&e.entity_id) {
+                out.insert(e.entity_id, local_day(*r));
+            } else {
+                out.remove(&e.entity_id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a supervision record was addressed to (a contact of) `agency_id`: its
+/// `recipients` are serialised [`crate::notify::sweep::Recipient`]s, each naming the agency
+/// whose contact it is (`agency_id`; absent for the office and leadership).
+fn addressed_to(recipients: &serde_json::Value, agency_id: i64) -> bool {
+    recipients.as_array().is_some_and(|xs| {
+        xs.iter()
+            .any(|x| x.get("agency_id").and_then(serde_json::Value::as_i64) == Some(agency_id))
+    })
+}
+
 /// Assembles one subject's facts for `year`: its tasks and roles, the progress reports due
-/// on the tasks it leads, escalations and returned completions on those tasks, and the
-/// indicator values, manual scores and adjustments entered for it.
+/// on the tasks it leads (due dates as the reminders compute them, on `cal`), escalations
+/// addressed to it on those tasks, returned completions, and the indicator values, manual
+/// scores and adjustments entered for it.
 pub async fn subject_input(
     db: &impl ConnectionTrait,
     year: i32,
     scheme_id: i64,
     subject: &agency::Model,
+    cal: &HolidayCalendar,
 ) -> AppResult<SubjectInput> {
     let assignments = assignment::Entity::find()
         .filter(assignment::Column::AgencyId.eq(subject.id))
@@ -665,6 +753,18 @@ pub async fn subject_input(
             .map(|t| (t.id, t))
             .collect()
     };
+    let requested = completion_request_days(db, &tasks).await?;
+    // The day a task counts as completed (see completion_request_days).
+    let completed_on = |t: &task::Model| {
+        t.completed_at
+            .filter(|_| t.status == "completed")
+            .map(|at| {
+                requested
+                    .get(&t.id)
+                    .copied()
+                    .unwrap_or_else(|| local_day(at))
+            })
+    };
     let mut record = SubjectRecord {
         year,
         ..Default::default()
@@ -681,15 +781,14 @@ pub async fn subject_input(
         if role == TaskRole::Lead {
             led.push(t.id);
         }
-        let completed = t.status == "completed";
         record.tasks.push(TaskFact {
             task_id: t.id,
             code: t.code.clone(),
             title: t.title.clone(),
             role,
-            original_due: t.original_deadline,
+            original_due: if t.ongoing { None } else { t.original_deadline },
             current_due: if t.ongoing { None } else { t.deadline },
-            completed_on: t.completed_at.filter(|_| completed).map(local_day),
+            completed_on: completed_on(t),
             status: t.status.clone(),
             cancelled: t.status == "cancelled",
         });
@@ -722,13 +821,10 @@ pub async fn subject_input(
                 continue;
             };
             let created = local_day(t.created_at);
-            let done = t
-                .completed_at
-                .filter(|_| t.status == "completed")
-                .map(local_day);
-            for (period, due) in report_periods(cadence, year) {
-                // Nothing is due for a period that ended before the task existed or after it closed.
-                if due < created || done.is_some_and(|d| d < due) {
+            let done = completed_on(t);
+            for (period, due) in report_periods(cadence, year, created, cal) {
+                // Nothing is due once the task was closed before the due date.
+                if done.is_some_and(|d| d < due) {
                     continue;
                 }
                 record.reports.push(ReportFact {
@@ -739,13 +835,19 @@ pub async fn subject_input(
                 });
             }
         }
-        // Escalations fired on the tasks it leads.
+        // Escalations on the tasks it leads that were addressed to it: not those sent to
+        // another (co-)lead only, nor the office's own reminders about unverified
+        // completion requests (matter `verification`).
         for s in supervision_record::Entity::find()
             .filter(supervision_record::Column::TaskId.is_in(led.clone()))
+            .filter(supervision_record::Column::Matter.ne("verification"))
             .order_by_asc(supervision_record::Column::Id)
             .all(db)
             .await?
         {
+            if !addressed_to(&s.recipients, subject.id) {
+                continue;
+            }
             record.supervisions.push(SupervisionFact {
                 id: s.id,
                 task_id: Some(s.task_id),
@@ -831,19 +933,87 @@ pub async fn subject_input(
     Ok(input)
 }
 
-/// Default subjects of a scheme: local governments for a local-government scheme, every
-/// other agency except generic groups for an agency scheme.
+/// Whether a task gives its agencies anything to be evaluated on in `year`: not cancelled,
+/// not closed before 1 Jan, and either with a (judged or current) deadline on or before
+/// 31 Dec, or ongoing and created by 31 Dec.
+fn relevant_to(t: &task::Model, year: i32) -> bool {
+    let (Some(start), Some(end)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return false;
+    };
+    if t.status == "cancelled"
+        || t.completed_at
+            .filter(|_| t.status == "completed")
+            .is_some_and(|c| local_day(c) < start)
+    {
+        return false;
+    }
+    if t.ongoing {
+        return local_day(t.created_at) <= end;
+    }
+    t.original_deadline
+        .into_iter()
+        .chain(t.deadline)
+        .any(|d| d <= end)
+}
+
+/// Default subjects of a scheme for `year`.
+///
+/// - With `subjects_under` (a provincial index of cities): the local governments whose
+///   parent is that government in the registry; if there are none, the office must name the
+///   subjects (INVALID_INPUT saying so) — the shipped 减污降碳协同指数 evaluates Zhejiang's
+///   cities, which the seeded registry does not hold.
+/// - Otherwise the agencies of the scheme's kind (local governments, or departments and
+///   other non-group agencies) that have an assignment on a task relevant to the year
+///   ([`relevant_to`]): an agency with nothing to be evaluated on is not ranked.
 async fn default_subjects(
     db: &impl ConnectionTrait,
-    kind: SubjectKind,
+    scheme: &Scheme,
+    year: i32,
 ) -> AppResult<Vec<agency::Model>> {
+    if let Some(parent) = scheme.subjects_under.as_deref() {
+        let children = match crate::services::agencies::find_by_name(db, parent).await? {
+            Some(p) => {
+                agency::Entity::find()
+                    .filter(agency::Column::ParentId.eq(p.id))
+                    .filter(agency::Column::Kind.eq("local_government"))
+                    .order_by_asc(agency::Column::Id)
+                    .all(db)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        if children.is_empty() {
+            return Err(AppError::invalid(format!(
+                "scheme {} evaluates the governments under {parent}, and the agency registry holds none of them: name the subjects to evaluate",
+                scheme.name
+            )));
+        }
+        return Ok(children);
+    }
+    let relevant: HashSet<i64> = task::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|t| relevant_to(t, year))
+        .map(|t| t.id)
+        .collect();
+    let mut with_tasks: HashSet<i64> = HashSet::new();
+    for a in assignment::Entity::find().all(db).await? {
+        if relevant.contains(&a.task_id) {
+            with_tasks.insert(a.agency_id);
+        }
+    }
     let all = agency::Entity::find()
         .order_by_asc(agency::Column::Id)
         .all(db)
         .await?;
     Ok(all
         .into_iter()
-        .filter(|a| match kind {
+        .filter(|a| with_tasks.contains(&a.id))
+        .filter(|a| match scheme.subject_kind {
             SubjectKind::LocalGovernment => a.kind == "local_government",
             SubjectKind::Agency => a.kind != "local_government" && a.kind != "group",
         })
@@ -899,7 +1069,7 @@ pub async fn compute(
         None => stored,
     };
     let agencies = if subject_ids.is_empty() {
-        default_subjects(db, scheme.subject_kind).await?
+        default_subjects(db, &scheme, year).await?
     } else {
         let mut v = Vec::new();
         for id in &subject_ids {
@@ -908,11 +1078,14 @@ pub async fn compute(
         v
     };
     if agencies.is_empty() {
-        return Err(AppError::invalid("no subjects to evaluate"));
+        return Err(AppError::invalid(format!(
+            "no subjects to evaluate: no agency has a task relevant to {year}"
+        )));
     }
+    let cal = crate::notify::store::load_calendar(db).await?;
     let mut inputs = Vec::with_capacity(agencies.len());
     for a in &agencies {
-        inputs.push(subject_input(db, year, scheme_model.id, a).await?);
+        inputs.push(subject_input(db, year, scheme_model.id, a, &cal).await?);
     }
     let results = core::evaluate(&scheme, &inputs)?;
 
@@ -960,7 +1133,18 @@ pub async fn compute(
         .filter(evaluation_result::Column::EvaluationId.eq(eval.id))
         .exec(db)
         .await?;
-    store_results(db, eval.id, &results).await?;
+    // A correction keeps the leaders named by the revision it corrects.
+    let mut leaders = HashMap::new();
+    if let Some(prev) = eval.supersedes_id {
+        for r in evaluation_result::Entity::find()
+            .filter(evaluation_result::Column::EvaluationId.eq(prev))
+            .all(db)
+            .await?
+        {
+            leaders.insert(r.agency_id, r.leaders);
+        }
+    }
+    store_results(db, eval.id, &results, &leaders).await?;
     let eval = get(db, eval.id).await?;
     audit::record(
         db,
@@ -984,10 +1168,13 @@ pub async fn compute(
     Ok(eval)
 }
 
+/// Stores the results of a revision; `leaders` (by agency) are those carried over from
+/// the revision a correction supersedes.
 async fn store_results(
     db: &impl ConnectionTrait,
     evaluation_id: i64,
     results: &[SubjectResult],
+    leaders: &HashMap<i64, serde_json::Value>,
 ) -> AppResult<()> {
     for r in results {
         evaluation_result::ActiveModel {
@@ -999,7 +1186,10 @@ async fn store_results(
             rank: Set(r.rank as i32),
             vetoed: Set(r.vetoed),
             breakdown: Set(serde_json::to_value(r).map_err(AppError::internal)?),
-            leaders: Set(serde_json::json!([])),
+            leaders: Set(leaders
+                .get(&r.subject_id)
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!([]))),
             ..Default::default()
         }
         .insert(db)
@@ -1018,7 +1208,11 @@ pub struct Leader {
 }
 
 /// Publishes a computed revision: results are frozen and the agencies' leaders (contacts
-/// with role head or deputy) are recorded with each result.
+/// with role head or deputy) are recorded with each result — except in a correction, whose
+/// results keep the leaders of the revision it corrects (new subjects get today's).
+///
+/// A revision whose inputs changed after it was computed is back in `draft` (see
+/// [`ensure_writable`]) and is refused: recompute it first.
 ///
 /// # Errors
 /// FORBIDDEN unless office; NOT_FOUND; INVALID_TRANSITION unless the revision is computed.
@@ -1034,8 +1228,13 @@ pub async fn publish(
     let eval = get(db, id).await?;
     if eval.status != COMPUTED {
         return Err(AppError::InvalidTransition(format!(
-            "evaluation {id} is {}; only a computed evaluation can be published",
-            eval.status
+            "evaluation {id} is {}; only a computed evaluation can be published{}",
+            eval.status,
+            if eval.status == DRAFT && eval.computed_at.is_some() {
+                " (its inputs changed after it was computed: recompute it first)"
+            } else {
+                ""
+            }
         )));
     }
     // The transition first, conditional on the status still being computed (a concurrent
@@ -1069,6 +1268,11 @@ pub async fn publish(
         .all(db)
         .await?;
     for r in results {
+        // A correction carries the leaders of the revision it corrects: they are the ones
+        // the year's result is about, whoever holds the post now.
+        if r.leaders.as_array().is_some_and(|l| !l.is_empty()) {
+            continue;
+        }
         let leaders: Vec<Leader> = contact::Entity::find()
             .filter(contact::Column::AgencyId.eq(r.agency_id))
             .filter(contact::Column::Role.is_in(["head", "deputy"]))
@@ -1105,7 +1309,8 @@ pub async fn publish(
 }
 
 /// Corrects a published revision: creates the next revision (computed, with a copy of the
-/// results) recording who, when and why; the published one stays readable and unchanged.
+/// results and of the leaders they name) recording who, when and why; the published one
+/// stays readable and unchanged.
 /// Change inputs and recompute the new revision, then publish it.
 ///
 /// # Errors
@@ -1169,7 +1374,7 @@ pub async fn correct(
             rank: Set(r.rank),
             vetoed: Set(r.vetoed),
             breakdown: Set(r.breakdown),
-            leaders: Set(serde_json::json!([])),
+            leaders: Set(r.leaders),
             ..Default::default()
         }
         .insert(db)
@@ -1366,7 +1571,8 @@ pub async fn reassign_agency(
 // ---------------------------------------------------------------------------------------
 // Reads
 
-/// Results of one revision in rank order; agency staff see only their own agency's.
+/// Results of one revision in rank order; agency staff see only their own agency's, and
+/// only in a published revision.
 pub async fn results(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -1375,7 +1581,13 @@ pub async fn results(
     let mut q = evaluation_result::Entity::find()
         .filter(evaluation_result::Column::EvaluationId.eq(evaluation_id));
     if !viewer.can_read_all() {
-        q = q.filter(evaluation_result::Column::AgencyId.eq(viewer.require_agency_staff()?));
+        let own = viewer.require_agency_staff()?;
+        // Staff read their agency's result once it is published, never a draft's or a
+        // computed revision's (those may still change).
+        if get(db, evaluation_id).await?.status != PUBLISHED {
+            return Ok(Vec::new());
+        }
+        q = q.filter(evaluation_result::Column::AgencyId.eq(own));
     }
     Ok(q.order_by_asc(evaluation_result::Column::Rank)
         .order_by_asc(evaluation_result::Column::AgencyId)
@@ -1466,11 +1678,13 @@ pub fn local_year(at: DateTime<Utc>) -> i32 {
 // Command line
 
 /// `duban evaluate`: computes the year (unless its latest revision is published), publishes
-/// it with `publish`, and renders the results as a table, CSV or JSON to `output` or stdout.
+/// it with `publish`, and renders the results as a table, CSV or JSON to `output` or stdout,
+/// or as an .xlsx workbook to `output`. A CSV written to a file starts with a UTF-8 byte
+/// order mark, so that Excel shows the Chinese names (stdout gets none, for pipes).
 ///
 /// # Errors
-/// INVALID_INPUT for an unknown format (xlsx is not supported yet) or bad inputs; those
-/// of [`compute`] and [`publish`].
+/// INVALID_INPUT for an unknown format, xlsx without `output`, or bad inputs; those of
+/// [`compute`] and [`publish`].
 pub async fn run_cli(
     db: &crate::db::Db,
     year: i32,
@@ -1540,6 +1754,8 @@ pub async fn run_cli(
         Format::Json => report::json(&rows),
     };
     match output {
+        Some(path) if format == Format::Csv => std::fs::write(path, format!("\u{feff}{text}"))
+            .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?,
         Some(path) => std::fs::write(path, text)
             .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?,
         None => print!("{text}"),

@@ -1,5 +1,6 @@
-//! Demo and reference data: the agency registry, the five source plans (through the
-//! importer), contacts with example addresses, and demo accounts for each role.
+//! Demo and reference data: the agency registry and the shipped evaluation schemes, the
+//! five source plans (through the importer), contacts with example addresses, and demo
+//! accounts for each role.
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +37,8 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? == 0)
 }
 
-/// Loads the agency registry (`seeds/agencies.json`), skipping names already present.
+/// Loads the agency registry (`seeds/agencies.json`), skipping names already present, and
+/// the shipped evaluation schemes if absent. Returns the number of agencies created.
 pub async fn load_registry(
     db: &impl ConnectionTrait,
     dir: &Path,
@@ -82,6 +84,9 @@ pub async fn load_registry(
                 .await?;
         }
     }
+    // The shipped evaluation schemes (seeds/schemes/), whose data sources name registry
+    // agencies: so that `evaluationSchemes` lists them on a freshly seeded server.
+    super::evaluation::ensure_seed_schemes(db, now).await?;
     Ok(created)
 }
 
