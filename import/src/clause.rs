@@ -119,6 +119,43 @@ fn standing_re() -> &'static Regex {
     )
 }
 
+fn plain_standing_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:以下|下列|下述)(?:各项|所有)?(?:工作任务|重点任务|工作|任务|事项)?(?:均|都|全部)(?:需要?|须|由|要|应)(.{1,200}?)(?:负责|组织|抓好|结合实际)?(?:落实|实施)[,，]?\s*(?:以下|下文)?不再(?:一一|逐一|单独)?(?:列出|列明|注明|标注)[。;；]?",
+    )
+}
+
+/// A standing rule written as a plain sentence outside brackets
+/// (`以下各项任务均需各县(市、区)政府落实，不再一一列出。`): its byte range and
+/// the implementers it names.
+pub fn find_plain_standing(text: &str) -> Option<(std::ops::Range<usize>, Vec<String>)> {
+    for caps in plain_standing_re().captures_iter(text) {
+        let m = caps.get(0)?;
+        // Outside brackets only (bracketed rules are clauses).
+        let mut depth = 0i32;
+        for c in text[..m.start()].chars() {
+            if is_open(c) {
+                depth += 1;
+            } else if is_close(c) && depth > 0 {
+                depth -= 1;
+            }
+        }
+        if depth > 0 {
+            continue;
+        }
+        let names: Vec<String> = split_list(&caps[1])
+            .into_iter()
+            .filter(|n| looks_like_agency(n))
+            .collect();
+        if !names.is_empty() {
+            return Some((m.range(), names));
+        }
+    }
+    None
+}
+
 fn undecided_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"待[^,，。;；]{0,12}明确后(?:再)?确定")
@@ -505,6 +542,21 @@ mod tests {
 
     fn p(s: &str) -> Clause {
         parse_clause(s).unwrap_or_else(|| panic!("no clause in {s}"))
+    }
+
+    #[test]
+    fn standing_rule_as_a_plain_sentence() {
+        let t = "二、重点任务\n以下各项任务均需各县(市、区)政府落实,不再一一列出。\n(一)推进A。";
+        let (r, names) = find_plain_standing(t).unwrap();
+        assert_eq!(names, ["各县(市、区)政府"]);
+        assert!(t[r].ends_with("列出。"));
+        let (_, names) =
+            find_plain_standing("下列任务均由各区县政府、各开发区管委会负责落实，不再列出。")
+                .unwrap();
+        assert_eq!(names, ["各区县政府", "各开发区管委会"]);
+        // Inside brackets it is a clause, not a plain sentence.
+        assert!(find_plain_standing("推进A(以下均需各县区政府落实,不再列出)").is_none());
+        assert!(find_plain_standing("以下不再列出。").is_none());
     }
 
     #[test]

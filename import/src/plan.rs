@@ -461,7 +461,14 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         for f in &found {
             clause.merge(f.clause.clone());
         }
-        let ranges: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
+        let mut ranges: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
+        // A standing rule written as a sentence applies from here on but
+        // does not make the node a task.
+        let plain_standing = crate::clause::find_plain_standing(&node_text);
+        if let Some((r, _)) = &plain_standing {
+            ranges.push((r.start, r.end));
+            ranges.sort_unstable();
+        }
         let text = strip_ranges(&node_text, &ranges);
         let body_text = text
             .strip_prefix(node.title.as_str())
@@ -505,6 +512,9 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             lead_undecided: false,
             warnings: Vec::new(),
         };
+        if let Some((_, names)) = plain_standing {
+            clause.standing_implementers.extend(names);
+        }
         b.assign(&mut task, &clause, false);
         b.deadline_warning(&mut task);
         let idx = b.tasks.len();
@@ -698,6 +708,20 @@ mod tests {
             e("抚顺市生态环境局", &[]),
             e("抚顺市财政局", &[]),
         ])
+    }
+
+    #[test]
+    fn plain_sentence_standing_rule_applies_to_later_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n以下各项任务均需各县(市、区)政府落实,不再一一列出。\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)",
+            &reg(),
+        );
+        let kinds: Vec<TaskKind> = plan.tasks.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TaskKind::Heading, TaskKind::Task, TaskKind::Task]);
+        for t in &plan.tasks[1..] {
+            assert_eq!(t.groups, ["各县(市、区)政府"], "{t:?}");
+        }
+        assert!(!plan.tasks[0].body.contains("不再"));
     }
 
     #[test]
