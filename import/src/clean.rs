@@ -137,8 +137,41 @@ const BOILERPLATE: &[&str] = &[
     "相关链接",
 ];
 
+/// Keywords that never occur in plan prose: one is enough.
+const STRONG_BOILERPLATE: &[&str] = &[
+    "回到顶部",
+    "确认删除",
+    "扫一扫",
+    "分享到",
+    "打印本页",
+    "关闭窗口",
+    "ICP备",
+    "浏览次数",
+    "阅读次数",
+    "上一篇",
+    "下一篇",
+    "【打印】",
+    "【关闭】",
+    "网站地图",
+];
+
+fn boilerplate_hits(line: &str) -> usize {
+    if line.chars().count() >= 160 {
+        return 0;
+    }
+    BOILERPLATE.iter().filter(|k| line.contains(*k)).count()
+}
+
+/// Any keyword: used for the document's tail.
 fn is_boilerplate(line: &str) -> bool {
-    line.chars().count() < 160 && BOILERPLATE.iter().any(|k| line.contains(k))
+    boilerplate_hits(line) > 0
+}
+
+/// Boilerplate anywhere in the text: a strong keyword or two keywords. A task
+/// line mentioning 付费 or 客服 alone stays.
+fn is_boilerplate_anywhere(line: &str) -> bool {
+    boilerplate_hits(line) >= 2
+        || (line.chars().count() < 160 && STRONG_BOILERPLATE.iter().any(|k| line.contains(k)))
 }
 
 /// The result of cleaning: one string per logical line, no empty lines.
@@ -194,16 +227,22 @@ pub fn clean(text: &str) -> CleanText {
 
 fn drop_boilerplate(lines: &mut Vec<String>) {
     // A tail that is boilerplate or short fragments (`碳中和`, `已认证` …) is cut
-    // as a whole; single boilerplate lines elsewhere are dropped.
-    if let Some(first) = lines.iter().position(|l| is_boilerplate(l)) {
-        let tail_is_junk = lines[first..]
-            .iter()
-            .all(|l| is_boilerplate(l) || l.chars().count() <= 24 || boilerplate_numbered(l));
-        if tail_is_junk {
-            lines.truncate(first);
-        }
+    // as a whole from its first boilerplate line; elsewhere only lines that
+    // are surely boilerplate (see `is_boilerplate_anywhere`) are dropped.
+    let junk = |l: &String| is_boilerplate(l) || l.chars().count() <= 24 || boilerplate_numbered(l);
+    let suffix = lines.iter().rev().take_while(|l| junk(l)).count();
+    let from = lines.len() - suffix;
+    // The tail starts at a line that is surely boilerplate: a strong or
+    // double keyword, a web notice about 文档/本站, or a keyword standing
+    // almost alone (`客服`, `已认证`).
+    let marks_tail = |l: &String| {
+        is_boilerplate_anywhere(l)
+            || (is_boilerplate(l) && (l.chars().count() <= 8 || boilerplate_numbered(l)))
+    };
+    if let Some(first) = lines[from..].iter().position(marks_tail) {
+        lines.truncate(from + first);
     }
-    lines.retain(|l| !is_boilerplate(l) && !l.starts_with("抄送") && !l.ends_with("印发"));
+    lines.retain(|l| !is_boilerplate_anywhere(l) && !l.starts_with("抄送") && !l.ends_with("印发"));
     // Numbered web notices (`1、当您付费下载文档后…`) are caught by keywords.
 }
 
@@ -406,6 +445,23 @@ pub fn split_long_lines(lines: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_lines_with_a_boilerplate_word_stay() {
+        let c = clean(
+            "一、重点任务\n1.推行排污权有偿使用和付费制度。\n2.推进VIP通道建设。\n二、保障措施\n加强领导。\n分享到:\n1、当您付费下载文档后,您只拥有了使用权限\n客服\n已认证",
+        );
+        assert!(c.lines.iter().any(|l| l.contains("付费制度")));
+        assert!(c.lines.iter().any(|l| l.contains("VIP通道")));
+        assert!(
+            !c.lines
+                .iter()
+                .any(|l| l.contains("分享到") || l.contains("当您付费"))
+        );
+        // Two keywords on one line mid-text are boilerplate.
+        let c = clean("一、重点任务\n本站客服电话:123\n1.推进A。");
+        assert!(!c.lines.iter().any(|l| l.contains("本站")));
+    }
 
     #[test]
     fn normalizes_full_width() {

@@ -50,6 +50,12 @@ fn chapter_re() -> &'static Regex {
             .expect("static regex")
     })
 }
+fn comma_chapter_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^([一二三四五六七八九十]{1,3})\s*[,，]\s*").expect("static regex")
+    })
+}
 fn section_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -224,6 +230,9 @@ fn split_title(content: &str, flattened: bool, level: u8) -> (String, String) {
 pub struct Outline {
     pub preamble: Vec<String>,
     pub nodes: Vec<Node>,
+    /// Doubts about the numbering (a number skipped, a typo accepted), for
+    /// warnings: (node code, message).
+    pub notes: Vec<(String, String)>,
 }
 
 /// Parses outline nodes from cleaned lines. `flattened` tells that the lines
@@ -268,24 +277,56 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
         if line.is_empty() {
             continue;
         }
-        let detected = detect(line);
+        // `六,加强组织实施` (comma typo for 、) continuing the chapters.
+        let detected = detect(line).or_else(|| {
+            let c = comma_chapter_re().captures(line)?;
+            let n = cn_number(&c[1])?;
+            let end = c.get(0)?.end();
+            let head = line[end..].split(['。', ',', ';']).next().unwrap_or("");
+            (last_ch > 0 && n == last_ch + 1 && head.chars().count() <= 20)
+                .then_some((Marker::Chapter(n), end))
+        });
         let mut accepted: Option<(Marker, usize)> = None;
+        let mut skip_note: Option<String> = None;
         if let Some((m, len)) = detected {
+            // One number missing (`三、` after `一、`) is accepted with a note
+            // when the line reads as a heading, not as a number in prose.
+            let heading_like = {
+                let rest = &line[len.min(line.len())..];
+                rest.chars()
+                    .next()
+                    .is_some_and(|c| !c.is_ascii_digit() && c != '%')
+            };
             let ok = match m {
                 Marker::Box => true,
                 Marker::Chapter(n) => {
-                    n == last_ch + 1 || (last_ch == 0 && n <= 2 && nodes.is_empty())
+                    n == last_ch + 1
+                        || (last_ch == 0 && n <= 2 && nodes.is_empty())
+                        || (last_ch > 0 && n == last_ch + 2 && heading_like && {
+                            skip_note =
+                                Some(format!("chapter {} is missing", numeral(last_ch + 1)));
+                            true
+                        })
                 }
                 Marker::Section(n) => {
                     n == sec_in_ch + 1
                         || (n == sec_global + 1 && sec_global > 0)
                         || (n == 1 && sec_in_ch == 0)
+                        || (sec_in_ch > 0 && n == sec_in_ch + 2 && heading_like && {
+                            skip_note =
+                                Some(format!("section ({}) is missing", numeral(sec_in_ch + 1)));
+                            true
+                        })
                 }
                 Marker::Item(n) => {
                     !in_box
                         && (n == item_in_parent + 1
                             || (n == 1 && item_in_parent == 0)
-                            || (n == item_global + 1 && item_global > 0 && item_in_parent == 0))
+                            || (n == item_global + 1 && item_global > 0 && item_in_parent == 0)
+                            || (item_in_parent > 0 && n == item_in_parent + 2 && heading_like && {
+                                skip_note = Some(format!("item {} is missing", item_in_parent + 1));
+                                true
+                            }))
                 }
                 Marker::SubItem(n) => {
                     !in_box
@@ -403,6 +444,10 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
             }
         };
         let code = unique_code(&mut codes, code);
+        if let Some(note) = skip_note {
+            out.notes
+                .push((code.clone(), format!("numbering skips: {note}")));
+        }
         if let Some(p) = parent {
             nodes[p].children.push(idx);
         }
@@ -447,6 +492,41 @@ pub fn numeral(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_missing_number_is_accepted_with_a_note() {
+        let o = parse_outline(
+            &lines(
+                "一、总体要求\n二、重点任务\n(一)推进A\n1.做好甲\n3.做好丙\n(三)推进C\n四、保障措施\n五,加强组织实施\n七、其他",
+            ),
+            false,
+        );
+        let codes: Vec<&str> = o.nodes.iter().map(|n| n.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "一",
+                "二",
+                "二(一)",
+                "二(一)1",
+                "二(一)3",
+                "二(三)",
+                "四",
+                "五",
+                "七"
+            ]
+        );
+        assert_eq!(o.notes.len(), 4, "{:?}", o.notes);
+        // Numbers in prose are not headings: `3.5%` after item 1.
+        let o = parse_outline(
+            &lines("一、重点任务\n1.做好甲\n3.5%的目标\n二、保障"),
+            false,
+        );
+        assert_eq!(o.nodes.len(), 3);
+        // A comma after a numeral that does not continue the chapters stays text.
+        let o = parse_outline(&lines("一、重点任务\n三,是加强领导"), false);
+        assert_eq!(o.nodes.len(), 1);
+    }
 
     fn lines(s: &str) -> Vec<String> {
         s.lines().map(|l| l.to_string()).collect()

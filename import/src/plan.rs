@@ -439,6 +439,10 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         codes: HashSet::new(),
     };
     b.warnings.extend(dropped_warning);
+    for (code, note) in &outline.notes {
+        b.warnings
+            .push(Warning::new("NUMBERING_SKIP", note.clone(), Some(code)));
+    }
     if region.name().is_none() {
         b.warnings.push(Warning::new(
             "NO_REGION",
