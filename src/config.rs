@@ -108,13 +108,18 @@ fn load_or_create_secret(dir: &std::path::Path) -> Result<Vec<u8>, AppError> {
     }
     let mut bytes = vec![0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
-    std::fs::write(&path, hex::encode(&bytes))
-        .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?;
+    // Created owner-only from the start: never readable by others, not even for a moment.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
+    let cannot =
+        |e: std::io::Error| AppError::invalid(format!("cannot write {}: {e}", path.display()));
+    let mut file = options.open(&path).map_err(cannot)?;
+    std::io::Write::write_all(&mut file, hex::encode(&bytes).as_bytes()).map_err(cannot)?;
     Ok(bytes)
 }
 

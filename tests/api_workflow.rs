@@ -311,3 +311,35 @@ async fn approved_extension_moves_deadline_and_keeps_original() {
     assert_eq!(t["deadline"], "2025-12-31");
     assert_eq!(t["originalDeadline"], "2025-03-31");
 }
+
+/// Cancelling a task decides its pending extension request too: nothing is left pending on a
+/// closed task, and the trail says why.
+#[tokio::test]
+async fn cancelling_a_task_closes_its_pending_extension() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let ask = "mutation($t:ID!,$d:String!){ requestExtension(taskId:$t, deadline:$d, reason:\"资金未到位\"){ id status } }";
+    let r = app
+        .ok(&w.other_staff, ask, json!({"t": w.t2, "d": "2025-09-30"}))
+        .await;
+    assert_eq!(r["requestExtension"]["status"], "PENDING");
+    let t = task(&app, &w.office, &w.t2).await;
+    app.ok(
+        &w.office,
+        "mutation($id:ID!,$v:Int!){ cancelTask(id:$id, version:$v, reason:\"并入其他任务\"){ status } }",
+        json!({"id": w.t2, "v": version(&t)}),
+    )
+    .await;
+    let r = app
+        .ok(
+            &w.office,
+            "query($id:ID!){ task(id:$id){ extensionRequests{ status decisionNote decidedAt } } }",
+            json!({"id": w.t2}),
+        )
+        .await;
+    let reqs = r["task"]["extensionRequests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0]["status"], "REJECTED", "{r}");
+    assert!(reqs[0]["decisionNote"].as_str().unwrap().contains("取消"));
+    assert!(reqs[0]["decidedAt"].is_string());
+}

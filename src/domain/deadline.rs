@@ -41,6 +41,10 @@ impl Precision {
     }
 }
 
+/// Years a deadline or date may name: a plan's horizon, not an arbitrary calendar (a typo
+/// such as `0205` or `20255` is refused rather than stored).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
 /// A deadline: the last day of the named period plus how precisely it was stated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadline {
@@ -93,6 +97,17 @@ impl Deadline {
             }
             _ => Err(bad()),
         }
+        .and_then(|d: Deadline| {
+            if YEARS.contains(&d.date.year()) {
+                Ok(d)
+            } else {
+                Err(AppError::invalid(format!(
+                    "deadline {input:?} is outside the years {}–{}",
+                    YEARS.start(),
+                    YEARS.end()
+                )))
+            }
+        })
     }
 
     /// The deadline as written at its precision: `2025`, `2025-12` or `2025-12-31`.
@@ -129,6 +144,19 @@ pub fn parse_day(input: &str) -> Result<NaiveDate, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn years_outside_a_plans_horizon_are_refused() {
+        for bad in ["0000", "0205-01", "1899-12-31", "2101"] {
+            assert_eq!(
+                Deadline::parse(bad).unwrap_err().code(),
+                "INVALID_INPUT",
+                "{bad}"
+            );
+        }
+        assert!(Deadline::parse("1990").is_ok());
+        assert!(Deadline::parse("2100-12-31").is_ok());
+    }
 
     #[test]
     fn year_month_day() {

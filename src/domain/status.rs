@@ -164,7 +164,7 @@ mod tests {
             for a in actions {
                 let expected = allowed
                     .iter()
-                    .find(|(from, act, _)| *from == s && *act == a)
+                    .find(|(from, act, _)| *from == *s && *act == a)
                     .map(|(_, _, to)| *to);
                 match (s.apply(a), expected) {
                     (Ok(next), Some(to)) => {

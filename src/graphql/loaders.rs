@@ -220,6 +220,59 @@ where
         .map_err(loader_err)
 }
 
+/// Loads the rows for `keys` at once, in one statement, and stores them in the request's loader
+/// cache, so the resolvers below find them in memory.
+///
+/// For lists and for fields known to be selected (look-ahead). A DataLoader batch waits out a
+/// timer window (1 ms, rounded up to the timer's tick) before it runs, once per level of the
+/// query; priming skips that wait and does not depend on every sibling registering its key
+/// before the window closes.
+pub(crate) async fn prime_by_id<E: EntityTrait>(
+    ctx: &Context<'_>,
+    keys: impl IntoIterator<Item = i64>,
+) -> async_graphql::Result<()>
+where
+    E::Model: Clone + Send + Sync,
+{
+    let dl = loader::<Cached<ById<E>>>(ctx)?;
+    let keys = distinct(keys);
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let rows = dl.loader().load(&keys).await.map_err(loader_err)?;
+    dl.feed_many(rows).await;
+    Ok(())
+}
+
+/// Like `prime_by_id` for a grouped relation; keys without rows are cached as empty. Returns
+/// the rows, for priming the next level.
+pub(crate) async fn prime_grouped<E: EntityTrait>(
+    ctx: &Context<'_>,
+    keys: impl IntoIterator<Item = i64>,
+) -> async_graphql::Result<HashMap<i64, Vec<E::Model>>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    let dl = loader::<Cached<GroupedBy<E>>>(ctx)?;
+    let keys = distinct(keys);
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut rows = dl.loader().load(&keys).await.map_err(loader_err)?;
+    for k in keys {
+        rows.entry(k).or_default();
+    }
+    dl.feed_many(rows.clone()).await;
+    Ok(rows)
+}
+
+fn distinct(keys: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let mut keys: Vec<i64> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The rows related to `key` through the request's grouped loader.
 pub(crate) async fn many<E: EntityTrait>(
     ctx: &Context<'_>,

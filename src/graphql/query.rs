@@ -177,9 +177,9 @@ impl CoreQuery {
 
     async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Task> {
         viewer(ctx)?;
-        Ok(Task(
-            services::tasks::get(&state(ctx).db.conn, parse_id("task", &id)?).await?,
-        ))
+        let row = services::tasks::get(&state(ctx).db.conn, parse_id("task", &id)?).await?;
+        prefetch_tasks(ctx, std::slice::from_ref(&row), ctx.look_ahead()).await?;
+        Ok(Task(row))
     }
 
     /// Per agency: tasks led, completed, overdue and by traffic light.

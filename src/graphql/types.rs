@@ -587,48 +587,40 @@ impl TaskEdge {
     }
 }
 
-impl TaskConnection {
-    /// Loads the relations the query selects for the whole page in one batch each.
-    ///
-    /// DataLoader batching alone depends on timing (its batch window can close while a long
-    /// list is still being resolved); asking for every key up front makes the cost of a page
-    /// a constant number of statements, whatever its size.
-    async fn prefetch(&self, ctx: &Context<'_>, node: async_graphql::Lookahead<'_>) -> Result<()> {
-        use super::loaders::{ById, Cached, GroupedBy, loader_err};
-        let ids: Vec<i64> = self.rows.iter().map(|t| t.id).collect();
-        if node.field("plan").exists() {
-            let plans: Vec<i64> = self.rows.iter().map(|t| t.plan_id).collect();
-            super::loaders::loader::<Cached<ById<plan::Entity>>>(ctx)?
-                .load_many(plans)
-                .await
-                .map_err(loader_err)?;
-        }
-        let asg = node.field("assignments");
-        if asg.exists() {
-            let loaded = super::loaders::loader::<Cached<GroupedBy<assignment::Entity>>>(ctx)?
-                .load_many(ids)
-                .await
-                .map_err(loader_err)?;
-            if asg.field("agency").exists() {
-                let agencies: Vec<i64> = loaded.values().flatten().map(|a| a.agency_id).collect();
-                super::loaders::loader::<Cached<ById<agency::Entity>>>(ctx)?
-                    .load_many(agencies)
-                    .await
-                    .map_err(loader_err)?;
-            }
-        }
-        Ok(())
+/// Loads the relations a query selects below a list of tasks (`node`: the look-ahead at the
+/// task) for all of them at once: one statement per relation and level, whatever the number of
+/// tasks, and no DataLoader batch window to wait out.
+pub(crate) async fn prefetch_tasks(
+    ctx: &Context<'_>,
+    rows: &[task::Model],
+    node: async_graphql::Lookahead<'_>,
+) -> Result<()> {
+    use super::loaders::{prime_by_id, prime_grouped};
+    if rows.is_empty() {
+        return Ok(());
     }
+    if node.field("plan").exists() {
+        prime_by_id::<plan::Entity>(ctx, rows.iter().map(|t| t.plan_id)).await?;
+    }
+    let asg = node.field("assignments");
+    if asg.exists() {
+        let loaded = prime_grouped::<assignment::Entity>(ctx, rows.iter().map(|t| t.id)).await?;
+        if asg.field("agency").exists() {
+            prime_by_id::<agency::Entity>(ctx, loaded.values().flatten().map(|a| a.agency_id))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[Object]
 impl TaskConnection {
     async fn edges(&self, ctx: &Context<'_>) -> Result<Vec<TaskEdge>> {
-        self.prefetch(ctx, ctx.look_ahead().field("node")).await?;
+        prefetch_tasks(ctx, &self.rows, ctx.look_ahead().field("node")).await?;
         Ok(self.rows.iter().cloned().map(TaskEdge).collect())
     }
     async fn nodes(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        self.prefetch(ctx, ctx.look_ahead()).await?;
+        prefetch_tasks(ctx, &self.rows, ctx.look_ahead()).await?;
         Ok(self.rows.iter().cloned().map(Task).collect())
     }
     async fn page_info(&self) -> PageInfo {

@@ -565,6 +565,9 @@ pub async fn transition(
         TaskAction::Cancel => "task.cancel",
         TaskAction::Reopen => "task.reopen",
     };
+    if matches!(action, TaskAction::Verify | TaskAction::Cancel) {
+        close_pending_extensions(db, viewer, id, action, now).await?;
+    }
     let mut after_json = snapshot(&after);
     if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
         obj.insert("note".into(), serde_json::Value::String(n.clone()));
@@ -583,6 +586,51 @@ pub async fn transition(
     )
     .await?;
     Ok(after)
+}
+
+/// A task that is closed (销号) or cancelled has no deadline left to move: its pending
+/// extension request is decided with it — rejected, with a note saying why — rather than left
+/// pending forever (and failing whenever the office later tries to approve it).
+async fn close_pending_extensions(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    task_id: i64,
+    action: TaskAction,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::ExtensionStatus;
+    use entity::extension_request;
+    let pending = extension_request::Entity::find()
+        .filter(extension_request::Column::TaskId.eq(task_id))
+        .filter(extension_request::Column::Status.eq(ExtensionStatus::Pending.as_str()))
+        .all(db)
+        .await?;
+    let why = match action {
+        TaskAction::Cancel => "任务已取消，延期申请随之关闭",
+        _ => "任务已办结销号，延期申请随之关闭",
+    };
+    for before in pending {
+        let mut am: extension_request::ActiveModel = before.clone().into();
+        am.status = Set(ExtensionStatus::Rejected.as_str().into());
+        am.decided_by = Set(Some(viewer.user_id));
+        am.decided_at = Set(Some(now));
+        am.decision_note = Set(Some(why.into()));
+        let after = am.update(db).await?;
+        audit::record(
+            db,
+            Some(viewer),
+            Change::updated(
+                "extension.close",
+                "extension_request",
+                after.id,
+                &before,
+                &after,
+            ),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Records progress from a report: a not-started or returned task starts, progress follows
