@@ -271,6 +271,49 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
         if seg.is_empty() {
             continue;
         }
+        // `A会同B负责` / `A会同B、C牵头`: A leads, B and C take part.
+        if let Some(at) = seg.find("会同") {
+            let lead = strip_you(seg[..at].trim());
+            let (role, names) = classify_segment(&seg[at + "会同".len()..]);
+            let leads: Vec<String> = split_list(lead)
+                .into_iter()
+                .filter(|i| looks_like_agency_loose(i))
+                .collect();
+            let parts: Vec<String> = split_list(names)
+                .into_iter()
+                .filter(|i| looks_like_agency_loose(i))
+                .collect();
+            if role != SegRole::Bare && !leads.is_empty() && !parts.is_empty() {
+                has_verb = true;
+                segs.push((SegRole::Lead, leads));
+                segs.push((SegRole::Participant, parts));
+                continue;
+            }
+        }
+        // `A(牵头)、B、C`: the marked name leads, the others take part.
+        if seg.contains("(牵头)") || seg.contains("（牵头）") {
+            let mut leads = Vec::new();
+            let mut parts = Vec::new();
+            let plain = seg.replace("（牵头）", "(牵头)");
+            let (_, names) = classify_segment(&plain);
+            for item in split_top(names, &['、', ',', '，', ';', '；']) {
+                let item = item.trim();
+                match item.strip_suffix("(牵头)") {
+                    Some(n) => leads.extend(split_list(n)),
+                    None => parts.extend(split_list(item)),
+                }
+            }
+            leads.retain(|i| looks_like_agency_loose(i));
+            parts.retain(|i| looks_like_agency_loose(i));
+            if !leads.is_empty() {
+                has_verb = true;
+                segs.push((SegRole::Lead, leads));
+                if !parts.is_empty() {
+                    segs.push((SegRole::Participant, parts));
+                }
+                continue;
+            }
+        }
         let (role, names) = classify_segment(seg);
         if role == SegRole::Bare && names.is_empty() {
             continue;
@@ -377,6 +420,11 @@ pub fn starts_with_label(s: &str) -> bool {
     })
 }
 
+/// `由A牵头` / `由A负责`: the preposition is no part of the name.
+fn strip_you(p: &str) -> &str {
+    p.strip_prefix('由').unwrap_or(p)
+}
+
 /// Splits a segment into its role and the names part.
 fn classify_segment(seg: &str) -> (SegRole, &str) {
     for (label, role) in LABELS {
@@ -389,6 +437,12 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
     if seg.starts_with("完成时限") || seg.starts_with("完成时间") || seg.starts_with("时间节点")
     {
         return (SegRole::Bare, "");
+    }
+    // `A、B分别牵头/分别负责`: each leads its own part (co-leads).
+    for s in ["分别牵头负责", "分别牵头", "分别负责", "分别落实"] {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::CoShare, strip_you(p));
+        }
     }
     const LEAD: &[&str] = &["牵头负责", "牵头落实", "牵头"];
     const COSHARE: &[&str] = &[
@@ -425,7 +479,7 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
     ];
     for s in LEAD {
         if let Some(p) = seg.strip_suffix(s) {
-            return (SegRole::Lead, p);
+            return (SegRole::Lead, strip_you(p));
         }
     }
     for s in COSHARE {
@@ -444,7 +498,7 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
         }
     }
     if let Some(p) = seg.strip_suffix("负责") {
-        return (SegRole::Lead, p);
+        return (SegRole::Lead, strip_you(p));
     }
     (SegRole::Bare, seg)
 }
@@ -533,7 +587,35 @@ pub fn looks_like_agency(s: &str) -> bool {
 fn looks_like_agency_loose(s: &str) -> bool {
     let s = clean_item(s);
     let n = s.chars().count();
-    (2..=40).contains(&n) && !s.contains('。') && (looks_like_agency(&s) || n <= 20)
+    // Besides agency suffixes, places and a few institutions (`某某县`,
+    // `某某街道`, `市气象台`, `某某大学`); prose such as `确保任务` is no name.
+    const EXTRA: &[&str] = &[
+        "县",
+        "区",
+        "市",
+        "镇",
+        "乡",
+        "街道",
+        "台",
+        "大学",
+        "学校",
+        "医院",
+        "法院",
+        "组",
+        "军",
+        "园区",
+        "开发区",
+    ];
+    // A trailing note in brackets (`市统计局(完成时限:…)`) is no part of the
+    // name's ending.
+    let base = match (s.ends_with(')'), s.find('(')) {
+        (true, Some(open)) if open > 0 => &s[..open],
+        _ => s.as_str(),
+    };
+    (2..=40).contains(&n)
+        && !s.contains('。')
+        && (looks_like_agency(&s)
+            || (n <= 20 && (has_agency_suffix(base) || EXTRA.iter().any(|x| base.ends_with(x)))))
 }
 
 #[cfg(test)]
@@ -542,6 +624,29 @@ mod tests {
 
     fn p(s: &str) -> Clause {
         parse_clause(s).unwrap_or_else(|| panic!("no clause in {s}"))
+    }
+
+    #[test]
+    fn more_lead_grammar() {
+        let c = p("由市发展改革委牵头,市财政局配合");
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市财政局"]);
+        let c = p("市生态环境局会同市发展改革委、市财政局负责");
+        assert_eq!(c.leads, ["市生态环境局"]);
+        assert_eq!(c.participants, ["市发展改革委", "市财政局"]);
+        let c = p("市发展改革委(牵头)、市财政局、市统计局");
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市财政局", "市统计局"]);
+        let c = p("市教育局、市卫生健康委分别牵头");
+        assert_eq!(c.leads, ["市教育局", "市卫生健康委"]);
+        assert!(c.participants.is_empty());
+        let c = p("市发展改革委牵头,市教育局、市卫生健康委分别负责");
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市教育局", "市卫生健康委"]);
+        // Prose before 落实 is no implementer.
+        assert!(parse_clause("确保任务落实").is_none());
+        let c = p("市财政局负责,某某县落实");
+        assert_eq!(c.implementers, ["某某县"]);
     }
 
     #[test]
