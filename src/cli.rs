@@ -329,9 +329,23 @@ async fn import_file(
     let parse_start = std::time::Instant::now();
     let parsed = services::import::parse(&bytes, &registry)?;
     let parse_time = parse_start.elapsed();
+    // The same document imported before (by its fingerprint): said in both outputs.
+    let duplicate = services::import::duplicate_of(&db.conn, &parsed).await?;
     if json {
-        println!("{}", parsed.to_cli_json());
+        let mut out = parsed.to_cli_json();
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert(
+                "duplicate_of".into(),
+                duplicate
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |p| serde_json::json!(p.id)),
+            );
+        }
+        println!("{out}");
     } else {
+        if let Some(p) = &duplicate {
+            println!("already imported as plan {} ({})", p.id, p.title);
+        }
         let tasks = parsed
             .tasks
             .iter()

@@ -220,3 +220,77 @@ async fn seeding_loads_the_five_plans_and_demo_accounts() {
     duban::cli::seed_all(&app.state.db).await.unwrap();
     assert_eq!(count_rows(&app, "task").await, tasks);
 }
+
+#[tokio::test]
+async fn generic_groups_are_stored_as_groups() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(&w.office, IMPORT, json!({"i": {"text": SMALL_PLAN}}))
+        .await;
+    // `各县区政府负责落实` names a set of governments, not one agency.
+    let a = app
+        .ok(
+            &w.office,
+            "{ agencies(search:\"各县区\"){ name kind confirmed } }",
+            json!({}),
+        )
+        .await;
+    let list = a["agencies"].as_array().unwrap();
+    assert!(!list.is_empty(), "{a}");
+    assert!(list.iter().all(|x| x["kind"] == "GROUP"), "{a}");
+}
+
+#[tokio::test]
+async fn concurrent_imports_of_one_document_conflict() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let vars = json!({"i": {"text": SMALL_PLAN}});
+    let (a, b) = tokio::join!(
+        app.gql(Some(&w.office), IMPORT, vars.clone()),
+        app.gql(Some(&w.office), IMPORT, vars.clone())
+    );
+    let ok = [&a, &b]
+        .iter()
+        .filter(|r| r["errors"].is_null() && !r["data"]["importPlan"]["plan"].is_null())
+        .count();
+    assert_eq!(ok, 1, "{a}\n{b}");
+    let loser = if a["errors"].is_null() { &b } else { &a };
+    assert_eq!(code(loser), "CONFLICT", "{loser}");
+}
+
+#[test]
+fn cli_dry_run_reports_the_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.txt");
+    std::fs::write(&file, SMALL_PLAN).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_duban"))
+            .env("DUBAN_DATA_DIR", dir.path())
+            .env_remove("DATABASE_URL")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("import")
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--dry-run", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["duplicate_of"].is_null(), "{v}");
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["duplicate_of"].as_i64().is_some(), "{v}");
+    let out = run(&["--dry-run"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already imported as plan"));
+}

@@ -45,7 +45,7 @@ use serde_json::{Value, json};
 
 pub use deadline::{Deadline, Precision};
 pub use error::ImportError;
-pub use registry::{Registry, RegistryEntry};
+pub use registry::{Registry, RegistryEntry, is_group};
 pub use target::Direction;
 
 /// Inputs above this size are refused with [`ImportError::TooLarge`].

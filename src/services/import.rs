@@ -105,6 +105,10 @@ fn guess(name: &str) -> (AgencyLevel, AgencyKind) {
     } else {
         AgencyLevel::Other
     };
+    // Generic groups (各有关部门, 各县区政府, 领导小组各成员单位) are no single agency.
+    if duban_import::is_group(name) {
+        return (level, AgencyKind::Group);
+    }
     let kind = if name.contains("政府") || name.contains("管委会") {
         AgencyKind::LocalGovernment
     } else if name.contains("公司") || name.contains("集团") {
@@ -146,6 +150,8 @@ pub async fn store(
             existing.id, existing.title
         )));
     }
+    // Two imports of one document racing past the check above meet at the unique
+    // fingerprint index: the loser is told so (CONFLICT), whatever the database.
     let plan = plans::create(
         db,
         viewer,
@@ -169,7 +175,13 @@ pub async fn store(
         Some(parsed.fingerprint.clone()),
         now,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(_) => AppError::Conflict(
+            "this document is being imported or was already imported (same fingerprint)".into(),
+        ),
+        other => other,
+    })?;
 
     let mut agency_ids: HashMap<String, i64> = HashMap::new();
     let mut new_agencies = 0;
