@@ -139,14 +139,38 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
         if ti < titles.len() && titles[ti].0 < m.start() && m.start() < titles[ti].1 {
             continue;
         }
+        // Quotes around `“十三五”` do not count when reading the context.
+        let unquote = |s: String| -> String { s.chars().filter(|c| !is_quote(*c)).collect() };
+        let before = unquote(chars_before(text, m.start(), 5));
+        let after = unquote(chars_after(text, m.end(), 6));
         if let Some(n) = caps.get(1) {
+            // A past period is a baseline, not a deadline: `巩固“十三五”成果`,
+            // `“十三五”以来`, `在“十三五”基础上`.
+            let past = ["巩固", "总结", "回顾", "延续", "对比"]
+                .iter()
+                .any(|w| before.ends_with(w))
+                || [
+                    "成果",
+                    "以来",
+                    "基础",
+                    "经验",
+                    "期间取得",
+                    "时期取得",
+                    "取得",
+                    "的成果",
+                    "的基础",
+                    "末",
+                ]
+                .iter()
+                .any(|w| after.starts_with(w));
+            if past {
+                continue;
+            }
             if let Some(d) = five_year_end(n.as_str()).and_then(Deadline::year) {
                 out.push(d);
             }
             continue;
         }
-        let before = chars_before(text, m.start(), 4);
-        let after = chars_after(text, m.end(), 4);
         if before.ends_with('比')
             || before.ends_with('较')
             || before.ends_with('与')
@@ -154,6 +178,16 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
             || before.ends_with('从')
             || before.ends_with("相比")
             || before.chars().last().is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        // `以2020年为基准` is a baseline; `2024年起` / `2024年开始` a start.
+        if (before.ends_with('以') && after.starts_with('为'))
+            || after.starts_with("为基准")
+            || after.starts_with("基准")
+            || after.starts_with('起')
+            || after.starts_with("开始")
+            || after.starts_with("以后")
         {
             continue;
         }
@@ -192,6 +226,55 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
         }
     }
     out
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」')
+}
+
+fn yearless_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?(?:底|末|中旬|上旬|下旬)?|(年底|年末|上半年|下半年))\s*(?:前|以前|之前)")
+            .expect("static regex")
+    })
+}
+
+/// A deadline written without a year (`6月底前`, `年底前`, `9月30日前`), in
+/// the plan's year (from its title or issue date). Recurring dates (`每年6月底前`)
+/// and dates after a year (`2025年6月底前`, read by [`find_deadlines`]) are not
+/// taken. The latest one wins.
+pub fn yearless_deadline(text: &str, year: i32) -> Option<Deadline> {
+    let mut best: Option<Deadline> = None;
+    for caps in yearless_re().captures_iter(text) {
+        let Some(m) = caps.get(0) else { continue };
+        let before = chars_before(text, m.start(), 3);
+        if before.ends_with('年')
+            || before.ends_with('每')
+            || before.ends_with("每年")
+            || before.ends_with('各')
+            || before.chars().last().is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let d = match (
+            caps.get(1).and_then(|m| m.as_str().parse::<u32>().ok()),
+            caps.get(2).and_then(|d| d.as_str().parse::<u32>().ok()),
+            caps.get(3).map(|p| p.as_str()),
+        ) {
+            (Some(mo), Some(da), _) => Deadline::day(year, mo, da),
+            (Some(mo), None, _) => Deadline::month(year, mo),
+            (None, _, Some("上半年")) => Deadline::month(year, 6),
+            (None, _, Some(_)) => Deadline::month(year, 12),
+            _ => None,
+        };
+        if let Some(d) = d
+            && best.is_none_or(|b| d.date > b.date)
+        {
+            best = Some(d);
+        }
+    }
+    best
 }
 
 const ONGOING_MARKERS: &[&str] = &[
@@ -424,6 +507,36 @@ mod tests {
         assert!(ongoing);
         assert!(task_deadline("长期坚持").1);
         assert!(!task_deadline("加强宣传").1);
+    }
+
+    #[test]
+    fn past_periods_baselines_and_start_years_are_no_deadlines() {
+        assert!(find_deadlines("巩固“十三五”成果,推进工作").is_empty());
+        assert!(find_deadlines("在\"十三五\"基础上进一步提升").is_empty());
+        assert!(find_deadlines("以2020年为基准,下降10%").is_empty());
+        assert!(find_deadlines("2024年起全面推行").is_empty());
+        assert_eq!(find_deadlines("“十四五”时期完成").len(), 1);
+        assert_eq!(find_deadlines("2024年底前完成").len(), 1);
+    }
+
+    #[test]
+    fn dates_without_a_year_take_the_plans_year() {
+        assert_eq!(
+            yearless_deadline("6月底前完成", 2024).unwrap().date,
+            d(2024, 6, 30)
+        );
+        assert_eq!(
+            yearless_deadline("年底前建成", 2024).unwrap().date,
+            d(2024, 12, 31)
+        );
+        assert_eq!(
+            yearless_deadline("9月30日前报送,11月底前验收", 2024)
+                .unwrap()
+                .date,
+            d(2024, 11, 30)
+        );
+        assert!(yearless_deadline("每年6月底前报送", 2024).is_none());
+        assert!(yearless_deadline("2025年6月底前", 2024).is_none());
     }
 
     #[test]

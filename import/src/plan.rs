@@ -59,6 +59,9 @@ struct Builder<'a> {
     unconfirmed: Vec<String>,
     standing: Vec<Resolved>,
     codes: HashSet<String>,
+    /// The plan's year (title `2024年…`, else issue date) for dates written
+    /// without one (`6月底前`).
+    plan_year: Option<i32>,
 }
 
 impl Builder<'_> {
@@ -437,6 +440,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         unconfirmed: Vec::new(),
         standing: Vec::new(),
         codes: HashSet::new(),
+        plan_year: plan_year(&header.title, header.issue_date),
     };
     b.warnings.extend(dropped_warning);
     for (code, note) in &outline.notes {
@@ -499,7 +503,11 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             // An explicit completion limit (`完成时限：2024年6月底前`, also
             // inside the responsibility clause) is the task's deadline;
             // otherwise the latest date the text names.
-            explicit_deadline(&node_text).unwrap_or_else(|| task_deadline(&text))
+            with_plan_year(
+                explicit_deadline(&node_text).unwrap_or_else(|| task_deadline(&text)),
+                &text,
+                b.plan_year,
+            )
         };
         let mut task = ParsedTask {
             code,
@@ -635,6 +643,32 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     }
 }
 
+/// The year a plan is about: a year in its title (`2024年工作要点`), else the
+/// year it was issued.
+fn plan_year(title: &str, issue: Option<chrono::NaiveDate>) -> Option<i32> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("static regex"));
+    re.captures(title)
+        .and_then(|c| c[1].parse().ok())
+        .or_else(|| issue.map(|d| chrono::Datelike::year(&d)))
+}
+
+/// A deadline found without a year (`6月底前`) in the plan's year, when the
+/// text named no other.
+fn with_plan_year(
+    found: (Option<Deadline>, bool),
+    text: &str,
+    year: Option<i32>,
+) -> (Option<Deadline>, bool) {
+    match (found, year) {
+        ((None, false), Some(y)) => match crate::deadline::yearless_deadline(text, y) {
+            Some(d) => (Some(d), false),
+            None => (None, false),
+        },
+        _ => found,
+    }
+}
+
 fn push_row(
     b: &mut Builder,
     row: &ListRow,
@@ -645,8 +679,8 @@ fn push_row(
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
     let (mut deadline, mut ongoing) = match &row.deadline_cell {
-        Some(c) => parse_deadline_cell(c),
-        None => task_deadline(&row.text),
+        Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
+        None => with_plan_year(task_deadline(&row.text), &row.text, b.plan_year),
     };
     // The list's footnote default covers every row without a date of its
     // own, even rows describing continuing work.
@@ -726,6 +760,18 @@ mod tests {
             assert_eq!(t.groups, ["各县(市、区)政府"], "{t:?}");
         }
         assert!(!plan.tasks[0].body.contains("不再"));
+    }
+
+    #[test]
+    fn yearless_dates_use_the_title_year() {
+        let plan = parse_text(
+            "抚顺市2024年节能工作要点\n一、重点任务\n(一)推进能源转型。6月底前完成方案。(市发展改革委牵头负责)\n(二)加大资金支持。巩固“十三五”成果。(市财政局负责)",
+            &reg(),
+        );
+        let t = plan.tasks.iter().find(|t| t.code == "一(一)").unwrap();
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        let t = plan.tasks.iter().find(|t| t.code == "一(二)").unwrap();
+        assert!(t.deadline.is_none(), "{t:?}");
     }
 
     #[test]
