@@ -202,7 +202,22 @@ pub fn norm_key(s: &str) -> String {
         ("人民政府国有资产监督管理委员会", "国资委"),
         ("国有资产监督管理委员会", "国资委"),
         ("发展和改革委员会", "发展改革委"),
+        ("发展改革委员会", "发展改革委"),
+        ("发改委", "发展改革委"),
+        ("发展和改革局", "发展改革局"),
+        ("发改局", "发展改革局"),
         ("住房和城乡建设", "住房城乡建设"),
+        ("住建局", "住房城乡建设局"),
+        ("住建委", "住房城乡建设委"),
+        ("住建厅", "住房城乡建设厅"),
+        ("工业和信息化", "工信"),
+        ("工业信息化", "工信"),
+        ("卫健委", "卫生健康委"),
+        ("人社局", "人力资源社会保障局"),
+        ("人社厅", "人力资源社会保障厅"),
+        // A city has one natural-resources bureau, whichever name it bears.
+        ("自然资源和规划", "自然资源"),
+        ("交通局", "交通运输局"),
         ("市场监督管理局", "市场监管局"),
         ("人力资源和社会保障", "人力资源社会保障"),
         ("地方金融监督管理局", "地方金融监管局"),
@@ -312,7 +327,13 @@ fn self_qualified(s: &str) -> bool {
     if level_prefix(s).is_some() || s.starts_with('各') {
         return true;
     }
-    let head: String = s.chars().take(6).collect();
+    // Words that contain 市/县/省 without naming a place (城市管理局, 市场监管局).
+    let mut head: String = s.chars().take(6).collect();
+    for w in [
+        "城市", "市场", "市政", "都市", "县域", "节省", "省级", "市级", "县级",
+    ] {
+        head = head.replace(w, "");
+    }
     head.contains('省')
         || head.contains('市')
         || head.contains('县')
@@ -599,6 +620,41 @@ mod tests {
         }
         let got = resolve_one("市住房城乡建设局", None, &region, &r).unwrap();
         assert_eq!(got.agency.name, "济宁市住房和城乡建设局");
+    }
+
+    #[test]
+    fn common_abbreviations_fold() {
+        let r = reg();
+        let region = jining(&r);
+        for (raw, want) in [
+            ("市发改委", "济宁市发展和改革委员会"),
+            ("市住建局", "济宁市住房和城乡建设局"),
+            ("省工信厅", "山东省工业和信息化厅"),
+        ] {
+            let got = resolve_one(raw, None, &region, &r).unwrap();
+            assert_eq!(got.agency.name, want, "{raw}");
+            assert!(got.agency.confirmed, "{raw}");
+        }
+    }
+
+    #[test]
+    fn city_words_are_no_place_qualifier() {
+        let r = reg();
+        let region = jining(&r);
+        let items: Vec<String> = ["市发展改革委", "城市管理局", "市场监管局"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let got = resolve_list(&items, &region, &r);
+        let names: Vec<_> = got.iter().map(|g| g.agency.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "济宁市发展和改革委员会",
+                "济宁市城市管理局",
+                "济宁市市场监管局"
+            ]
+        );
     }
 
     #[test]
