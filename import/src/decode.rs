@@ -83,41 +83,70 @@ fn decode_utf8_or_mixed(bytes: &[u8]) -> Result<String, ImportError> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(s.to_string());
     }
-    // If some lines are valid UTF-8 with non-ASCII text, the file mixes
-    // encodings; otherwise it is GB18030/GBK as a whole.
-    let mixed = bytes
-        .split(|&b| b == b'\n')
-        .any(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok());
-    if !mixed {
-        let (s, _, had_errors) = GB18030.decode(bytes);
-        if had_errors {
-            return Err(ImportError::UnsupportedEncoding);
-        }
-        return Ok(s.into_owned());
-    }
-    // Mixed encodings: decode line by line (0x0A never occurs inside a
-    // GB18030 multi-byte sequence, so splitting on it is safe for both).
+    // Not UTF-8 as a whole: GB18030/GBK, or a file mixing both line by line
+    // (0x0A never occurs inside a GB18030 multi-byte sequence, so splitting on
+    // it is safe for both). A line valid in both encodings (short GBK text can
+    // happen to be valid UTF-8) is read as GBK when its byte pairs are mostly
+    // common GB2312 characters, which UTF-8 Chinese read as pairs is not.
     let mut out = String::with_capacity(bytes.len());
     let mut bad_lines = 0usize;
     let mut lines = 0usize;
     for line in bytes.split(|&b| b == b'\n') {
         lines += 1;
+        if lines > 1 {
+            out.push('\n');
+        }
+        if line.is_ascii() {
+            // ASCII is the same in both.
+            out.push_str(std::str::from_utf8(line).unwrap_or_default());
+            continue;
+        }
+        let (gbk, gbk_err) = GB18030.decode_without_bom_handling(line);
         match std::str::from_utf8(line) {
-            Ok(s) => out.push_str(s),
-            Err(_) => {
-                let (s, err) = GB18030.decode_without_bom_handling(line);
-                if err {
-                    bad_lines += 1;
+            Ok(s) if gbk_err || !looks_like_gb2312(line) => out.push_str(s),
+            _ => {
+                // Bad bytes (a truncated file, a stray byte) are tolerated on a
+                // few lines, as replacement characters.
+                if gbk_err {
+                    // A line with a stray byte or two among readable text (a
+                    // file cut mid-character) is kept; a line of junk counts.
+                    let repl = gbk.chars().filter(|&c| c == '\u{fffd}').count();
+                    let n = gbk.chars().count();
+                    if repl > 2 || repl * 4 > n {
+                        bad_lines += 1;
+                    }
                 }
-                out.push_str(&s);
+                out.push_str(&gbk);
             }
         }
-        out.push('\n');
     }
     if bad_lines * 20 > lines || bad_lines > 50 {
         return Err(ImportError::UnsupportedEncoding);
     }
     Ok(out)
+}
+
+/// Are most non-ASCII byte pairs of the line GB2312 punctuation or level-1
+/// (common) characters (lead 0xA1–0xD7, trail 0xA1–0xFE)? True for GBK
+/// Chinese text; UTF-8 Chinese read in pairs has lead bytes 0xE4–0xE9 or
+/// continuation bytes below 0xC0 paired with continuation bytes, mostly not.
+fn looks_like_gb2312(line: &[u8]) -> bool {
+    let (mut pairs, mut common) = (0usize, 0usize);
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let t = line.get(i + 1).copied().unwrap_or(0);
+        pairs += 1;
+        if (0xA1..=0xD7).contains(&b) && (0xA1..=0xFE).contains(&t) {
+            common += 1;
+        }
+        i += 2;
+    }
+    pairs > 0 && common * 10 >= pairs * 7
 }
 
 /// Binary data decoded "successfully" is full of control characters and
@@ -177,6 +206,33 @@ mod tests {
         let s = decode_text(&b).unwrap();
         assert!(s.contains("第一行UTF-8内容"));
         assert!(s.contains("第二行是GBK编码"));
+    }
+
+    #[test]
+    fn gbk_lines_that_are_valid_utf8_are_read_as_gbk() {
+        // `实施协同` in GBK is also valid UTF-8 (as Cyrillic-like letters).
+        let (amb, _, _) = GB18030.encode("实施协同");
+        assert!(std::str::from_utf8(&amb).is_ok());
+        let mut b = GB18030.encode("一、总体要求\n坚持系统观念。\n").0.into_owned();
+        b.extend_from_slice(&amb);
+        b.extend_from_slice(b"\n");
+        let s = decode_text(&b).unwrap();
+        assert!(s.contains("实施协同"), "{s}");
+        // A real UTF-8 line among GBK lines stays UTF-8.
+        let mut b = GB18030.encode("一、总体要求\n").0.into_owned();
+        b.extend_from_slice("二、重点任务推进节能降碳\n".as_bytes());
+        let s = decode_text(&b).unwrap();
+        assert!(s.contains("二、重点任务推进节能降碳"), "{s}");
+    }
+
+    #[test]
+    fn truncated_gbk_file_is_tolerated() {
+        let text = "一、总体要求\n坚持系统观念,推进节能降碳。\n".repeat(5) + "二、重点任务";
+        let (b, _, _) = GB18030.encode(&text);
+        let cut = &b[..b.len() - 1];
+        let s = decode_text(cut).unwrap();
+        assert!(s.starts_with("一、总体要求"));
+        assert!(s.contains("二、重点"));
     }
 
     #[test]
