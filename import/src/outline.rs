@@ -252,6 +252,8 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
     let mut cur_item: Option<usize> = None;
     let mut dash_count: std::collections::HashMap<usize, u32> = std::collections::HashMap::new();
     let mut in_box = false;
+    // Last number of the box's own list (`专栏1` lists projects `1.` `2.` …).
+    let mut box_last = 0u32;
     let mut last_node: Option<usize> = None;
     let mut codes: std::collections::HashSet<String> = std::collections::HashSet::new();
 
@@ -288,6 +290,15 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
         });
         let mut accepted: Option<(Marker, usize)> = None;
         let mut skip_note: Option<String> = None;
+        // A box ends at the next item of the outline: a number continuing the
+        // items before the box but not the box's own list.
+        if in_box && let Some((Marker::Item(n), _)) = detected {
+            if n == box_last + 1 {
+                box_last = n;
+            } else if item_in_parent > 0 && n == item_in_parent + 1 {
+                in_box = false;
+            }
+        }
         if let Some((m, len)) = detected {
             // One number missing (`三、` after `一、`) is accepted with a note
             // when the line reads as a heading, not as a number in prose.
@@ -358,6 +369,7 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
         };
         if marker == Marker::Box {
             in_box = true;
+            box_last = 0;
             continue;
         }
         if matches!(marker, Marker::Chapter(_) | Marker::Section(_)) {
@@ -492,6 +504,30 @@ pub fn numeral(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_box_ends_at_the_next_outline_item() {
+        let o = parse_outline(
+            &lines(
+                "一、重点任务\n(一)能源\n1.发展光伏。\n2.发展风电。\n专栏1 重点项目\n1.光伏项目。\n2.风电项目。\n3.储能项目。\n3.发展储能。(市能源局负责)\n(二)工业\n1.推动工业。",
+            ),
+            false,
+        );
+        let codes: Vec<&str> = o.nodes.iter().map(|n| n.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "一",
+                "一(一)",
+                "一(一)1",
+                "一(一)2",
+                "一(一)3",
+                "一(二)",
+                "一(二)1"
+            ]
+        );
+        assert!(o.nodes[4].text.contains("发展储能"));
+    }
 
     #[test]
     fn one_missing_number_is_accepted_with_a_note() {
