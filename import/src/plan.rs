@@ -42,6 +42,12 @@ const CONTEXT_WORDS: &[&str] = &[
     "实施保障",
     "工作要求",
     "重要意义",
+    "实施步骤",
+    "工作步骤",
+    "进度安排",
+    "时间安排",
+    "步骤安排",
+    "实施进度",
 ];
 
 fn attachment_re() -> &'static Regex {
@@ -462,6 +468,8 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     // Outline tasks.
     let nodes = &outline.nodes;
     let mut node_task: Vec<usize> = Vec::with_capacity(nodes.len());
+    // Each node's own clause, for children that have none.
+    let mut node_clause: Vec<Option<Clause>> = Vec::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         let node_text = bracket_labelled_lines(&node.text);
         let found = find_clauses(&node_text);
@@ -490,6 +498,22 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         // A node is a task when it carries a clause, or when it is a leaf of
         // a work chapter (not context) in a plan without attached lists.
         let work_leaf = leaf && !context && !has_lists && substantive && node.level >= 2;
+        // Items without a clause of their own under a section that has one
+        // share its responsibility (`(一)…(市财政局负责)` then `1.…` `2.…`).
+        let inherited = clause.is_empty()
+            && work_leaf
+            && node
+                .parent
+                .and_then(|p| node_clause.get(p))
+                .and_then(|c| c.as_ref())
+                .is_some_and(|c| !c.leads.is_empty() || c.lead_undecided);
+        if inherited && let Some(pc) = node.parent.and_then(|p| node_clause[p].clone()) {
+            clause = Clause {
+                standing_implementers: Vec::new(),
+                ..pc
+            };
+        }
+        node_clause.push((!clause.is_empty()).then(|| clause.clone()));
         let kind = if !clause.is_empty() || work_leaf {
             TaskKind::Task
         } else {
@@ -772,6 +796,25 @@ mod tests {
         assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
         let t = plan.tasks.iter().find(|t| t.code == "一(二)").unwrap();
         assert!(t.deadline.is_none(), "{t:?}");
+    }
+
+    #[test]
+    fn items_inherit_their_sections_clause() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。(市发展改革委牵头,市财政局配合)\n1.发展光伏发电项目。建设一批分布式光伏。\n2.发展风电项目。建设一批集中式风电。\n(二)加大资金支持。\n1.设立专项资金支持。(市财政局负责)\n2.完善补贴政策制度。修订补贴办法。\n二、实施步骤\n(一)动员部署阶段。2024年3月前完成动员部署。",
+            &reg(),
+        );
+        let t = |c: &str| plan.tasks.iter().find(|t| t.code == c).unwrap();
+        for c in ["一(一)1", "一(一)2"] {
+            assert_eq!(t(c).kind, TaskKind::Task);
+            assert_eq!(t(c).leads[0].name, "抚顺市发展和改革委员会", "{c}");
+            assert_eq!(t(c).participants[0].name, "抚顺市财政局", "{c}");
+            assert!(!t(c).warnings.iter().any(|w| w.code == "NO_LEAD"));
+        }
+        // Without a clause on the section, nothing is inherited.
+        assert!(t("一(二)2").leads.is_empty());
+        // 实施步骤 is context.
+        assert_eq!(t("二(一)").kind, TaskKind::Heading);
     }
 
     #[test]
