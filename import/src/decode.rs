@@ -213,7 +213,10 @@ mod tests {
         // `实施协同` in GBK is also valid UTF-8 (as Cyrillic-like letters).
         let (amb, _, _) = GB18030.encode("实施协同");
         assert!(std::str::from_utf8(&amb).is_ok());
-        let mut b = GB18030.encode("一、总体要求\n坚持系统观念。\n").0.into_owned();
+        let mut b = GB18030
+            .encode("一、总体要求\n坚持系统观念。\n")
+            .0
+            .into_owned();
         b.extend_from_slice(&amb);
         b.extend_from_slice(b"\n");
         let s = decode_text(&b).unwrap();

@@ -565,6 +565,16 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     // Lists: targets, tasks, policies.
     let mut default_deadline: Option<Deadline> = None;
     for list in &lists {
+        if let Some(d) = &list.dropped {
+            b.warnings.push(Warning::new(
+                "LIST_TEXT_DROPPED",
+                format!(
+                    "text in a {} list that no row could take was not read: {d}…",
+                    list.kind.code_prefix()
+                ),
+                None,
+            ));
+        }
         if default_deadline.is_none() {
             default_deadline = list.default_deadline;
         }

@@ -354,6 +354,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         items,
         default_deadline,
         range: 0..0,
+        dropped: None,
     })
 }
 

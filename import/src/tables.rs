@@ -89,6 +89,8 @@ pub struct TaskList {
     pub default_deadline: Option<Deadline>,
     /// Byte range of the list in the text it was found in.
     pub range: Range<usize>,
+    /// Text inside the list that no row could take (reported, not silent).
+    pub dropped: Option<String>,
 }
 
 fn header_re() -> &'static Regex {
@@ -552,6 +554,7 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
             let one_line_rows = !line.trim().is_empty()
                 && !line.trim_start().starts_with('注')
                 && parse_rows(&scan, line, true, false)
+                    .0
                     .iter()
                     .any(|i| matches!(i, ListItem::Row(_)));
             end = if one_line_rows {
@@ -580,13 +583,14 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
         body = header_re()
             .replace_all(&body, PAGE_MARK.to_string().as_str())
             .into_owned();
-        let items = parse_rows(&scan, &body, single_column, multiline);
+        let (items, dropped) = parse_rows(&scan, &body, single_column, multiline);
         if items.iter().any(|i| matches!(i, ListItem::Row(_))) {
             lists.push(TaskList {
                 kind,
                 items,
                 default_deadline,
                 range: list_start..end,
+                dropped,
             });
         }
     }
@@ -684,7 +688,13 @@ fn skip_marks(body: &str, mut pos: usize) -> usize {
 }
 
 /// Splits a list body into headings and rows by the running row numbers.
-fn parse_rows(scan: &Scan, body: &str, single_column: bool, space_columns: bool) -> Vec<ListItem> {
+fn parse_rows(
+    scan: &Scan,
+    body: &str,
+    single_column: bool,
+    space_columns: bool,
+) -> (Vec<ListItem>, Option<String>) {
+    let mut dropped = None;
     let mut items = Vec::new();
     let mut pos = 0usize;
     let mut expected = 1u32;
@@ -756,7 +766,14 @@ fn parse_rows(scan: &Scan, body: &str, single_column: bool, space_columns: bool)
                     note = Some(format!("text before row {expected} was skipped"));
                     pos += i;
                 }
-                None => break,
+                None => {
+                    let rest: String = body[pos..].chars().filter(|&c| c != PAGE_MARK).collect();
+                    let rest = rest.trim();
+                    if rest.chars().any(|c| c > '\u{2e80}') {
+                        dropped = Some(rest.chars().take(60).collect());
+                    }
+                    break;
+                }
             }
         }
         let row_start = pos + num.len();
@@ -770,7 +787,7 @@ fn parse_rows(scan: &Scan, body: &str, single_column: bool, space_columns: bool)
         expected += 1;
         pos = row_end;
     }
-    items
+    (items, dropped)
 }
 
 /// Where the row after `n` starts: the number n+1 (or the next expected
@@ -1000,6 +1017,20 @@ mod tests {
         assert_eq!(r[1].participants, ["省生态环境厅", "省建设厅"]);
         assert_eq!(r[1].deadline_cell.as_deref(), Some("2024年6月底前"));
         assert_eq!(r[2].deadline_cell.as_deref(), Some("长期坚持"));
+    }
+
+    #[test]
+    fn text_no_row_takes_is_reported() {
+        let text = "序号 工作任务 牵头单位\n1 推进A。 省发展改革委\n2 推进B。 省经信厅\n另有若干事项待定,请各地结合实际研究。";
+        let lists = find_flat_lists(text, &zj(), &reg());
+        assert_eq!(rows(&lists).len(), 2);
+        // The trailing sentence is no row: it is kept in the last row or
+        // reported, never lost silently.
+        let last = rows(&lists)[1].text.clone();
+        assert!(
+            last.contains("另有若干事项") || lists[0].dropped.is_some(),
+            "{lists:?}"
+        );
     }
 
     #[test]
