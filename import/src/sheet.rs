@@ -462,8 +462,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ImportError> {
         // Merged cells (a lead spanning several rows) repeat their value
         // downwards; a broken merge list is ignored.
         if let Some(Ok(dims)) = wb.worksheet_merge_cells(&name) {
-            let regions: Vec<((u32, u32), (u32, u32))> =
-                dims.iter().map(|d| (d.start, d.end)).collect();
+            let regions: Vec<(Cell, Cell)> = dims.iter().map(|d| (d.start, d.end)).collect();
             fill_merged_down(&mut grid, &regions, range.start().unwrap_or((0, 0)));
         }
         out.push((name, grid));
@@ -471,11 +470,14 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ImportError> {
     Ok(out)
 }
 
+/// A cell position `(row, col)`.
+pub type Cell = (u32, u32);
+
 /// Fills vertically merged regions (absolute `(row, col)` corners; `origin`
 /// is the grid's top-left cell) with the value of their top cell, in their
 /// first column. Horizontal merges are left alone so a grouping row stays one
 /// cell.
-pub fn fill_merged_down(grid: &mut Grid, regions: &[((u32, u32), (u32, u32))], origin: (u32, u32)) {
+pub fn fill_merged_down(grid: &mut Grid, regions: &[(Cell, Cell)], origin: Cell) {
     for &((r0, c0), (r1, _)) in regions {
         if r1 <= r0 || r0 < origin.0 || c0 < origin.1 {
             continue;
