@@ -60,7 +60,12 @@ impl Db {
     pub async fn connect_with(url: &str, max_connections: Option<u32>) -> AppResult<Db> {
         let is_sqlite = url.starts_with("sqlite:");
         let mut opts = ConnectOptions::new(url.to_owned());
+        // sqlx pings a connection when it goes back to the pool, and by default again when it
+        // is handed out: two extra round trips per statement. A connection that was in use a
+        // moment ago is alive; only one idle long enough for a server, proxy or firewall to
+        // have dropped it is checked before use (a dead one is replaced, not handed out).
         opts.sqlx_logging(false)
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
         if is_sqlite {

@@ -193,6 +193,7 @@ async fn graphql(
         .unwrap_or_else(|| ClientAddr("unknown".into()));
     let login_budget = LoginBudget::default();
     let prepare = |r: async_graphql::Request| {
+        let r = s.state.parsed.attach(r);
         let mut r = loaders::attach(r, &s.state.db.conn)
             .data(client.clone())
             .data(login_budget.clone());

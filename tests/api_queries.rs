@@ -486,3 +486,44 @@ async fn healthz_and_graphiql() {
     let r = app.http.get(app.url("/")).send().await.unwrap();
     assert!(r.text().await.unwrap().contains("graphiql"));
 }
+
+/// A list that does not ask for bodies skips reading them; one that does gets them in full,
+/// through `nodes` and through `edges` alike.
+#[tokio::test]
+async fn task_bodies_are_served_when_asked_for() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    app.ok(
+        &w.office,
+        "mutation($i:TaskInput!){ createTask(input:$i){ id } }",
+        json!({"i": {"planId": w.plan, "code": "三", "title": "有正文的任务",
+                     "body": "推动重点行业节能降碳改造。", "deadline": "2026"}}),
+    )
+    .await;
+    let r = app
+        .ok(
+            &w.leader,
+            "{ tasks(first: 50, filter: { text: \"有正文\" }) { nodes { body } edges { node { title body } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["tasks"]["nodes"][0]["body"], "推动重点行业节能降碳改造。",
+        "{r}"
+    );
+    assert_eq!(
+        r["tasks"]["edges"][0]["node"]["body"],
+        "推动重点行业节能降碳改造。"
+    );
+    let r = app
+        .ok(
+            &w.leader,
+            "{ tasks(first: 50, filter: { text: \"有正文\" }) { edges { node { body } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["tasks"]["edges"][0]["node"]["body"],
+        "推动重点行业节能降碳改造。"
+    );
+}

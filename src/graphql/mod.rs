@@ -6,6 +6,7 @@ pub mod import;
 pub mod loaders;
 pub mod mutation;
 pub mod notify;
+pub mod parse_cache;
 pub mod query;
 pub mod types;
 
@@ -49,6 +50,7 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub throttle: Arc<LoginThrottle>,
     pub viewers: Arc<ViewerCache>,
+    pub parsed: Arc<parse_cache::ParseCache>,
     pub clock: Clock,
 }
 
@@ -61,6 +63,7 @@ impl AppState {
             keys,
             throttle: Arc::default(),
             viewers: Arc::default(),
+            parsed: Arc::default(),
             clock: Arc::new(Utc::now),
         }
     }

@@ -166,8 +166,18 @@ impl CoreQuery {
             .as_deref()
             .map(services::tasks::TaskCursor::decode)
             .transpose()?;
-        let (rows, has_next_page) =
-            services::tasks::page(&state(ctx).db.conn, &filter, first, after, today(ctx)).await?;
+        let look = ctx.look_ahead();
+        let with_body = look.field("nodes").field("body").exists()
+            || look.field("edges").field("node").field("body").exists();
+        let (rows, has_next_page) = services::tasks::page(
+            &state(ctx).db.conn,
+            &filter,
+            first,
+            after,
+            today(ctx),
+            with_body,
+        )
+        .await?;
         Ok(TaskConnection {
             rows,
             has_next_page,

@@ -198,15 +198,26 @@ impl TaskCursor {
 }
 
 /// One page of tasks after `after`, in document order; returns whether more follow.
+///
+/// `with_body: false` leaves the (long) body text out of the rows, as an empty string: a task
+/// list that does not show it should not pay for reading and decoding it.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
     first: u64,
     after: Option<TaskCursor>,
     today: NaiveDate,
+    with_body: bool,
 ) -> AppResult<(Vec<task::Model>, bool)> {
+    use sea_orm::Iterable;
     let first = first.clamp(1, MAX_PAGE);
     let mut q = filter.query(today);
+    if !with_body {
+        q = q
+            .select_only()
+            .columns(task::Column::iter().filter(|c| !matches!(c, task::Column::Body)))
+            .expr_as(Expr::val(""), "body");
+    }
     if let Some(c) = after {
         q = q.filter(
             Condition::any()
