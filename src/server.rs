@@ -98,16 +98,18 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     else {
         return Ok(None);
     };
-    let Ok(user_id) = s.state.keys.verify(token) else {
+    let Ok((user_id, generation)) = s.state.keys.verify_issued(token) else {
         return Ok(None);
     };
+    // A token from before the user's last password change no longer counts.
+    let current = |v: Viewer| (v.token_generation == generation).then_some(v);
     if let Some(v) = s.state.viewers.get(user_id) {
-        return Ok(Some(v));
+        return Ok(current(v));
     }
     match services::users::viewer_for(&s.state.db.conn, user_id).await {
         Ok(v) => {
             s.state.viewers.put(v.clone());
-            Ok(Some(v))
+            Ok(current(v))
         }
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),

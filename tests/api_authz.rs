@@ -92,7 +92,7 @@ async fn check(
 #[tokio::test]
 async fn accounts_and_agencies() {
     let app = TestApp::spawn().await;
-    let w = seed_world(&app).await;
+    let mut w = seed_world(&app).await;
     check(&app, &w, "createUser",
         "mutation($a:ID){ createUser(input:{username:\"new\", displayName:\"新用户\", role:AGENCY, agencyId:$a, password:\"long-enough-1\"}){ id } }",
         json!({"a": w.lead_agency}), &[Office]).await;
@@ -118,6 +118,8 @@ async fn accounts_and_agencies() {
         &[Office],
     )
     .await;
+    // The reset ended that user's sessions; sign in again with the new password.
+    w.part_staff = app.login("part", "another-pass-2").await;
     check(&app, &w, "createAgency", "mutation{ createAgency(input:{name:\"测试市水务局\", level:CITY, kind:DEPARTMENT}){ id } }", json!({}), &[Office]).await;
     check(&app, &w, "updateAgency",
         "mutation($id:ID!){ updateAgency(id:$id, input:{name:\"测试市交通运输局\", aliases:[\"市交通局\"], level:CITY, kind:DEPARTMENT}){ id } }",
@@ -361,7 +363,28 @@ async fn own_password_needs_the_current_one() {
     );
     app.ok(&w.lead_staff, m, json!({"id": me, "c": PASSWORD}))
         .await;
-    app.login("lead", "brand-new-pass").await;
+    // The sessions signed in with the old password end; a new login works.
+    assert_eq!(
+        code(
+            &app.gql(Some(&w.lead_staff), "{ me { id } }", json!({}))
+                .await
+        ),
+        "UNAUTHENTICATED"
+    );
+    let fresh = app.login("lead", "brand-new-pass").await;
+    app.ok(&fresh, "{ me { id } }", json!({})).await;
+    // An office reset ends them too.
+    app.ok(
+        &w.office,
+        "mutation($id:ID!){ setPassword(userId:$id, newPassword:\"reset-by-office\") }",
+        json!({"id": me}),
+    )
+    .await;
+    assert_eq!(
+        code(&app.gql(Some(&fresh), "{ me { id } }", json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    app.login("lead", "reset-by-office").await;
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ async fn only_login_answers_without_a_valid_token() {
     assert_eq!(a["errors"][0]["message"], b["errors"][0]["message"]);
     // A token signed with another secret is refused.
     let forged = duban::auth::TokenKeys::new(&[1u8; 32], 1)
-        .issue(1, chrono::Utc::now().timestamp())
+        .issue(1, 0, chrono::Utc::now().timestamp())
         .unwrap()
         .0;
     assert_eq!(
@@ -63,6 +63,26 @@ async fn repeated_login_failures_are_throttled() {
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     // Other accounts are unaffected.
     app.login("office", PASSWORD).await;
+    // Sign-ins are audited.
+    let office = app.login("office", PASSWORD).await;
+    let me = app.ok(&office, "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let trail = app
+        .ok(
+            &office,
+            "query($id:ID!){ auditEvents(entity:\"user\", entityId:$id){ action actorName } }",
+            json!({"id": me}),
+        )
+        .await;
+    let logins = trail["auditEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "user.login")
+        .count();
+    assert!(logins >= 2, "{trail}");
 }
 
 #[tokio::test]

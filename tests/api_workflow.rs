@@ -333,7 +333,7 @@ async fn cancelling_a_task_closes_its_pending_extension() {
     let r = app
         .ok(
             &w.office,
-            "query($id:ID!){ task(id:$id){ extensionRequests{ status decisionNote decidedAt } } }",
+            "query($id:ID!){ task(id:$id){ extensionRequests{ status decisionNote decidedAt requestedBy decidedBy requestedPrecision } } }",
             json!({"id": w.t2}),
         )
         .await;
@@ -342,4 +342,7 @@ async fn cancelling_a_task_closes_its_pending_extension() {
     assert_eq!(reqs[0]["status"], "REJECTED", "{r}");
     assert!(reqs[0]["decisionNote"].as_str().unwrap().contains("取消"));
     assert!(reqs[0]["decidedAt"].is_string());
+    assert!(reqs[0]["requestedBy"].is_string(), "{r}");
+    assert!(reqs[0]["decidedBy"].is_string(), "{r}");
+    assert_eq!(reqs[0]["requestedPrecision"], "DAY");
 }

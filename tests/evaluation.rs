@@ -606,6 +606,7 @@ async fn publish_racing_compute_and_input_writes_keeps_results_frozen_on_postgre
         username: "office".into(),
         role: duban::domain::UserRole::Office,
         agency_id: None,
+        token_generation: 0,
     };
 
     // The publish is done but not committed yet.
@@ -817,6 +818,7 @@ async fn user_viewer(app: &TestApp, username: &str) -> duban::auth::Viewer {
         username: u.username,
         role: duban::domain::UserRole::parse(&u.role).unwrap(),
         agency_id: u.agency_id,
+        token_generation: 0,
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Model {
     pub agency_id: Option<i64>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// Moves on with every password change; a token names the generation it was issued in.
+    pub token_generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ mod m20261121_000104_create_indicator_value;
 mod m20261121_000105_create_manual_score;
 mod m20261121_000106_create_manual_adjustment;
 mod m20261130_000001_index_assignment_role;
+mod m20261130_000002_user_token_generation;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000105_create_manual_score::Migration),
             Box::new(m20261121_000106_create_manual_adjustment::Migration),
             Box::new(m20261130_000001_index_assignment_role::Migration),
+            Box::new(m20261130_000002_user_token_generation::Migration),
         ]
     }
 }

@@ -45,10 +45,11 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// milliseconds of CPU each; unbounded, a flood of logins would starve every other request.
 const CONCURRENT_HASHES: usize = 2;
 
+static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
 /// [`verify`] on the blocking pool, at most [`CONCURRENT_HASHES`] at a time, so the async
 /// workers keep serving other requests while logins are checked.
 pub async fn verify_off_thread(password: &str, phc: String) -> bool {
-    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
     let Ok(_permit) = PERMITS.acquire().await else {
         return false;
     };
@@ -56,6 +57,21 @@ pub async fn verify_off_thread(password: &str, phc: String) -> bool {
     tokio::task::spawn_blocking(move || verify(&password, &phc))
         .await
         .unwrap_or(false)
+}
+
+/// [`hash`] on the blocking pool, sharing the bound of [`verify_off_thread`].
+///
+/// # Errors
+/// As [`hash`]; INTERNAL if the hashing thread fails.
+pub async fn hash_off_thread(password: &str) -> AppResult<String> {
+    let _permit = PERMITS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string().into()))?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string().into()))?
 }
 
 /// A hash of a random password, verified against when the user does not exist so that

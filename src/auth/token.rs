@@ -16,6 +16,9 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's credential generation when the token was issued (see `user.token_generation`).
+    #[serde(default, rename = "gen")]
+    pub generation: i32,
 }
 
 /// Keys derived once from the configured secret.
@@ -43,8 +46,9 @@ impl TokenKeys {
         }
     }
 
-    /// Issues a token for `user_id` valid from `now` (unix seconds).
-    pub fn issue(&self, user_id: i64, now: i64) -> AppResult<(String, i64)> {
+    /// Issues a token for `user_id` in credential generation `generation`, valid from `now` (unix
+    /// seconds).
+    pub fn issue(&self, user_id: i64, generation: i32, now: i64) -> AppResult<(String, i64)> {
         let exp = now + self.ttl_seconds;
         let claims = Claims {
             sub: user_id.to_string(),
@@ -52,6 +56,7 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             iat: now,
             exp,
+            generation,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -60,12 +65,19 @@ impl TokenKeys {
 
     /// The user id of a valid token; any defect is UNAUTHENTICATED.
     pub fn verify(&self, token: &str) -> AppResult<i64> {
+        self.verify_issued(token).map(|(user, _)| user)
+    }
+
+    /// The user id and the credential generation of a valid token.
+    pub fn verify_issued(&self, token: &str) -> AppResult<(i64, i32)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthenticated)?;
-        data.claims
+        let user = data
+            .claims
             .sub
             .parse()
-            .map_err(|_| AppError::Unauthenticated)
+            .map_err(|_| AppError::Unauthenticated)?;
+        Ok((user, data.claims.generation))
     }
 }
 
@@ -77,11 +89,11 @@ mod tests {
     fn issue_and_verify() {
         let keys = TokenKeys::new(&[7u8; 32], 1);
         let now = chrono::Utc::now().timestamp();
-        let (t, _) = keys.issue(42, now).unwrap();
+        let (t, _) = keys.issue(42, 0, now).unwrap();
         assert_eq!(keys.verify(&t).unwrap(), 42);
         let other = TokenKeys::new(&[8u8; 32], 1);
         assert!(other.verify(&t).is_err());
-        let (old, _) = keys.issue(42, now - 10 * 3600).unwrap();
+        let (old, _) = keys.issue(42, 0, now - 10 * 3600).unwrap();
         assert!(keys.verify(&old).is_err(), "expired token accepted");
         assert!(keys.verify("garbage").is_err());
     }

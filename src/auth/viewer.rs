@@ -9,6 +9,8 @@ pub struct Viewer {
     pub username: String,
     pub role: UserRole,
     pub agency_id: Option<i64>,
+    /// The user's current credential generation: tokens from an earlier one are refused.
+    pub token_generation: i32,
 }
 
 impl Viewer {

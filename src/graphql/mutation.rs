@@ -258,6 +258,30 @@ impl CoreMutation {
             &password,
         )
         .await?;
+        // Sign-ins are part of the trail (who, when, from where); failures are not written,
+        // so a guesser cannot turn the throttle's budget into database writes.
+        let session = crate::auth::Viewer {
+            user_id: user.id,
+            username: user.username.clone(),
+            role: crate::domain::UserRole::parse(&user.role)?,
+            agency_id: user.agency_id,
+            token_generation: user.token_generation,
+        };
+        let tx = st.db.write().await?;
+        services::audit::record(
+            &*tx,
+            Some(&session),
+            services::audit::Change {
+                action: "user.login",
+                entity: "user",
+                entity_id: user.id,
+                before: None,
+                after: Some(serde_json::json!({ "client": client })),
+            },
+            st.now(),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(LoginPayload {
             token,
             expires_at: chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default(),
@@ -284,6 +308,8 @@ impl CoreMutation {
             state(ctx).now()
         )
         .await?);
+        // Tokens issued before the change stop working at once in this process.
+        state(ctx).viewers.forget(id);
         Ok(true)
     }
 

@@ -497,8 +497,27 @@ impl ExtensionRequest {
     async fn requested_deadline(&self) -> NaiveDate {
         self.0.requested_deadline
     }
+    /// How precisely the requested deadline was stated (a year, a month or a day).
+    async fn requested_precision(&self) -> Precision {
+        Precision::parse(&self.0.requested_precision).unwrap_or(Precision::Day)
+    }
     async fn reason(&self) -> &str {
         &self.0.reason
+    }
+    /// Display name of the agency staff member who asked.
+    async fn requested_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(one::<user::Entity>(ctx, self.0.requested_by)
+            .await?
+            .map(|u| u.display_name.clone()))
+    }
+    /// Display name of the office user who decided (or closed it with the task).
+    async fn decided_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match self.0.decided_by {
+            Some(id) => Ok(one::<user::Entity>(ctx, id)
+                .await?
+                .map(|u| u.display_name.clone())),
+            None => Ok(None),
+        }
     }
     async fn status(&self) -> ExtensionStatus {
         parsed(

@@ -147,6 +147,10 @@ pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppRe
         .await?;
     for &agency_id in &with_tasks {
         let a = agencies::get(db, agency_id).await?;
+        // A generic group (各有关部门, 各县区政府) is not one office: nobody answers its mail.
+        if a.kind == crate::domain::AgencyKind::Group.as_str() {
+            continue;
+        }
         if entity::contact::Entity::find()
             .filter(entity::contact::Column::AgencyId.eq(agency_id))
             .count(db)

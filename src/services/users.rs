@@ -60,6 +60,7 @@ pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Vi
         username: u.username,
         role: UserRole::parse(&u.role)?,
         agency_id: u.agency_id,
+        token_generation: u.token_generation,
     })
 }
 
@@ -102,7 +103,7 @@ pub async fn create(
     if let Some(v) = viewer {
         v.require_office()?;
     }
-    let hash = password::hash(password_plain)?;
+    let hash = password::hash_off_thread(password_plain).await?;
     create_hashed(db, viewer, input, hash, now).await
 }
 
@@ -220,12 +221,18 @@ pub async fn set_password(
         if viewer.user_id != id {
             return Err(AppError::forbidden("you may change only your own password"));
         }
-        if !current.is_some_and(|c| password::verify(c, &before.password_hash)) {
+        let matches = match current {
+            Some(c) => password::verify_off_thread(c, before.password_hash.clone()).await,
+            None => false,
+        };
+        if !matches {
             return Err(AppError::forbidden("the current password is wrong"));
         }
     }
     let mut am: user::ActiveModel = before.clone().into();
-    am.password_hash = Set(password::hash(new_password)?);
+    am.password_hash = Set(password::hash_off_thread(new_password).await?);
+    // Every session signed in with the old password ends (a stolen token dies with it).
+    am.token_generation = Set(before.token_generation.wrapping_add(1));
     let after = am.update(db).await?;
     audit::record(
         db,
@@ -273,7 +280,7 @@ pub async fn login(
             throttle.record_success(&key);
             // Tokens live in wall-clock time (jsonwebtoken checks exp against it), not the
             // injectable business clock.
-            let (token, exp) = keys.issue(u.id, Utc::now().timestamp())?;
+            let (token, exp) = keys.issue(u.id, u.token_generation, Utc::now().timestamp())?;
             Ok((token, exp, u))
         }
         // The attempt was already counted by `begin_attempt`.
