@@ -187,8 +187,24 @@ impl CoreQuery {
 
     async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Task> {
         viewer(ctx)?;
-        let row = services::tasks::get(&state(ctx).db.conn, parse_id("task", &id)?).await?;
-        prefetch_tasks(ctx, std::slice::from_ref(&row), ctx.look_ahead()).await?;
+        let id = parse_id("task", &id)?;
+        let db = &state(ctx).db.conn;
+        let look = ctx.look_ahead();
+        // The plan, when asked for, comes in the same statement as the task.
+        let row = if look.field("plan").exists() {
+            let (row, plan) = services::tasks::get_with_plan(db, id).await?;
+            if let Some(p) = plan {
+                super::loaders::feed_by_id::<entity::plan::Entity>(
+                    ctx,
+                    [(p.id, std::sync::Arc::new(p))],
+                )
+                .await?;
+            }
+            row
+        } else {
+            services::tasks::get(db, id).await?
+        };
+        prefetch_assignments(ctx, std::slice::from_ref(&row), look).await?;
         Ok(Task(row))
     }
 

@@ -607,28 +607,54 @@ impl TaskEdge {
 }
 
 /// Loads the relations a query selects below a list of tasks (`node`: the look-ahead at the
-/// task) for all of them at once: one statement per relation and level, whatever the number of
-/// tasks, and no DataLoader batch window to wait out.
+/// task) for all of them at once: one statement per relation, whatever the number of tasks,
+/// and no DataLoader batch window to wait out.
 pub(crate) async fn prefetch_tasks(
     ctx: &Context<'_>,
     rows: &[task::Model],
     node: async_graphql::Lookahead<'_>,
 ) -> Result<()> {
-    use super::loaders::{prime_by_id, prime_grouped};
     if rows.is_empty() {
         return Ok(());
     }
     if node.field("plan").exists() {
-        prime_by_id::<plan::Entity>(ctx, rows.iter().map(|t| t.plan_id)).await?;
+        super::loaders::prime_by_id::<plan::Entity>(ctx, rows.iter().map(|t| t.plan_id)).await?;
     }
+    prefetch_assignments(ctx, rows, node).await
+}
+
+/// The assignments part of [`prefetch_tasks`]: with their agencies in the same statement when
+/// the query asks for them (the list's commonest shape: who leads, who takes part).
+pub(crate) async fn prefetch_assignments(
+    ctx: &Context<'_>,
+    rows: &[task::Model],
+    node: async_graphql::Lookahead<'_>,
+) -> Result<()> {
+    use super::loaders::{feed_by_id, feed_grouped, prime_grouped};
     let asg = node.field("assignments");
-    if asg.exists() {
-        let loaded = prime_grouped::<assignment::Entity>(ctx, rows.iter().map(|t| t.id)).await?;
-        if asg.field("agency").exists() {
-            prime_by_id::<agency::Entity>(ctx, loaded.values().flatten().map(|a| a.agency_id))
-                .await?;
-        }
+    if !asg.exists() {
+        return Ok(());
     }
+    let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+    if !asg.field("agency").exists() {
+        prime_grouped::<assignment::Entity>(ctx, ids).await?;
+        return Ok(());
+    }
+    let pairs =
+        crate::services::tasks::assignments_with_agencies(&super::state(ctx).db.conn, &ids).await?;
+    let mut grouped: std::collections::HashMap<i64, Vec<assignment::Model>> =
+        std::collections::HashMap::new();
+    let mut agencies = std::collections::HashMap::new();
+    for (a, agency) in pairs {
+        if let Some(agency) = agency {
+            agencies
+                .entry(agency.id)
+                .or_insert_with(|| std::sync::Arc::new(agency));
+        }
+        grouped.entry(a.task_id).or_default().push(a);
+    }
+    feed_grouped::<assignment::Entity>(ctx, ids, grouped).await?;
+    feed_by_id::<agency::Entity>(ctx, agencies).await?;
     Ok(())
 }
 
