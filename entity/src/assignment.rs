@@ -17,20 +17,6 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// Lets a task list read assignments and their agencies in one statement.
-    #[sea_orm(
-        belongs_to = "super::agency::Entity",
-        from = "Column::AgencyId",
-        to = "super::agency::Column::Id"
-    )]
-    Agency,
-}
-
-impl Related<super::agency::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agency.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

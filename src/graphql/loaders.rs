@@ -279,23 +279,6 @@ where
     Ok(())
 }
 
-/// Stores grouped rows read by another statement in the request's cache; `keys` without rows
-/// are cached as empty.
-pub(crate) async fn feed_grouped<E: EntityTrait>(
-    ctx: &Context<'_>,
-    keys: impl IntoIterator<Item = i64>,
-    mut rows: HashMap<i64, Vec<E::Model>>,
-) -> async_graphql::Result<()>
-where
-    E::Model: Clone + Send + Sync,
-{
-    for k in keys {
-        rows.entry(k).or_default();
-    }
-    loader::<Cached<GroupedBy<E>>>(ctx)?.feed_many(rows).await;
-    Ok(())
-}
-
 fn distinct(keys: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut keys: Vec<i64> = keys.into_iter().collect();
     keys.sort_unstable();

@@ -39,19 +39,6 @@ pub async fn get_with_plan(
         .ok_or_else(|| AppError::not_found("task", id))
 }
 
-/// The assignments of `task_ids` with their agencies, in one statement, in assignment order.
-pub async fn assignments_with_agencies(
-    db: &impl ConnectionTrait,
-    task_ids: &[i64],
-) -> AppResult<Vec<(assignment::Model, Option<entity::agency::Model>)>> {
-    Ok(assignment::Entity::find()
-        .filter(assignment::Column::TaskId.is_in(task_ids.iter().copied()))
-        .find_also_related(entity::agency::Entity)
-        .order_by_asc(assignment::Column::Id)
-        .all(db)
-        .await?)
-}
-
 pub fn status_of(t: &task::Model) -> TaskStatus {
     // Stored values are only ever written from `TaskStatus::as_str`.
     TaskStatus::parse(&t.status).unwrap_or(TaskStatus::NotStarted)
