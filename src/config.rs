@@ -108,9 +108,10 @@ fn load_or_create_secret(dir: &std::path::Path) -> Result<Vec<u8>, AppError> {
     }
     let mut bytes = vec![0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
-    // Created owner-only from the start: never readable by others, not even for a moment.
+    // Created owner-only from the start (never readable by others, not even for a moment),
+    // and only if absent: two processes starting at once must not each write their own.
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -118,8 +119,24 @@ fn load_or_create_secret(dir: &std::path::Path) -> Result<Vec<u8>, AppError> {
     }
     let cannot =
         |e: std::io::Error| AppError::invalid(format!("cannot write {}: {e}", path.display()));
-    let mut file = options.open(&path).map_err(cannot)?;
-    std::io::Write::write_all(&mut file, hex::encode(&bytes).as_bytes()).map_err(cannot)?;
+    match options.open(&path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, hex::encode(&bytes).as_bytes()).map_err(cannot)?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Another process won the race (or the file held a short secret): use what is there
+            // if it is good, else replace it.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if let Ok(hex_secret) = std::fs::read_to_string(&path)
+                && let Ok(existing) = hex::decode(hex_secret.trim())
+                && existing.len() >= 32
+            {
+                return Ok(existing);
+            }
+            std::fs::write(&path, hex::encode(&bytes)).map_err(cannot)?;
+        }
+        Err(e) => return Err(cannot(e)),
+    }
     Ok(bytes)
 }
 

@@ -103,7 +103,11 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     };
     // A token from before the user's last password change no longer counts.
     let current = |v: Viewer| (v.token_generation == generation).then_some(v);
-    if let Some(v) = s.state.viewers.get(user_id) {
+    // A token newer than the cached viewer (a password changed through another replica, or
+    // just now) means the cache is behind: read the user again rather than refuse it.
+    if let Some(v) = s.state.viewers.get(user_id)
+        && v.token_generation >= generation
+    {
         return Ok(current(v));
     }
     match services::users::viewer_for(&s.state.db.conn, user_id).await {
@@ -195,7 +199,13 @@ async fn graphql(
         .unwrap_or_else(|| ClientAddr("unknown".into()));
     let login_budget = LoginBudget::default();
     let prepare = |r: async_graphql::Request| {
-        let r = s.state.parsed.attach(r);
+        // Only signed-in clients' documents are kept: an anonymous client must not be able
+        // to fill the cache with documents that validation would refuse.
+        let r = if viewer.is_some() {
+            s.state.parsed.attach(r)
+        } else {
+            r
+        };
         let mut r = loaders::attach(r, &s.state.db.conn)
             .data(client.clone())
             .data(login_budget.clone());

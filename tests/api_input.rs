@@ -261,3 +261,45 @@ async fn evidence_blocks_deletion() {
     )
     .await;
 }
+
+/// Merging an agency into one of its own sub-agencies: a direct child takes the source's place;
+/// one further down is refused (its ancestor would move under it), and nothing changes.
+#[tokio::test]
+async fn merging_into_a_sub_agency() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let create = "mutation($n:String!,$p:ID){ createAgency(input:{name:$n, level:CITY, kind:DEPARTMENT, parentId:$p}){ id } }";
+    let mk = |name: &'static str, parent: Option<String>| {
+        let app = &app;
+        let office = w.office.clone();
+        async move {
+            app.ok(&office, create, json!({"n": name, "p": parent}))
+                .await["createAgency"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let s = mk("测试市甲局", None).await;
+    let x = mk("测试市甲局一处", Some(s.clone())).await;
+    let t = mk("测试市甲局一处一科", Some(x.clone())).await;
+    let merge =
+        "mutation($s:ID!,$t:ID!){ mergeAgencies(sourceId:$s, targetId:$t){ id parent{ id } } }";
+    let agencies = count_rows(&app, "agency").await;
+    let r = app
+        .gql(Some(&w.office), merge, json!({"s": s, "t": t}))
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert_eq!(count_rows(&app, "agency").await, agencies);
+    // The direct child takes the source's place (no parent), never itself as parent.
+    let r = app.ok(&w.office, merge, json!({"s": s, "t": x})).await;
+    assert!(r["mergeAgencies"]["parent"].is_null(), "{r}");
+    let r = app
+        .ok(
+            &w.office,
+            "query($id:ID!){ agency(id:$id){ parent{ id } } }",
+            json!({"id": t}),
+        )
+        .await;
+    assert_eq!(r["agency"]["parent"]["id"], x.as_str());
+}

@@ -262,6 +262,17 @@ async fn text_filter_is_literal() {
         .ok(&w.leader, PAGE, json!({"f": {"text": "交通"}}))
         .await;
     assert_eq!(r["tasks"]["totalCount"], 1);
+    // Latin letters match whatever their case; `%` in the text is matched as written.
+    app.ok(
+        &w.office,
+        "mutation($i:TaskInput!){ createTask(input:$i){ id } }",
+        json!({"i": {"planId": w.plan, "code": "九", "title": "PM2.5浓度下降10%", "deadline": "2026"}}),
+    )
+    .await;
+    for (q, n) in [("pm2.5", 1), ("PM2.5", 1), ("下降10%", 1), ("下降1_%", 0)] {
+        let r = app.ok(&w.leader, PAGE, json!({"f": {"text": q}})).await;
+        assert_eq!(r["tasks"]["totalCount"], n, "text {q:?}");
+    }
 }
 
 #[tokio::test]

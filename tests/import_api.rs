@@ -294,3 +294,63 @@ fn cli_dry_run_reports_the_duplicate() {
     let out = run(&["--dry-run"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("already imported as plan"));
 }
+
+/// A document sent as a file upload (the GraphQL multipart request spec, as a browser's file
+/// picker sends it) imports like one sent inline: here a GBK-encoded plan.
+#[tokio::test]
+async fn uploaded_files_are_imported() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let (gbk, _, _) = encoding_rs::GBK.encode(SMALL_PLAN);
+    let operations = json!({
+        "query": "mutation($f:Upload!){ importPlan(input:{file:$f, dryRun:true}){ documentNumber tasks{ code } } }",
+        "variables": {"f": null}
+    });
+    let boundary = "duban-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.to_string()),
+        ("map", json!({"0": ["variables.f"]}).to_string()),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"plan.txt\"\r\nContent-Type: text/plain\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(&gbk);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&w.office)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let r: serde_json::Value = resp.json().await.unwrap();
+    assert!(r.get("errors").is_none(), "{r}");
+    assert_eq!(
+        r["data"]["importPlan"]["documentNumber"],
+        "测政办字〔2024〕7号"
+    );
+    assert!(r["data"]["importPlan"]["tasks"].as_array().unwrap().len() >= 3);
+    // Two sources at once are refused.
+    let both = app
+        .gql(
+            Some(&w.office),
+            "mutation{ importPlan(input:{text:\"x\", contentBase64:\"eA==\", dryRun:true}){ title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&both), "INVALID_INPUT");
+}

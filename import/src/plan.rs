@@ -677,14 +677,22 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     }
 }
 
-/// The year a plan is about: a year in its title (`2024年工作要点`), else the
-/// year it was issued.
+/// The year a plan is about: a single year in its title (`2024年工作要点`), else the
+/// year it was issued. A title naming a span (`（2021—2030年）`, `2021-2025年`) is about
+/// no one year, so the issue year counts.
 fn plan_year(title: &str, issue: Option<chrono::NaiveDate>) -> Option<i32> {
     static R: OnceLock<Regex> = OnceLock::new();
+    static SPAN: OnceLock<Regex> = OnceLock::new();
     let re = R.get_or_init(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("static regex"));
-    re.captures(title)
-        .and_then(|c| c[1].parse().ok())
-        .or_else(|| issue.map(|d| chrono::Datelike::year(&d)))
+    let span = SPAN.get_or_init(|| {
+        Regex::new(r"(?:19|20)\d{2}\s*年?\s*[-—–~～至到]+\s*(?:19|20)\d{2}").expect("static regex")
+    });
+    let single = if span.is_match(title) {
+        None
+    } else {
+        re.captures(title).and_then(|c| c[1].parse().ok())
+    };
+    single.or_else(|| issue.map(|d| chrono::Datelike::year(&d)))
 }
 
 /// A deadline found without a year (`6月底前`) in the plan's year, when the
@@ -764,6 +772,25 @@ fn push_row(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plan_year_ignores_a_span_in_the_title() {
+        let issued = chrono::NaiveDate::from_ymd_opt(2022, 3, 1);
+        assert_eq!(
+            super::plan_year("某市2024年节能降碳工作要点", issued),
+            Some(2024)
+        );
+        assert_eq!(
+            super::plan_year("某市碳达峰实施方案（2021—2030年）", issued),
+            Some(2022)
+        );
+        assert_eq!(
+            super::plan_year("某市行动计划(2021-2025年)", issued),
+            Some(2022)
+        );
+        assert_eq!(super::plan_year("某市行动计划", None), None);
+    }
+
     use crate::{Registry, RegistryEntry, TaskKind, parse_text};
 
     fn reg() -> Registry {

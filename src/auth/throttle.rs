@@ -23,8 +23,18 @@ impl LoginThrottle {
     /// all pass the check before any of them is counted; a successful login clears the count.
     pub fn begin_attempt(&self, login: &str, now: Instant) -> bool {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_TRACKED {
+        if map.len() >= MAX_TRACKED && !map.contains_key(login) {
+            // Attempts are counted before the password check, so made-up names can arrive at
+            // network speed. Keep memory bounded: drop expired entries, then those not locked,
+            // then (a flood of locked names) everything; each pass leaves at most half the cap,
+            // so the scan is paid rarely.
             map.retain(|_, (_, since)| now.duration_since(*since) <= WINDOW);
+            if map.len() > MAX_TRACKED / 2 {
+                map.retain(|_, (count, _)| *count >= FREE_FAILURES);
+            }
+            if map.len() > MAX_TRACKED / 2 {
+                map.clear();
+            }
         }
         let entry = map.entry(login.to_owned()).or_insert((0, now));
         if now.duration_since(entry.1) > WINDOW {
@@ -59,6 +69,26 @@ mod tests {
         assert!(!t.begin_attempt("a", now));
         assert!(t.begin_attempt("b", now));
         assert!(t.begin_attempt("a", now + WINDOW + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_made_up_names() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for i in 0..(MAX_TRACKED + 10) {
+            t.begin_attempt(&format!("nobody-{i}"), now);
+        }
+        let len = t.failures.lock().unwrap().len();
+        assert!(len <= MAX_TRACKED, "{len} entries");
+        // A locked name stays locked through the clean-up.
+        let t = LoginThrottle::default();
+        for _ in 0..FREE_FAILURES {
+            t.begin_attempt("target", now);
+        }
+        for i in 0..(MAX_TRACKED + 10) {
+            t.begin_attempt(&format!("nobody-{i}"), now);
+        }
+        assert!(!t.begin_attempt("target", now));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `importPlan`: a document in, a previewed or stored plan out.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use base64::Engine;
 
 use super::types::Plan;
@@ -15,8 +15,11 @@ const MAX_DOCUMENT_BYTES: usize = duban_import::MAX_INPUT_BYTES;
 pub struct ImportPlanInput {
     /// The document as text (plain-text plans, CSV).
     pub text: Option<String>,
-    /// The document's bytes in base64 (.docx, .xlsx, GBK text …); give this or `text`.
+    /// The document's bytes in base64 (.docx, .xlsx, GBK text …).
     pub content_base64: Option<String>,
+    /// The document as an uploaded file (a GraphQL multipart request, as a browser's file
+    /// picker sends it). Give exactly one of `text`, `contentBase64` and `file`.
+    pub file: Option<Upload>,
     /// Parse and report only; write nothing.
     #[graphql(default)]
     pub dry_run: bool,
@@ -138,6 +141,24 @@ fn view(p: &duban_import::ParsedPlan) -> (Vec<ParsedTaskView>, Vec<ParsedTargetV
     (tasks, targets)
 }
 
+/// The bytes of an uploaded document, refused past the parser's size limit.
+fn read_upload(ctx: &Context<'_>, file: &Upload) -> Result<Vec<u8>, AppError> {
+    use std::io::Read;
+    let value = file
+        .value(ctx)
+        .map_err(|_| AppError::invalid("the uploaded file is missing from the request"))?;
+    let mut bytes = Vec::new();
+    value
+        .content
+        .take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(AppError::internal)?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(AppError::invalid("the document is too large"));
+    }
+    Ok(bytes)
+}
+
 #[derive(Default)]
 pub struct ImportMutation;
 
@@ -149,9 +170,9 @@ impl ImportMutation {
     async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> Result<ImportResult> {
         let v = viewer(ctx)?;
         v.require_office()?;
-        let bytes = match (input.text, input.content_base64) {
-            (Some(t), None) => t.into_bytes(),
-            (None, Some(b)) => {
+        let bytes = match (input.text, input.content_base64, input.file) {
+            (Some(t), None, None) => t.into_bytes(),
+            (None, Some(b), None) => {
                 if b.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
                     return Err(AppError::invalid("the document is too large").into());
                 }
@@ -159,7 +180,12 @@ impl ImportMutation {
                     .decode(b.trim())
                     .map_err(|_| AppError::invalid("contentBase64 is not valid base64"))?
             }
-            _ => return Err(AppError::invalid("give exactly one of text or contentBase64").into()),
+            (None, None, Some(f)) => read_upload(ctx, &f)?,
+            _ => {
+                return Err(
+                    AppError::invalid("give exactly one of text, contentBase64 or file").into(),
+                );
+            }
         };
         let st = state(ctx);
         let registry = services::import::registry(&st.db.conn).await?;

@@ -299,12 +299,19 @@ impl CoreMutation {
     ) -> Result<bool> {
         let v = viewer(ctx)?;
         let id = parse_id("user", &user_id)?;
-        in_write_txn!(ctx, |tx| services::users::set_password(
-            tx,
+        // Checked and hashed before the write transaction: argon2 must not hold the lock.
+        let change = services::users::prepare_password_change(
+            &state(ctx).db.conn,
             v,
             id,
             current_password.as_deref(),
             &new_password,
+        )
+        .await?;
+        in_write_txn!(ctx, |tx| services::users::apply_password_change(
+            tx,
+            v,
+            change,
             state(ctx).now()
         )
         .await?);
@@ -327,14 +334,11 @@ impl CoreMutation {
             role: input.role,
             agency_id,
         };
-        Ok(User(in_write_txn!(ctx, |tx| services::users::create(
-            tx,
-            Some(v),
-            data,
-            &input.password,
-            state(ctx).now()
-        )
-        .await?)))
+        // Hashed before the write transaction: argon2 must not hold the lock.
+        let hash = crate::auth::password::hash_off_thread(&input.password).await?;
+        Ok(User(in_write_txn!(ctx, |tx| {
+            services::users::create_hashed(tx, Some(v), data, hash, state(ctx).now()).await?
+        })))
     }
 
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {

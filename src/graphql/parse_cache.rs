@@ -4,7 +4,7 @@
 //! is a measurable share of a small request's CPU time (the pest grammar walks every
 //! character), so a document parsed once is handed to later requests with the same text.
 //! Validation still runs on every request: it checks the variables, and the limits of depth and
-//! complexity.
+//! complexity. Only signed-in requests use the cache (see `server::graphql`).
 
 use std::collections::HashMap;
 use std::sync::RwLock;

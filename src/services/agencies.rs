@@ -196,6 +196,19 @@ pub async fn merge(
     }
     let source = get(db, source_id).await?;
     let target = get(db, target_id).await?;
+    // The source's children move under the target. A target that is the source's own child
+    // takes the source's place; one further down its subtree would end up inside a loop
+    // (its ancestor, the source's child, moved under it), so that is refused.
+    let mut up = target.parent_id.filter(|p| *p != source_id);
+    for _ in 0..64 {
+        let Some(p) = up else { break };
+        if p == source_id {
+            return Err(AppError::invalid(
+                "the target lies inside the source's sub-agencies; move it out first",
+            ));
+        }
+        up = get(db, p).await?.parent_id;
+    }
 
     // Drop the source's assignments that would duplicate one of the target's.
     let target_pairs: Vec<(i64, String)> = assignment::Entity::find()

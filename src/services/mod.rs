@@ -63,22 +63,26 @@ pub async fn query_all<T: FromQueryResult>(
     Ok(T::find_by_statement(stmt).all(db).await?)
 }
 
-/// `column` contains `needle` literally and case-insensitively, on SQLite and PostgreSQL alike.
+/// `column` contains `needle` literally, ignoring case.
 ///
-/// sea-orm's `contains` passes `%` and `_` through as wildcards and follows each database's
-/// own case rule (SQLite folds ASCII case, PostgreSQL does not); a search box should do neither.
+/// sea-orm's `contains` passes `%` and `_` through as wildcards, and `LIKE` follows each
+/// database's own case rule (SQLite folds ASCII letters, PostgreSQL none); a search box should
+/// do neither. The column goes through the database's `LOWER()` and the needle through Rust's:
+/// the same on PostgreSQL; on SQLite, whose `LOWER()` folds ASCII only, a non-ASCII capital in
+/// the text (full-width Ａ, accented É) is matched only as written. Chinese has no case.
 pub fn contains_text(column: impl ColumnTrait, needle: &str) -> Expr {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in needle.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
         }
         pattern.push(c);
     }
     pattern.push('%');
+    // `!` escapes: a backslash means different things to the two databases' string parsers.
     Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
-        .like(LikeExpr::new(pattern).escape('\\'))
+        .like(LikeExpr::new(pattern).escape('!'))
 }
 
 /// Serialises a model for the audit trail.
@@ -86,3 +90,21 @@ pub fn snapshot<T: serde::Serialize>(model: &T) -> serde_json::Value {
     serde_json::to_value(model).unwrap_or(serde_json::Value::Null)
 }
 pub mod evaluation;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn contains_text_escapes_wildcards_and_folds_case() {
+        let q = entity::task::Entity::find()
+            .filter(super::contains_text(entity::task::Column::Title, "50%_A"));
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = q.build(backend).to_string();
+            assert!(
+                sql.contains(r#"LOWER("task"."title") LIKE '%50!%!_a%' ESCAPE '!'"#),
+                "{sql}"
+            );
+        }
+    }
+}

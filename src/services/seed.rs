@@ -195,6 +195,10 @@ pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppRe
     ];
     for &agency_id in &lead_agencies {
         let a = agencies::get(db, agency_id).await?;
+        // Nobody signs in as a generic group; its member agencies have their own accounts.
+        if a.kind == crate::domain::AgencyKind::Group.as_str() {
+            continue;
+        }
         accounts.push((
             format!("staff{agency_id}"),
             format!("{}工作人员", a.name),

@@ -632,26 +632,8 @@ async fn close_pending_extensions(
         TaskAction::Cancel => "任务已取消，延期申请随之关闭",
         _ => "任务已办结销号，延期申请随之关闭",
     };
-    for before in pending {
-        let mut am: extension_request::ActiveModel = before.clone().into();
-        am.status = Set(ExtensionStatus::Rejected.as_str().into());
-        am.decided_by = Set(Some(viewer.user_id));
-        am.decided_at = Set(Some(now));
-        am.decision_note = Set(Some(why.into()));
-        let after = am.update(db).await?;
-        audit::record(
-            db,
-            Some(viewer),
-            Change::updated(
-                "extension.close",
-                "extension_request",
-                after.id,
-                &before,
-                &after,
-            ),
-            now,
-        )
-        .await?;
+    for request in pending {
+        super::extensions::decide(db, viewer, request.id, false, Some(why), now).await?;
     }
     Ok(())
 }

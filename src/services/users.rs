@@ -139,6 +139,7 @@ pub async fn create_hashed(
         agency_id: Set(input.agency_id),
         disabled: Set(false),
         created_at: Set(now),
+        token_generation: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -207,15 +208,29 @@ pub async fn update(
     Ok(after)
 }
 
+/// A checked password change, ready to write: see [`prepare_password_change`].
+pub struct PasswordChange {
+    user_id: i64,
+    old_hash: String,
+    new_hash: String,
+}
+
 /// Users change their own password (knowing the current one); the office may reset anyone's.
-pub async fn set_password(
+///
+/// The slow part (argon2, tens of milliseconds) happens here, outside any transaction, so a
+/// change never holds the database's write lock while it hashes; [`apply_password_change`]
+/// then writes it.
+///
+/// # Errors
+/// FORBIDDEN for someone else's password (unless the office) or a wrong current password;
+/// INVALID_INPUT for a new password that is too short or too long.
+pub async fn prepare_password_change(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     id: i64,
     current: Option<&str>,
     new_password: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<PasswordChange> {
     let before = get(db, id).await?;
     if viewer.require_office().is_err() {
         if viewer.user_id != id {
@@ -229,15 +244,38 @@ pub async fn set_password(
             return Err(AppError::forbidden("the current password is wrong"));
         }
     }
+    Ok(PasswordChange {
+        user_id: id,
+        old_hash: before.password_hash,
+        new_hash: password::hash_off_thread(new_password).await?,
+    })
+}
+
+/// Writes a prepared change, audited; every session signed in before it ends.
+///
+/// # Errors
+/// CONFLICT when the password changed since the change was prepared.
+pub async fn apply_password_change(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let before = get(db, change.user_id).await?;
+    if before.password_hash != change.old_hash {
+        return Err(AppError::Conflict(
+            "the password was changed meanwhile; try again".into(),
+        ));
+    }
     let mut am: user::ActiveModel = before.clone().into();
-    am.password_hash = Set(password::hash_off_thread(new_password).await?);
-    // Every session signed in with the old password ends (a stolen token dies with it).
+    am.password_hash = Set(change.new_hash);
+    // A stolen token dies with the old password.
     am.token_generation = Set(before.token_generation.wrapping_add(1));
     let after = am.update(db).await?;
     audit::record(
         db,
         Some(viewer),
-        Change::updated("user.set_password", "user", id, &before, &after),
+        Change::updated("user.set_password", "user", before.id, &before, &after),
         now,
     )
     .await?;
