@@ -58,6 +58,20 @@ impl Deadline {
     /// # Errors
     /// `INVALID_INPUT` for anything else, including impossible dates such as `2025-02-30`.
     pub fn parse(input: &str) -> Result<Self, AppError> {
+        let d = Self::parse_any_year(input)?;
+        if YEARS.contains(&d.date.year()) {
+            Ok(d)
+        } else {
+            Err(AppError::invalid(format!(
+                "deadline {input:?} is outside the years {}–{}",
+                YEARS.start(),
+                YEARS.end()
+            )))
+        }
+    }
+
+    /// The same forms for any year (a date bound such as `9999-12-31` in a filter).
+    fn parse_any_year(input: &str) -> Result<Self, AppError> {
         let s = input.trim();
         let bad = || {
             AppError::invalid(format!(
@@ -97,17 +111,6 @@ impl Deadline {
             }
             _ => Err(bad()),
         }
-        .and_then(|d: Deadline| {
-            if YEARS.contains(&d.date.year()) {
-                Ok(d)
-            } else {
-                Err(AppError::invalid(format!(
-                    "deadline {input:?} is outside the years {}–{}",
-                    YEARS.start(),
-                    YEARS.end()
-                )))
-            }
-        })
     }
 
     /// The deadline as written at its precision: `2025`, `2025-12` or `2025-12-31`.
@@ -132,7 +135,7 @@ pub fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
 
 /// Parses a plain ISO day (`YYYY-MM-DD`), the form the API uses for `now` and date ranges.
 pub fn parse_day(input: &str) -> Result<NaiveDate, AppError> {
-    let d = Deadline::parse(input)?;
+    let d = Deadline::parse_any_year(input)?;
     if d.precision != Precision::Day {
         return Err(AppError::invalid(format!(
             "malformed date {input:?}: expected YYYY-MM-DD"
