@@ -534,6 +534,25 @@ async fn oversized_batches_and_deep_queries_are_refused() {
             .contains("nested too deep"),
         "{r}"
     );
+    // Lists under lists under a full page cost too much to run, though shallow.
+    let wide =
+        "{ tasks(first: 100) { nodes { children { history { action at } reports { text } } } } }";
+    let r = app.gql(Some(&w.office), wide, json!({})).await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
+        "{r}"
+    );
+    // One level of lists under a page is fine.
+    app.ok(
+        &w.office,
+        "{ tasks(first: 100) { nodes { code history { action } assignments { role agency { name } } } } }",
+        json!({}),
+    )
+    .await;
 }
 
 #[tokio::test]

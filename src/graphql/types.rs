@@ -33,6 +33,11 @@ fn parsed<T: Copy>(s: &str, parse: fn(&str) -> crate::error::AppResult<T>, fallb
     parse(s).unwrap_or(fallback)
 }
 
+/// How many items a list under a task counts as, for the complexity limit: these lists are
+/// unbounded (a task's history grows), so a page of 100 tasks each asking for nested lists
+/// of nested lists is refused before it runs rather than answered at any cost.
+const NESTED_LIST_COST: usize = 10;
+
 /// Agency (单位).
 pub struct Agency(pub std::sync::Arc<agency::Model>);
 
@@ -299,6 +304,7 @@ impl Task {
         }
     }
     /// Sub-tasks in document order.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
         Ok(many::<task::Entity>(ctx, self.0.id)
             .await?
@@ -307,6 +313,7 @@ impl Task {
             .collect())
     }
     /// Lead, participating and implementing agencies.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn assignments(
         &self,
         ctx: &Context<'_>,
@@ -319,6 +326,7 @@ impl Task {
             .map(Assignment)
             .collect())
     }
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<Target>> {
         Ok(many::<target::Entity>(ctx, self.0.id)
             .await?
@@ -326,6 +334,7 @@ impl Task {
             .map(Target)
             .collect())
     }
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<ProgressReport>> {
         Ok(many::<progress_report::Entity>(ctx, self.0.id)
             .await?
@@ -333,6 +342,7 @@ impl Task {
             .map(ProgressReport)
             .collect())
     }
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn extension_requests(&self, ctx: &Context<'_>) -> Result<Vec<ExtensionRequest>> {
         Ok(many::<extension_request::Entity>(ctx, self.0.id)
             .await?
@@ -341,6 +351,7 @@ impl Task {
             .collect())
     }
     /// Reminders and escalations fired on this task (提醒/催办/督办/通报), oldest first.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn supervision_records(
         &self,
         ctx: &Context<'_>,
@@ -353,6 +364,7 @@ impl Task {
     }
     /// Audit history of the task itself, oldest first. The office and leaders see every
     /// task's; agency staff only those of tasks their agency is assigned to (empty otherwise).
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
         let v = viewer(ctx)?;
         if !v.can_read_all() {
