@@ -813,13 +813,7 @@ async fn user_viewer(app: &TestApp, username: &str) -> duban::auth::Viewer {
         .await
         .unwrap()
         .unwrap();
-    duban::auth::Viewer {
-        user_id: u.id,
-        username: u.username,
-        role: duban::domain::UserRole::parse(&u.role).unwrap(),
-        agency_id: u.agency_id,
-        token_generation: 0,
-    }
+    duban::services::users::viewer_of(&u).unwrap()
 }
 
 /// 2025-MM-DD 10:00 China time.

@@ -260,13 +260,7 @@ impl CoreMutation {
         .await?;
         // Sign-ins are part of the trail (who, when, from where); failures are not written,
         // so a guesser cannot turn the throttle's budget into database writes.
-        let session = crate::auth::Viewer {
-            user_id: user.id,
-            username: user.username.clone(),
-            role: crate::domain::UserRole::parse(&user.role)?,
-            agency_id: user.agency_id,
-            token_generation: user.token_generation,
-        };
+        let session = services::users::viewer_of(&user)?;
         let tx = st.db.write().await?;
         services::audit::record(
             &*tx,

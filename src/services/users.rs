@@ -55,9 +55,14 @@ pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Vi
     if u.disabled {
         return Err(AppError::Unauthenticated);
     }
+    viewer_of(&u)
+}
+
+/// The viewer a user row stands for (whether or not it is disabled).
+pub fn viewer_of(u: &user::Model) -> AppResult<Viewer> {
     Ok(Viewer {
         user_id: u.id,
-        username: u.username,
+        username: u.username.clone(),
         role: UserRole::parse(&u.role)?,
         agency_id: u.agency_id,
         token_generation: u.token_generation,
