@@ -148,9 +148,16 @@ async fn main() {
         ("sweep a week later", day("2025-06-09")),
     ] {
         let t = Instant::now();
-        let r = sweep::run(&db, now, false, None, "http://duban.example")
-            .await
-            .unwrap();
+        let r = sweep::run(
+            &db,
+            now,
+            chrono::Utc::now(),
+            false,
+            None,
+            "http://duban.example",
+        )
+        .await
+        .unwrap();
         println!(
             "  {what}: {:.2?} — {} open tasks considered, {} records, {} digests",
             t.elapsed(),

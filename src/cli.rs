@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+use crate::app::{AppState, Clock};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::UserRole;
 use crate::error::{AppError, AppResult};
-use crate::graphql::AppState;
 use crate::services;
 
 #[derive(Parser)]
@@ -171,8 +171,8 @@ async fn run(cli: Cli) -> AppResult<()> {
             let mailer = crate::notify::mailer::from_config(&config)?;
             let mut state = AppState::new(db, config);
             if let Some(now) = now {
-                let at = crate::notify::worker::parse_now(&now)?;
-                state.clock = std::sync::Arc::new(move || at);
+                let at = crate::domain::time::parse_instant(&now)?;
+                state.clock = Clock::fixed(at);
             }
             if once {
                 let (swept, delivered) =
@@ -247,6 +247,7 @@ async fn run(cli: Cli) -> AppResult<()> {
                 publish,
                 &format,
                 output.as_deref(),
+                Clock::system().now(),
             )
             .await
         }
@@ -285,7 +286,7 @@ async fn run(cli: Cli) -> AppResult<()> {
                     AppError::invalid(format!("cannot read the password from stdin: {e}"))
                 })?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let now = chrono::Utc::now();
+            let now = Clock::system().now();
             let tx = db.write().await?;
             let input = services::users::UserInput {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
@@ -320,7 +321,7 @@ async fn import_file(
     db.migrate().await?;
     if entity::agency::Entity::find().count(&db.conn).await? == 0 {
         let tx = db.write().await?;
-        services::seed::load_registry(&*tx, &services::seed::seeds_dir(), chrono::Utc::now())
+        services::seed::load_registry(&*tx, &services::seed::seeds_dir(), Clock::system().now())
             .await?;
         tx.commit().await?;
     }
@@ -378,7 +379,7 @@ async fn import_file(
     let store_start = std::time::Instant::now();
     if !dry_run {
         let tx = db.write().await?;
-        let s = services::import::store(&*tx, None, &parsed, chrono::Utc::now()).await?;
+        let s = services::import::store(&*tx, None, &parsed, Clock::system().now()).await?;
         tx.commit().await?;
         eprintln!(
             "stored plan {} with {} tasks, {} assignments, {} targets ({} new unconfirmed agencies)",
@@ -396,7 +397,7 @@ async fn import_file(
 
 /// Seeds everything in one transaction; returns a one-line summary.
 pub async fn seed_all(db: &Db) -> AppResult<String> {
-    let now = chrono::Utc::now();
+    let now = Clock::system().now();
     let dir = services::seed::seeds_dir();
     let tx = db.write().await?;
     let agencies = services::seed::load_registry(&*tx, &dir, now).await?;

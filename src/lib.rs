@@ -3,6 +3,7 @@
 //! Layers, outermost first: `server` (HTTP) → `graphql` (schema, resolvers, loaders) →
 //! `services` (use cases over the database) → `domain` (pure rules). `auth` knows who asks;
 //! `config` and `db` set the stage.
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -12,10 +12,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use crate::app::AppState;
+use crate::app::request::{ClientAddr, LoginBudget, RequestOrigin};
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::graphql::mutation::{ClientAddr, LoginBudget};
-use crate::graphql::{AppSchema, AppState, MAX_BATCH, build_schema, loaders};
+use crate::graphql::parse_cache::ParseCache;
+use crate::graphql::{AppSchema, MAX_BATCH, build_schema, loaders};
 use crate::services;
 
 /// Largest request body: a 10 MB plan document sent as text must fit.
@@ -25,6 +27,8 @@ pub const MAX_BODY_BYTES: usize = 24 * 1024 * 1024;
 struct Server {
     state: AppState,
     schema: AppSchema,
+    /// Parsed documents of signed-in clients, shared by all requests.
+    parsed: std::sync::Arc<ParseCache>,
 }
 
 /// The router, ready to serve or to drive from tests.
@@ -36,7 +40,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(Server { state, schema })
+        .with_state(Server {
+            state,
+            schema,
+            parsed: std::sync::Arc::default(),
+        })
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -192,7 +200,7 @@ async fn graphql(
     let origin = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(|h| crate::graphql::notify::RequestOrigin(h.to_owned()));
+        .map(|h| RequestOrigin(h.to_owned()));
     let client = extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| ClientAddr(c.0.ip().to_string()))
@@ -202,7 +210,7 @@ async fn graphql(
         // Only signed-in clients' documents are kept: an anonymous client must not be able
         // to fill the cache with documents that validation would refuse.
         let r = if viewer.is_some() {
-            s.state.parsed.attach(r)
+            s.parsed.attach(r)
         } else {
             r
         };

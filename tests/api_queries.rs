@@ -182,7 +182,7 @@ const PAGE: &str = "query($f:TaskFilterInput,$n:Int,$a:String){ tasks(filter:$f,
 async fn light_and_overdue_filters_agree_with_the_fields() {
     let app = TestApp::spawn().await;
     let w = seed_world(&app).await;
-    let today = duban::graphql::local_today(default_now());
+    let today = duban::domain::time::china_day(default_now());
     let create = "mutation($i:TaskInput!){ createTask(input:$i){ id } }";
     let soon = (today + chrono::Duration::days(10)).to_string();
     let far = (today + chrono::Duration::days(300)).to_string();

@@ -1340,6 +1340,7 @@ async fn csv_file_output_starts_with_a_bom() {
         false,
         "csv",
         Some(&csv),
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -1358,6 +1359,7 @@ async fn csv_file_output_starts_with_a_bom() {
         false,
         "json",
         Some(&json),
+        chrono::Utc::now(),
     )
     .await
     .unwrap();

@@ -148,9 +148,16 @@ async fn run(app: &TestApp, token: &str, day: &str, dry: bool) -> Value {
 
 /// A sweep at an exact instant, as the worker would run it, in `run`'s answer shape.
 async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> Value {
-    let r = duban::notify::sweep::run(&app.state.db, now, false, None, "http://duban.test")
-        .await
-        .unwrap();
+    let r = duban::notify::sweep::run(
+        &app.state.db,
+        now,
+        chrono::Utc::now(),
+        false,
+        None,
+        "http://duban.test",
+    )
+    .await
+    .unwrap();
     let items: Vec<Value> = r
         .due
         .iter()
@@ -1451,9 +1458,16 @@ async fn concurrent_sweeps_are_serialised_on_postgres() {
     .unwrap();
     let db = app.state.db.clone();
     let sweep = tokio::spawn(async move {
-        duban::notify::sweep::run(&db, at("2025-04-02"), false, None, "http://duban.test")
-            .await
-            .unwrap()
+        duban::notify::sweep::run(
+            &db,
+            at("2025-04-02"),
+            chrono::Utc::now(),
+            false,
+            None,
+            "http://duban.test",
+        )
+        .await
+        .unwrap()
     });
     tokio::time::sleep(StdDuration::from_millis(500)).await;
     assert!(
@@ -1473,10 +1487,17 @@ async fn concurrent_sweeps_are_serialised_on_postgres() {
             .await
             .unwrap();
         handles.push(tokio::spawn(async move {
-            duban::notify::sweep::run(&db, at("2025-04-08"), false, None, "http://duban.test")
-                .await
-                .unwrap()
-                .recorded
+            duban::notify::sweep::run(
+                &db,
+                at("2025-04-08"),
+                chrono::Utc::now(),
+                false,
+                None,
+                "http://duban.test",
+            )
+            .await
+            .unwrap()
+            .recorded
         }));
     }
     let mut total = 0;

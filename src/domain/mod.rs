@@ -4,6 +4,7 @@ pub mod kinds;
 pub mod light;
 pub mod status;
 pub mod text;
+pub mod time;
 
 pub use deadline::{Deadline, Precision};
 pub use kinds::*;

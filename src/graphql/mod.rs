@@ -10,14 +10,11 @@ pub mod parse_cache;
 pub mod query;
 pub mod types;
 
-use std::sync::Arc;
-
 use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
-use crate::auth::{TokenKeys, Viewer, ViewerCache, throttle::LoginThrottle};
-use crate::config::Config;
-use crate::db::Db;
+use crate::app::AppState;
+use crate::auth::Viewer;
 use crate::error::AppError;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -38,45 +35,6 @@ pub struct MutationRoot(
     evaluation::EvaluationMutation,
     import::ImportMutation,
 );
-
-/// The clock, injectable so tests and `--now` can travel in time.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// Everything resolvers need, shared by all requests.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub keys: TokenKeys,
-    pub throttle: Arc<LoginThrottle>,
-    pub viewers: Arc<ViewerCache>,
-    pub parsed: Arc<parse_cache::ParseCache>,
-    pub clock: Clock,
-}
-
-impl AppState {
-    pub fn new(db: Db, config: Config) -> Self {
-        let keys = TokenKeys::new(&config.jwt_secret, config.token_ttl_hours);
-        AppState {
-            db,
-            config: Arc::new(config),
-            keys,
-            throttle: Arc::default(),
-            viewers: Arc::default(),
-            parsed: Arc::default(),
-            clock: Arc::new(Utc::now),
-        }
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
-    }
-}
-
-/// Deadlines are calendar days in China Standard Time (UTC+8, no daylight saving).
-pub fn local_today(now: DateTime<Utc>) -> NaiveDate {
-    (now + chrono::Duration::hours(8)).date_naive()
-}
 
 /// Limits that keep one request from costing the server unbounded work.
 pub const MAX_DEPTH: usize = 12;
@@ -120,5 +78,5 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Viewer>
 }
 
 pub(crate) fn today(ctx: &Context<'_>) -> NaiveDate {
-    local_today(state(ctx).now())
+    state(ctx).today()
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::types::*;
 use super::{state, viewer};
+use crate::app::request::{ClientAddr, LoginBudget};
 use crate::domain::deadline::parse_day;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, ContactRole, Deadline, PlanStatus, ReportCadence,
@@ -18,14 +19,6 @@ use crate::services::{self, parse_id};
 /// Core writes: accounts, agencies, plans, tasks, assignments, targets, workflow.
 #[derive(Default)]
 pub struct CoreMutation;
-
-/// Marks that this HTTP request already used its one `login` (shared by a whole batch).
-#[derive(Default, Clone)]
-pub struct LoginBudget(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
-
-/// The client's address, for throttling failed logins per address.
-#[derive(Clone)]
-pub struct ClientAddr(pub String);
 
 #[derive(InputObject)]
 pub struct AgencyInput {
@@ -256,6 +249,8 @@ impl CoreMutation {
             client,
             &username,
             &password,
+            // Tokens live in wall-clock time, not the injectable business clock.
+            st.clock.wall(),
         )
         .await?;
         // Sign-ins are part of the trail (who, when, from where); failures are not written,

@@ -7,6 +7,7 @@ use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{state, viewer};
+use crate::app::request::RequestOrigin;
 use crate::auth::Viewer;
 use crate::domain::UserRole;
 use crate::domain::deadline::parse_day;
@@ -26,11 +27,6 @@ pub struct NotifyQuery;
 /// Writes of the reminder subsystem.
 #[derive(Default)]
 pub struct NotifyMutation;
-
-/// The host the request was addressed to (`Host` header), attached by the server so that
-/// URLs this API serves itself (calendar feeds) can be built when `DUBAN_API_URL` is unset.
-#[derive(Clone, Debug)]
-pub struct RequestOrigin(pub String);
 
 /// 提醒 → 催办 → 督办 → 通报 → 约谈
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -580,7 +576,7 @@ impl NotifyMutation {
         let clock = st.now();
         let now = now
             .as_deref()
-            .map(crate::notify::worker::parse_now)
+            .map(crate::domain::time::parse_instant)
             .transpose()?
             .unwrap_or(clock);
         // A real run records evidence (fired_at) and uses up dedupe keys: only as of
@@ -593,9 +589,19 @@ impl NotifyMutation {
             ))
             .into());
         }
-        let r = sweep::run(&st.db, now, dry_run, Some(v), &st.config.public_url).await?;
+        let r = sweep::run(
+            &st.db,
+            now,
+            st.clock.wall(),
+            dry_run,
+            Some(v),
+            &st.config.public_url,
+        )
+        .await?;
         Ok(ReminderRun {
-            today: r.today.unwrap_or_else(|| super::local_today(now)),
+            today: r
+                .today
+                .unwrap_or_else(|| crate::domain::time::china_day(now)),
             dry_run,
             tasks_considered: i32::try_from(r.tasks_considered).unwrap_or(i32::MAX),
             recorded: i32::try_from(r.recorded).unwrap_or(i32::MAX),
@@ -623,7 +629,7 @@ impl NotifyMutation {
                 })
             });
         // Delivery runs on the wall clock (see `notify::outbox`).
-        let m = outbox::retry(&*tx, id, Utc::now()).await?;
+        let m = outbox::retry(&*tx, id, st.clock.wall()).await?;
         audit::record(
             &*tx,
             Some(v),

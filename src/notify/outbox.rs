@@ -20,7 +20,7 @@
 //!   outcome is logged and dropped.
 //!
 //! Lease times and retry backoff are measured on the **wall clock** (the `now` the
-//! functions here take; [`super::worker`] passes `Utc::now`), never on the injectable
+//! functions here take; [`super::worker`] passes the application's wall clock), never on the injectable
 //! business clock: `duban remind --once --now 2025-…` must not write leases that are
 //! already expired or retry times years away.
 

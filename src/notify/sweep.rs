@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 
@@ -36,9 +36,9 @@ use super::ladder::{
 use super::store;
 use super::templates::{DigestItem, Matter, Role, format_doc_number, render_digest};
 use crate::db::Db;
+use crate::domain::time::{china_day, china_local};
 use crate::domain::{AssignmentRole, ContactRole, UserRole, traffic_light};
 use crate::error::AppResult;
-use crate::graphql::local_today;
 use crate::services::audit::{self, Change};
 use crate::services::{query_all, sql};
 
@@ -191,16 +191,12 @@ fn lead_days(policy: &Policy) -> i64 {
         .max(0)
 }
 
-fn naive_local(at: DateTime<Utc>) -> NaiveDateTime {
-    (at + Duration::hours(8)).naive_utc()
-}
-
 /// Decides what is due at `now` (see the module documentation). Read-only.
 ///
 /// # Errors
 /// INTERNAL on database errors.
 pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<SweepReport> {
-    let today = local_today(now);
+    let today = china_day(now);
     let cal = store::load_calendar(db).await?;
     let policies = store::load_policies(db).await?;
     let lead = std::iter::once(&policies.global)
@@ -240,7 +236,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         fired.entry(r.task_id).or_default().push(FiredKey {
             key: r.dedupe_key,
             // Local time: the ladder counts spacing in China calendar days, like `today`.
-            fired_at: naive_local(r.fired_at),
+            fired_at: china_local(r.fired_at),
         });
     }
     let extension_pending: HashSet<i64> = query_all::<TaskIdRow>(
@@ -312,7 +308,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
             let lookback = today
                 .checked_sub_signed(Duration::days(REPORT_LOOKBACK_DAYS))
                 .unwrap_or(NaiveDate::MIN);
-            let from = local_today(t.created_at).max(lookback);
+            let from = china_day(t.created_at).max(lookback);
             let to = today
                 .checked_add_signed(Duration::days(40))
                 .unwrap_or(NaiveDate::MAX);
@@ -333,7 +329,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
             decide(
                 &verify_policy,
                 Trigger::VerificationPending {
-                    requested_at: naive_local(at),
+                    requested_at: china_local(at),
                 },
             );
         }
@@ -590,13 +586,16 @@ fn matter_str(m: &Matter) -> &'static str {
 }
 
 /// Runs a sweep at `now`: decides, records and enqueues in one write transaction.
-/// `dry_run` only decides.
+/// `dry_run` only decides. The mails are due from `deliver_from`, a wall-clock instant (see
+/// [`super::outbox`]): a sweep at a business date in the future (`duban remind --once --now`)
+/// must not hold its mails back until then.
 ///
 /// # Errors
 /// INTERNAL on database errors; nothing is written then.
 pub async fn run(
     db: &Db,
     now: DateTime<Utc>,
+    deliver_from: DateTime<Utc>,
     dry_run: bool,
     actor: Option<&crate::auth::Viewer>,
     public_url: &str,
@@ -621,7 +620,7 @@ pub async fn run(
             "reminder rungs held: nobody addressable (add contacts with email addresses)"
         );
     }
-    let today = report.today.unwrap_or_else(|| local_today(now));
+    let today = report.today.unwrap_or_else(|| china_day(now));
     let sweep_id = {
         use rand::RngCore;
         let mut b = [0u8; 8];
@@ -752,9 +751,6 @@ pub async fn run(
         }
     }
     report.mails = digests.len();
-    // Delivery runs on the wall clock (see `super::outbox`): a sweep at a business date in
-    // the future (`duban remind --once --now`) must not hold its mails back until then.
-    let deliver_from = Utc::now();
     let entries: Vec<_> = digests.into_iter().collect();
     for chunk in entries.chunks(CHUNK / 4) {
         let mut values: Vec<Value> = Vec::new();

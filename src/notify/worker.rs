@@ -9,34 +9,14 @@ use chrono::{DateTime, Utc};
 use super::mailer::Mailer;
 use super::outbox::{self, DeliveryReport};
 use super::sweep::{self, SweepReport};
+use crate::app::AppState;
 use crate::error::AppResult;
-use crate::graphql::AppState;
 
 /// Upper bound on messages claimed per batch; [`outbox::drain`] claims no more than it
 /// sends at once ([`CONCURRENCY`]).
 pub const BATCH: u64 = 50;
 /// Concurrent SMTP conversations per worker (the pool keeps the connections).
 pub const CONCURRENCY: usize = 4;
-
-/// `YYYY-MM-DD` (09:00 China time that day) or an RFC 3339 instant.
-///
-/// # Errors
-/// INVALID_INPUT for anything else.
-pub fn parse_now(s: &str) -> AppResult<DateTime<Utc>> {
-    use chrono::TimeZone;
-    if let Ok(d) = crate::domain::deadline::parse_day(s)
-        && let Some(at) = d.and_hms_opt(1, 0, 0)
-    {
-        return Ok(Utc.from_utc_datetime(&at));
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| {
-            crate::error::AppError::invalid(format!(
-                "now must be YYYY-MM-DD or RFC 3339, got {s:?}"
-            ))
-        })
-}
 
 /// One sweep at `now`, then deliver everything due.
 ///
@@ -53,8 +33,18 @@ pub async fn remind_once(
     mailer: Arc<dyn Mailer>,
     now: DateTime<Utc>,
 ) -> AppResult<(SweepReport, DeliveryReport)> {
-    let swept = sweep::run(&state.db, now, false, None, &state.config.public_url).await?;
-    let delivered = outbox::drain(&state.db, mailer, &Utc::now, BATCH, CONCURRENCY).await?;
+    let wall = state.clock.clone();
+    let swept = sweep::run(
+        &state.db,
+        now,
+        wall.wall(),
+        false,
+        None,
+        &state.config.public_url,
+    )
+    .await?;
+    let delivered =
+        outbox::drain(&state.db, mailer, &move || wall.wall(), BATCH, CONCURRENCY).await?;
     Ok((swept, delivered))
 }
 
@@ -100,7 +90,8 @@ pub async fn run(
             () = &mut shutdown => break,
             _ = sweep_tick.tick() => {
                 let (db, now, url) = (state.db.clone(), state.now(), state.config.public_url.clone());
-                let pass = async move { sweep::run(&db, now, false, None, &url).await };
+                let deliver_from = state.clock.wall();
+                let pass = async move { sweep::run(&db, now, deliver_from, false, None, &url).await };
                 if let Some(r) = guarded("reminder sweep", pass).await
                     && r.recorded > 0
                 {
@@ -108,11 +99,11 @@ pub async fn run(
                 }
             }
             _ = deliver_tick.tick() => {
-                let (db, mailer) = (state.db.clone(), mailer.clone());
+                let (db, mailer, clock) = (state.db.clone(), mailer.clone(), state.clock.clone());
                 // Not raced against shutdown mid-send: a pass is short, and the lease
                 // covers a kill anyway.
                 let pass = async move {
-                    outbox::drain(&db, mailer, &Utc::now, BATCH, CONCURRENCY).await
+                    outbox::drain(&db, mailer, &move || clock.wall(), BATCH, CONCURRENCY).await
                 };
                 if let Some(r) = guarded("outbox delivery", pass).await
                     && r.claimed > 0

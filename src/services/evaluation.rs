@@ -24,6 +24,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::auth::Viewer;
+use crate::domain::time::china_day;
 use crate::error::{AppError, AppResult};
 use crate::evaluation::{
     self as core, CriterionKind, EvalError, EventFact, ReportFact, Scheme, SubjectInput,
@@ -46,11 +47,6 @@ impl From<EvalError> for AppError {
     fn from(e: EvalError) -> Self {
         AppError::invalid(format!("{e} [{}]", e.detail_code()))
     }
-}
-
-/// Calendar day in China Standard Time (UTC+8), the zone deadlines live in.
-fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(8)).date_naive()
 }
 
 fn check_year(year: i32) -> AppResult<()> {
@@ -707,7 +703,7 @@ async fn completion_request_days(
             if e.action == "task.request_completion" {
                 last_request.insert(e.entity_id, e.at);
             } else if let Some(r) = last_request.get(&e.entity_id) {
-                out.insert(e.entity_id, local_day(*r));
+                out.insert(e.entity_id, china_day(*r));
             } else {
                 out.remove(&e.entity_id);
             }
@@ -762,7 +758,7 @@ pub async fn subject_input(
                 requested
                     .get(&t.id)
                     .copied()
-                    .unwrap_or_else(|| local_day(at))
+                    .unwrap_or_else(|| china_day(at))
             })
     };
     let mut record = SubjectRecord {
@@ -806,7 +802,7 @@ pub async fn subject_input(
             .await?;
         let mut first: HashMap<(i64, String), NaiveDate> = HashMap::new();
         for r in reports {
-            let d = local_day(r.submitted_at);
+            let d = china_day(r.submitted_at);
             first
                 .entry((r.task_id, r.period.clone()))
                 .and_modify(|x| *x = (*x).min(d))
@@ -820,7 +816,7 @@ pub async fn subject_input(
             let Some(cadence) = t.report_cadence.as_deref() else {
                 continue;
             };
-            let created = local_day(t.created_at);
+            let created = china_day(t.created_at);
             let done = completed_on(t);
             for (period, due) in report_periods(cadence, year, created, cal) {
                 // Nothing is due once the task was closed before the due date.
@@ -852,7 +848,7 @@ pub async fn subject_input(
                 id: s.id,
                 task_id: Some(s.task_id),
                 level: s.level,
-                at: local_day(s.fired_at),
+                at: china_day(s.fired_at),
                 doc_number: s.doc_number,
             });
         }
@@ -870,7 +866,7 @@ pub async fn subject_input(
             events.push(EventFact {
                 id: e.id,
                 event_type: "completion_returned".into(),
-                at: local_day(e.at),
+                at: china_day(e.at),
                 task_id: Some(e.entity_id),
                 note: None,
             });
@@ -946,12 +942,12 @@ fn relevant_to(t: &task::Model, year: i32) -> bool {
     if t.status == "cancelled"
         || t.completed_at
             .filter(|_| t.status == "completed")
-            .is_some_and(|c| local_day(c) < start)
+            .is_some_and(|c| china_day(c) < start)
     {
         return false;
     }
     if t.ongoing {
-        return local_day(t.created_at) <= end;
+        return china_day(t.created_at) <= end;
     }
     t.original_deadline
         .into_iter()
@@ -1671,7 +1667,7 @@ pub async fn leader_history(
 
 /// Year of a timestamp in China time (for defaults such as "last year").
 pub fn local_year(at: DateTime<Utc>) -> i32 {
-    local_day(at).year()
+    china_day(at).year()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1692,10 +1688,10 @@ pub async fn run_cli(
     publish_it: bool,
     format: &str,
     output: Option<&std::path::Path>,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     use crate::evaluation::report::{self, Format, Row};
     let format = Format::parse(format).map_err(AppError::invalid)?;
-    let now = Utc::now();
     let name = scheme.unwrap_or(DEFAULT_SCHEME);
     let tx = db.write().await?;
     ensure_seed_schemes(&*tx, now).await?;

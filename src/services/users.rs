@@ -297,6 +297,7 @@ pub async fn login(
     client: &str,
     username: &str,
     password_plain: &str,
+    now: DateTime<Utc>,
 ) -> AppResult<(String, i64, user::Model)> {
     let refused = || AppError::BadCredentials;
     if username.len() > 200 || password_plain.len() > 1024 {
@@ -321,9 +322,8 @@ pub async fn login(
     match (ok, found) {
         (true, Some(u)) => {
             throttle.record_success(&key);
-            // Tokens live in wall-clock time (jsonwebtoken checks exp against it), not the
-            // injectable business clock.
-            let (token, exp) = keys.issue(u.id, u.token_generation, Utc::now().timestamp())?;
+            // `now` is the wall clock: jsonwebtoken checks exp against it.
+            let (token, exp) = keys.issue(u.id, u.token_generation, now.timestamp())?;
             Ok((token, exp, u))
         }
         // The attempt was already counted by `begin_attempt`.

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
+use duban::app::{AppState, Clock};
 use duban::config::Config;
 use duban::db::Db;
-use duban::graphql::AppState;
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "test-password-1";
@@ -116,7 +116,7 @@ impl TestApp {
             token_ttl_hours: 1,
         };
         let mut state = AppState::new(db, config);
-        state.clock = Arc::new(move || now);
+        state.clock = Clock::fixed(now);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = duban::server::router(state.clone());
