@@ -1015,7 +1015,7 @@ async fn completion_is_dated_by_the_verified_request() {
         (&office, TaskAction::Verify, "2025-04-10", None),
     ] {
         let v = tasks::get(&*tx, t2).await.unwrap().version;
-        tasks::transition(&*tx, viewer, t2, v, action, note, at(day))
+        duban::services::workflow::transition(&*tx, viewer, t2, v, action, note, at(day))
             .await
             .unwrap_or_else(|e| panic!("{action:?}: {e:?}"));
     }

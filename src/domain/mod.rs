@@ -1,4 +1,5 @@
 //! Pure domain types and rules: no database, no clock (time is passed in).
+pub mod calendar;
 pub mod deadline;
 pub mod kinds;
 pub mod light;

@@ -71,6 +71,12 @@ impl TaskStatus {
             .ok_or_else(|| AppError::invalid(format!("unknown task status {s:?}")))
     }
 
+    /// The status a stored value stands for. Stored values are only ever written from
+    /// [`TaskStatus::as_str`]; anything else reads as not started.
+    pub fn stored(s: &str) -> Self {
+        Self::parse(s).unwrap_or(TaskStatus::NotStarted)
+    }
+
     /// Completed or cancelled: no longer chased, never overdue.
     pub fn is_resolved(self) -> bool {
         matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)

@@ -399,7 +399,7 @@ impl CoreMutation {
             parse_id("agency", &source_id)?,
             parse_id("agency", &target_id)?,
         );
-        let merged = in_write_txn!(ctx, |tx| services::agencies::merge(
+        let merged = in_write_txn!(ctx, |tx| services::agency_merge::merge(
             tx,
             v,
             s,
@@ -753,15 +753,17 @@ impl CoreMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
-        Ok(Task(in_write_txn!(ctx, |tx| services::tasks::transition(
-            tx,
-            v,
-            id,
-            version,
-            action,
-            note.as_deref(),
-            state(ctx).now()
-        )
-        .await?)))
+        Ok(Task(in_write_txn!(ctx, |tx| {
+            services::workflow::transition(
+                tx,
+                v,
+                id,
+                version,
+                action,
+                note.as_deref(),
+                state(ctx).now(),
+            )
+            .await?
+        })))
     }
 }

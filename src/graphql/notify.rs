@@ -10,14 +10,15 @@ use super::{state, viewer};
 use crate::app::request::RequestOrigin;
 use crate::auth::Viewer;
 use crate::domain::UserRole;
+use crate::domain::calendar::DayCount;
 use crate::domain::deadline::parse_day;
 use crate::error::{AppError, AppResult};
-use crate::notify::calendar::DayCount;
 use crate::notify::ladder::{Audience, Level, Policy, Rung};
 use crate::notify::outbox::{self, DeliveryState};
-use crate::notify::store::{self, CalendarDayKind, CalendarDayView, PolicyScope};
+use crate::notify::store::{self, PolicyScope};
 use crate::notify::sweep::{self, PlannedRung};
 use crate::services::audit::{self, Change};
+use crate::services::calendar::{self, CalendarDayKind, CalendarDayView};
 use crate::services::parse_id;
 
 /// Reads of the reminder subsystem.
@@ -443,7 +444,7 @@ impl NotifyQuery {
     /// Holidays and make-up working days of a year, official and as edited (office).
     async fn calendar_days(&self, ctx: &Context<'_>, year: i32) -> Result<Vec<CalendarDay>> {
         viewer(ctx)?.require_office()?;
-        Ok(store::calendar_days(&state(ctx).db.conn, year)
+        Ok(calendar::calendar_days(&state(ctx).db.conn, year)
             .await?
             .into_iter()
             .map(CalendarDay::from)
@@ -555,7 +556,7 @@ impl NotifyMutation {
         let date = parse_day(&date)?;
         let st = state(ctx);
         let tx = st.db.write().await?;
-        let day = store::set_calendar_day(&*tx, v, date, kind, &name, st.now()).await?;
+        let day = calendar::set_calendar_day(&*tx, v, date, kind, &name, st.now()).await?;
         tx.commit().await?;
         Ok(day.into())
     }

@@ -15,7 +15,6 @@ use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, ContactRole, ExtensionStatus, Light, PlanStatus,
     Precision, ReportCadence, TargetDirection, TaskKind, TaskStatus, UserRole,
 };
-use crate::services::tasks::status_of;
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
@@ -257,7 +256,7 @@ impl Task {
         self.0.lead_undecided
     }
     async fn status(&self) -> TaskStatus {
-        status_of(&self.0)
+        TaskStatus::stored(&self.0.status)
     }
     async fn progress(&self) -> i32 {
         self.0.progress
@@ -270,14 +269,14 @@ impl Task {
     async fn overdue(&self, ctx: &Context<'_>) -> bool {
         is_overdue(
             self.0.deadline,
-            status_of(&self.0).is_resolved(),
+            TaskStatus::stored(&self.0.status).is_resolved(),
             today(ctx),
         )
     }
     async fn light(&self, ctx: &Context<'_>) -> Light {
         traffic_light(
             self.0.deadline,
-            status_of(&self.0).is_resolved(),
+            TaskStatus::stored(&self.0.status).is_resolved(),
             self.0.progress,
             today(ctx),
         )

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{DayCount, HolidayCalendar};
+use crate::domain::calendar::{DayCount, HolidayCalendar};
 
 /// A rung of the ladder, from the mildest to the most serious (the derived order is the
 /// order of seriousness).

@@ -182,9 +182,9 @@ fn lead_days(policy: &Policy) -> i64 {
         .rungs()
         .iter()
         .map(|r| match r.day_count {
-            super::calendar::DayCount::Calendar => -i64::from(r.offset_days),
+            crate::domain::calendar::DayCount::Calendar => -i64::from(r.offset_days),
             // Generous: holidays can stretch n working days to about 2n + 10 calendar days.
-            super::calendar::DayCount::Working => -i64::from(r.offset_days) * 2 + 10,
+            crate::domain::calendar::DayCount::Working => -i64::from(r.offset_days) * 2 + 10,
         })
         .max()
         .unwrap_or(0)
@@ -197,7 +197,7 @@ fn lead_days(policy: &Policy) -> i64 {
 /// INTERNAL on database errors.
 pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<SweepReport> {
     let today = china_day(now);
-    let cal = store::load_calendar(db).await?;
+    let cal = crate::services::calendar::load_calendar(db).await?;
     let policies = store::load_policies(db).await?;
     let lead = std::iter::once(&policies.global)
         .chain(policies.plans.values())

@@ -1,7 +1,8 @@
-//! Agencies (单位), their contact people, and merging duplicates into one record.
+//! Agencies (单位) and their contact people. Merging duplicates is `super::agency_merge`,
+//! which calls this area's merge steps.
 
 use chrono::{DateTime, Utc};
-use entity::{agency, assignment, contact, extension_request, progress_report, user};
+use entity::{agency, contact};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -9,7 +10,6 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use super::snapshot;
 use crate::auth::Viewer;
 use crate::domain::{AgencyKind, AgencyLevel, ContactRole, text};
 use crate::error::{AppError, AppResult};
@@ -180,17 +180,17 @@ pub async fn update(
     Ok(after)
 }
 
-/// Merges `source` into `target`: every assignment, contact, user, report and extension
-/// request moves over, the source's names become aliases of the target, and the source is
-/// deleted. Assignments the target already holds in the same role are not duplicated.
-pub async fn merge(
+/// Checks that `source` may be merged into `target` (see [`super::agency_merge::merge`])
+/// and returns both rows.
+///
+/// # Errors
+/// NOT_FOUND for a missing agency; INVALID_INPUT for a merge into itself or into the
+/// source's own subtree.
+pub(super) async fn check_merge(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
     source_id: i64,
     target_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<agency::Model> {
-    viewer.require_office()?;
+) -> AppResult<(agency::Model, agency::Model)> {
     if source_id == target_id {
         return Err(AppError::invalid("cannot merge an agency into itself"));
     }
@@ -209,75 +209,56 @@ pub async fn merge(
         }
         up = get(db, p).await?.parent_id;
     }
+    Ok((source, target))
+}
 
-    // Drop the source's assignments that would duplicate one of the target's.
-    let target_pairs: Vec<(i64, String)> = assignment::Entity::find()
-        .select_only()
-        .column(assignment::Column::TaskId)
-        .column(assignment::Column::Role)
-        .filter(assignment::Column::AgencyId.eq(target_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let source_assignments = assignment::Entity::find()
-        .filter(assignment::Column::AgencyId.eq(source_id))
-        .all(db)
-        .await?;
-    let dupes: Vec<i64> = source_assignments
-        .iter()
-        .filter(|a| {
-            target_pairs
-                .iter()
-                .any(|(t, r)| *t == a.task_id && *r == a.role)
-        })
-        .map(|a| a.id)
-        .collect();
-    // Kept for the audit event: the duplicates disappear, the rest move.
-    let dropped: Vec<&assignment::Model> = source_assignments
-        .iter()
-        .filter(|a| dupes.contains(&a.id))
-        .collect();
-    let dropped_json = snapshot(&dropped);
-    if !dupes.is_empty() {
-        assignment::Entity::delete_many()
-            .filter(assignment::Column::Id.is_in(dupes))
-            .exec(db)
-            .await?;
-    }
-    assignment::Entity::update_many()
-        .col_expr(assignment::Column::AgencyId, Expr::value(target_id))
-        .filter(assignment::Column::AgencyId.eq(source_id))
-        .exec(db)
-        .await?;
+/// Moves the source's contact people to the target (part of a merge).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_contacts(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
     contact::Entity::update_many()
         .col_expr(contact::Column::AgencyId, Expr::value(target_id))
         .filter(contact::Column::AgencyId.eq(source_id))
         .exec(db)
         .await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::AgencyId, Expr::value(Some(target_id)))
-        .filter(user::Column::AgencyId.eq(source_id))
-        .exec(db)
-        .await?;
-    progress_report::Entity::update_many()
-        .col_expr(progress_report::Column::AgencyId, Expr::value(target_id))
-        .filter(progress_report::Column::AgencyId.eq(source_id))
-        .exec(db)
-        .await?;
-    extension_request::Entity::update_many()
-        .col_expr(extension_request::Column::AgencyId, Expr::value(target_id))
-        .filter(extension_request::Column::AgencyId.eq(source_id))
-        .exec(db)
-        .await?;
-    // The source's children move under the target; the target itself, if it was one of them,
-    // takes the source's parent instead (never itself).
+    Ok(())
+}
+
+/// Moves the source's children under the target (part of a merge); the target itself, if it
+/// was one of them, takes the source's parent in [`absorb`] instead (never itself).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_children(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
     agency::Entity::update_many()
         .col_expr(agency::Column::ParentId, Expr::value(Some(target_id)))
         .filter(agency::Column::ParentId.eq(source_id))
         .filter(agency::Column::Id.ne(target_id))
         .exec(db)
         .await?;
+    Ok(())
+}
 
+/// Deletes `source` once everything has moved, and gives the target the source's names as
+/// aliases (and the source's parent, if the target was its child). Returns the target.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn absorb(
+    db: &impl ConnectionTrait,
+    source: &agency::Model,
+    target: &agency::Model,
+    now: DateTime<Utc>,
+) -> AppResult<agency::Model> {
     let mut aliases: Vec<String> =
         serde_json::from_value(target.aliases.clone()).unwrap_or_default();
     let source_aliases: Vec<String> =
@@ -290,34 +271,14 @@ pub async fn merge(
             aliases.push(a);
         }
     }
-    // Evaluation rows follow the agency (refused if it has published results).
-    super::evaluation::reassign_agency(db, source_id, target_id).await?;
-    agency::Entity::delete_by_id(source_id).exec(db).await?;
+    agency::Entity::delete_by_id(source.id).exec(db).await?;
     let mut am: agency::ActiveModel = target.clone().into();
     am.aliases = Set(serde_json::json!(aliases));
-    if target.parent_id == Some(source_id) {
-        am.parent_id = Set(source.parent_id.filter(|p| *p != target_id));
+    if target.parent_id == Some(source.id) {
+        am.parent_id = Set(source.parent_id.filter(|p| *p != target.id));
     }
     am.updated_at = Set(now);
-    let after = am.update(db).await?;
-    audit::record(
-        db,
-        Some(viewer),
-        Change {
-            action: "agency.merge",
-            entity: "agency",
-            entity_id: target_id,
-            before: Some(serde_json::json!({
-                "source": snapshot(&source),
-                "target": snapshot(&target),
-                "dropped_duplicate_assignments": dropped_json,
-            })),
-            after: Some(snapshot(&after)),
-        },
-        now,
-    )
-    .await?;
-    Ok(after)
+    Ok(am.update(db).await?)
 }
 
 pub struct ContactInput {

@@ -24,13 +24,13 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::auth::Viewer;
+use crate::domain::calendar::HolidayCalendar;
 use crate::domain::time::china_day;
 use crate::error::{AppError, AppResult};
 use crate::evaluation::{
     self as core, CriterionKind, EvalError, EventFact, ReportFact, Scheme, SubjectInput,
     SubjectKind, SubjectRecord, SubjectResult, SupervisionFact, TaskFact, TaskRole,
 };
-use crate::notify::calendar::HolidayCalendar;
 use crate::notify::ladder;
 use crate::services::audit::{self, Change};
 use crate::services::snapshot;
@@ -713,7 +713,7 @@ async fn completion_request_days(
 }
 
 /// Whether a supervision record was addressed to (a contact of) `agency_id`: its
-/// `recipients` are serialised [`crate::notify::sweep::Recipient`]s, each naming the agency
+/// `recipients` are serialised recipients (written by the reminder sweep), each naming the agency
 /// whose contact it is (`agency_id`; absent for the office and leadership).
 fn addressed_to(recipients: &serde_json::Value, agency_id: i64) -> bool {
     recipients.as_array().is_some_and(|xs| {
@@ -1078,7 +1078,7 @@ pub async fn compute(
             "no subjects to evaluate: no agency has a task relevant to {year}"
         )));
     }
-    let cal = crate::notify::store::load_calendar(db).await?;
+    let cal = super::calendar::load_calendar(db).await?;
     let mut inputs = Vec::with_capacity(agencies.len());
     for a in &agencies {
         inputs.push(subject_input(db, year, scheme_model.id, a, &cal).await?);

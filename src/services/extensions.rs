@@ -10,7 +10,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::tasks;
 use crate::auth::Viewer;
-use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, text};
+use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, TaskAction, text};
 use crate::error::{AppError, AppResult};
 
 pub async fn request(
@@ -145,4 +145,50 @@ pub async fn decide(
     )
     .await?;
     Ok(after)
+}
+
+/// Moves the source agency's extension requests to the target (part of an agency merge).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_agency(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
+    extension_request::Entity::update_many()
+        .col_expr(extension_request::Column::AgencyId, Expr::value(target_id))
+        .filter(extension_request::Column::AgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A task that is closed (销号) or cancelled has no deadline left to move: its pending
+/// extension request is decided with it — rejected, with a note saying why — rather than left
+/// pending forever (and failing whenever the office later tries to approve it).
+///
+/// # Errors
+/// Those of [`decide`].
+pub(super) async fn close_pending(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    task_id: i64,
+    action: TaskAction,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::ExtensionStatus;
+    let pending = extension_request::Entity::find()
+        .filter(extension_request::Column::TaskId.eq(task_id))
+        .filter(extension_request::Column::Status.eq(ExtensionStatus::Pending.as_str()))
+        .all(db)
+        .await?;
+    let why = match action {
+        TaskAction::Cancel => "任务已取消，延期申请随之关闭",
+        _ => "任务已办结销号，延期申请随之关闭",
+    };
+    for request in pending {
+        decide(db, viewer, request.id, false, Some(why), now).await?;
+    }
+    Ok(())
 }

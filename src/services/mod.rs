@@ -3,7 +3,9 @@
 //! Authorisation by role and agency happens here, next to the rule it protects.
 
 pub mod agencies;
+pub mod agency_merge;
 pub mod audit;
+pub mod calendar;
 pub mod dashboard;
 pub mod extensions;
 pub mod import;
@@ -13,6 +15,7 @@ pub mod seed;
 pub mod targets;
 pub mod tasks;
 pub mod users;
+pub mod workflow;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};

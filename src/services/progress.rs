@@ -90,6 +90,27 @@ pub async fn submit(
     Ok(model)
 }
 
+/// Moves the source agency's progress reports to the target (part of an agency merge).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_agency(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    progress_report::Entity::update_many()
+        .col_expr(
+            progress_report::Column::AgencyId,
+            sea_orm::sea_query::Expr::value(target_id),
+        )
+        .filter(progress_report::Column::AgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

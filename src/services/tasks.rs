@@ -39,9 +39,9 @@ pub async fn get_with_plan(
         .ok_or_else(|| AppError::not_found("task", id))
 }
 
+/// The status of a stored task ([`TaskStatus::stored`]).
 pub fn status_of(t: &task::Model) -> TaskStatus {
-    // Stored values are only ever written from `TaskStatus::as_str`.
-    TaskStatus::parse(&t.status).unwrap_or(TaskStatus::NotStarted)
+    TaskStatus::stored(&t.status)
 }
 
 // ---------------------------------------------------------------- listing
@@ -527,11 +527,26 @@ pub async fn require_assigned_staff(
     Ok(agency)
 }
 
-/// Moves a task through the status machine.
+/// A status change written but not yet recorded in the audit trail
+/// (see [`super::workflow::transition`], which records it with [`record_transition`]).
+pub(super) struct Transition {
+    pub before: task::Model,
+    pub after: task::Model,
+    pub action: TaskAction,
+    pub note: Option<String>,
+}
+
+/// Moves a task through the status machine and writes it; the caller records it with
+/// [`record_transition`] once the steps that go with it are done.
 ///
 /// Who may: a completion request (申请办结) comes from staff of a lead agency; verifying
 /// (销号), returning (退回), cancelling and reopening are the office's.
-pub async fn transition(
+///
+/// # Errors
+/// NOT_FOUND for a missing task; FORBIDDEN for a viewer who may not; INVALID_INPUT for a
+/// missing reason; INVALID_TRANSITION for a move the status machine refuses; CONFLICT for a
+/// stale `version`.
+pub(super) async fn write_transition(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     id: i64,
@@ -539,7 +554,7 @@ pub async fn transition(
     action: TaskAction,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<task::Model> {
+) -> AppResult<Transition> {
     let before = get(db, id).await?;
     match action {
         TaskAction::RequestCompletion => {
@@ -580,6 +595,30 @@ pub async fn transition(
         _ => {}
     }
     let after = write_versioned(db, &before, version, changes).await?;
+    Ok(Transition {
+        before,
+        after,
+        action,
+        note,
+    })
+}
+
+/// Records a written [`Transition`] in the audit trail; returns the task after it.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn record_transition(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    t: Transition,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let Transition {
+        before,
+        after,
+        action,
+        note,
+    } = t;
     let action_name = match action {
         TaskAction::Start => "task.start",
         TaskAction::RequestCompletion => "task.request_completion",
@@ -588,9 +627,6 @@ pub async fn transition(
         TaskAction::Cancel => "task.cancel",
         TaskAction::Reopen => "task.reopen",
     };
-    if matches!(action, TaskAction::Verify | TaskAction::Cancel) {
-        close_pending_extensions(db, viewer, id, action, now).await?;
-    }
     let mut after_json = snapshot(&after);
     if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
         obj.insert("note".into(), serde_json::Value::String(n.clone()));
@@ -601,7 +637,7 @@ pub async fn transition(
         Change {
             action: action_name,
             entity: "task",
-            entity_id: id,
+            entity_id: before.id,
             before: Some(snapshot(&before)),
             after: Some(after_json),
         },
@@ -609,33 +645,6 @@ pub async fn transition(
     )
     .await?;
     Ok(after)
-}
-
-/// A task that is closed (销号) or cancelled has no deadline left to move: its pending
-/// extension request is decided with it — rejected, with a note saying why — rather than left
-/// pending forever (and failing whenever the office later tries to approve it).
-async fn close_pending_extensions(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    task_id: i64,
-    action: TaskAction,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    use crate::domain::ExtensionStatus;
-    use entity::extension_request;
-    let pending = extension_request::Entity::find()
-        .filter(extension_request::Column::TaskId.eq(task_id))
-        .filter(extension_request::Column::Status.eq(ExtensionStatus::Pending.as_str()))
-        .all(db)
-        .await?;
-    let why = match action {
-        TaskAction::Cancel => "任务已取消，延期申请随之关闭",
-        _ => "任务已办结销号，延期申请随之关闭",
-    };
-    for request in pending {
-        super::extensions::decide(db, viewer, request.id, false, Some(why), now).await?;
-    }
-    Ok(())
 }
 
 /// Records progress from a report: a not-started or returned task starts, progress follows
@@ -837,4 +846,56 @@ pub async fn unassign(
     )
     .await?;
     Ok(before)
+}
+
+/// Moves the source agency's assignments to the target (part of an agency merge), dropping
+/// those that would duplicate one the target holds on the same task in the same role.
+/// Returns a snapshot of the dropped assignments, for the merge's audit event.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_assignments(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<serde_json::Value> {
+    let target_pairs: Vec<(i64, String)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::TaskId)
+        .column(assignment::Column::Role)
+        .filter(assignment::Column::AgencyId.eq(target_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let source_assignments = assignment::Entity::find()
+        .filter(assignment::Column::AgencyId.eq(source_id))
+        .all(db)
+        .await?;
+    let dupes: Vec<i64> = source_assignments
+        .iter()
+        .filter(|a| {
+            target_pairs
+                .iter()
+                .any(|(t, r)| *t == a.task_id && *r == a.role)
+        })
+        .map(|a| a.id)
+        .collect();
+    // Kept for the audit event: the duplicates disappear, the rest move.
+    let dropped: Vec<&assignment::Model> = source_assignments
+        .iter()
+        .filter(|a| dupes.contains(&a.id))
+        .collect();
+    let dropped_json = snapshot(&dropped);
+    if !dupes.is_empty() {
+        assignment::Entity::delete_many()
+            .filter(assignment::Column::Id.is_in(dupes))
+            .exec(db)
+            .await?;
+    }
+    assignment::Entity::update_many()
+        .col_expr(assignment::Column::AgencyId, Expr::value(target_id))
+        .filter(assignment::Column::AgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+    Ok(dropped_json)
 }

@@ -330,3 +330,23 @@ pub async fn login(
         _ => Err(refused()),
     }
 }
+
+/// Moves the source agency's users to the target (part of an agency merge).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn move_agency(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    target_id: i64,
+) -> AppResult<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::AgencyId,
+            sea_orm::sea_query::Expr::value(Some(target_id)),
+        )
+        .filter(user::Column::AgencyId.eq(source_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
