@@ -27,6 +27,35 @@ pub struct Config {
     pub db_max_connections: Option<u32>,
     /// `DUBAN_TOKEN_TTL_HOURS` (default 12).
     pub token_ttl_hours: i64,
+    /// What one HTTP request may cost: body, response and time.
+    pub limits: Limits,
+}
+
+/// Per-request limits of the HTTP API (README "Limits"). The shape of a GraphQL document
+/// (depth, expanded fields, root fields, complexity) is limited in `graphql::limits`.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// `DUBAN_MAX_BODY_BYTES` (default 24 MiB): the largest body (JSON, multipart with its
+    /// files, or a GET query string) of a signed-in request; a 10 MB plan must fit.
+    pub body_bytes: usize,
+    /// The largest body of a request without a valid token (only `login` answers those).
+    pub anonymous_body_bytes: usize,
+    /// `DUBAN_MAX_RESPONSE_BYTES` (default 16 MiB): a larger answer is refused, not sent.
+    pub response_bytes: usize,
+    /// `DUBAN_REQUEST_TIMEOUT_SECS` (default 30): a request still running then is abandoned
+    /// (its transaction rolls back) and answered 503.
+    pub request_time: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 24 * 1024 * 1024,
+            anonymous_body_bytes: 16 * 1024,
+            response_bytes: 16 * 1024 * 1024,
+            request_time: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -93,6 +122,22 @@ impl Config {
             token_ttl_hours: var("DUBAN_TOKEN_TTL_HOURS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12),
+            limits: {
+                let d = Limits::default();
+                let num = |k: &str| {
+                    var(k)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .filter(|n| *n > 0)
+                };
+                Limits {
+                    body_bytes: num("DUBAN_MAX_BODY_BYTES").map_or(d.body_bytes, |n| n as usize),
+                    response_bytes: num("DUBAN_MAX_RESPONSE_BYTES")
+                        .map_or(d.response_bytes, |n| n as usize),
+                    request_time: num("DUBAN_REQUEST_TIMEOUT_SECS")
+                        .map_or(d.request_time, std::time::Duration::from_secs),
+                    ..d
+                }
+            },
         })
     }
 }

@@ -5,23 +5,20 @@ use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::app::AppState;
-use crate::app::request::{ClientAddr, LoginBudget, RequestOrigin};
 use crate::auth::Viewer;
 use crate::error::AppError;
+use crate::graphql::limits::LIMIT_EXCEEDED;
 use crate::graphql::parse_cache::ParseCache;
+use crate::graphql::request::{ClientAddr, CredentialBudget, RequestOrigin};
 use crate::graphql::{AppSchema, MAX_BATCH, build_schema, loaders};
 use crate::services;
-
-/// Largest request body: a 10 MB plan document sent as text must fit.
-pub const MAX_BODY_BYTES: usize = 24 * 1024 * 1024;
 
 #[derive(Clone)]
 struct Server {
@@ -39,7 +36,6 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Server {
             state,
             schema,
@@ -128,84 +124,349 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     }
 }
 
-/// A request body that is not a GraphQL request at all (not JSON, wrong content type, too
-/// large): answered in GraphQL's error shape with a stable code, like every other refusal.
-pub struct MalformedRequest(ParseRequestError);
+/// A refusal before the GraphQL layer runs, in GraphQL's error shape with a stable code.
+fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "errors": [{
+        "message": message.into(),
+        "extensions": { "code": code }
+    }]});
+    let mut resp = (status, axum::Json(body)).into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    }
+    resp
+}
 
-impl From<ParseRequestError> for MalformedRequest {
-    fn from(e: ParseRequestError) -> Self {
-        MalformedRequest(e)
+/// A body that is not a GraphQL request at all (not JSON, a broken multipart, too large).
+fn malformed(e: ParseRequestError) -> Response {
+    match e {
+        ParseRequestError::PayloadTooLarge => refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            LIMIT_EXCEEDED,
+            "the request body is over the size limit",
+        ),
+        e => refusal(
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            format!("malformed GraphQL request: {e}"),
+        ),
     }
 }
 
-impl IntoResponse for MalformedRequest {
-    fn into_response(self) -> Response {
-        let status = match self.0 {
-            ParseRequestError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            _ => StatusCode::BAD_REQUEST,
+/// The media type of the answer, chosen from the request's `Accept` (GraphQL over HTTP).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// `application/graphql-response+json`: request errors get 4xx statuses.
+    GraphqlResponse,
+    /// `application/json` (also for no Accept or `*/*`): always 200 for a GraphQL response.
+    Json,
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// `None` when the client accepts neither JSON type (406).
+fn negotiate(headers: &HeaderMap) -> Option<Answer> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Answer::Json);
+    };
+    let mut best: Option<(f32, Answer)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let answer = match media.as_str() {
+            GRAPHQL_RESPONSE => Answer::GraphqlResponse,
+            "application/json" | "application/*" | "*/*" => Answer::Json,
+            _ => continue,
         };
-        let body = serde_json::json!({ "errors": [{
-            "message": format!("malformed GraphQL request: {}", self.0),
-            "extensions": { "code": "INVALID_INPUT" }
-        }]});
-        (status, axum::Json(body)).into_response()
+        if q <= 0.0 {
+            continue;
+        }
+        // Ties go to the watershed type the spec prefers.
+        let better = match best {
+            None => true,
+            Some((bq, b)) => {
+                q > bq || (q == bq && answer == Answer::GraphqlResponse && b != answer)
+            }
+        };
+        if better {
+            best = Some((q, answer));
+        }
+    }
+    best.map(|(_, a)| a)
+}
+
+/// The body's kind, from `Content-Type`: only JSON and multipart are executed.
+enum Body {
+    Json,
+    Multipart,
+}
+
+fn body_kind(headers: &HeaderMap) -> Option<Body> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => {
+            // A charset other than UTF-8 is not JSON as RFC 8259 defines it.
+            let charset_ok = ct.split(';').skip(1).all(|p| {
+                p.trim()
+                    .strip_prefix("charset=")
+                    .is_none_or(|c| c.trim_matches('"').eq_ignore_ascii_case("utf-8"))
+            });
+            charset_ok.then_some(Body::Json)
+        }
+        "multipart/form-data" => Some(Body::Multipart),
+        _ => None,
     }
 }
+
+/// Does the request (a GET query string) name a mutation or subscription as its operation?
+fn is_write(req: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false; // the syntax error is reported by execution
+    };
+    let ty = match (&doc.operations, &req.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name.as_str()).map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    matches!(
+        ty,
+        Some(OperationType::Mutation | OperationType::Subscription)
+    )
+}
+
+/// Reads the GraphQL request from the HTTP request within `limit` bytes, whatever the way it
+/// arrives: a GET query string, a JSON body or a multipart upload. A declared length over the
+/// limit is refused before anything is read; a streamed body is cut off at the limit.
+async fn read_request(
+    parts: &axum::http::request::Parts,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<BatchRequest, Response> {
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            LIMIT_EXCEEDED,
+            format!("the request is over the limit of {limit} bytes"),
+        )
+    };
+    if parts.method == Method::GET {
+        let query = parts.uri.query().unwrap_or_default();
+        if query.len() > limit {
+            return Err(too_large());
+        }
+        let req = async_graphql::http::parse_query_string(query).map_err(|e| {
+            refusal(
+                StatusCode::BAD_REQUEST,
+                "INVALID_INPUT",
+                format!("malformed GraphQL request: {e}"),
+            )
+        })?;
+        // GraphQL over HTTP: GET is for reads; a write over GET could be triggered by a link.
+        if is_write(&req) {
+            return Err(refusal(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "INVALID_INPUT",
+                "mutations are accepted over POST only",
+            ));
+        }
+        return Ok(BatchRequest::Single(req));
+    }
+    let Some(kind) = body_kind(&parts.headers) else {
+        return Err(refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "INVALID_INPUT",
+            "send the request as application/json (UTF-8) or multipart/form-data",
+        ));
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+    let content_type = match kind {
+        Body::Json => Some("application/json".to_owned()),
+        Body::Multipart => parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(limit)
+        .max_num_files(MAX_UPLOAD_FILES);
+    async_graphql::http::receive_batch_body(content_type, &bytes[..], options)
+        .await
+        .map_err(malformed)
+}
+
+/// Most files in one multipart request.
+const MAX_UPLOAD_FILES: usize = 20;
 
 /// Errors that async-graphql raises itself before any resolver runs (syntax, unknown fields,
 /// wrong argument types, depth and complexity limits) carry no code; they are all the client's
-/// input, so they get INVALID_INPUT. Errors from resolvers already carry their own code.
+/// input, so they get INVALID_INPUT, or LIMIT_EXCEEDED for its depth and complexity limits
+/// (the same code as ours in `graphql::limits`). Errors from resolvers carry their own code.
 fn code_uncoded_errors(resp: &mut BatchResponse) {
-    let responses = match resp {
-        BatchResponse::Single(r) => std::slice::from_mut(r),
-        BatchResponse::Batch(list) => list.as_mut_slice(),
-    };
-    for r in responses {
+    for r in responses_mut(resp) {
         for e in &mut r.errors {
+            let limit = e.message.contains("too complex") || e.message.contains("nested too deep");
             let ext = e.extensions.get_or_insert_with(Default::default);
             if ext.get("code").is_none() {
-                ext.set("code", "INVALID_INPUT");
+                ext.set(
+                    "code",
+                    if limit {
+                        LIMIT_EXCEEDED
+                    } else {
+                        "INVALID_INPUT"
+                    },
+                );
             }
         }
     }
 }
 
-async fn graphql(
-    State(s): State<Server>,
-    extensions: axum::http::Extensions,
-    headers: HeaderMap,
-    req: GraphQLBatchRequest<MalformedRequest>,
-) -> Response {
-    let batch = req.into_inner();
-    if let BatchRequest::Batch(list) = &batch
-        && list.len() > MAX_BATCH
-    {
-        let body = serde_json::json!({ "errors": [{
-            "message": format!("at most {MAX_BATCH} operations per batch"),
-            "extensions": { "code": "INVALID_INPUT" }
-        }]});
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+fn responses_mut(resp: &mut BatchResponse) -> &mut [async_graphql::Response] {
+    match resp {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(list) => list.as_mut_slice(),
     }
-    let viewer = match authenticate(&s, &headers).await {
+}
+
+/// A request error (GraphQL over HTTP): nothing executed, so there is no `data` entry; the
+/// errors have no path (a field error has one).
+fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// Serialises the answer in the negotiated type, within the response size limit.
+fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize) -> Response {
+    let mut value = serde_json::to_value(&resp).unwrap_or(serde_json::Value::Null);
+    let single_request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
+    // Request errors carry no `data` entry at all.
+    let strip = |v: &mut serde_json::Value, r: &async_graphql::Response| {
+        if is_request_error(r)
+            && let Some(obj) = v.as_object_mut()
+        {
+            obj.remove("data");
+        }
+    };
+    match (&resp, &mut value) {
+        (BatchResponse::Single(r), v) => strip(v, r),
+        (BatchResponse::Batch(list), serde_json::Value::Array(vs)) => {
+            for (r, v) in list.iter().zip(vs.iter_mut()) {
+                strip(v, r);
+            }
+        }
+        _ => {}
+    }
+    let body = value.to_string();
+    let (status, body) = if body.len() > max_bytes {
+        let refused = serde_json::json!({ "errors": [{
+            "message": format!(
+                "the answer is {} bytes, over the limit of {max_bytes}: ask for fewer items or fields",
+                body.len()
+            ),
+            "extensions": { "code": LIMIT_EXCEEDED }
+        }]});
+        (
+            if kind == Answer::GraphqlResponse {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            },
+            refused.to_string(),
+        )
+    } else if kind == Answer::GraphqlResponse && single_request_error {
+        (StatusCode::BAD_REQUEST, body)
+    } else {
+        (StatusCode::OK, body)
+    };
+    let media = match kind {
+        Answer::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        Answer::Json => "application/json; charset=utf-8",
+    };
+    let mut out = (status, [(header::CONTENT_TYPE, media)], body).into_response();
+    out.headers_mut().extend(resp.http_headers());
+    out
+}
+
+async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(kind) = negotiate(&parts.headers) else {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            "INVALID_INPUT",
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    // The token is read first, from the headers alone, so that a client without one can send
+    // only a small body: before signing in there is nothing to send but a login.
+    let viewer = match authenticate(&s, &parts.headers).await {
         Ok(v) => v,
         Err(e) => {
             tracing::error!(error = %e, "viewer lookup failed");
-            let body = serde_json::json!({ "errors": [{
-                "message": "internal error",
-                "extensions": { "code": "INTERNAL" }
-            }]});
-            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "internal error",
+            );
         }
     };
-    let origin = headers
+    let limits = &s.state.config.limits;
+    let limit = if viewer.is_some() {
+        limits.body_bytes
+    } else {
+        limits.anonymous_body_bytes
+    };
+    let batch = match read_request(&parts, body, limit).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    if let BatchRequest::Batch(list) = &batch
+        && list.len() > MAX_BATCH
+    {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            LIMIT_EXCEEDED,
+            format!("at most {MAX_BATCH} operations per batch"),
+        );
+    }
+    let origin = parts
+        .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(|h| RequestOrigin(h.to_owned()));
-    let client = extensions
+    let client = parts
+        .extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| ClientAddr(c.0.ip().to_string()))
         .unwrap_or_else(|| ClientAddr("unknown".into()));
-    let login_budget = LoginBudget::default();
+    let credentials = CredentialBudget::default();
     let prepare = |r: async_graphql::Request| {
         // Only signed-in clients' documents are kept: an anonymous client must not be able
         // to fill the cache with documents that validation would refuse.
@@ -216,13 +477,14 @@ async fn graphql(
         };
         let mut r = loaders::attach(r, &s.state.db.conn)
             .data(client.clone())
-            .data(login_budget.clone());
+            .data(credentials.clone());
         if let Some(o) = &origin {
             r = r.data(o.clone());
         }
         match &viewer {
             Some(v) => r.data(v.clone()),
-            // Without a valid token only `login` answers: not even the schema is shown.
+            // Without a valid token only `login` answers (see graphql::limits): not even the
+            // schema is shown.
             None => r.disable_introspection(),
         }
     };
@@ -230,9 +492,21 @@ async fn graphql(
         BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
         BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
     };
-    let mut resp = s.schema.execute_batch(batch).await;
+    // Dropping the execution at the deadline drops its open transaction, which rolls back.
+    let Ok(mut resp) =
+        tokio::time::timeout(limits.request_time, s.schema.execute_batch(batch)).await
+    else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            LIMIT_EXCEEDED,
+            format!(
+                "the request ran longer than {} s and was abandoned; nothing it did was kept",
+                limits.request_time.as_secs_f64()
+            ),
+        );
+    };
     code_uncoded_errors(&mut resp);
-    GraphQLResponse::from(resp).into_response()
+    answer(resp, kind, limits.response_bytes)
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.

@@ -6,7 +6,6 @@
 //! the token keys) but never the higher ones.
 
 pub mod clock;
-pub mod request;
 
 use std::sync::Arc;
 

@@ -1,57 +1,142 @@
-//! Throttling of repeated login failures, per login name.
+//! Throttling of failed credential checks (sign-in, and the current password of a password
+//! change), after the OWASP Authentication Cheat Sheet: slow the guesser down, never lock the
+//! owner out for long.
 //!
-//! Kept in process memory: with several replicas an attacker gets at most `replicas ×` the
-//! budget, which argon2's cost already makes slow. After `FREE_FAILURES` failures inside the
-//! window every further attempt for that name is refused until the window ends.
+//! Two budgets, both checked before the password is compared:
+//!
+//! * per account and client address: a few free failures, then each further attempt waits a
+//!   delay that doubles with every failure, up to [`MAX_DELAY`]. Someone else guessing a name
+//!   (even behind the same proxy address) holds its owner up for at most that long;
+//! * per client address across all names (password spraying): a larger free budget, then the
+//!   same growing delay for every attempt from that address.
+//!
+//! An attempt is counted as a failure when it starts, in the same lock as the check, so guesses
+//! sent in parallel cannot all pass before any is counted; a success takes its count back.
+//! Counts are forgotten [`FORGET_AFTER`] the last failure. Kept in process memory: with several
+//! replicas a guesser gets at most `replicas ×` the budget, which argon2's cost keeps slow.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const FREE_FAILURES: u32 = 5;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failures of one account from one address before delays start.
+pub const ACCOUNT_FREE_FAILURES: u32 = 3;
+/// Failures from one address, across all names, before delays start.
+pub const ADDRESS_FREE_FAILURES: u32 = 30;
+/// The longest delay between two attempts.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+/// A count is forgotten this long after its last failure.
+pub const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 const MAX_TRACKED: usize = 100_000;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    failures: u32,
+    last: Instant,
+}
+
+/// The delay owed after `failures` failures when `free` are allowed: 1 s, 2 s, 4 s … up to
+/// [`MAX_DELAY`].
+fn delay(failures: u32, free: u32) -> Duration {
+    if failures < free {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - free).min(16);
+    Duration::from_secs(1u64 << doublings).min(MAX_DELAY)
+}
+
+impl Entry {
+    /// How long to wait before the next attempt, at `now`.
+    fn wait(&self, free: u32, now: Instant) -> Duration {
+        let owed = delay(self.failures, free);
+        if owed.is_zero() || now.saturating_duration_since(self.last) > FORGET_AFTER {
+            return Duration::ZERO;
+        }
+        (self.last + owed).saturating_duration_since(now)
+    }
+}
 
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+fn account_key(account: &str, address: &str) -> String {
+    format!("a\u{0}{account}\u{0}{address}")
+}
+
+fn address_key(address: &str) -> String {
+    format!("i\u{0}{address}")
 }
 
 impl LoginThrottle {
-    /// Starts an attempt for `login`: false when its budget is spent. The attempt is counted
-    /// as a failure at once, in the same lock as the check, so requests sent in parallel cannot
-    /// all pass the check before any of them is counted; a successful login clears the count.
-    pub fn begin_attempt(&self, login: &str, now: Instant) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_TRACKED && !map.contains_key(login) {
-            // Attempts are counted before the password check, so made-up names can arrive at
-            // network speed. Keep memory bounded: drop expired entries, then those not locked,
-            // then (a flood of locked names) everything; each pass leaves at most half the cap,
-            // so the scan is paid rarely.
-            map.retain(|_, (_, since)| now.duration_since(*since) <= WINDOW);
-            if map.len() > MAX_TRACKED / 2 {
-                map.retain(|_, (count, _)| *count >= FREE_FAILURES);
+    /// Starts a credential check of `account` from `address`: `Err(wait)` while either budget
+    /// owes a delay (nothing is counted then), otherwise the attempt is counted at once.
+    pub fn begin_attempt(
+        &self,
+        account: &str,
+        address: &str,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        let keys = [
+            (account_key(account, address), ACCOUNT_FREE_FAILURES),
+            (address_key(address), ADDRESS_FREE_FAILURES),
+        ];
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let wait = keys
+            .iter()
+            .filter_map(|(k, free)| map.get(k).map(|e| e.wait(*free, now)))
+            .max()
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        if map.len() + 2 > MAX_TRACKED {
+            Self::shrink(&mut map, now);
+        }
+        for (k, _) in keys {
+            let e = map.entry(k).or_insert(Entry {
+                failures: 0,
+                last: now,
+            });
+            if now.saturating_duration_since(e.last) > FORGET_AFTER {
+                e.failures = 0;
             }
-            if map.len() > MAX_TRACKED / 2 {
-                map.clear();
-            }
+            e.failures = e.failures.saturating_add(1);
+            e.last = now;
         }
-        let entry = map.entry(login.to_owned()).or_insert((0, now));
-        if now.duration_since(entry.1) > WINDOW {
-            *entry = (0, now);
-        }
-        if entry.0 >= FREE_FAILURES {
-            return false;
-        }
-        entry.0 += 1;
-        true
+        Ok(())
     }
 
-    pub fn record_success(&self, login: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(login);
+    /// The check succeeded: the account's count is cleared and the address gets this attempt
+    /// back (not more: one good account must not buy a sprayer a fresh budget).
+    pub fn record_success(&self, account: &str, address: &str) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&account_key(account, address));
+        if let Some(e) = map.get_mut(&address_key(address)) {
+            e.failures = e.failures.saturating_sub(1);
+        }
+    }
+
+    /// Keeps memory bounded under floods of made-up names, which arrive at network speed since
+    /// attempts are counted before the password check: drop forgotten entries, then those that
+    /// owe no delay, then (a flood of delayed names) everything. Each pass leaves at most half
+    /// the cap, so the scan is paid rarely.
+    fn shrink(map: &mut HashMap<String, Entry>, now: Instant) {
+        map.retain(|_, e| now.saturating_duration_since(e.last) <= FORGET_AFTER);
+        if map.len() > MAX_TRACKED / 2 {
+            map.retain(|k, e| {
+                let free = if k.starts_with('i') {
+                    ADDRESS_FREE_FAILURES
+                } else {
+                    ACCOUNT_FREE_FAILURES
+                };
+                e.failures >= free
+            });
+        }
+        if map.len() > MAX_TRACKED / 2 {
+            map.clear();
+        }
     }
 }
 
@@ -59,16 +144,76 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
+    const S: Duration = Duration::from_secs(1);
+
     #[test]
-    fn locks_after_budget_and_recovers() {
+    fn delays_grow_and_the_owner_gets_in_after_at_most_the_cap() {
+        let t = LoginThrottle::default();
+        let t0 = Instant::now();
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            assert!(t.begin_attempt("a", "ip", t0).is_ok());
+        }
+        // Now a delay of 1 s is owed, then 2 s, 4 s …
+        assert_eq!(t.begin_attempt("a", "ip", t0), Err(S));
+        let mut now = t0 + S;
+        let mut expected = 2 * S;
+        for _ in 0..10 {
+            assert!(t.begin_attempt("a", "ip", now).is_ok());
+            assert_eq!(
+                t.begin_attempt("a", "ip", now),
+                Err(expected.min(MAX_DELAY))
+            );
+            now += expected.min(MAX_DELAY);
+            expected *= 2;
+        }
+        // However long the guessing went on, the owner waits no more than the cap.
+        assert!(t.begin_attempt("a", "ip", now).is_ok());
+        assert!(t.begin_attempt("a", "ip", now + MAX_DELAY).is_ok());
+        // Another account from the same address, and the same account elsewhere, are free.
+        let later = now + MAX_DELAY;
+        assert!(t.begin_attempt("b", "ip", later).is_ok());
+        assert!(t.begin_attempt("a", "other", later).is_ok());
+    }
+
+    #[test]
+    fn spraying_many_names_from_one_address_is_slowed() {
         let t = LoginThrottle::default();
         let now = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert!(t.begin_attempt("a", now));
+        for i in 0..ADDRESS_FREE_FAILURES {
+            assert!(t.begin_attempt(&format!("user{i}"), "ip", now).is_ok());
         }
-        assert!(!t.begin_attempt("a", now));
-        assert!(t.begin_attempt("b", now));
-        assert!(t.begin_attempt("a", now + WINDOW + Duration::from_secs(1)));
+        assert_eq!(t.begin_attempt("fresh-name", "ip", now), Err(S));
+        assert!(t.begin_attempt("fresh-name", "elsewhere", now).is_ok());
+    }
+
+    #[test]
+    fn success_clears_the_account_and_returns_one_attempt_to_the_address() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..ACCOUNT_FREE_FAILURES - 1 {
+            assert!(t.begin_attempt("a", "ip", now).is_ok());
+        }
+        assert!(t.begin_attempt("a", "ip", now).is_ok());
+        t.record_success("a", "ip");
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            assert!(t.begin_attempt("a", "ip", now).is_ok());
+        }
+        assert!(t.begin_attempt("a", "ip", now).is_err());
+        let address = t.entries.lock().unwrap()[&address_key("ip")].failures;
+        assert_eq!(address, 2 * ACCOUNT_FREE_FAILURES - 1);
+    }
+
+    #[test]
+    fn counts_are_forgotten() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            t.begin_attempt("a", "ip", now).unwrap();
+        }
+        let later = now + FORGET_AFTER + S;
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            assert!(t.begin_attempt("a", "ip", later).is_ok());
+        }
     }
 
     #[test]
@@ -76,32 +221,18 @@ mod tests {
         let t = LoginThrottle::default();
         let now = Instant::now();
         for i in 0..(MAX_TRACKED + 10) {
-            t.begin_attempt(&format!("nobody-{i}"), now);
+            let _ = t.begin_attempt(&format!("nobody-{i}"), &format!("ip-{i}"), now);
         }
-        let len = t.failures.lock().unwrap().len();
+        let len = t.entries.lock().unwrap().len();
         assert!(len <= MAX_TRACKED, "{len} entries");
-        // A locked name stays locked through the clean-up.
+        // A delayed account stays delayed through the clean-up.
         let t = LoginThrottle::default();
-        for _ in 0..FREE_FAILURES {
-            t.begin_attempt("target", now);
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            t.begin_attempt("target", "ip", now).unwrap();
         }
         for i in 0..(MAX_TRACKED + 10) {
-            t.begin_attempt(&format!("nobody-{i}"), now);
+            let _ = t.begin_attempt(&format!("nobody-{i}"), &format!("ip-{i}"), now);
         }
-        assert!(!t.begin_attempt("target", now));
-    }
-
-    #[test]
-    fn success_clears_the_count() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for _ in 0..FREE_FAILURES - 1 {
-            assert!(t.begin_attempt("a", now));
-        }
-        t.record_success("a");
-        for _ in 0..FREE_FAILURES {
-            assert!(t.begin_attempt("a", now));
-        }
-        assert!(!t.begin_attempt("a", now));
+        assert!(t.begin_attempt("target", "ip", now).is_err());
     }
 }

@@ -1,4 +1,6 @@
-//! Signed JWTs: HS256 pinned; exp, iss, aud and sub validated.
+//! Signed JWTs: HS256 pinned; exp, iss, aud and sub required; exp, nbf and iat checked
+//! against the wall clock with the same small leeway (a token "issued" or "valid from" in the
+//! future was not issued by this service's clock).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -7,6 +9,8 @@ use crate::error::{AppError, AppResult};
 
 pub const ISSUER: &str = "duban";
 pub const AUDIENCE: &str = "duban-api";
+/// Clock skew tolerated between replicas, for exp, nbf and iat alike.
+pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -16,6 +20,9 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not valid before (unix seconds); this service does not write it, but honours it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// The user's credential generation when the token was issued (see `user.token_generation`).
     #[serde(default, rename = "gen")]
     pub generation: i32,
@@ -37,7 +44,8 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -56,6 +64,7 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             iat: now,
             exp,
+            nbf: None,
             generation,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -72,6 +81,10 @@ impl TokenKeys {
     pub fn verify_issued(&self, token: &str) -> AppResult<(i64, i32)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthenticated)?;
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        if data.claims.iat > now + LEEWAY_SECONDS as i64 {
+            return Err(AppError::Unauthenticated);
+        }
         let user = data
             .claims
             .sub
@@ -96,5 +109,43 @@ mod tests {
         let (old, _) = keys.issue(42, 0, now - 10 * 3600).unwrap();
         assert!(keys.verify(&old).is_err(), "expired token accepted");
         assert!(keys.verify("garbage").is_err());
+    }
+
+    fn signed(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn future_nbf_and_iat_are_refused() {
+        let keys = TokenKeys::new(&[7u8; 32], 1);
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap();
+        let claims = |iat: i64, nbf: Option<i64>| {
+            let mut c = serde_json::json!({
+                "sub": "42", "iss": ISSUER, "aud": AUDIENCE, "iat": iat, "exp": now + 3600,
+            });
+            if let Some(n) = nbf {
+                c["nbf"] = n.into();
+            }
+            signed(c)
+        };
+        assert_eq!(keys.verify(&claims(now, None)).unwrap(), 42);
+        assert_eq!(
+            keys.verify(&claims(now + 10, Some(now + 10))).unwrap(),
+            42,
+            "within leeway"
+        );
+        assert!(
+            keys.verify(&claims(now + 3600, None)).is_err(),
+            "iat in the future"
+        );
+        assert!(
+            keys.verify(&claims(now, Some(now + 3600))).is_err(),
+            "nbf in the future"
+        );
     }
 }

@@ -9,7 +9,7 @@ use entity::{
     manual_score,
 };
 
-use super::{state, viewer};
+use super::{AGENCY_ROWS, NESTED_LIST_COST, state, viewer};
 use crate::evaluation::{CriterionKind, CriterionResult, Scheme, SubjectResult, round2};
 use crate::services::evaluation as svc;
 use crate::services::parse_id;
@@ -149,6 +149,7 @@ impl Evaluation {
         self.0.published_by_name.as_deref()
     }
     /// Results in rank order; agency staff see only their own agency's.
+    #[graphql(complexity = "AGENCY_ROWS * child_complexity")]
     async fn results(&self, ctx: &Context<'_>) -> Result<Vec<EvaluationResult>> {
         let v = viewer(ctx)?;
         Ok(svc::results(&state(ctx).db.conn, v, self.0.id)
@@ -213,6 +214,7 @@ impl EvaluationResult {
         self.parsed().map(|r| r.warnings).unwrap_or_default()
     }
     /// The whole breakdown (criteria tree, evidence, adjustments) as JSON.
+    #[graphql(complexity = 20)]
     async fn breakdown(&self) -> String {
         self.0.breakdown.to_string()
     }
@@ -471,6 +473,7 @@ impl EvaluationQuery {
     }
 
     /// Evaluation revisions, newest first; `scheme` by name.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn evaluations(
         &self,
         ctx: &Context<'_>,

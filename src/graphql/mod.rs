@@ -3,11 +3,13 @@
 
 pub mod evaluation;
 pub mod import;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod notify;
 pub mod parse_cache;
 pub mod query;
+pub mod request;
 pub mod types;
 
 use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
@@ -36,9 +38,21 @@ pub struct MutationRoot(
     import::ImportMutation,
 );
 
-/// Limits that keep one request from costing the server unbounded work.
+/// Limits that keep one request from costing the server unbounded work. The document's
+/// expanded size and root fields are checked first (see [`limits`]); depth and complexity
+/// are then checked again by async-graphql with the costs below.
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 20_000;
+
+/// How many items a list under a task counts as, for the complexity limit: these lists are
+/// unbounded (a task's history grows), so a page of 100 tasks each asking for nested lists
+/// of nested lists is refused before it runs rather than answered at any cost.
+pub(crate) const NESTED_LIST_COST: usize = 10;
+/// How many rows a list with one row per agency counts as (the registry has hundreds).
+pub(crate) const AGENCY_ROWS: usize = 200;
+/// What a field that aggregates over every task costs before its rows: a dashboard scans the
+/// task table, so twenty of them in one request are the most the limit lets through.
+pub(crate) const AGGREGATE_COST: usize = 1_000;
 /// Most operations accepted in one batched HTTP request.
 pub const MAX_BATCH: usize = 10;
 
@@ -53,6 +67,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(20)
+    .extension(limits::DocumentLimits)
     .finish()
 }
 

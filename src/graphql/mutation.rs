@@ -5,9 +5,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
 
+use super::request::{ClientAddr, CredentialBudget};
 use super::types::*;
 use super::{state, viewer};
-use crate::app::request::{ClientAddr, LoginBudget};
 use crate::domain::deadline::parse_day;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, ContactRole, Deadline, PlanStatus, ReportCadence,
@@ -230,17 +230,8 @@ impl CoreMutation {
         username: String,
         password: String,
     ) -> Result<LoginPayload> {
-        // One login per HTTP request (a batch counts as one): each costs an argon2 hash, and
-        // aliases would otherwise let one request ask for thousands.
-        if let Some(budget) = ctx.data_opt::<LoginBudget>()
-            && budget.0.swap(true, std::sync::atomic::Ordering::SeqCst)
-        {
-            return Err(AppError::invalid("one login per request").into());
-        }
-        let client = ctx
-            .data_opt::<ClientAddr>()
-            .map(|c| c.0.as_str())
-            .unwrap_or("local");
+        CredentialBudget::spend(ctx)?;
+        let client = ClientAddr::of(ctx);
         let st = state(ctx);
         let (token, exp, user) = services::users::login(
             &st.db.conn,
@@ -288,10 +279,19 @@ impl CoreMutation {
     ) -> Result<bool> {
         let v = viewer(ctx)?;
         let id = parse_id("user", &user_id)?;
+        // A current password is a credential check: one per request, throttled like login.
+        if v.require_office().is_err() {
+            CredentialBudget::spend(ctx)?;
+        }
+        let check = services::users::CurrentPasswordCheck {
+            throttle: &state(ctx).throttle,
+            client: ClientAddr::of(ctx),
+        };
         // Checked and hashed before the write transaction: argon2 must not hold the lock.
         let change = services::users::prepare_password_change(
             &state(ctx).db.conn,
             v,
+            check,
             id,
             current_password.as_deref(),
             &new_password,

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::request::RequestOrigin;
 use super::{state, viewer};
-use crate::app::request::RequestOrigin;
 use crate::auth::Viewer;
 use crate::domain::UserRole;
 use crate::domain::calendar::DayCount;

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::types::*;
-use super::{state, today, viewer};
+use super::{AGENCY_ROWS, AGGREGATE_COST, state, today, viewer};
 use crate::domain::{
     AgencyKind, AssignmentRole, Light, PlanStatus, TaskKind, TaskStatus, deadline::parse_day,
 };
@@ -209,6 +209,7 @@ impl CoreQuery {
     }
 
     /// Per agency: tasks led, completed, overdue and by traffic light.
+    #[graphql(complexity = "AGGREGATE_COST + AGENCY_ROWS * child_complexity")]
     async fn dashboard(&self, ctx: &Context<'_>, plan_id: Option<ID>) -> Result<Vec<AgencyStats>> {
         viewer(ctx)?;
         let plan_id = plan_id.map(|p| parse_id("plan", &p)).transpose()?;

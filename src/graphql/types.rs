@@ -32,10 +32,7 @@ fn parsed<T: Copy>(s: &str, parse: fn(&str) -> crate::error::AppResult<T>, fallb
     parse(s).unwrap_or(fallback)
 }
 
-/// How many items a list under a task counts as, for the complexity limit: these lists are
-/// unbounded (a task's history grows), so a page of 100 tasks each asking for nested lists
-/// of nested lists is refused before it runs rather than answered at any cost.
-const NESTED_LIST_COST: usize = 10;
+use super::NESTED_LIST_COST;
 
 /// Agency (单位).
 pub struct Agency(pub std::sync::Arc<agency::Model>);

@@ -36,7 +36,12 @@ pub fn check_period(p: &str) -> AppResult<String> {
         None => true,
         Some(r) if r.len() == 2 && r.starts_with('Q') => matches!(&r[1..], "1" | "2" | "3" | "4"),
         Some(r) if r.len() == 2 && r.starts_with('H') => matches!(&r[1..], "1" | "2"),
-        Some(r) => r.len() == 2 && r.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)),
+        // Digits only: `"+1".parse::<u32>()` succeeds, and `2025-+1` is no period.
+        Some(r) => {
+            r.len() == 2
+                && r.bytes().all(|b| b.is_ascii_digit())
+                && r.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        }
     };
     if ok { Ok(p.to_owned()) } else { Err(bad()) }
 }
@@ -126,6 +131,10 @@ mod tests {
             "2025-H3",
             "2025-7",
             "2025-Q",
+            "2025-+1",
+            "2025-Q+",
+            "+025",
+            "2025-00",
             "二〇二五",
         ] {
             assert!(super::check_period(bad).is_err(), "{bad}");

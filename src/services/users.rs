@@ -213,6 +213,12 @@ pub async fn update(
     Ok(after)
 }
 
+/// Where a current-password check comes from, for the sign-in throttle it shares.
+pub struct CurrentPasswordCheck<'a> {
+    pub throttle: &'a LoginThrottle,
+    pub client: &'a str,
+}
+
 /// A checked password change, ready to write: see [`prepare_password_change`].
 pub struct PasswordChange {
     user_id: i64,
@@ -227,11 +233,12 @@ pub struct PasswordChange {
 /// then writes it.
 ///
 /// # Errors
-/// FORBIDDEN for someone else's password (unless the office) or a wrong current password;
-/// INVALID_INPUT for a new password that is too short or too long.
+/// FORBIDDEN for someone else's password (unless the office), a wrong current password or
+/// one checked too often (throttled like sign-ins); INVALID_INPUT for a new password that is too short or too long.
 pub async fn prepare_password_change(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
+    check: CurrentPasswordCheck<'_>,
     id: i64,
     current: Option<&str>,
     new_password: &str,
@@ -241,13 +248,23 @@ pub async fn prepare_password_change(
         if viewer.user_id != id {
             return Err(AppError::forbidden("you may change only your own password"));
         }
+        // The current password is a guess like a sign-in: it spends the same budget.
+        check
+            .throttle
+            .begin_attempt(&before.username, check.client, Instant::now())
+            .map_err(throttled)?;
         let matches = match current {
-            Some(c) => password::verify_off_thread(c, before.password_hash.clone()).await,
-            None => false,
+            Some(c) if c.len() <= 1024 => {
+                password::verify_off_thread(c, before.password_hash.clone()).await
+            }
+            _ => false,
         };
         if !matches {
             return Err(AppError::forbidden("the current password is wrong"));
         }
+        check
+            .throttle
+            .record_success(&before.username, check.client);
     }
     Ok(PasswordChange {
         user_id: id,
@@ -287,9 +304,17 @@ pub async fn apply_password_change(
     Ok(())
 }
 
+/// The refusal of a throttled credential check, saying how long to wait.
+fn throttled(wait: std::time::Duration) -> AppError {
+    AppError::forbidden(format!(
+        "too many failed sign-ins; try again in {} s",
+        wait.as_secs().max(1)
+    ))
+}
+
 /// Checks credentials. Wrong password and unknown user give the same error (and take the
-/// same time); after repeated failures from one client address the login name is throttled
-/// for that address (so an attacker elsewhere cannot lock the office out).
+/// same time); repeated failures are slowed down per name and client address and per address
+/// (see [`LoginThrottle`]), never locking the owner out for more than a minute.
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
@@ -303,12 +328,9 @@ pub async fn login(
     if username.len() > 200 || password_plain.len() > 1024 {
         return Err(refused());
     }
-    let key = format!("{username}\u{0}{client}");
-    if !throttle.begin_attempt(&key, Instant::now()) {
-        return Err(AppError::forbidden(
-            "too many failed logins; try again later",
-        ));
-    }
+    throttle
+        .begin_attempt(username, client, Instant::now())
+        .map_err(throttled)?;
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
@@ -321,7 +343,7 @@ pub async fn login(
     let ok = matches && found.as_ref().is_some_and(|u| !u.disabled);
     match (ok, found) {
         (true, Some(u)) => {
-            throttle.record_success(&key);
+            throttle.record_success(username, client);
             // `now` is the wall clock: jsonwebtoken checks exp against it.
             let (token, exp) = keys.issue(u.id, u.token_generation, now.timestamp())?;
             Ok((token, exp, u))

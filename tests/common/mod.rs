@@ -114,6 +114,7 @@ impl TestApp {
             api_url: None,
             db_max_connections: None,
             token_ttl_hours: 1,
+            limits: Default::default(),
         };
         let mut state = AppState::new(db, config);
         state.clock = Clock::fixed(now);
