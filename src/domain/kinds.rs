@@ -124,3 +124,57 @@ mod tests {
         assert_eq!(err.code(), "INVALID_INPUT");
     }
 }
+
+vocabulary! {
+    /// What an audit event records (`audit_event.action`): `<entity>.<verb>`. Written by the
+    /// services, read by the evaluation's evidence and the reminder sweep.
+    AuditAction {
+        AgencyCreate => "agency.create",
+        AgencyMerge => "agency.merge",
+        AgencyUpdate => "agency.update",
+        AssignmentCreate => "assignment.create",
+        AssignmentDelete => "assignment.delete",
+        AssignmentUpdate => "assignment.update",
+        CalendarDaySet => "calendar_day.set",
+        CalendarFeedCreate => "calendar_feed.create",
+        ContactCreate => "contact.create",
+        ContactDelete => "contact.delete",
+        ContactUpdate => "contact.update",
+        EscalationPolicySet => "escalation_policy.set",
+        EvaluationCompute => "evaluation.compute",
+        EvaluationCorrect => "evaluation.correct",
+        EvaluationPublish => "evaluation.publish",
+        EvaluationSchemeCreate => "evaluation_scheme.create",
+        EvaluationSchemeUpdate => "evaluation_scheme.update",
+        ExtensionDecide => "extension.decide",
+        ExtensionRequest => "extension.request",
+        IndicatorValueSet => "indicator_value.set",
+        ManualAdjustmentCreate => "manual_adjustment.create",
+        ManualScoreSet => "manual_score.set",
+        OutboxRetry => "outbox.retry",
+        PlanCreate => "plan.create",
+        PlanDelete => "plan.delete",
+        PlanImport => "plan.import",
+        PlanUpdate => "plan.update",
+        ProgressReportCreate => "progress_report.create",
+        RemindersSweep => "reminders.sweep",
+        TargetCreate => "target.create",
+        TargetDelete => "target.delete",
+        TargetUpdate => "target.update",
+        TaskCancel => "task.cancel",
+        TaskCreate => "task.create",
+        TaskDelete => "task.delete",
+        TaskExtend => "task.extend",
+        TaskProgress => "task.progress",
+        TaskReopen => "task.reopen",
+        TaskRequestCompletion => "task.request_completion",
+        TaskReturn => "task.return",
+        TaskStart => "task.start",
+        TaskUpdate => "task.update",
+        TaskVerify => "task.verify",
+        UserCreate => "user.create",
+        UserLogin => "user.login",
+        UserSetPassword => "user.set_password",
+        UserUpdate => "user.update",
+    }
+}

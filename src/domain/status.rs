@@ -71,6 +71,9 @@ impl TaskStatus {
             .ok_or_else(|| AppError::invalid(format!("unknown task status {s:?}")))
     }
 
+    /// The statuses of a task that is no longer chased (see [`TaskStatus::is_resolved`]).
+    pub const RESOLVED: [TaskStatus; 2] = [TaskStatus::Completed, TaskStatus::Cancelled];
+
     /// The status a stored value stands for. Stored values are only ever written from
     /// [`TaskStatus::as_str`]; anything else reads as not started.
     pub fn stored(s: &str) -> Self {
@@ -79,7 +82,7 @@ impl TaskStatus {
 
     /// Completed or cancelled: no longer chased, never overdue.
     pub fn is_resolved(self) -> bool {
-        matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)
+        Self::RESOLVED.contains(&self)
     }
 
     /// The status after `action`, or INVALID_TRANSITION.

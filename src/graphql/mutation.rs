@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::request::{ClientAddr, CredentialBudget};
 use super::types::*;
 use super::{state, viewer};
+use crate::domain::AuditAction;
 use crate::domain::deadline::parse_day;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, ContactRole, Deadline, PlanStatus, ReportCadence,
@@ -252,7 +253,7 @@ impl CoreMutation {
             &*tx,
             Some(&session),
             services::audit::Change {
-                action: "user.login",
+                action: AuditAction::UserLogin,
                 entity: "user",
                 entity_id: user.id,
                 before: None,

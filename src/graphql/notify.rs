@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::request::RequestOrigin;
 use super::{state, viewer};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::UserRole;
 use crate::domain::calendar::DayCount;
 use crate::domain::deadline::parse_day;
@@ -635,7 +636,7 @@ impl NotifyMutation {
             &*tx,
             Some(v),
             Change {
-                action: "outbox.retry",
+                action: AuditAction::OutboxRetry,
                 entity: "outbox_message",
                 entity_id: id,
                 before,
@@ -673,7 +674,7 @@ impl NotifyMutation {
                 &*tx,
                 Some(v),
                 Change {
-                    action: "calendar_feed.create",
+                    action: AuditAction::CalendarFeedCreate,
                     entity: "agency",
                     entity_id: agency,
                     before: None,

@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::ical::{CalendarEvent, render_calendar};
+use crate::domain::AssignmentRole;
 use crate::error::{AppError, AppResult};
+use crate::services::light::open_sql;
 use crate::services::query_all;
 
 #[derive(FromQueryResult)]
@@ -34,11 +36,14 @@ pub async fn render_for_token(
     let agency = crate::services::agencies::get(db, agency_id).await?;
     let rows: Vec<Row> = query_all(
         db,
-        "SELECT t.id, t.code, t.title, t.deadline, a.role, p.title AS plan_title, t.version, \
+        &format!(
+            "SELECT t.id, t.code, t.title, t.deadline, a.role, p.title AS plan_title, t.version, \
          t.updated_at \
          FROM assignment a JOIN task t ON t.id = a.task_id JOIN plan p ON p.id = t.plan_id \
          WHERE a.agency_id = ? AND t.deadline IS NOT NULL \
-         AND t.status NOT IN ('completed', 'cancelled') ORDER BY t.deadline, t.id, a.id",
+         AND {} ORDER BY t.deadline, t.id, a.id",
+            open_sql("t.status")
+        ),
         vec![agency_id.into()],
     )
     .await?;
@@ -47,9 +52,9 @@ pub async fn render_for_token(
     // unique in the feed): the roles are joined in the summary.
     let mut tasks: Vec<(Row, Vec<&'static str>)> = Vec::new();
     for r in rows {
-        let role = match r.role.as_str() {
-            "lead" => "牵头",
-            "participant" => "参与",
+        let role = match AssignmentRole::parse(&r.role) {
+            Ok(AssignmentRole::Lead) => "牵头",
+            Ok(AssignmentRole::Participant) => "参与",
             _ => "落实",
         };
         // Rows are ordered by task: a task's rows are adjacent.

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::ladder::{Level, Policy};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Change};
 use crate::services::{query_all, snapshot, sql};
@@ -170,7 +171,7 @@ pub async fn set_policy(
         db,
         Some(viewer),
         Change {
-            action: "escalation_policy.set",
+            action: AuditAction::EscalationPolicySet,
             entity: "escalation_policy",
             entity_id,
             before,

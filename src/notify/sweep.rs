@@ -33,13 +33,18 @@ use super::ladder::{
     Audience, Cadence, DueRung, FiredKey, Level, Policy, TaskState, Trigger, due_rungs,
     report_periods,
 };
+use super::outbox::DeliveryState;
 use super::store;
 use super::templates::{DigestItem, Matter, Role, format_doc_number, render_digest};
 use crate::db::Db;
+use crate::domain::AuditAction;
 use crate::domain::time::{china_day, china_local};
-use crate::domain::{AssignmentRole, ContactRole, UserRole, traffic_light};
+use crate::domain::{
+    AssignmentRole, ContactRole, ExtensionStatus, TaskKind, TaskStatus, UserRole, traffic_light,
+};
 use crate::error::AppResult;
 use crate::services::audit::{self, Change};
+use crate::services::light::open_sql;
 use crate::services::{query_all, sql};
 
 /// Rows per `IN (…)` list or multi-row INSERT (well under SQLite's and PostgreSQL's limits).
@@ -170,8 +175,6 @@ struct IdKeyRow {
     dedupe_key: String,
 }
 
-const OPEN: &str = "status NOT IN ('completed', 'cancelled')";
-
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
@@ -209,14 +212,20 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         .and_then(|l| today.checked_add_signed(l))
         .unwrap_or(NaiveDate::MAX);
 
+    let open = open_sql("status");
+    let open_t = open_sql("t.status");
+    let (heading, requested_status) = (
+        TaskKind::Heading.as_str(),
+        TaskStatus::CompletionRequested.as_str(),
+    );
     let tasks: Vec<TaskRow> = query_all(
         db,
         &format!(
             "SELECT id, plan_id, code, title, deadline, ongoing, report_cadence, status, progress, \
-             created_at, updated_at, reopened_at FROM task WHERE {OPEN} AND kind <> 'heading' \
+             created_at, updated_at, reopened_at FROM task WHERE {open} AND kind <> '{heading}' \
              AND ((deadline IS NOT NULL AND deadline <= ?) \
                   OR (ongoing = ? AND report_cadence IS NOT NULL) \
-                  OR status = 'completion_requested') ORDER BY id"
+                  OR status = '{requested_status}') ORDER BY id"
         ),
         vec![horizon.into(), true.into()],
     )
@@ -226,7 +235,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         db,
         &format!(
             "SELECT r.task_id, r.dedupe_key, r.fired_at FROM supervision_record r \
-             JOIN task t ON t.id = r.task_id WHERE t.{OPEN}"
+             JOIN task t ON t.id = r.task_id WHERE {open_t}"
         ),
         vec![],
     )
@@ -241,8 +250,8 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
     }
     let extension_pending: HashSet<i64> = query_all::<TaskIdRow>(
         db,
-        "SELECT DISTINCT task_id FROM extension_request WHERE status = 'pending'",
-        vec![],
+        "SELECT DISTINCT task_id FROM extension_request WHERE status = ?",
+        vec![ExtensionStatus::Pending.as_str().into()],
     )
     .await?
     .into_iter()
@@ -252,7 +261,7 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
         db,
         &format!(
             "SELECT DISTINCT p.task_id, p.period FROM progress_report p \
-             JOIN task t ON t.id = p.task_id WHERE t.ongoing = ? AND t.{OPEN}"
+             JOIN task t ON t.id = p.task_id WHERE t.ongoing = ? AND {open_t}"
         ),
         vec![true.into()],
     )
@@ -264,9 +273,11 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
     for r in query_all::<RequestRow>(
         db,
         "SELECT a.entity_id AS task_id, a.at FROM audit_event a JOIN task t ON t.id = a.entity_id \
-         WHERE a.entity = 'task' AND a.action = 'task.request_completion' \
-         AND t.status = 'completion_requested'",
-        vec![],
+         WHERE a.entity = 'task' AND a.action = ? AND t.status = ?",
+        vec![
+            AuditAction::TaskRequestCompletion.as_str().into(),
+            TaskStatus::CompletionRequested.as_str().into(),
+        ],
     )
     .await?
     {
@@ -394,8 +405,12 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
     let users: Vec<UserRow> = query_all(
         db,
         "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
-         AND role IN ('office', 'leader') ORDER BY id",
-        vec![false.into()],
+         AND role IN (?, ?) ORDER BY id",
+        vec![
+            false.into(),
+            UserRole::Office.as_str().into(),
+            UserRole::Leader.as_str().into(),
+        ],
     )
     .await?;
     let people = |role: UserRole, agency_name: &str, audience: Audience, as_role: Role| {
@@ -772,7 +787,7 @@ pub async fn run(
                 mail.text.into(),
                 mail.html.into(),
                 message_ids[email].clone().into(),
-                "pending".into(),
+                DeliveryState::Pending.as_str().into(),
                 0i32.into(),
                 deliver_from.into(),
                 now.into(),
@@ -814,7 +829,7 @@ async fn audit_sweep(
         db,
         actor,
         Change {
-            action: "reminders.sweep",
+            action: AuditAction::RemindersSweep,
             entity: "supervision_sweep",
             entity_id: 0,
             before: None,

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::{AgencyKind, AgencyLevel, ContactRole, text};
 use crate::error::{AppError, AppResult};
 
@@ -123,7 +124,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change::created("agency.create", "agency", model.id, &model),
+        Change::created(AuditAction::AgencyCreate, "agency", model.id, &model),
         now,
     )
     .await?;
@@ -173,7 +174,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("agency.update", "agency", id, &before, &after),
+        Change::updated(AuditAction::AgencyUpdate, "agency", id, &before, &after),
         now,
     )
     .await?;
@@ -332,7 +333,7 @@ pub async fn add_contact(
     audit::record(
         db,
         viewer,
-        Change::created("contact.create", "contact", model.id, &model),
+        Change::created(AuditAction::ContactCreate, "contact", model.id, &model),
         now,
     )
     .await?;
@@ -360,7 +361,7 @@ pub async fn update_contact(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("contact.update", "contact", id, &before, &after),
+        Change::updated(AuditAction::ContactUpdate, "contact", id, &before, &after),
         now,
     )
     .await?;
@@ -382,7 +383,7 @@ pub async fn remove_contact(
     audit::record(
         db,
         Some(viewer),
-        Change::deleted("contact.delete", "contact", id, &before),
+        Change::deleted(AuditAction::ContactDelete, "contact", id, &before),
         now,
     )
     .await?;

@@ -10,6 +10,7 @@ use sea_orm::ConnectionTrait;
 use super::audit::{self, Change};
 use super::{agencies, evaluation, extensions, progress, snapshot, tasks, users};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::error::AppResult;
 
 /// Merges `source` into `target`: every assignment, contact, user, report and extension
@@ -43,7 +44,7 @@ pub async fn merge(
         db,
         Some(viewer),
         Change {
-            action: "agency.merge",
+            action: AuditAction::AgencyMerge,
             entity: "agency",
             entity_id: target_id,
             before: Some(serde_json::json!({

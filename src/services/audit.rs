@@ -8,11 +8,12 @@ use sea_orm::{
 };
 
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::error::AppResult;
 
 /// What happened, to which record.
 pub struct Change<'a> {
-    pub action: &'a str,
+    pub action: AuditAction,
     pub entity: &'a str,
     pub entity_id: i64,
     pub before: Option<serde_json::Value>,
@@ -22,7 +23,7 @@ pub struct Change<'a> {
 impl<'a> Change<'a> {
     /// A record came into being.
     pub fn created<T: serde::Serialize>(
-        action: &'a str,
+        action: AuditAction,
         entity: &'a str,
         entity_id: i64,
         after: &T,
@@ -38,7 +39,7 @@ impl<'a> Change<'a> {
 
     /// A record changed from `before` to `after`.
     pub fn updated<T: serde::Serialize>(
-        action: &'a str,
+        action: AuditAction,
         entity: &'a str,
         entity_id: i64,
         before: &T,
@@ -55,7 +56,7 @@ impl<'a> Change<'a> {
 
     /// A record was deleted; its last state is kept.
     pub fn deleted<T: serde::Serialize>(
-        action: &'a str,
+        action: AuditAction,
         entity: &'a str,
         entity_id: i64,
         before: &T,
@@ -82,7 +83,7 @@ pub async fn record(
         actor_name: Set(actor
             .map(|v| v.actor_name())
             .unwrap_or_else(|| "system".into())),
-        action: Set(change.action.to_owned()),
+        action: Set(change.action.as_str().to_owned()),
         entity: Set(change.entity.to_owned()),
         entity_id: Set(change.entity_id),
         before: Set(change.before.map(redact)),

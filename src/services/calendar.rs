@@ -12,6 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::audit::{self, Change};
 use super::snapshot;
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::calendar::{CalendarEntry, DayKind, HolidayCalendar};
 use crate::error::{AppError, AppResult};
 
@@ -189,7 +190,7 @@ pub async fn set_calendar_day(
         db,
         Some(viewer),
         Change {
-            action: "calendar_day.set",
+            action: AuditAction::CalendarDaySet,
             entity: "calendar_day",
             entity_id: row.as_ref().or(existing.as_ref()).map_or(0, |r| r.id),
             before,

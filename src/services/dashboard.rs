@@ -1,10 +1,12 @@
 //! The leaders' dashboard: per agency, tasks led, completed, overdue and by traffic light.
 
-use chrono::{Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use chrono::NaiveDate;
+use entity::{assignment, task};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, FromQueryResult};
 
-use super::query_all;
-use crate::domain::light::{YELLOW_PROGRESS_BELOW, YELLOW_WINDOW_DAYS};
+use super::light::{green_cond, overdue_cond, yellow_cond};
+use crate::domain::{AssignmentRole, TaskStatus};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -18,40 +20,44 @@ pub struct AgencyRow {
     pub green: i64,
 }
 
-/// One aggregate query over lead assignments, whatever the number of agencies.
+/// One aggregate query over lead assignments, whatever the number of agencies. The lights
+/// are counted with the same conditions the task list filters by ([`super::light`]).
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn by_agency(
     db: &impl ConnectionTrait,
     plan_id: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<Vec<AgencyRow>> {
-    let horizon = today + Duration::days(YELLOW_WINDOW_DAYS);
-    // red = overdue; yellow = due within the window with little progress; green = the rest.
-    let red = "(t.deadline < ? AND t.status NOT IN ('completed','cancelled'))";
-    let yellow = "(t.status NOT IN ('completed','cancelled') AND t.deadline >= ? AND t.deadline <= ? AND t.progress < ?)";
-    let text = format!(
-        "SELECT a.agency_id AS agency_id, COUNT(*) AS led, \
-         SUM(CASE WHEN t.status = 'completed' THEN 1 ELSE 0 END) AS completed, \
-         SUM(CASE WHEN {red} THEN 1 ELSE 0 END) AS overdue, \
-         SUM(CASE WHEN {red} THEN 1 ELSE 0 END) AS red, \
-         SUM(CASE WHEN {yellow} THEN 1 ELSE 0 END) AS yellow, \
-         SUM(CASE WHEN {red} OR {yellow} THEN 0 ELSE 1 END) AS green \
-         FROM assignment a JOIN task t ON t.id = a.task_id \
-         WHERE a.role = 'lead' {plan} GROUP BY a.agency_id ORDER BY a.agency_id",
-        plan = if plan_id.is_some() {
-            "AND t.plan_id = ?"
-        } else {
-            ""
-        }
-    );
-    // Placeholders in order: overdue (1), red (1), yellow (3), green = red (1) + yellow (3).
-    let yellow_args =
-        || -> [sea_orm::Value; 3] { [today.into(), horizon.into(), YELLOW_PROGRESS_BELOW.into()] };
-    let mut values: Vec<sea_orm::Value> = vec![today.into(), today.into()];
-    values.extend(yellow_args());
-    values.push(today.into());
-    values.extend(yellow_args());
+    // SUM(CASE WHEN <cond> THEN 1 ELSE 0 END)
+    let count_if = |c: Condition| -> Expr {
+        Func::sum(Expr::case(c, Expr::cust("1")).finally(Expr::cust("0"))).into()
+    };
+    let agency = (assignment::Entity, assignment::Column::AgencyId);
+    let mut q = Query::select();
+    q.expr_as(Expr::col(agency), "agency_id")
+        .expr_as(Expr::cust("COUNT(*)"), "led")
+        .expr_as(
+            count_if(Condition::all().add(task::Column::Status.eq(TaskStatus::Completed.as_str()))),
+            "completed",
+        )
+        .expr_as(count_if(overdue_cond(today)), "overdue")
+        .expr_as(count_if(overdue_cond(today)), "red")
+        .expr_as(count_if(yellow_cond(today)), "yellow")
+        .expr_as(count_if(green_cond(today)), "green")
+        .from(assignment::Entity)
+        .inner_join(
+            task::Entity,
+            Expr::col((task::Entity, task::Column::Id))
+                .equals((assignment::Entity, assignment::Column::TaskId)),
+        )
+        .and_where(assignment::Column::Role.eq(AssignmentRole::Lead.as_str()))
+        .group_by_col(agency)
+        .order_by(agency, Order::Asc);
     if let Some(p) = plan_id {
-        values.push(p.into());
+        q.and_where(task::Column::PlanId.eq(p));
     }
-    query_all(db, &text, values).await
+    let stmt = db.get_database_backend().build(&q);
+    Ok(AgencyRow::find_by_statement(stmt).all(db).await?)
 }

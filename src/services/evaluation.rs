@@ -24,6 +24,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::time::china_day;
 use crate::error::{AppError, AppResult};
@@ -99,7 +100,7 @@ async fn insert_scheme(
         db,
         viewer,
         Change::created(
-            "evaluation_scheme.create",
+            AuditAction::EvaluationSchemeCreate,
             "evaluation_scheme",
             model.id,
             &model,
@@ -145,7 +146,7 @@ pub async fn save_scheme(
         db,
         viewer,
         Change {
-            action: "evaluation_scheme.update",
+            action: AuditAction::EvaluationSchemeUpdate,
             entity: "evaluation_scheme",
             entity_id: model.id,
             before: Some(before),
@@ -425,7 +426,7 @@ pub async fn set_indicator_value(
         db,
         Some(viewer),
         Change {
-            action: "indicator_value.set",
+            action: AuditAction::IndicatorValueSet,
             entity: "indicator_value",
             entity_id: model.id,
             before,
@@ -511,7 +512,7 @@ pub async fn set_manual_score(
         db,
         Some(viewer),
         Change {
-            action: "manual_score.set",
+            action: AuditAction::ManualScoreSet,
             entity: "manual_score",
             entity_id: model.id,
             before,
@@ -567,7 +568,7 @@ pub async fn add_manual_adjustment(
         db,
         Some(viewer),
         Change::created(
-            "manual_adjustment.create",
+            AuditAction::ManualAdjustmentCreate,
             "manual_adjustment",
             model.id,
             &model,
@@ -694,13 +695,18 @@ async fn completion_request_days(
         for e in audit_event::Entity::find()
             .filter(audit_event::Column::Entity.eq("task"))
             .filter(audit_event::Column::EntityId.is_in(chunk.to_vec()))
-            .filter(audit_event::Column::Action.is_in(["task.request_completion", "task.verify"]))
+            .filter(
+                audit_event::Column::Action.is_in(
+                    [AuditAction::TaskRequestCompletion, AuditAction::TaskVerify]
+                        .map(AuditAction::as_str),
+                ),
+            )
             .order_by_asc(audit_event::Column::At)
             .order_by_asc(audit_event::Column::Id)
             .all(db)
             .await?
         {
-            if e.action == "task.request_completion" {
+            if e.action == AuditAction::TaskRequestCompletion.as_str() {
                 last_request.insert(e.entity_id, e.at);
             } else if let Some(r) = last_request.get(&e.entity_id) {
                 out.insert(e.entity_id, china_day(*r));
@@ -856,7 +862,7 @@ pub async fn subject_input(
     let mut events = Vec::new();
     if !led.is_empty() {
         for e in audit_event::Entity::find()
-            .filter(audit_event::Column::Action.eq("task.return"))
+            .filter(audit_event::Column::Action.eq(AuditAction::TaskReturn.as_str()))
             .filter(audit_event::Column::Entity.eq("task"))
             .filter(audit_event::Column::EntityId.is_in(led.clone()))
             .order_by_asc(audit_event::Column::Id)
@@ -1146,7 +1152,7 @@ pub async fn compute(
         db,
         viewer,
         Change {
-            action: "evaluation.compute",
+            action: AuditAction::EvaluationCompute,
             entity: "evaluation",
             entity_id: eval.id,
             before: Some(before),
@@ -1292,7 +1298,7 @@ pub async fn publish(
         db,
         viewer,
         Change {
-            action: "evaluation.publish",
+            action: AuditAction::EvaluationPublish,
             entity: "evaluation",
             entity_id: eval.id,
             before: Some(before),
@@ -1379,7 +1385,13 @@ pub async fn correct(
     audit::record(
         db,
         viewer,
-        Change::updated("evaluation.correct", "evaluation", next.id, &eval, &next),
+        Change::updated(
+            AuditAction::EvaluationCorrect,
+            "evaluation",
+            next.id,
+            &eval,
+            &next,
+        ),
         now,
     )
     .await?;

@@ -10,6 +10,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::tasks;
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, TaskAction, text};
 use crate::error::{AppError, AppResult};
 
@@ -63,7 +64,12 @@ pub async fn request(
     audit::record(
         db,
         Some(viewer),
-        Change::created("extension.request", "extension_request", model.id, &model),
+        Change::created(
+            AuditAction::ExtensionRequest,
+            "extension_request",
+            model.id,
+            &model,
+        ),
         now,
     )
     .await?;
@@ -132,7 +138,7 @@ pub async fn decide(
         audit::record(
             db,
             Some(viewer),
-            Change::updated("task.extend", "task", task.id, &task, &new_task),
+            Change::updated(AuditAction::TaskExtend, "task", task.id, &task, &new_task),
             now,
         )
         .await?;
@@ -140,7 +146,13 @@ pub async fn decide(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("extension.decide", "extension_request", id, &before, &after),
+        Change::updated(
+            AuditAction::ExtensionDecide,
+            "extension_request",
+            id,
+            &before,
+            &after,
+        ),
         now,
     )
     .await?;

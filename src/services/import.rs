@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use super::audit::{self, Change};
 use super::{agencies, plans, targets, tasks};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, Deadline, PlanStatus, Precision, ReportCadence,
     TargetDirection, TaskKind, text,
@@ -281,7 +282,7 @@ pub async fn store(
         db,
         viewer,
         Change {
-            action: "plan.import",
+            action: AuditAction::PlanImport,
             entity: "plan",
             entity_id: plan.id,
             before: None,

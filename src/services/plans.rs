@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::{Deadline, PlanStatus, text};
 use crate::error::{AppError, AppResult};
 
@@ -100,7 +101,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change::created("plan.create", "plan", model.id, &model),
+        Change::created(AuditAction::PlanCreate, "plan", model.id, &model),
         now,
     )
     .await?;
@@ -160,7 +161,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("plan.update", "plan", id, &before, &after),
+        Change::updated(AuditAction::PlanUpdate, "plan", id, &before, &after),
         now,
     )
     .await?;
@@ -180,7 +181,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change::deleted("plan.delete", "plan", id, &before),
+        Change::deleted(AuditAction::PlanDelete, "plan", id, &before),
         now,
     )
     .await?;

@@ -7,6 +7,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use super::audit::{self, Change};
 use super::tasks;
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 
@@ -77,7 +78,7 @@ pub async fn submit(
         db,
         Some(viewer),
         Change::created(
-            "progress_report.create",
+            AuditAction::ProgressReportCreate,
             "progress_report",
             model.id,
             &model,
@@ -88,7 +89,7 @@ pub async fn submit(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("task.progress", "task", task.id, &task, &after),
+        Change::updated(AuditAction::TaskProgress, "task", task.id, &task, &after),
         now,
     )
     .await?;

@@ -7,6 +7,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use super::audit::{self, Change};
 use super::{plans, tasks};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::domain::{TargetDirection, text};
 use crate::error::{AppError, AppResult};
 
@@ -73,7 +74,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change::created("target.create", "target", model.id, &model),
+        Change::created(AuditAction::TargetCreate, "target", model.id, &model),
         now,
     )
     .await?;
@@ -99,7 +100,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("target.update", "target", id, &before, &after),
+        Change::updated(AuditAction::TargetUpdate, "target", id, &before, &after),
         now,
     )
     .await?;
@@ -121,7 +122,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change::deleted("target.delete", "target", id, &before),
+        Change::deleted(AuditAction::TargetDelete, "target", id, &before),
         now,
     )
     .await?;

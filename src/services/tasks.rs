@@ -1,6 +1,6 @@
 //! Tasks: the outline of a plan, their assignments, the status machine and the task list.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{assignment, task};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -9,9 +9,10 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
+use super::light::{green_cond, not_overdue_cond, overdue_cond, yellow_cond};
 use super::{agencies, plans, snapshot};
 use crate::auth::Viewer;
-use crate::domain::light::{YELLOW_PROGRESS_BELOW, YELLOW_WINDOW_DAYS};
+use crate::domain::AuditAction;
 use crate::domain::{
     AssignmentRole, Deadline, Light, ReportCadence, TaskAction, TaskKind, TaskStatus, text,
 };
@@ -60,46 +61,6 @@ pub struct TaskFilter {
     pub deadline_to: Option<NaiveDate>,
     pub text: Option<String>,
     pub parent_id: Option<i64>,
-}
-
-const RESOLVED: [&str; 2] = ["completed", "cancelled"];
-
-fn overdue_cond(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(task::Column::Deadline.lt(today))
-        .add(task::Column::Status.is_not_in(RESOLVED))
-}
-
-/// The complement of `overdue_cond`, written out: `NOT (deadline < today …)` is NULL, not true,
-/// for a task without a deadline (ongoing tasks, headings), and would drop those rows.
-fn not_overdue_cond(today: NaiveDate) -> Condition {
-    Condition::any()
-        .add(task::Column::Deadline.is_null())
-        .add(task::Column::Deadline.gte(today))
-        .add(task::Column::Status.is_in(RESOLVED))
-}
-
-/// Green = neither red nor yellow: resolved, no deadline, due beyond the yellow window, or
-/// due within it with enough progress.
-fn green_cond(today: NaiveDate) -> Condition {
-    Condition::any()
-        .add(task::Column::Status.is_in(RESOLVED))
-        .add(task::Column::Deadline.is_null())
-        .add(task::Column::Deadline.gt(today + Duration::days(YELLOW_WINDOW_DAYS)))
-        .add(
-            Condition::all()
-                .add(task::Column::Deadline.gte(today))
-                .add(task::Column::Progress.gte(YELLOW_PROGRESS_BELOW)),
-        )
-}
-
-/// Same rule as `domain::light::traffic_light`, written as SQL.
-fn yellow_cond(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(task::Column::Status.is_not_in(RESOLVED))
-        .add(task::Column::Deadline.gte(today))
-        .add(task::Column::Deadline.lte(today + Duration::days(YELLOW_WINDOW_DAYS)))
-        .add(task::Column::Progress.lt(YELLOW_PROGRESS_BELOW))
 }
 
 impl TaskFilter {
@@ -386,7 +347,7 @@ pub async fn create(
     audit::record(
         db,
         viewer,
-        Change::created("task.create", "task", model.id, &model),
+        Change::created(AuditAction::TaskCreate, "task", model.id, &model),
         now,
     )
     .await?;
@@ -463,7 +424,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("task.update", "task", id, &before, &after),
+        Change::updated(AuditAction::TaskUpdate, "task", id, &before, &after),
         now,
     )
     .await?;
@@ -482,7 +443,7 @@ pub async fn delete(
     audit::record(
         db,
         Some(viewer),
-        Change::deleted("task.delete", "task", id, &before),
+        Change::deleted(AuditAction::TaskDelete, "task", id, &before),
         now,
     )
     .await?;
@@ -620,12 +581,12 @@ pub(super) async fn record_transition(
         note,
     } = t;
     let action_name = match action {
-        TaskAction::Start => "task.start",
-        TaskAction::RequestCompletion => "task.request_completion",
-        TaskAction::Verify => "task.verify",
-        TaskAction::Return => "task.return",
-        TaskAction::Cancel => "task.cancel",
-        TaskAction::Reopen => "task.reopen",
+        TaskAction::Start => AuditAction::TaskStart,
+        TaskAction::RequestCompletion => AuditAction::TaskRequestCompletion,
+        TaskAction::Verify => AuditAction::TaskVerify,
+        TaskAction::Return => AuditAction::TaskReturn,
+        TaskAction::Cancel => AuditAction::TaskCancel,
+        TaskAction::Reopen => AuditAction::TaskReopen,
     };
     let mut after_json = snapshot(&after);
     if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
@@ -790,7 +751,12 @@ pub async fn assign(
     audit::record(
         db,
         viewer,
-        Change::created("assignment.create", "assignment", model.id, &model),
+        Change::created(
+            AuditAction::AssignmentCreate,
+            "assignment",
+            model.id,
+            &model,
+        ),
         now,
     )
     .await?;
@@ -819,7 +785,13 @@ pub async fn update_assignment(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("assignment.update", "assignment", id, &before, &after),
+        Change::updated(
+            AuditAction::AssignmentUpdate,
+            "assignment",
+            id,
+            &before,
+            &after,
+        ),
         now,
     )
     .await?;
@@ -841,7 +813,7 @@ pub async fn unassign(
     audit::record(
         db,
         Some(viewer),
-        Change::deleted("assignment.delete", "assignment", id, &before),
+        Change::deleted(AuditAction::AssignmentDelete, "assignment", id, &before),
         now,
     )
     .await?;

@@ -13,6 +13,7 @@ use super::agencies;
 use super::audit::{self, Change};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::{TokenKeys, Viewer, password};
+use crate::domain::AuditAction;
 use crate::domain::{UserRole, text};
 use crate::error::{AppError, AppResult};
 
@@ -152,7 +153,7 @@ pub async fn create_hashed(
     audit::record(
         db,
         viewer,
-        Change::created("user.create", "user", model.id, &model),
+        Change::created(AuditAction::UserCreate, "user", model.id, &model),
         now,
     )
     .await?;
@@ -206,7 +207,7 @@ pub async fn update(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("user.update", "user", id, &before, &after),
+        Change::updated(AuditAction::UserUpdate, "user", id, &before, &after),
         now,
     )
     .await?;
@@ -297,7 +298,13 @@ pub async fn apply_password_change(
     audit::record(
         db,
         Some(viewer),
-        Change::updated("user.set_password", "user", before.id, &before, &after),
+        Change::updated(
+            AuditAction::UserSetPassword,
+            "user",
+            before.id,
+            &before,
+            &after,
+        ),
         now,
     )
     .await?;
