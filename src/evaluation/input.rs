@@ -44,17 +44,8 @@ pub struct SubjectRecord {
     pub supervisions: Vec<SupervisionFact>,
 }
 
-/// The subject's role on a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskRole {
-    /// 牵头单位 (including co-leads, 按职责分工负责).
-    Lead,
-    /// 参与/配合单位.
-    Participant,
-    /// 负责落实 (local governments).
-    Implementer,
-}
+/// The subject's role on a task: the assignment's role (牵头 / 参与 / 负责落实).
+pub use crate::domain::AssignmentRole;
 
 /// One task as seen by the subject.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +57,7 @@ pub struct TaskFact {
     /// Task title.
     pub title: String,
     /// The subject's role.
-    pub role: TaskRole,
+    pub role: AssignmentRole,
     /// Deadline before the first approved extension (原定完成时限); `None` when never extended.
     pub original_due: Option<NaiveDate>,
     /// Current deadline; `None` for an ongoing task (持续推进).

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use super::input::{SubjectRecord, TaskFact, TaskRole};
+use super::input::{AssignmentRole, SubjectRecord, TaskFact};
 use super::result::{Evidence, EvidenceKind};
 use super::scheme::{Metric, SupervisionLevel};
 
@@ -52,11 +52,11 @@ pub fn compute(metric: &Metric, record: &SubjectRecord) -> Option<MetricOutcome>
     let year = Year::new(record.year)?;
     Some(match metric {
         Metric::OnTimeCompletionRate => on_time(record, year),
-        Metric::CompletionRate => completion(record, year, |r| r == TaskRole::Lead, "led"),
+        Metric::CompletionRate => completion(record, year, |r| r == AssignmentRole::Lead, "led"),
         Metric::ContributionRate => completion(
             record,
             year,
-            |r| matches!(r, TaskRole::Participant | TaskRole::Implementer),
+            |r| matches!(r, AssignmentRole::Participant | AssignmentRole::Implementer),
             "participated or implemented",
         ),
         Metric::OverdueTaskDays { points_per_day } => overdue(record, year, *points_per_day),
@@ -85,7 +85,7 @@ fn extended_note(t: &TaskFact) -> String {
 /// Whether a led task could be overdue in the year: it has a judged deadline on or before
 /// 31 Dec and was not closed before 1 Jan.
 fn could_be_overdue(t: &TaskFact, year: Year) -> bool {
-    t.role == TaskRole::Lead
+    t.role == AssignmentRole::Lead
         && !t.cancelled
         && t.judged_due().is_some_and(|d| d <= year.end)
         && !t.completed_on.is_some_and(|c| c < year.start)
@@ -125,7 +125,7 @@ fn on_time(record: &SubjectRecord, year: Year) -> MetricOutcome {
     for t in record
         .tasks
         .iter()
-        .filter(|t| t.role == TaskRole::Lead && !t.cancelled)
+        .filter(|t| t.role == AssignmentRole::Lead && !t.cancelled)
     {
         let Some(due) = t.judged_due().filter(|d| year.contains(*d)) else {
             continue;
@@ -152,7 +152,7 @@ fn on_time(record: &SubjectRecord, year: Year) -> MetricOutcome {
 fn completion(
     record: &SubjectRecord,
     year: Year,
-    role: impl Fn(TaskRole) -> bool,
+    role: impl Fn(AssignmentRole) -> bool,
     what: &str,
 ) -> MetricOutcome {
     let mut evidence = Vec::new();
@@ -207,7 +207,7 @@ fn overdue(record: &SubjectRecord, year: Year, k: f64) -> MetricOutcome {
     for t in record
         .tasks
         .iter()
-        .filter(|t| t.role == TaskRole::Lead && !t.cancelled)
+        .filter(|t| t.role == AssignmentRole::Lead && !t.cancelled)
     {
         let Some(due) = t.judged_due() else { continue };
         // Overdue days are the days x with due < x ≤ completion (or 31 Dec), within the year.
@@ -324,7 +324,7 @@ fn supervisions(
     let exposed = record.tasks.iter().any(|t| could_be_overdue(t, year))
         || record.reports.iter().any(|r| year.contains(r.due))
         || record.tasks.iter().any(|t| {
-            t.role == TaskRole::Lead
+            t.role == AssignmentRole::Lead
                 && !t.cancelled
                 && t.current_due.is_none()
                 && !t.completed_on.is_some_and(|c| c < year.start)
@@ -373,7 +373,7 @@ mod tests {
 
     fn task(
         id: i64,
-        role: TaskRole,
+        role: AssignmentRole,
         original: Option<&str>,
         current: Option<&str>,
         done: Option<&str>,
@@ -400,14 +400,14 @@ mod tests {
             tasks: vec![
                 task(
                     1,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     Some("2024-06-30"),
                     Some("2024-09-30"),
                     Some("2024-08-15"),
                 ),
                 task(
                     2,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     None,
                     Some("2024-06-30"),
                     Some("2024-06-30"),
@@ -440,7 +440,7 @@ mod tests {
     /// Scope rules: participants' tasks, cancelled tasks, other years, carried-over backlog.
     #[test]
     fn metric_scopes() {
-        let mut cancelled = task(5, TaskRole::Lead, None, Some("2024-03-31"), None);
+        let mut cancelled = task(5, AssignmentRole::Lead, None, Some("2024-03-31"), None);
         cancelled.cancelled = true;
         let rec = SubjectRecord {
             year: 2024,
@@ -449,19 +449,19 @@ mod tests {
                 // (open on 1 Jan, done 2024-02-10); overdue days in 2024: 1 Jan … 10 Feb = 41.
                 task(
                     1,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     None,
                     Some("2023-12-31"),
                     Some("2024-02-10"),
                 ),
                 // Due 2024, never completed: overdue 1 Dec … 31 Dec = 31 days.
-                task(2, TaskRole::Lead, None, Some("2024-11-30"), None),
+                task(2, AssignmentRole::Lead, None, Some("2024-11-30"), None),
                 // Due 2025: out of every 2024 rate.
-                task(3, TaskRole::Lead, None, Some("2025-06-30"), None),
+                task(3, AssignmentRole::Lead, None, Some("2025-06-30"), None),
                 // Closed in 2023: out of the completion rate.
                 task(
                     4,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     None,
                     Some("2023-06-30"),
                     Some("2023-05-01"),
@@ -470,14 +470,20 @@ mod tests {
                 // Participant / implementer tasks: contribution rate 1 of 2.
                 task(
                     6,
-                    TaskRole::Participant,
+                    AssignmentRole::Participant,
                     None,
                     Some("2024-05-31"),
                     Some("2024-05-20"),
                 ),
-                task(7, TaskRole::Implementer, None, Some("2024-10-31"), None),
+                task(
+                    7,
+                    AssignmentRole::Implementer,
+                    None,
+                    Some("2024-10-31"),
+                    None,
+                ),
                 // Ongoing task (no deadline): in no rate.
-                task(8, TaskRole::Lead, None, None, None),
+                task(8, AssignmentRole::Lead, None, None, None),
             ],
             reports: vec![
                 ReportFact {
@@ -616,7 +622,13 @@ mod tests {
         // A led task due only next year: still nothing to count in 2024.
         let later = SubjectRecord {
             year: 2024,
-            tasks: vec![task(1, TaskRole::Lead, None, Some("2025-06-30"), None)],
+            tasks: vec![task(
+                1,
+                AssignmentRole::Lead,
+                None,
+                Some("2025-06-30"),
+                None,
+            )],
             ..Default::default()
         };
         let od = compute(
@@ -661,21 +673,21 @@ mod tests {
             tasks: vec![
                 task(
                     1,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     Some("2024-06-30"),
                     Some("2025-03-31"),
                     None,
                 ),
                 task(
                     2,
-                    TaskRole::Lead,
+                    AssignmentRole::Lead,
                     None,
                     Some("2024-05-31"),
                     Some("2024-05-01"),
                 ),
                 task(
                     3,
-                    TaskRole::Participant,
+                    AssignmentRole::Participant,
                     Some("2024-09-30"),
                     Some("2025-06-30"),
                     None,

@@ -23,8 +23,8 @@ pub mod xlsx;
 use std::collections::HashSet;
 
 pub use input::{
-    EventFact, IndicatorValue, ManualAdjustment, ManualScore, ReportFact, SubjectInput,
-    SubjectRecord, SupervisionFact, TaskFact, TaskRole,
+    AssignmentRole, EventFact, IndicatorValue, ManualAdjustment, ManualScore, ReportFact,
+    SubjectInput, SubjectRecord, SupervisionFact, TaskFact,
 };
 pub use result::{
     AppliedAdjustment, CriterionResult, Evidence, EvidenceKind, SubjectResult, round2,

@@ -44,7 +44,7 @@ fn lead(id: i64, original: Option<&str>, current: &str, done: Option<&str>) -> T
         task_id: id,
         code: format!("T{id}"),
         title: format!("任务{id}"),
-        role: TaskRole::Lead,
+        role: AssignmentRole::Lead,
         original_due: original.map(d),
         current_due: Some(d(current)),
         completed_on: done.map(d),

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ReportCadence;
 use crate::domain::calendar::{DayCount, HolidayCalendar};
 
 /// A rung of the ladder, from the mildest to the most serious (the derived order is the
@@ -423,53 +424,13 @@ pub fn effective_policy<'a>(
     task_override.or(plan_override).unwrap_or(global)
 }
 
-/// How often an ongoing task (持续推进) reports progress. Same spelling as the task's
-/// `report_cadence` column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cadence {
-    /// 每月
-    Monthly,
-    /// 每季度
-    Quarterly,
-    /// 每半年
-    HalfYearly,
-    /// 每年
-    Yearly,
-}
-
-impl Cadence {
-    /// Stable storage spelling.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cadence::Monthly => "monthly",
-            Cadence::Quarterly => "quarterly",
-            Cadence::HalfYearly => "half_yearly",
-            Cadence::Yearly => "yearly",
-        }
-    }
-
-    /// Inverse of [`Cadence::as_str`].
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Cadence> {
-        [
-            Cadence::Monthly,
-            Cadence::Quarterly,
-            Cadence::HalfYearly,
-            Cadence::Yearly,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-
-    fn months(self) -> u32 {
-        match self {
-            Cadence::Monthly => 1,
-            Cadence::Quarterly => 3,
-            Cadence::HalfYearly => 6,
-            Cadence::Yearly => 12,
-        }
+/// Months in one reporting period of `cadence`.
+fn months(cadence: ReportCadence) -> u32 {
+    match cadence {
+        ReportCadence::Monthly => 1,
+        ReportCadence::Quarterly => 3,
+        ReportCadence::HalfYearly => 6,
+        ReportCadence::Yearly => 12,
     }
 }
 
@@ -494,12 +455,12 @@ pub struct ReportPeriod {
 /// The reporting periods of `cadence` whose last day lies in `from..=to`, oldest first.
 #[must_use]
 pub fn report_periods(
-    cadence: Cadence,
+    cadence: ReportCadence,
     from: NaiveDate,
     to: NaiveDate,
     cal: &HolidayCalendar,
 ) -> Vec<ReportPeriod> {
-    let step = cadence.months();
+    let step = months(cadence);
     let mut out = Vec::new();
     // Start at the period containing `from`; periods are aligned on the calendar year.
     let first_month0 = (from.month0() / step) * step;
@@ -513,10 +474,12 @@ pub fn report_periods(
         let end = next - Duration::days(1);
         if end >= from && end <= to {
             let label = match cadence {
-                Cadence::Monthly => format!("{}-{:02}", start.year(), start.month()),
-                Cadence::Quarterly => format!("{}-Q{}", start.year(), start.month0() / 3 + 1),
-                Cadence::HalfYearly => format!("{}-H{}", start.year(), start.month0() / 6 + 1),
-                Cadence::Yearly => format!("{}", start.year()),
+                ReportCadence::Monthly => format!("{}-{:02}", start.year(), start.month()),
+                ReportCadence::Quarterly => format!("{}-Q{}", start.year(), start.month0() / 3 + 1),
+                ReportCadence::HalfYearly => {
+                    format!("{}-H{}", start.year(), start.month0() / 6 + 1)
+                }
+                ReportCadence::Yearly => format!("{}", start.year()),
             };
             out.push(ReportPeriod {
                 label,
@@ -1262,31 +1225,46 @@ mod tests {
     #[test]
     fn report_periods_by_cadence() {
         let cal = HolidayCalendar::prc_official();
-        let q = report_periods(Cadence::Quarterly, d(2025, 1, 1), d(2025, 12, 31), &cal);
+        let q = report_periods(
+            ReportCadence::Quarterly,
+            d(2025, 1, 1),
+            d(2025, 12, 31),
+            &cal,
+        );
         let labels: Vec<_> = q.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]);
         assert_eq!((q[2].start, q[2].end), (d(2025, 7, 1), d(2025, 9, 30)));
         // Q3 ends Tue 9/30; 10/1–10/8 off: 10/9, 10/10, 10/11 (调休), 10/13, 10/14.
         assert_eq!(q[2].due, d(2025, 10, 14));
 
-        let m = report_periods(Cadence::Monthly, d(2025, 6, 15), d(2025, 9, 10), &cal);
+        let m = report_periods(ReportCadence::Monthly, d(2025, 6, 15), d(2025, 9, 10), &cal);
         let labels: Vec<_> = m.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["2025-06", "2025-07", "2025-08"]);
         assert_eq!(m[0].due, d(2025, 7, 7)); // 6/30 Mon + 5 working days
 
-        let h = report_periods(Cadence::HalfYearly, d(2024, 1, 1), d(2025, 12, 31), &cal);
+        let h = report_periods(
+            ReportCadence::HalfYearly,
+            d(2024, 1, 1),
+            d(2025, 12, 31),
+            &cal,
+        );
         let labels: Vec<_> = h.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["2024-H1", "2024-H2", "2025-H1", "2025-H2"]);
 
-        let y = report_periods(Cadence::Yearly, d(2024, 6, 1), d(2025, 12, 31), &cal);
+        let y = report_periods(ReportCadence::Yearly, d(2024, 6, 1), d(2025, 12, 31), &cal);
         assert_eq!(y.len(), 2);
         assert_eq!((y[1].label.as_str(), y[1].end), ("2025", d(2025, 12, 31)));
         // 2025-12-31 Wed; 2026-01-01..03 off, 1/4 (调休 Sun), 1/5, 1/6, 1/7, 1/8.
         assert_eq!(y[1].due, d(2026, 1, 8));
 
-        assert!(report_periods(Cadence::Monthly, d(2025, 6, 1), d(2025, 6, 29), &cal).is_empty());
-        assert_eq!(Cadence::parse("half_yearly"), Some(Cadence::HalfYearly));
-        assert_eq!(Cadence::parse("weekly"), None);
+        assert!(
+            report_periods(ReportCadence::Monthly, d(2025, 6, 1), d(2025, 6, 29), &cal).is_empty()
+        );
+        assert_eq!(
+            ReportCadence::parse("half_yearly").ok(),
+            Some(ReportCadence::HalfYearly)
+        );
+        assert!(ReportCadence::parse("weekly").is_err());
     }
 
     #[test]

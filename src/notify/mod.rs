@@ -15,8 +15,8 @@ pub mod templates;
 
 pub use ical::{CalendarEvent, render_calendar};
 pub use ladder::{
-    Audience, Cadence, DueRung, FiredKey, Level, Policy, PolicyError, ReportPeriod, Rung,
-    TaskState, Trigger, dedupe_key, due_rungs, effective_policy, report_periods,
+    Audience, DueRung, FiredKey, Level, Policy, PolicyError, ReportPeriod, Rung, TaskState,
+    Trigger, dedupe_key, due_rungs, effective_policy, report_periods,
 };
 pub use templates::{DigestItem, Matter, RenderedMail, Role, format_doc_number, render_digest};
 

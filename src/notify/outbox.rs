@@ -62,7 +62,14 @@ pub enum DeliveryState {
     Failed,
 }
 
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl DeliveryState {
+    /// The stored spelling, the only place it is written.
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
@@ -71,13 +78,12 @@ impl DeliveryState {
             DeliveryState::Failed => "failed",
         }
     }
+    /// The state a stored value stands for; anything unknown reads as pending.
     pub fn parse(s: &str) -> DeliveryState {
-        match s {
-            "sending" => DeliveryState::Sending,
-            "sent" => DeliveryState::Sent,
-            "failed" => DeliveryState::Failed,
-            _ => DeliveryState::Pending,
-        }
+        [Self::Sending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .unwrap_or(DeliveryState::Pending)
     }
 }
 
@@ -124,11 +130,12 @@ pub async fn claim(
     } else {
         ""
     };
+    let (pending, sending) = (DeliveryState::Pending, DeliveryState::Sending);
     let text = format!(
-        "UPDATE outbox_message SET state = 'sending', locked_until = ?, attempts = attempts + 1 \
+        "UPDATE outbox_message SET state = '{sending}', locked_until = ?, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox_message \
-           WHERE (state = 'pending' AND next_attempt_at <= ?) \
-              OR (state = 'sending' AND locked_until < ?) \
+           WHERE (state = '{pending}' AND next_attempt_at <= ?) \
+              OR (state = '{sending}' AND locked_until < ?) \
            ORDER BY id LIMIT ?{lock}) \
          RETURNING id"
     );
@@ -183,7 +190,8 @@ async fn finish(
             tx.get_database_backend(),
             &format!(
                 "UPDATE outbox_message SET {set} \
-                 WHERE id = ? AND state = 'sending' AND locked_until = ?"
+                 WHERE id = ? AND state = '{}' AND locked_until = ?",
+                DeliveryState::Sending
             ),
             values,
         ))
@@ -233,7 +241,10 @@ async fn record(
             finish(
                 db,
                 m,
-                "state = 'sent', sent_at = ?, locked_until = NULL, last_error = NULL",
+                &format!(
+                    "state = '{}', sent_at = ?, locked_until = NULL, last_error = NULL",
+                    DeliveryState::Sent
+                ),
                 vec![now.into()],
             )
             .await?,
@@ -245,7 +256,10 @@ async fn record(
                 finish(
                     db,
                     m,
-                    "state = 'pending', next_attempt_at = ?, locked_until = NULL, last_error = ?",
+                    &format!(
+                        "state = '{}', next_attempt_at = ?, locked_until = NULL, last_error = ?",
+                        DeliveryState::Pending
+                    ),
                     vec![(now + backoff(m.attempts)).into(), e.into()],
                 )
                 .await?,
@@ -258,7 +272,10 @@ async fn record(
                 finish(
                     db,
                     m,
-                    "state = 'failed', locked_until = NULL, last_error = ?",
+                    &format!(
+                        "state = '{}', locked_until = NULL, last_error = ?",
+                        DeliveryState::Failed
+                    ),
                     vec![e.to_string().into()],
                 )
                 .await?,
@@ -378,14 +395,17 @@ pub async fn retry(
         .one(db)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("outbox message", id))?;
-    if m.state != "failed" {
+    if DeliveryState::parse(&m.state) != DeliveryState::Failed {
         return Err(crate::error::AppError::InvalidTransition(
             "only a failed message can be retried".into(),
         ));
     }
     db.execute_raw(sql(
         db.get_database_backend(),
-        "UPDATE outbox_message SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
+        &format!(
+            "UPDATE outbox_message SET state = '{}', attempts = 0, next_attempt_at = ? WHERE id = ?",
+            DeliveryState::Pending
+        ),
         vec![now.into(), id.into()],
     ))
     .await?;

@@ -30,8 +30,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 
 use super::ladder::{
-    Audience, Cadence, DueRung, FiredKey, Level, Policy, TaskState, Trigger, due_rungs,
-    report_periods,
+    Audience, DueRung, FiredKey, Level, Policy, TaskState, Trigger, due_rungs, report_periods,
 };
 use super::outbox::DeliveryState;
 use super::store;
@@ -40,7 +39,8 @@ use crate::db::Db;
 use crate::domain::AuditAction;
 use crate::domain::time::{china_day, china_local};
 use crate::domain::{
-    AssignmentRole, ContactRole, ExtensionStatus, TaskKind, TaskStatus, UserRole, traffic_light,
+    AssignmentRole, ContactRole, ExtensionStatus, ReportCadence, TaskKind, TaskStatus, UserRole,
+    traffic_light,
 };
 use crate::error::AppResult;
 use crate::services::audit::{self, Change};
@@ -314,7 +314,10 @@ pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Sw
             );
         }
         if t.ongoing
-            && let Some(cadence) = t.report_cadence.as_deref().and_then(Cadence::parse)
+            && let Some(cadence) = t
+                .report_cadence
+                .as_deref()
+                .and_then(|c| ReportCadence::parse(c).ok())
         {
             let lookback = today
                 .checked_sub_signed(Duration::days(REPORT_LOOKBACK_DAYS))

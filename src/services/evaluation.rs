@@ -24,13 +24,13 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::auth::Viewer;
-use crate::domain::AuditAction;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::time::china_day;
+use crate::domain::{AuditAction, TaskStatus};
 use crate::error::{AppError, AppResult};
 use crate::evaluation::{
-    self as core, CriterionKind, EvalError, EventFact, ReportFact, Scheme, SubjectInput,
-    SubjectKind, SubjectRecord, SubjectResult, SupervisionFact, TaskFact, TaskRole,
+    self as core, AssignmentRole, CriterionKind, EvalError, EventFact, ReportFact, Scheme,
+    SubjectInput, SubjectKind, SubjectRecord, SubjectResult, SupervisionFact, TaskFact,
 };
 use crate::notify::ladder;
 use crate::services::audit::{self, Change};
@@ -649,7 +649,7 @@ fn report_periods(
     cal: &HolidayCalendar,
 ) -> Vec<(String, NaiveDate)> {
     let (Some(cadence), Some(start), Some(end)) = (
-        ladder::Cadence::parse(cadence),
+        crate::domain::ReportCadence::parse(cadence).ok(),
         NaiveDate::from_ymd_opt(year - 1, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) else {
@@ -660,15 +660,6 @@ fn report_periods(
         .filter(|p| p.due.year() == year)
         .map(|p| (p.label, p.due))
         .collect()
-}
-
-fn task_role(s: &str) -> Option<TaskRole> {
-    match s {
-        "lead" => Some(TaskRole::Lead),
-        "participant" => Some(TaskRole::Participant),
-        "implementer" => Some(TaskRole::Implementer),
-        _ => None,
-    }
 }
 
 /// The day each completed task was *completed* for the evaluation: the day its lead agency
@@ -682,7 +673,7 @@ async fn completion_request_days(
 ) -> AppResult<HashMap<i64, NaiveDate>> {
     let completed: Vec<i64> = tasks
         .values()
-        .filter(|t| t.status == "completed")
+        .filter(|t| TaskStatus::stored(&t.status) == TaskStatus::Completed)
         .map(|t| t.id)
         .collect();
     let mut out = HashMap::new();
@@ -759,7 +750,7 @@ pub async fn subject_input(
     // The day a task counts as completed (see completion_request_days).
     let completed_on = |t: &task::Model| {
         t.completed_at
-            .filter(|_| t.status == "completed")
+            .filter(|_| TaskStatus::stored(&t.status) == TaskStatus::Completed)
             .map(|at| {
                 requested
                     .get(&t.id)
@@ -774,13 +765,14 @@ pub async fn subject_input(
     let mut seen = HashSet::new();
     let mut led: Vec<i64> = Vec::new();
     for a in &assignments {
-        let (Some(t), Some(role)) = (tasks.get(&a.task_id), task_role(&a.role)) else {
+        let (Some(t), Some(role)) = (tasks.get(&a.task_id), AssignmentRole::parse(&a.role).ok())
+        else {
             continue;
         };
         if !seen.insert((t.id, a.role.clone())) {
             continue;
         }
-        if role == TaskRole::Lead {
+        if role == AssignmentRole::Lead {
             led.push(t.id);
         }
         record.tasks.push(TaskFact {
@@ -792,7 +784,7 @@ pub async fn subject_input(
             current_due: if t.ongoing { None } else { t.deadline },
             completed_on: completed_on(t),
             status: t.status.clone(),
-            cancelled: t.status == "cancelled",
+            cancelled: TaskStatus::stored(&t.status) == TaskStatus::Cancelled,
         });
     }
     record.tasks.sort_by_key(|t| t.task_id);
@@ -816,7 +808,7 @@ pub async fn subject_input(
         }
         for id in &led {
             let t = &tasks[id];
-            if t.status == "cancelled" {
+            if TaskStatus::stored(&t.status) == TaskStatus::Cancelled {
                 continue;
             }
             let Some(cadence) = t.report_cadence.as_deref() else {
@@ -945,9 +937,9 @@ fn relevant_to(t: &task::Model, year: i32) -> bool {
     ) else {
         return false;
     };
-    if t.status == "cancelled"
+    if TaskStatus::stored(&t.status) == TaskStatus::Cancelled
         || t.completed_at
-            .filter(|_| t.status == "completed")
+            .filter(|_| TaskStatus::stored(&t.status) == TaskStatus::Completed)
             .is_some_and(|c| china_day(c) < start)
     {
         return false;
