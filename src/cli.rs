@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> AppResult<()> {
         } => {
             let (_, db) = connect().await?;
             db.migrate().await?;
-            services::evaluation::run_cli(
+            evaluate(
                 &db,
                 year,
                 scheme.as_deref(),
@@ -391,6 +391,59 @@ async fn import_file(
             "timings: read+registry {read:?}, parse {parse_time:?}, store {:?}",
             store_start.elapsed()
         );
+    }
+    Ok(())
+}
+
+/// `duban evaluate`: settles the year ([`services::evaluation::settle_year`]) and renders the
+/// results as a table, CSV or JSON to `output` or stdout, or as an .xlsx workbook to `output`.
+/// A CSV written to a file starts with a UTF-8 byte order mark, so that Excel shows the
+/// Chinese names (stdout gets none, for pipes).
+///
+/// # Errors
+/// INVALID_INPUT for an unknown format, xlsx without `output`, or bad inputs; those of
+/// [`services::evaluation::settle_year`].
+pub async fn evaluate(
+    db: &Db,
+    year: i32,
+    scheme: Option<&str>,
+    publish_it: bool,
+    format: &str,
+    output: Option<&std::path::Path>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use crate::evaluation::report::{self, Format};
+    let format = Format::parse(format).map_err(AppError::invalid)?;
+    let (scheme_model, eval, rows) =
+        services::evaluation::settle_year(db, year, scheme, publish_it, now).await?;
+    let text = match format {
+        // A workbook is binary: it goes to a file, never to the terminal.
+        Format::Xlsx => {
+            let Some(path) = output else {
+                return Err(AppError::invalid(
+                    "--format xlsx writes a file: give --output FILE.xlsx",
+                ));
+            };
+            let bytes = report::xlsx(&format!("{year}"), &rows).map_err(AppError::internal)?;
+            return std::fs::write(path, bytes)
+                .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())));
+        }
+        Format::Table => report::table(
+            &format!(
+                "{} — {year} (revision {}, {})",
+                scheme_model.title, eval.revision, eval.status
+            ),
+            &rows,
+        ),
+        Format::Csv => report::csv(&rows),
+        Format::Json => report::json(&rows),
+    };
+    match output {
+        Some(path) if format == Format::Csv => std::fs::write(path, format!("\u{feff}{text}"))
+            .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?,
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| AppError::invalid(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
     }
     Ok(())
 }

@@ -1333,7 +1333,7 @@ async fn csv_file_output_starts_with_a_bom() {
     fixture(&app, &w).await;
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("r.csv");
-    duban::services::evaluation::run_cli(
+    duban::cli::evaluate(
         &app.state.db,
         YEAR,
         Some("test-scheme"),
@@ -1352,7 +1352,7 @@ async fn csv_file_output_starts_with_a_bom() {
             .contains("测试市生态环境局")
     );
     let json = dir.path().join("r.json");
-    duban::services::evaluation::run_cli(
+    duban::cli::evaluate(
         &app.state.db,
         YEAR,
         Some("test-scheme"),
