@@ -1,0 +1,239 @@
+//! Loading a sweep's inputs: the open tasks and what already happened to them (records
+//! fired, pending extensions, reports, completion requests), then the context of the tasks
+//! that have something due (plans, assignments, contacts, the office and the leadership).
+//! A fixed number of set-based queries whatever the number of tasks.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// The open tasks and their history.
+pub(super) struct OpenTasks {
+    pub cal: HolidayCalendar,
+    pub policies: Policies,
+    pub tasks: Vec<TaskRow>,
+    pub fired: HashMap<i64, Vec<FiredKey>>,
+    pub extension_pending: HashSet<i64>,
+    pub reported: HashSet<(i64, String)>,
+    pub requested: HashMap<i64, DateTime<Utc>>,
+}
+
+/// Reads the open tasks that may have something due by `today`'s horizon, and their history.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn open_tasks(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> AppResult<OpenTasks> {
+    let cal = crate::services::calendar::load_calendar(db).await?;
+    let policies = store::load_policies(db).await?;
+    let lead = std::iter::once(&policies.global)
+        .chain(policies.plans.values())
+        .chain(policies.tasks.values())
+        .map(lead_days)
+        .max()
+        .unwrap_or(30);
+    let horizon = Duration::try_days(lead)
+        .and_then(|l| today.checked_add_signed(l))
+        .unwrap_or(NaiveDate::MAX);
+
+    let open = open_sql("status");
+    let open_t = open_sql("t.status");
+    let (heading, requested_status) = (
+        TaskKind::Heading.as_str(),
+        TaskStatus::CompletionRequested.as_str(),
+    );
+    let tasks: Vec<TaskRow> = query_all(
+        db,
+        &format!(
+            "SELECT id, plan_id, code, title, deadline, ongoing, report_cadence, status, progress, \
+             created_at, updated_at, reopened_at FROM task WHERE {open} AND kind <> '{heading}' \
+             AND ((deadline IS NOT NULL AND deadline <= ?) \
+                  OR (ongoing = ? AND report_cadence IS NOT NULL) \
+                  OR status = '{requested_status}') ORDER BY id"
+        ),
+        vec![horizon.into(), true.into()],
+    )
+    .await?;
+
+    let fired_rows: Vec<FiredRow> = query_all(
+        db,
+        &format!(
+            "SELECT r.task_id, r.dedupe_key, r.fired_at FROM supervision_record r \
+             JOIN task t ON t.id = r.task_id WHERE {open_t}"
+        ),
+        vec![],
+    )
+    .await?;
+    let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::new();
+    for r in fired_rows {
+        fired.entry(r.task_id).or_default().push(FiredKey {
+            key: r.dedupe_key,
+            // Local time: the ladder counts spacing in China calendar days, like `today`.
+            fired_at: china_local(r.fired_at),
+        });
+    }
+    let extension_pending: HashSet<i64> = query_all::<TaskIdRow>(
+        db,
+        "SELECT DISTINCT task_id FROM extension_request WHERE status = ?",
+        vec![ExtensionStatus::Pending.as_str().into()],
+    )
+    .await?
+    .into_iter()
+    .map(|r| r.task_id)
+    .collect();
+    let reported: HashSet<(i64, String)> = query_all::<PeriodRow>(
+        db,
+        &format!(
+            "SELECT DISTINCT p.task_id, p.period FROM progress_report p \
+             JOIN task t ON t.id = p.task_id WHERE t.ongoing = ? AND {open_t}"
+        ),
+        vec![true.into()],
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.task_id, r.period))
+    .collect();
+    let mut requested: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for r in query_all::<RequestRow>(
+        db,
+        "SELECT a.entity_id AS task_id, a.at FROM audit_event a JOIN task t ON t.id = a.entity_id \
+         WHERE a.entity = 'task' AND a.action = ? AND t.status = ?",
+        vec![
+            AuditAction::TaskRequestCompletion.as_str().into(),
+            TaskStatus::CompletionRequested.as_str().into(),
+        ],
+    )
+    .await?
+    {
+        let e = requested.entry(r.task_id).or_insert(r.at);
+        if r.at > *e {
+            *e = r.at;
+        }
+    }
+    Ok(OpenTasks {
+        cal,
+        policies,
+        tasks,
+        fired,
+        extension_pending,
+        reported,
+        requested,
+    })
+}
+
+/// Who and what the tasks with something due involve.
+pub(super) struct Context {
+    pub plan_titles: HashMap<i64, String>,
+    pub assignments: HashMap<i64, Vec<(i64, AssignmentRole)>>,
+    pub agency_names: HashMap<i64, String>,
+    pub contacts: HashMap<i64, Vec<ContactRow>>,
+    pub users: Vec<UserRow>,
+}
+
+/// Reads the context of the tasks named by `due`.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn context(
+    db: &impl ConnectionTrait,
+    tasks: &[TaskRow],
+    due: &[Due],
+) -> AppResult<Context> {
+    // Context of the tasks with something due: plans, assignments, contacts, users.
+    let due_tasks: Vec<i64> = {
+        let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].id).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let plan_ids: Vec<i64> = {
+        let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].plan_id).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let plan_titles = names(db, "plan", "title", &plan_ids).await?;
+    let mut assignments: HashMap<i64, Vec<(i64, AssignmentRole)>> = HashMap::new();
+    for chunk in due_tasks.chunks(CHUNK) {
+        let rows: Vec<AssignmentRow> = query_all(
+            db,
+            &format!(
+                "SELECT task_id, agency_id, role FROM assignment WHERE task_id IN ({}) ORDER BY id",
+                placeholders(chunk.len())
+            ),
+            chunk.iter().map(|&id| id.into()).collect(),
+        )
+        .await?;
+        for r in rows {
+            if let Ok(role) = AssignmentRole::parse(&r.role) {
+                assignments
+                    .entry(r.task_id)
+                    .or_default()
+                    .push((r.agency_id, role));
+            }
+        }
+    }
+    let agency_ids: Vec<i64> = {
+        let mut v: Vec<i64> = assignments.values().flatten().map(|(a, _)| *a).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let agency_names = names(db, "agency", "name", &agency_ids).await?;
+    let mut contacts: HashMap<i64, Vec<ContactRow>> = HashMap::new();
+    for chunk in agency_ids.chunks(CHUNK) {
+        let rows: Vec<ContactRow> = query_all(
+            db,
+            &format!(
+                "SELECT agency_id, name, email, role FROM contact WHERE agency_id IN ({}) ORDER BY id",
+                placeholders(chunk.len())
+            ),
+            chunk.iter().map(|&id| id.into()).collect(),
+        )
+        .await?;
+        for r in rows {
+            contacts.entry(r.agency_id).or_default().push(r);
+        }
+    }
+    let users: Vec<UserRow> = query_all(
+        db,
+        "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
+         AND role IN (?, ?) ORDER BY id",
+        vec![
+            false.into(),
+            UserRole::Office.as_str().into(),
+            UserRole::Leader.as_str().into(),
+        ],
+    )
+    .await?;
+    Ok(Context {
+        plan_titles,
+        assignments,
+        agency_names,
+        contacts,
+        users,
+    })
+}
+
+async fn names(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<NameRow> = query_all(
+            db,
+            &format!(
+                "SELECT id, {column} AS name FROM {table} WHERE id IN ({})",
+                placeholders(chunk.len())
+            ),
+            chunk.iter().map(|&id| id.into()).collect(),
+        )
+        .await?;
+        out.extend(rows.into_iter().map(|r| (r.id, r.name)));
+    }
+    Ok(out)
+}

@@ -1,0 +1,258 @@
+//! Recording a sweep, in one write transaction: the supervision records (exactly once per
+//! rung), their document numbers, one digest mail per recipient in the outbox, and the
+//! sweep's audit event.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// Runs a sweep at `now`: decides, records and enqueues in one write transaction.
+/// `dry_run` only decides. The mails are due from `deliver_from`, a wall-clock instant (see
+/// [`super::outbox`]): a sweep at a business date in the future (`duban remind --once --now`)
+/// must not hold its mails back until then.
+///
+/// # Errors
+/// INTERNAL on database errors; nothing is written then.
+pub async fn run(
+    db: &Db,
+    now: DateTime<Utc>,
+    deliver_from: DateTime<Utc>,
+    dry_run: bool,
+    actor: Option<&crate::auth::Viewer>,
+    public_url: &str,
+) -> AppResult<SweepReport> {
+    if dry_run {
+        return plan(&db.conn, now).await;
+    }
+    let tx = db.write().await?;
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // One sweep at a time across replicas (released at commit or rollback).
+        tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![SWEEP_LOCK.into()],
+        ))
+        .await?;
+    }
+    let mut report = plan(&*tx, now).await?;
+    if !report.unaddressed.is_empty() {
+        tracing::warn!(
+            count = report.unaddressed.len(),
+            "reminder rungs held: nobody addressable (add contacts with email addresses)"
+        );
+    }
+    let today = report.today.unwrap_or_else(|| china_day(now));
+    let sweep_id = {
+        use rand::RngCore;
+        let mut b = [0u8; 8];
+        rand::rng().fill_bytes(&mut b);
+        format!("{}-{}", today.format("%Y%m%d"), hex::encode(b))
+    };
+    report.sweep_id = sweep_id.clone();
+    if report.due.is_empty() {
+        report.mails = 0;
+        // The worker's idle sweeps are not worth an audit row each; the office's
+        // `runReminders` is a mutation and is audited whatever it found.
+        if actor.is_some() {
+            audit_sweep(&*tx, actor, &report, today, now).await?;
+        }
+        tx.commit().await?;
+        return Ok(report);
+    }
+    let backend = tx.get_database_backend();
+    let recipients = distinct_recipients(&report.due);
+    let message_ids: HashMap<String, String> = recipients
+        .keys()
+        .enumerate()
+        .map(|(n, email)| (email.clone(), format!("{sweep_id}.{n}@duban")))
+        .collect();
+
+    // 1. Records, skipping any another sweep inserted meanwhile.
+    let fired_at = now;
+    for chunk in report.due.chunks(CHUNK / 4) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 13);
+        for p in chunk {
+            let recips: Vec<&Recipient> = p.recipients.iter().collect();
+            let mids: Vec<&String> = p
+                .recipients
+                .iter()
+                .filter_map(|r| message_ids.get(&r.email.to_lowercase()))
+                .collect();
+            values.extend([
+                p.task_id.into(),
+                p.rung.level.as_str().into(),
+                p.rung_key.clone().into(),
+                i32::try_from(p.rung.rung_index).unwrap_or(0).into(),
+                i32::try_from(p.rung.occurrence).unwrap_or(0).into(),
+                p.rung.trigger_key.clone().into(),
+                matter_str(&p.matter).into(),
+                p.rung.due_on.into(),
+                p.rung.dedupe_key.clone().into(),
+                serde_json::to_value(&recips).unwrap_or_default().into(),
+                serde_json::to_value(&mids).unwrap_or_default().into(),
+                sweep_id.clone().into(),
+                fired_at.into(),
+            ]);
+        }
+        let rows = vec![format!("({})", placeholders(13)); chunk.len()].join(", ");
+        tx.execute_raw(sql(
+            backend,
+            &format!(
+                "INSERT INTO supervision_record (task_id, level, rung_key, rung_index, occurrence, \
+                 trigger_key, matter, due_on, dedupe_key, recipients, message_ids, sweep_id, fired_at) \
+                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+            ),
+            values,
+        ))
+        .await?;
+    }
+    let ours: HashMap<String, i64> = query_all::<IdKeyRow>(
+        &*tx,
+        "SELECT id, dedupe_key FROM supervision_record WHERE sweep_id = ?",
+        vec![sweep_id.clone().into()],
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.dedupe_key, r.id))
+    .collect();
+    report.due.retain(|p| ours.contains_key(&p.rung.dedupe_key));
+    report.recorded = report.due.len();
+
+    // 2. Document numbers for 督办/通报/约谈, from the per-year sequence, in task order.
+    report
+        .due
+        .sort_by(|a, b| (a.task_id, &a.rung.dedupe_key).cmp(&(b.task_id, &b.rung.dedupe_key)));
+    for level in Level::ALL.into_iter().filter(|l| l.is_numbered_document()) {
+        let idx: Vec<usize> = (0..report.due.len())
+            .filter(|&i| report.due[i].rung.level == level)
+            .collect();
+        if idx.is_empty() {
+            continue;
+        }
+        let count = u32::try_from(idx.len()).unwrap_or(u32::MAX);
+        let first = store::reserve_doc_numbers(&*tx, level, today.year(), count).await?;
+        for (n, &i) in idx.iter().enumerate() {
+            let number = format_doc_number(level, today.year(), first + n as u32);
+            report.due[i].item.doc_number = Some(number);
+        }
+        for chunk in idx.chunks(CHUNK / 2) {
+            let mut values: Vec<Value> = Vec::new();
+            let mut cases = String::new();
+            for &i in chunk {
+                cases.push_str(" WHEN ? THEN ?");
+                values.push(ours[&report.due[i].rung.dedupe_key].into());
+                values.push(report.due[i].item.doc_number.clone().into());
+            }
+            for &i in chunk {
+                values.push(ours[&report.due[i].rung.dedupe_key].into());
+            }
+            tx.execute_raw(sql(
+                backend,
+                &format!(
+                    "UPDATE supervision_record SET doc_number = CASE id{cases} END WHERE id IN ({})",
+                    placeholders(chunk.len())
+                ),
+                values,
+            ))
+            .await?;
+        }
+    }
+
+    // 3. One digest per recipient.
+    let mut digests: BTreeMap<String, (Recipient, Vec<DigestItem>, Vec<String>)> = BTreeMap::new();
+    for p in &report.due {
+        for r in &p.recipients {
+            let e = digests
+                .entry(r.email.to_lowercase())
+                .or_insert_with(|| (r.clone(), Vec::new(), Vec::new()));
+            let mut item = p.item.clone();
+            item.role = r.role;
+            e.1.push(item);
+            e.2.push(p.rung.dedupe_key.clone());
+        }
+    }
+    report.mails = digests.len();
+    let entries: Vec<_> = digests.into_iter().collect();
+    for chunk in entries.chunks(CHUNK / 4) {
+        let mut values: Vec<Value> = Vec::new();
+        for (email, (r, items, keys)) in chunk {
+            let mail = render_digest(&r.name, &r.agency_name, items, public_url);
+            let mut keys = keys.clone();
+            keys.sort();
+            let mut h = Sha256::new();
+            h.update(email.as_bytes());
+            for k in &keys {
+                h.update(b"\n");
+                h.update(k.as_bytes());
+            }
+            values.extend([
+                format!("digest:{}", hex::encode(h.finalize())).into(),
+                r.email.clone().into(),
+                r.name.clone().into(),
+                mail.subject.into(),
+                mail.text.into(),
+                mail.html.into(),
+                message_ids[email].clone().into(),
+                DeliveryState::Pending.as_str().into(),
+                0i32.into(),
+                deliver_from.into(),
+                now.into(),
+            ]);
+        }
+        let rows = vec![format!("({})", placeholders(11)); chunk.len()].join(", ");
+        tx.execute_raw(sql(
+            backend,
+            &format!(
+                "INSERT INTO outbox_message (dedupe_key, recipient, recipient_name, subject, \
+                 body_text, body_html, message_id, state, attempts, next_attempt_at, created_at) \
+                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+            ),
+            values,
+        ))
+        .await?;
+    }
+    audit_sweep(&*tx, actor, &report, today, now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Key of the PostgreSQL advisory lock a sweep holds (any constant unlikely to collide).
+pub const SWEEP_LOCK: i64 = 0x6475_6261_6e5f_7377; // "duban_sw"
+
+async fn audit_sweep(
+    db: &impl ConnectionTrait,
+    actor: Option<&crate::auth::Viewer>,
+    report: &SweepReport,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let unaddressed: Vec<&str> = report
+        .unaddressed
+        .iter()
+        .map(|p| p.rung.dedupe_key.as_str())
+        .collect();
+    audit::record(
+        db,
+        actor,
+        Change {
+            action: AuditAction::RemindersSweep,
+            entity: "supervision_sweep",
+            entity_id: 0,
+            before: None,
+            after: Some(serde_json::json!({
+                "sweep_id": report.sweep_id, "today": today, "records": report.recorded,
+                "mails": report.mails, "unaddressed": unaddressed,
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+fn matter_str(m: &Matter) -> &'static str {
+    match m {
+        Matter::Deadline => "deadline",
+        Matter::Report { .. } => "report",
+        Matter::Verification => "verification",
+    }
+}
