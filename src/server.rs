@@ -253,7 +253,7 @@ async fn read_request(
         if query.len() > limit {
             return Err(too_large());
         }
-        let req = async_graphql::http::parse_query_string(query).map_err(|e| {
+        let req = parse_query_string(&parts.uri).map_err(|e| {
             refusal(
                 StatusCode::BAD_REQUEST,
                 "INVALID_INPUT",
@@ -302,6 +302,40 @@ async fn read_request(
     async_graphql::http::receive_batch_body(content_type, &bytes[..], options)
         .await
         .map_err(malformed)
+}
+
+/// A GraphQL request from a GET query string, as GraphQL over HTTP names its parameters
+/// (`operationName`; async-graphql's own parser reads only `operation_name`).
+fn parse_query_string(uri: &axum::http::Uri) -> Result<async_graphql::Request, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let p: Params = axum::extract::Query::<Params>::try_from_uri(uri)
+        .map_err(|e| e.body_text())?
+        .0;
+    fn json<T: serde::de::DeserializeOwned>(what: &str, v: Option<String>) -> Result<Option<T>, String> {
+        v.filter(|s| !s.is_empty())
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| format!("invalid {what}: {e}"))
+    }
+    let mut req = async_graphql::Request::new(p.query);
+    if let Some(name) = p.operation_name.filter(|n| !n.is_empty()) {
+        req = req.operation_name(name);
+    }
+    if let Some(v) = json("variables", p.variables)? {
+        req = req.variables(v);
+    }
+    if let Some(e) = json("extensions", p.extensions)? {
+        req.extensions = e;
+    }
+    Ok(req)
 }
 
 /// Most files in one multipart request.
@@ -448,16 +482,29 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         if let Some(o) = &origin {
             r = r.data(o.clone());
         }
-        match &viewer {
+        let mut r = match &viewer {
             Some(v) => r.data(v.clone()),
             // Without a valid token only `login` answers (see graphql::limits): not even the
             // schema is shown.
             None => r.disable_introspection(),
-        }
+        };
+        crate::graphql::limits::admit(&mut r, viewer.is_some()).map(|()| r)
     };
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
-        BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
+    let admitted = match batch {
+        BatchRequest::Single(r) => prepare(r).map(BatchRequest::Single),
+        BatchRequest::Batch(list) => list
+            .into_iter()
+            .map(prepare)
+            .collect::<Result<Vec<_>, _>>()
+            .map(BatchRequest::Batch),
+    };
+    let batch = match admitted {
+        Ok(b) => b,
+        // Refused before anything ran: a request error (no `data`).
+        Err(refused) => {
+            let resp = async_graphql::Response::from_errors(vec![refused.into_server_error()]);
+            return answer(BatchResponse::Single(resp), kind, limits.response_bytes);
+        }
     };
     // Dropping the execution at the deadline drops its open transaction, which rolls back.
     let Ok(mut resp) = tokio::time::timeout(limits.request_time, s.schema.execute_batch(batch)).await

@@ -1,5 +1,5 @@
 //! Limits on the shape of a GraphQL document, checked right after parsing and before
-//! async-graphql validates or executes anything.
+//! async-graphql checks, validates or executes anything (see [`admit`]).
 //!
 //! async-graphql's own depth and complexity visitors walk every fragment spread into its
 //! definition again, so a kilobyte of fragments that each spread the previous one twice costs
@@ -12,14 +12,10 @@
 
 use std::collections::HashMap;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
-use std::sync::Arc;
-
-use crate::auth::Viewer;
+use async_graphql::{ErrorExtensionValues, ServerError};
 
 /// Most field selections a document may hold once every fragment is expanded where it is
 /// spread. A large frontend screen asks for a few hundred.
@@ -221,31 +217,18 @@ impl Refusal {
     }
 }
 
-/// The async-graphql extension that runs [`check`] on every parsed document, whatever the
-/// transport (HTTP, batch, WebSocket).
-pub struct DocumentLimits;
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension)
-    }
-}
-
-struct DocumentLimitsExtension;
-
-#[async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let signed_in = ctx.data_opt::<Viewer>().is_some();
-        check(&doc, signed_in).map_err(Refusal::into_server_error)?;
-        Ok(doc)
+/// Admits a request to execution: parses its document (kept on the request, so it is not
+/// parsed again) and [`check`]s it. This must run before async-graphql sees the request: its
+/// own recursion-depth and directive checks, which run right after parsing, also walk every
+/// fragment spread again and would pay the fan-out's exponential cost themselves.
+///
+/// # Errors
+/// The [`Refusal`] of [`check`]. A document that does not parse is admitted: execution then
+/// reports the syntax error as usual.
+pub fn admit(request: &mut async_graphql::Request, signed_in: bool) -> Result<(), Refusal> {
+    match request.parsed_query() {
+        Ok(doc) => check(doc, signed_in),
+        Err(_) => Ok(()),
     }
 }
 
