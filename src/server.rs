@@ -448,6 +448,17 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         Ok(b) => b,
         Err(resp) => return resp,
     };
+    // No `query` is no GraphQL request (a persisted query sends its hash instead).
+    if batch
+        .iter()
+        .any(|r| r.query.trim().is_empty() && !r.extensions.contains_key("persistedQuery"))
+    {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "the request has no query",
+        );
+    }
     if let BatchRequest::Batch(list) = &batch
         && list.len() > MAX_BATCH
     {
