@@ -72,18 +72,34 @@ fn kind_str(k: TaskKind) -> &'static str {
     }
 }
 
+/// A group written as one entry (`各区、县级市`, `各市、县(市、区)`) means each
+/// of its parts (`各区`, `各县级市`): both spellings score the same.
+pub fn group_parts(name: &str) -> Vec<String> {
+    if !name.starts_with('各') || !name.contains('、') {
+        return vec![name.to_string()];
+    }
+    crate::clause::split_top(name, &['、'])
+        .into_iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| if p.starts_with('各') { p.to_string() } else { format!("各{p}") })
+        .collect()
+}
+
 /// Compares a parsed plan with its gold labels.
 pub fn score(seed: &str, plan: &ParsedPlan, gold: &Gold) -> Score {
     let mut expected: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
     for t in &gold.tasks {
-        for a in &t.leads {
-            expected.insert((t.code.clone(), a.clone(), "lead"));
-        }
-        for a in &t.participants {
-            expected.insert((t.code.clone(), a.clone(), "participant"));
-        }
-        for a in &t.implementers {
-            expected.insert((t.code.clone(), a.clone(), "implementer"));
+        for (v, role) in [
+            (&t.leads, "lead"),
+            (&t.participants, "participant"),
+            (&t.implementers, "implementer"),
+        ] {
+            for a in v {
+                for part in group_parts(a) {
+                    expected.insert((t.code.clone(), part, role));
+                }
+            }
         }
         if t.lead_undecided {
             expected.insert((t.code.clone(), "<undecided>".into(), "lead"));
@@ -96,14 +112,16 @@ pub fn score(seed: &str, plan: &ParsedPlan, gold: &Gold) -> Score {
         .filter(|t| t.kind != TaskKind::Heading)
         .collect();
     for t in &tasks {
-        for a in &t.leads {
-            predicted.insert((t.code.clone(), a.name.clone(), "lead"));
-        }
-        for a in &t.participants {
-            predicted.insert((t.code.clone(), a.name.clone(), "participant"));
-        }
-        for a in &t.implementers {
-            predicted.insert((t.code.clone(), a.name.clone(), "implementer"));
+        for (v, role) in [
+            (&t.leads, "lead"),
+            (&t.participants, "participant"),
+            (&t.implementers, "implementer"),
+        ] {
+            for a in v {
+                for part in group_parts(&a.name) {
+                    predicted.insert((t.code.clone(), part, role));
+                }
+            }
         }
         if t.lead_undecided {
             predicted.insert((t.code.clone(), "<undecided>".into(), "lead"));
@@ -407,22 +425,19 @@ fn precision_name(p: crate::Precision) -> &'static str {
 
 /// Scores a parsed plan against a corpus label.
 pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Registry) -> DocScore {
-    let region = label_region(label, registry);
-    let plan_region = {
-        let mut r = label_region(label, registry);
-        if let Some(name) = &plan.region
-            && label.region.trim().is_empty()
-        {
-            r = label_region(
-                &Label {
-                    region: name.clone(),
-                    ..label.clone()
-                },
-                registry,
-            );
-        }
-        r
+    // Both sides are qualified with the label's region (the plan's when the
+    // label names none, as in the seed gold sets).
+    let region = match (&plan.region, label.region.trim().is_empty()) {
+        (Some(name), true) => label_region(
+            &Label {
+                region: name.clone(),
+                ..label.clone()
+            },
+            registry,
+        ),
+        _ => label_region(label, registry),
     };
+    let plan_region = region.clone();
     let tasks: Vec<&crate::ParsedTask> = plan
         .tasks
         .iter()
@@ -465,8 +480,8 @@ pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Regis
             (&lt.participants, "participant"),
             (&lt.implementers, "implementer"),
         ] {
-            for a in v {
-                let k = agency_key(a, &region, registry);
+            for a in v.iter().flat_map(|a| group_parts(a)) {
+                let k = agency_key(&a, &region, registry);
                 names.entry(k.clone()).or_insert_with(|| a.clone());
                 expected.insert((li, k, role));
             }
@@ -490,9 +505,9 @@ pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Regis
             (&t.participants, "participant"),
             (&t.implementers, "implementer"),
         ] {
-            for a in v {
-                let k = agency_key(&a.name, &plan_region, registry);
-                names.entry(k.clone()).or_insert_with(|| a.name.clone());
+            for a in v.iter().flat_map(|a| group_parts(&a.name)) {
+                let k = agency_key(&a, &plan_region, registry);
+                names.entry(k.clone()).or_insert_with(|| a.clone());
                 predicted.insert((s, k, role));
             }
         }

@@ -228,8 +228,11 @@ fn is_context(nodes: &[Node], i: usize) -> bool {
 fn label_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?:^|[。;\s])((?:牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位|参与部门|协办单位|落实单位|实施单位)\s*[:：])")
-            .expect("static regex")
+        Regex::new(&format!(
+            r"(?:^|[。;\s])((?:{})\s*[:：])",
+            crate::clause::label_alternation()
+        ))
+        .expect("static regex")
     })
 }
 
@@ -927,9 +930,11 @@ mod tests {
         assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
         assert_eq!(t2.groups, ["各县区政府", "各开发区管委会"]);
         let t3 = &plan.tasks[3];
-        // already a participant: not repeated as implementer
-        assert_eq!(t3.participants[0].name, "各县区政府");
-        assert_eq!(t3.implementers.len(), 1);
+        // local governments after an explicit lead implement; the standing
+        // rule does not repeat them
+        assert!(t3.participants.is_empty());
+        let imp: Vec<_> = t3.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
     }
 
     #[test]
