@@ -222,6 +222,23 @@ pub fn find_clauses(text: &str) -> Vec<FoundClause> {
             }
         }
     }
+    // A clause cut off at the end of the text (an excerpt or a truncated
+    // copy: `（牵头单位：省发展改革委；责任单位：省编办、`) is still read when
+    // its grammar says so.
+    if depth > 0 {
+        let inner_start = open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
+        let content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        if content.chars().count() <= 600
+            && !content.contains(['(', '（', ')', '）'])
+            && let Some((clause, true)) = parse_clause_inner(content)
+        {
+            out.push(FoundClause {
+                start: open_at,
+                end: text.len(),
+                clause,
+            });
+        }
+    }
     out
 }
 
@@ -990,6 +1007,16 @@ mod convention_tests {
         assert_eq!(split_list("市财政局、各州、市人民政府"), ["市财政局", "各州、市人民政府"]);
         assert_eq!(split_list("各有关部门、各有关单位"), ["各有关部门", "各有关单位"]);
         assert_eq!(split_list("各区、市财政局"), ["各区", "市财政局"]);
+    }
+
+    #[test]
+    fn a_clause_cut_off_at_the_end_is_read() {
+        let f = find_clauses("全面开放市场。(牵头单位:省发展改革委;责任单位:省编办、省环保厅、");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].clause.leads, ["省发展改革委"]);
+        assert_eq!(f[0].clause.participants, ["省编办", "省环保厅"]);
+        // an open bracket of prose is no clause
+        assert!(find_clauses("全面开放市场(包括").is_empty());
     }
 
     #[test]

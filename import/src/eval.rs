@@ -333,10 +333,11 @@ impl Label {
 /// characters only (full-width forms folded), so that punctuation, spacing
 /// and the title/body split do not decide a match.
 pub fn match_norm(s: &str) -> String {
+    let s = crate::clean::strip_pinyin(s);
     s.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
+            _ => crate::clean::to_simplified(c),
         })
         .filter(|c| c.is_alphanumeric())
         .collect()

@@ -191,7 +191,7 @@ pub fn norm_key(s: &str) -> String {
         .map(|c| match c {
             '（' => '(',
             '）' => ')',
-            _ => c,
+            _ => crate::clean::to_simplified(c),
         })
         .collect();
     if let Some(rest) = k.strip_prefix("中共") {
