@@ -38,6 +38,7 @@ pub mod registry;
 pub mod sheet;
 pub mod tables;
 pub mod target;
+pub mod vtable;
 mod t2s_table;
 
 use chrono::NaiveDate;

@@ -16,7 +16,7 @@ use crate::tables::{ListItem, ListKind, ListRow, TaskList};
 pub type Grid = Vec<Vec<String>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Col {
+pub(crate) enum Col {
     Number,
     Task,
     Target,
@@ -27,7 +27,7 @@ enum Col {
     Category,
 }
 
-fn classify_header(cell: &str) -> Option<Col> {
+pub(crate) fn classify_header(cell: &str) -> Option<Col> {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     if c.is_empty() || c.chars().count() > 12 {
         return None;
