@@ -652,12 +652,20 @@ pub fn is_local_government_group(s: &str) -> bool {
     let s = s.trim();
     let grouped = s.starts_with('各') || s.starts_with("相关") || s.starts_with("有关");
     if !grouped {
-        return false;
+        // A named local government or zone (`立山经济开发区`, `某某县人民政府`,
+        // `某某街道办事处`, `高新区管委会`).
+        let named = (s.ends_with("开发区") || s.ends_with("高新区") || s.ends_with("新区")
+            || s.ends_with("管委会") || s.ends_with("街道办事处") || s.ends_with("人民政府")
+            || s.ends_with("镇政府"))
+            && s.chars().count() >= 4
+            && !s.starts_with(['省', '市', '县', '区']);
+        return named;
     }
     let rest = s.trim_start_matches("各").trim_start_matches("有关").trim_start_matches("相关");
     let first = rest.split(['、', '(', '（']).next().unwrap_or(rest);
     rest == "地"
         || rest.starts_with("地级")
+        || rest.starts_with("街道")
         || s.ends_with("政府")
         || s.ends_with("管委会")
         || is_bare_level(first)
@@ -1007,6 +1015,14 @@ mod convention_tests {
         assert_eq!(split_list("市财政局、各州、市人民政府"), ["市财政局", "各州、市人民政府"]);
         assert_eq!(split_list("各有关部门、各有关单位"), ["各有关部门", "各有关单位"]);
         assert_eq!(split_list("各区、市财政局"), ["各区", "市财政局"]);
+    }
+
+    #[test]
+    fn named_local_governments_after_an_explicit_lead_implement() {
+        let (l, p, i) = roles("牵头单位:区发改局;责任单位:立山经济开发区,各街道、区直各部门");
+        assert_eq!(l, ["区发改局"]);
+        assert_eq!(p, ["区直各部门"]);
+        assert_eq!(i, ["立山经济开发区", "各街道"]);
     }
 
     #[test]
