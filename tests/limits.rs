@@ -420,3 +420,29 @@ async fn malformed_periods_are_refused_and_nothing_is_stored() {
     assert_eq!(stored, 0);
     app.ok(&w.lead_staff, m, json!({"t": w.t1, "p": "2025-05"})).await;
 }
+
+#[tokio::test]
+async fn a_sheet_spanning_the_whole_grid_is_refused() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/attack/sparse_grid.xlsx"
+    ))
+    .unwrap();
+    assert!(bytes.len() < 2_000);
+    let r = app
+        .gql(
+            Some(&w.office),
+            "mutation($b:String!){ importPlan(input:{contentBase64:$b, dryRun:true}){ title } }",
+            json!({"b": base64::engine::general_purpose::STANDARD.encode(&bytes)}),
+        )
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert!(
+        r["errors"][0]["message"].as_str().unwrap().starts_with("TOO_LARGE"),
+        "{r}"
+    );
+    healthy(&app, &w.office).await;
+}
