@@ -334,6 +334,16 @@ async fn set_password_is_no_password_oracle() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A wrong guess, then the right one, in one request: only the first is checked (without
+    // the one-check budget the second would change the password).
+    let pair = format!(
+        "mutation($id:ID!) {{ a: setPassword(userId:$id, currentPassword:\"wrong\", newPassword:\"new-pass-a\") \
+         b: setPassword(userId:$id, currentPassword:\"{PASSWORD}\", newPassword:\"owned-by-attacker\") }}"
+    );
+    let r = app.gql(Some(&w.lead_staff), &pair, json!({"id": me})).await;
+    assert!(r["data"].is_null() || r["data"]["b"].is_null(), "{r}");
+    let msgs: Vec<_> = r["errors"].as_array().unwrap().iter().map(|e| e["message"].to_string()).collect();
+    assert!(msgs.iter().any(|m| m.contains("one credential check")), "{r}");
     // Forty guesses in one request: one is checked, the others refused unchecked.
     let mut q = String::from("mutation($id:ID!) {");
     for i in 0..40 {
@@ -445,4 +455,38 @@ async fn a_sheet_spanning_the_whole_grid_is_refused() {
         "{r}"
     );
     healthy(&app, &w.office).await;
+}
+
+#[tokio::test]
+async fn the_throttle_sees_the_client_behind_a_trusted_proxy_only() {
+    let app = TestApp::spawn().await;
+    let _w = seed_world(&app).await;
+    // The harness trusts 127.0.0.2 as a reverse proxy; requests from 127.0.0.1 are direct.
+    let via_proxy = reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap();
+    let login = |client: &reqwest::Client, forwarded: &str, password: &str| {
+        let req = client
+            .post(app.url("/graphql"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({
+                "query": "mutation($u:String!,$p:String!){ login(username:$u,password:$p){ token } }",
+                "variables": {"u": "leader", "p": password}
+            }));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // Documentation addresses (TEST-NET-3): only ever written into a header.
+    for _ in 0..duban::auth::throttle::ACCOUNT_FREE_FAILURES {
+        let r = login(&via_proxy, "203.0.113.7", "wrong").await;
+        assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+    }
+    let r = login(&via_proxy, "203.0.113.7", PASSWORD).await;
+    assert_eq!(code(&r), "FORBIDDEN", "the guessing client waits: {r}");
+    // Another client behind the same proxy is not held up by it.
+    let r = login(&via_proxy, "203.0.113.8", PASSWORD).await;
+    assert!(r["data"]["login"]["token"].is_string(), "{r}");
+    // A direct client cannot choose its address by writing the header.
+    let r = login(&app.http, "203.0.113.7", PASSWORD).await;
+    assert!(r["data"]["login"]["token"].is_string(), "{r}");
 }

@@ -124,6 +124,7 @@ impl TestApp {
             db_max_connections: None,
             token_ttl_hours: 1,
             limits,
+            trusted_proxies: vec!["127.0.0.2".parse().unwrap()],
         };
         let mut state = AppState::new(db, config);
         state.clock = Arc::new(move || now);

@@ -1,6 +1,6 @@
 // Runs graphql-http's server audits against a running duban and prints one line per audit.
 // Exit status 1 when any MUST audit fails.
-// Usage: node audit.mjs http://127.0.0.1:PORT/graphql [USER PASSWORD]
+// Usage: node http_audit.mjs http://127.0.0.1:PORT/graphql [USER PASSWORD]
 //
 // The audits ask for `__type` and other fields that duban answers only to a signed-in client
 // (without a token only `login` runs), so with USER and PASSWORD every audit request carries
@@ -9,7 +9,7 @@ import { serverAudits } from 'graphql-http';
 
 const [url, user, password] = process.argv.slice(2);
 if (!url) {
-  console.error('usage: node audit.mjs URL [USER PASSWORD]');
+  console.error('usage: node http_audit.mjs URL [USER PASSWORD]');
   process.exit(2);
 }
 let fetchFn = fetch;
