@@ -29,16 +29,24 @@ pub struct Config {
     pub token_ttl_hours: i64,
     /// What one HTTP request may cost: body, response and time.
     pub limits: Limits,
+    /// `DUBAN_TRUSTED_PROXIES`: comma-separated addresses of the reverse proxies in front of
+    /// the API. A request from one of them is attributed to the address it forwards
+    /// (`X-Forwarded-For`), for the sign-in throttle and the audit; from anyone else the header
+    /// is ignored (a client could write anything into it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Per-request limits of the HTTP API (README "Limits"). The shape of a GraphQL document
 /// (depth, expanded fields, root fields, complexity) is limited in `graphql::limits`.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// `DUBAN_MAX_BODY_BYTES` (default 24 MiB): the largest body (JSON, multipart with its
-    /// files, or a GET query string) of a signed-in request; a 10 MB plan must fit.
+    /// `DUBAN_MAX_BODY_BYTES` (default 24 MiB): the largest multipart body (with its files) of
+    /// a signed-in request; a 10 MB plan document must fit.
     pub body_bytes: usize,
-    /// The largest body of a request without a valid token (only `login` answers those).
+    /// `DUBAN_MAX_JSON_BYTES` (default 4 MiB): the largest JSON body or GET query string of a
+    /// signed-in request. JSON decodes into many times its size; files go as uploads.
+    pub json_body_bytes: usize,
+    /// The largest request without a valid token (only `login` answers those).
     pub anonymous_body_bytes: usize,
     /// `DUBAN_MAX_RESPONSE_BYTES` (default 16 MiB): a larger answer is refused, not sent.
     pub response_bytes: usize,
@@ -51,6 +59,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             body_bytes: 24 * 1024 * 1024,
+            json_body_bytes: 4 * 1024 * 1024,
             anonymous_body_bytes: 16 * 1024,
             response_bytes: 16 * 1024 * 1024,
             request_time: std::time::Duration::from_secs(30),
@@ -122,6 +131,19 @@ impl Config {
             token_ttl_hours: var("DUBAN_TOKEN_TTL_HOURS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12),
+            trusted_proxies: match var("DUBAN_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
+                        a.parse().map_err(|_| {
+                            AppError::invalid(format!("DUBAN_TRUSTED_PROXIES: {a:?} is no IP address"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
             limits: {
                 let d = Limits::default();
                 let num = |k: &str| {
@@ -131,6 +153,8 @@ impl Config {
                 };
                 Limits {
                     body_bytes: num("DUBAN_MAX_BODY_BYTES").map_or(d.body_bytes, |n| n as usize),
+                    json_body_bytes: num("DUBAN_MAX_JSON_BYTES")
+                        .map_or(d.json_body_bytes, |n| n as usize),
                     response_bytes: num("DUBAN_MAX_RESPONSE_BYTES")
                         .map_or(d.response_bytes, |n| n as usize),
                     request_time: num("DUBAN_REQUEST_TIMEOUT_SECS")

@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod evaluation;
+pub mod graphiql;
 pub mod graphql;
 pub mod notify;
 pub mod server;

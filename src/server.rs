@@ -3,18 +3,17 @@
 
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::graphql::limits::LIMIT_EXCEEDED;
+use crate::graphql::limits::{Cost, LIMIT_EXCEEDED};
 use crate::graphql::parse_cache::ParseCache;
 use crate::graphql::request::{ClientAddr, CredentialBudget, RequestOrigin};
 use crate::graphql::{AppSchema, MAX_BATCH, build_schema, loaders};
@@ -26,25 +25,31 @@ struct Server {
     schema: AppSchema,
     /// Parsed documents of signed-in clients, shared by all requests.
     parsed: std::sync::Arc<ParseCache>,
+    /// Permits to read a large body (see `read_request`).
+    large_bodies: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The router, ready to serve or to drive from tests.
 pub fn router(state: AppState) -> Router {
     let schema = build_schema(state.clone());
     Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(crate::graphiql::page))
+        .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
+        // The whole exchange, the body read included, ends at the time limit (plus a margin
+        // for the answer): a client trickling its body holds a connection, not a worker.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.limits.request_time + std::time::Duration::from_secs(5),
+        ))
         .with_state(Server {
             state,
             schema,
+            large_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_PERMITS)),
             parsed: std::sync::Arc::default(),
         })
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn healthz(State(s): State<Server>) -> Response {
@@ -94,9 +99,11 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        // The scheme is case-insensitive (RFC 9110).
         .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
+            v.get(..7)
+                .filter(|scheme| scheme.eq_ignore_ascii_case("bearer "))
+                .map(|_| &v[7..])
         })
         .map(str::trim)
     else {
@@ -258,8 +265,10 @@ async fn read_request(
     parts: &axum::http::request::Parts,
     body: axum::body::Body,
     limit: usize,
+    json_limit: usize,
+    large_bodies: &tokio::sync::Semaphore,
 ) -> Result<BatchRequest, Response> {
-    let too_large = || {
+    let query_too_large = || {
         refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             LIMIT_EXCEEDED,
@@ -268,10 +277,10 @@ async fn read_request(
     };
     if parts.method == Method::GET {
         let query = parts.uri.query().unwrap_or_default();
-        if query.len() > limit {
-            return Err(too_large());
+        if query.len() > limit.min(json_limit) {
+            return Err(query_too_large());
         }
-        let req = async_graphql::http::parse_query_string(query).map_err(|e| {
+        let req = parse_query_string(&parts.uri).map_err(|e| {
             refusal(
                 StatusCode::BAD_REQUEST,
                 "INVALID_INPUT",
@@ -295,6 +304,19 @@ async fn read_request(
             "send the request as application/json (UTF-8) or multipart/form-data",
         ));
     };
+    // JSON is decoded whole into values many times its size (an array of small numbers costs
+    // ~50 bytes a byte), so it gets a tighter limit than uploads, which go to temporary files.
+    let limit = match kind {
+        Body::Json => limit.min(json_limit),
+        Body::Multipart => limit,
+    };
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            LIMIT_EXCEEDED,
+            format!("the request is over the limit of {limit} bytes"),
+        )
+    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -303,9 +325,29 @@ async fn read_request(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
+    // Large bodies are read and decoded a few at a time, so that many of them at once cannot
+    // add up to more memory than the machine has.
+    let _permit = if declared.is_none_or(|n| n > LARGE_BODY_BYTES as u64) {
+        Some(large_bodies.acquire().await.map_err(|_| too_large())?)
+    } else {
+        None
+    };
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        // `to_bytes` reports the limit as a length-limit error in the source chain; anything
+        // else is a broken connection or a malformed chunked body.
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
+            too_large()
+        } else {
+            refusal(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("the request body could not be read: {e}"))
+        }
+    })?;
+    if matches!(kind, Body::Json) && top_level_items(&bytes) > MAX_BATCH {
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            LIMIT_EXCEEDED,
+            format!("at most {MAX_BATCH} operations per batch"),
+        ));
+    }
     let content_type = match kind {
         Body::Json => Some("application/json".to_owned()),
         Body::Multipart => parts
@@ -317,9 +359,144 @@ async fn read_request(
     let options = async_graphql::http::MultipartOptions::default()
         .max_file_size(limit)
         .max_num_files(MAX_UPLOAD_FILES);
-    async_graphql::http::receive_batch_body(content_type, &bytes[..], options)
+    let batch = async_graphql::http::receive_batch_body(content_type, &bytes[..], options)
         .await
-        .map_err(malformed)
+        .map_err(malformed)?;
+    // async-graphql uses the file count only to bound the total size; count files as the
+    // README promises (one file mapped to many variables counts once per variable).
+    let files: usize = batch.iter().map(|r| r.uploads.len()).sum();
+    if files > MAX_UPLOAD_FILES {
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            LIMIT_EXCEEDED,
+            format!("at most {MAX_UPLOAD_FILES} files per request"),
+        ));
+    }
+    Ok(batch)
+}
+
+/// Who is asking, for the sign-in throttle and the audit: the peer's address or, when the peer
+/// is a trusted proxy, the nearest untrusted address it forwards. IPv6 addresses count by their
+/// /64 (one host is given a whole /64 and could rotate through it).
+fn client_address(parts: &axum::http::request::Parts, trusted: &[std::net::IpAddr]) -> String {
+    use std::net::IpAddr;
+    let Some(peer) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let canonical = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    let mut client = canonical(peer);
+    if trusted.contains(&client) {
+        // X-Forwarded-For lists the client first and each proxy appends the address it saw:
+        // read from the right, past our own proxies.
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in forwarded.into_iter().rev() {
+            match hop.parse::<IpAddr>().map(canonical) {
+                Ok(ip) if trusted.contains(&ip) => continue,
+                Ok(ip) => {
+                    client = ip;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    match client {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// Bodies above this size wait for one of [`LARGE_BODY_PERMITS`] to be read.
+const LARGE_BODY_BYTES: usize = 1024 * 1024;
+const LARGE_BODY_PERMITS: usize = 2;
+
+/// How many items a JSON body's top-level array holds (0 for an object), counted without
+/// decoding it: a batch of millions of `{}` would cost gigabytes to decode before its length
+/// could be checked. Stops counting past [`MAX_BATCH`].
+fn top_level_items(body: &[u8]) -> usize {
+    let mut bytes = body.iter().skip_while(|b| b.is_ascii_whitespace());
+    if bytes.next() != Some(&b'[') {
+        return 0;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut items, mut empty) = (0usize, true);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth == 0 => break,
+            b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => items += 1,
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            empty = false;
+        }
+        if items > MAX_BATCH {
+            break;
+        }
+    }
+    if empty { 0 } else { items + 1 }
+}
+
+/// A GraphQL request from a GET query string, as GraphQL over HTTP names its parameters
+/// (`operationName`; async-graphql's own parser reads only `operation_name`).
+fn parse_query_string(uri: &axum::http::Uri) -> Result<async_graphql::Request, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let p: Params = axum::extract::Query::<Params>::try_from_uri(uri)
+        .map_err(|e| e.body_text())?
+        .0;
+    fn json<T: serde::de::DeserializeOwned>(what: &str, v: Option<String>) -> Result<Option<T>, String> {
+        v.filter(|s| !s.is_empty())
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| format!("invalid {what}: {e}"))
+    }
+    let mut req = async_graphql::Request::new(p.query);
+    if let Some(name) = p.operation_name.filter(|n| !n.is_empty()) {
+        req = req.operation_name(name);
+    }
+    if let Some(v) = json("variables", p.variables)? {
+        req = req.variables(v);
+    }
+    if let Some(e) = json("extensions", p.extensions)? {
+        req.extensions = e;
+    }
+    Ok(req)
 }
 
 /// Most files in one multipart request.
@@ -364,7 +541,7 @@ fn is_request_error(r: &async_graphql::Response) -> bool {
 }
 
 /// Serialises the answer in the negotiated type, within the response size limit.
-fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize) -> Response {
+fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> Response {
     let mut value = serde_json::to_value(&resp).unwrap_or(serde_json::Value::Null);
     let single_request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
     // Request errors carry no `data` entry at all.
@@ -388,8 +565,9 @@ fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize) -> Response {
     let (status, body) = if body.len() > max_bytes {
         let refused = serde_json::json!({ "errors": [{
             "message": format!(
-                "the answer is {} bytes, over the limit of {max_bytes}: ask for fewer items or fields",
-                body.len()
+                "the answer is {} bytes, over the limit of {max_bytes}: ask for fewer items or fields{}",
+                body.len(),
+                if writes { "; the mutation itself was carried out (read its result back)" } else { "" }
             ),
             "extensions": { "code": LIMIT_EXCEEDED }
         }]});
@@ -443,10 +621,21 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
     } else {
         limits.anonymous_body_bytes
     };
-    let batch = match read_request(&parts, body, limit).await {
+    let batch = match read_request(&parts, body, limit, limits.json_body_bytes, &s.large_bodies).await {
         Ok(b) => b,
         Err(resp) => return resp,
     };
+    // No `query` is no GraphQL request (a persisted query sends its hash instead).
+    if batch
+        .iter()
+        .any(|r| r.query.trim().is_empty() && !r.extensions.contains_key("persistedQuery"))
+    {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "the request has no query",
+        );
+    }
     if let BatchRequest::Batch(list) = &batch
         && list.len() > MAX_BATCH
     {
@@ -461,11 +650,7 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(|h| RequestOrigin(h.to_owned()));
-    let client = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| ClientAddr(c.0.ip().to_string()))
-        .unwrap_or_else(|| ClientAddr("unknown".into()));
+    let client = ClientAddr(client_address(&parts, &s.state.config.trusted_proxies));
     let credentials = CredentialBudget::default();
     let prepare = |r: async_graphql::Request| {
         // Only signed-in clients' documents are kept: an anonymous client must not be able
@@ -481,16 +666,33 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         if let Some(o) = &origin {
             r = r.data(o.clone());
         }
-        match &viewer {
+        let mut r = match &viewer {
             Some(v) => r.data(v.clone()),
             // Without a valid token only `login` answers (see graphql::limits): not even the
             // schema is shown.
             None => r.disable_introspection(),
-        }
+        };
+        crate::graphql::limits::admit(&mut r, viewer.is_some()).map(|cost| (r, cost))
     };
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
-        BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
+    let admitted = match batch {
+        BatchRequest::Single(r) => prepare(r).map(|(r, cost)| (BatchRequest::Single(r), cost)),
+        BatchRequest::Batch(list) => list
+            .into_iter()
+            .map(prepare)
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|admitted| {
+                let total = admitted.iter().fold(Cost::default(), |t, (_, c)| t + *c);
+                crate::graphql::limits::check_batch(total)?;
+                Ok((BatchRequest::Batch(admitted.into_iter().map(|(r, _)| r).collect()), total))
+            }),
+    };
+    let (batch, cost) = match admitted {
+        Ok(b) => b,
+        // Refused before anything ran: a request error (no `data`).
+        Err(refused) => {
+            let resp = async_graphql::Response::from_errors(vec![refused.into_server_error()]);
+            return answer(BatchResponse::Single(resp), kind, limits.response_bytes, false);
+        }
     };
     // Dropping the execution at the deadline drops its open transaction, which rolls back.
     let Ok(mut resp) =
@@ -500,13 +702,19 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
             StatusCode::SERVICE_UNAVAILABLE,
             LIMIT_EXCEEDED,
             format!(
-                "the request ran longer than {} s and was abandoned; nothing it did was kept",
-                limits.request_time.as_secs_f64()
+                "the request ran longer than {} s and was abandoned: the write under way was \
+                 rolled back; {}",
+                limits.request_time.as_secs_f64(),
+                if cost.writes {
+                    "mutation fields that had already finished are kept (read them back)"
+                } else {
+                    "it was a read, so nothing changed"
+                }
             ),
         );
     };
     code_uncoded_errors(&mut resp);
-    answer(resp, kind, limits.response_bytes)
+    answer(resp, kind, limits.response_bytes, cost.writes)
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.

@@ -222,6 +222,23 @@ pub fn find_clauses(text: &str) -> Vec<FoundClause> {
             }
         }
     }
+    // A clause cut off at the end of the text (an excerpt or a truncated
+    // copy: `（牵头单位：省发展改革委；责任单位：省编办、`) is still read when
+    // its grammar says so.
+    if depth > 0 {
+        let inner_start = open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
+        let content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        if content.chars().count() <= 600
+            && !content.contains(['(', '（', ')', '）'])
+            && let Some((clause, true)) = parse_clause_inner(content)
+        {
+            out.push(FoundClause {
+                start: open_at,
+                end: text.len(),
+                clause,
+            });
+        }
+    }
     out
 }
 
@@ -237,6 +254,10 @@ enum SegRole {
     Participant,
     Implementer,
     Bare,
+    /// A label whose value is itself a clause (`部门分工：A牵头，B配合`).
+    Inner,
+    /// A label whose value names no agency (`适用范围：…`, `牵头负责领导：某某`).
+    Ignore,
 }
 
 /// Returns the clause and whether it contained a responsibility verb.
@@ -315,6 +336,12 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             }
         }
         let (role, names) = classify_segment(seg);
+        if role == SegRole::Ignore {
+            // A labelled field naming no agency still marks the bracket as
+            // a clause (`（负责部门：A；适用范围：…）`).
+            has_verb = true;
+            continue;
+        }
         if role == SegRole::Bare && names.is_empty() {
             continue;
         }
@@ -373,6 +400,7 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             }
             SegRole::Participant => clause.participants.extend(items),
             SegRole::Implementer => clause.implementers.extend(items),
+            SegRole::Inner | SegRole::Ignore => {}
             SegRole::Bare => {
                 // The comma convention: bare names before the first
                 // `按职责分工负责` segment form the lead column.
@@ -389,6 +417,15 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             }
         }
     }
+    // Local governments named after the departments carry the task out
+    // locally (`配合单位：市财政局，各区、县级市`): implementers, not participants.
+    if !clause.leads.is_empty() && clause.participants.iter().any(|p| is_local_government_group(p)) {
+        let (local, depts): (Vec<String>, Vec<String>) = std::mem::take(&mut clause.participants)
+            .into_iter()
+            .partition(|p| is_local_government_group(p));
+        clause.participants = depts;
+        clause.implementers.extend(local);
+    }
     if clause.is_empty() {
         return None;
     }
@@ -396,20 +433,47 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
 }
 
 /// Column labels used instead of verbs (`责任单位：A、B`, `配合单位：C`).
+/// Longer labels first (`牵头责任单位` before `责任单位`).
 const LABELS: &[(&str, SegRole)] = &[
+    ("主要责任单位", SegRole::Lead),
+    ("牵头责任单位", SegRole::Lead),
+    ("牵头负责单位", SegRole::Lead),
+    ("牵头负责部门", SegRole::Lead),
+    ("协同责任单位", SegRole::Participant),
+    ("配合责任单位", SegRole::Participant),
+    ("参与责任单位", SegRole::Participant),
+    ("牵头负责领导", SegRole::Ignore),
+    ("分管省领导", SegRole::Ignore),
+    ("分管市领导", SegRole::Ignore),
+    ("分管领导", SegRole::Ignore),
+    ("责任领导", SegRole::Ignore),
+    ("牵头领导", SegRole::Ignore),
+    ("责任人", SegRole::Ignore),
+    ("适用范围", SegRole::Ignore),
+    ("部门分工", SegRole::Inner),
+    ("责任分工", SegRole::Inner),
     ("牵头单位", SegRole::Lead),
     ("牵头部门", SegRole::Lead),
     ("责任单位", SegRole::CoShare),
     ("责任部门", SegRole::CoShare),
+    ("负责单位", SegRole::CoShare),
+    ("负责部门", SegRole::CoShare),
     ("主责单位", SegRole::Lead),
     ("配合单位", SegRole::Participant),
     ("配合部门", SegRole::Participant),
     ("参与单位", SegRole::Participant),
     ("参与部门", SegRole::Participant),
+    ("协同单位", SegRole::Participant),
+    ("协同部门", SegRole::Participant),
     ("协办单位", SegRole::Participant),
     ("落实单位", SegRole::Implementer),
     ("实施单位", SegRole::Implementer),
 ];
+
+/// The regex alternation of every label (for the labelled-line finder).
+pub(crate) fn label_alternation() -> String {
+    LABELS.iter().map(|(l, _)| *l).collect::<Vec<_>>().join("|")
+}
 
 /// Is this text a labelled responsibility line (`责任单位：…`)?
 pub fn starts_with_label(s: &str) -> bool {
@@ -431,7 +495,11 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
         if let Some(rest) = seg.strip_prefix(label)
             && let Some(names) = rest.trim_start().strip_prefix([':', '：'])
         {
-            return (*role, names.trim());
+            return match role {
+                SegRole::Inner => classify_segment(names.trim()),
+                SegRole::Ignore => (SegRole::Ignore, ""),
+                _ => (*role, names.trim()),
+            };
         }
     }
     if seg.starts_with("完成时限") || seg.starts_with("完成时间") || seg.starts_with("时间节点")
@@ -534,10 +602,74 @@ pub fn split_list(s: &str) -> Vec<String> {
         }
         split_conjunction(piece, &mut out);
     }
-    out.into_iter()
+    let items: Vec<String> = out
+        .into_iter()
         .map(|p| clean_item(&p))
         .filter(|p| !p.is_empty())
-        .collect()
+        .collect();
+    merge_local_groups(items)
+}
+
+/// A level word of local government standing alone in a list after a `各…`
+/// group: `县级市` in `各区、县级市`, `市人民政府` in `各州、市人民政府`.
+fn is_bare_level(s: &str) -> bool {
+    let base = s
+        .strip_suffix("人民政府")
+        .or_else(|| s.strip_suffix("政府"))
+        .unwrap_or(s);
+    matches!(
+        base,
+        "县级市" | "县" | "区" | "市" | "州" | "旗" | "镇" | "乡" | "乡镇" | "街道" | "县(市" | "市(州"
+    ) || (base.chars().count() <= 6
+        && base.starts_with(['县', '区', '市', '州'])
+        && base.contains(['(', '（']))
+}
+
+/// `各区、县级市` is one group (the 各 applies to every part): the list
+/// items after a `各…` local-government group that are bare level words are
+/// joined back to it.
+fn merge_local_groups(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut open = false;
+    for it in items {
+        if open && is_bare_level(&it)
+            && let Some(last) = out.last_mut()
+        {
+            last.push('、');
+            last.push_str(&it);
+            continue;
+        }
+        open = it.starts_with('各') && (is_bare_level(it.trim_start_matches('各')) || is_local_government_group(&it));
+        out.push(it);
+    }
+    out
+}
+
+/// A group of local governments (implementers when named after the
+/// departments): `各区、县级市`, `各县(市、区)人民政府`, `各地`, `相关市(州)人民政府`,
+/// `各开发区管委会`.
+pub fn is_local_government_group(s: &str) -> bool {
+    let s = s.trim();
+    let grouped = s.starts_with('各') || s.starts_with("相关") || s.starts_with("有关");
+    if !grouped {
+        // A named local government or zone (`立山经济开发区`, `某某县人民政府`,
+        // `某某街道办事处`, `高新区管委会`).
+        let named = (s.ends_with("开发区") || s.ends_with("高新区") || s.ends_with("新区")
+            || s.ends_with("管委会") || s.ends_with("街道办事处") || s.ends_with("人民政府")
+            || s.ends_with("镇政府"))
+            && s.chars().count() >= 4
+            && !s.starts_with(['省', '市', '县', '区']);
+        return named;
+    }
+    let rest = s.trim_start_matches("各").trim_start_matches("有关").trim_start_matches("相关");
+    let first = rest.split(['、', '(', '（']).next().unwrap_or(rest);
+    rest == "地"
+        || rest.starts_with("地级")
+        || rest.starts_with("街道")
+        || s.ends_with("政府")
+        || s.ends_with("管委会")
+        || is_bare_level(first)
+        || matches!(first, "区市" | "县市区" | "县区" | "县市" | "市县" | "州市" | "市州" | "镇街" | "镇(街道)" | "乡镇(街道)" | "开发区" | "园区")
 }
 
 fn split_conjunction(piece: &str, out: &mut Vec<String>) {
@@ -747,7 +879,8 @@ mod tests {
         assert_eq!(c.standing_implementers, ["各县区政府", "各开发区管委会"]);
         let c = p("省生态环境厅,以下各项工作均需各市、县(市、区)落实,以下不再列出");
         assert_eq!(c.leads, ["省生态环境厅"]);
-        assert_eq!(c.standing_implementers, ["各市", "县(市、区)"]);
+        // `各市、县(市、区)`: one group, the 各 applies to every part
+        assert_eq!(c.standing_implementers, ["各市、县(市、区)"]);
     }
 
     #[test]
@@ -827,5 +960,86 @@ mod tests {
                 "各县市区政府"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod convention_tests {
+    use super::*;
+
+    fn roles(s: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let c = parse_clause(s).expect("a clause");
+        (c.leads, c.participants, c.implementers)
+    }
+
+    #[test]
+    fn labelled_fields_with_local_governments_after_the_departments() {
+        let (l, p, i) = roles("牵头单位:市委组织部,配合单位:市人力资源和社会保障局、市财政局,各区、县级市");
+        assert_eq!(l, ["市委组织部"]);
+        assert_eq!(p, ["市人力资源和社会保障局", "市财政局"]);
+        assert_eq!(i, ["各区、县级市"]);
+    }
+
+    #[test]
+    fn responsible_department_and_scope_fields() {
+        let (l, p, i) = roles("负责部门:省发展改革委、省财政厅;适用范围:全省");
+        assert_eq!(l, ["省发展改革委", "省财政厅"]);
+        assert!(p.is_empty() && i.is_empty());
+    }
+
+    #[test]
+    fn lead_and_cooperating_responsibility_labels() {
+        let (l, p, _) = roles("牵头责任单位:省商务厅;协同责任单位:省发展改革委、省财政厅等");
+        assert_eq!(l, ["省商务厅"]);
+        assert_eq!(p, ["省发展改革委", "省财政厅"]);
+    }
+
+    #[test]
+    fn a_label_whose_value_is_a_clause() {
+        let (l, p, i) = roles("部门分工:省发展改革委牵头,各地、各部门配合");
+        assert_eq!(l, ["省发展改革委"]);
+        assert_eq!(p, ["各部门"]);
+        assert_eq!(i, ["各地"]);
+    }
+
+    #[test]
+    fn a_person_label_names_no_agency() {
+        let (l, p, _) = roles("牵头负责领导:刘惠;牵头责任单位:省发展改革委");
+        assert_eq!(l, ["省发展改革委"]);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn local_government_groups_are_one_entry() {
+        assert_eq!(split_list("各区、县级市"), ["各区、县级市"]);
+        assert_eq!(split_list("市财政局、各州、市人民政府"), ["市财政局", "各州、市人民政府"]);
+        assert_eq!(split_list("各有关部门、各有关单位"), ["各有关部门", "各有关单位"]);
+        assert_eq!(split_list("各区、市财政局"), ["各区", "市财政局"]);
+    }
+
+    #[test]
+    fn named_local_governments_after_an_explicit_lead_implement() {
+        let (l, p, i) = roles("牵头单位:区发改局;责任单位:立山经济开发区,各街道、区直各部门");
+        assert_eq!(l, ["区发改局"]);
+        assert_eq!(p, ["区直各部门"]);
+        assert_eq!(i, ["立山经济开发区", "各街道"]);
+    }
+
+    #[test]
+    fn a_clause_cut_off_at_the_end_is_read() {
+        let f = find_clauses("全面开放市场。(牵头单位:省发展改革委;责任单位:省编办、省环保厅、");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].clause.leads, ["省发展改革委"]);
+        assert_eq!(f[0].clause.participants, ["省编办", "省环保厅"]);
+        // an open bracket of prose is no clause
+        assert!(find_clauses("全面开放市场(包括").is_empty());
+    }
+
+    #[test]
+    fn local_governments_after_an_explicit_lead_implement() {
+        let (l, p, i) = roles("省发展改革委、财政厅牵头;省林业厅,各州、市人民政府配合");
+        assert_eq!(l, ["省发展改革委", "财政厅"]);
+        assert_eq!(p, ["省林业厅"]);
+        assert_eq!(i, ["各州、市人民政府"]);
     }
 }

@@ -32,7 +32,7 @@ pub fn normalize_chars(text: &str) -> String {
             '；' => ';',
             '！' => '!',
             '？' => '?',
-            '．' => '.',
+            '．' | '﹒' => '.',
             '％' => '%',
             '﹝' => '〔',
             '﹞' => '〕',
@@ -43,11 +43,36 @@ pub fn normalize_chars(text: &str) -> String {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
             c if c.is_control() && c != '\n' => continue,
+            c if (c as u32) >= 0x4E00 => to_simplified(c),
             c => c,
         };
         out.push(mapped);
     }
     out
+}
+
+/// The simplified form of a traditional character (identity for others):
+/// documents written in traditional characters (`牽頭負責`, `發展改革委`) are
+/// read with the same grammar; stored text keeps the document's characters.
+pub fn to_simplified(c: char) -> char {
+    match crate::t2s_table::T2S.binary_search_by(|(t, _)| t.cmp(&c)) {
+        Ok(i) => crate::t2s_table::T2S[i].1,
+        Err(_) => c,
+    }
+}
+
+/// Pinyin annotations left by a web copy after characters (`機構(gòu)`,
+/// `發(fā)展`): a parenthesised latin syllable with a tone mark.
+fn pinyin_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)").expect("static regex")
+    })
+}
+
+/// `s` without pinyin annotations (for matching).
+pub fn strip_pinyin(s: &str) -> std::borrow::Cow<'_, str> {
+    pinyin_re().replace_all(s, "")
 }
 
 /// Is this a CJK ideograph or CJK punctuation (where spaces are not words
@@ -188,7 +213,10 @@ impl CleanText {
 
 /// Full clean-up of a decoded text.
 pub fn clean(text: &str) -> CleanText {
-    let norm = normalize_chars(text);
+    let mut norm = normalize_chars(text);
+    if norm.contains(['ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú', 'ǔ', 'ù']) {
+        norm = pinyin_re().replace_all(&norm, "").into_owned();
+    }
     let mut lines: Vec<String> = Vec::new();
     for raw in norm.split('\n') {
         let mut line = collapse_spaces(raw);
@@ -549,5 +577,22 @@ mod tests {
         assert!(parts.iter().any(|p| p.starts_with("(一)基本原则")));
         assert!(parts.iter().any(|p| p.starts_with("二、重点任务")));
         assert!(parts.iter().any(|p| p.starts_with("1.子项")));
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn traditional_characters_are_read_as_simplified() {
+        assert_eq!(normalize_chars("省發展改革委牽頭負責"), "省发展改革委牵头负责");
+        assert!(crate::t2s_table::T2S.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn pinyin_annotations_of_a_web_copy_are_dropped() {
+        let c = clean("各直屬機構(gòu)：\n發(fā)展改革委");
+        assert_eq!(c.lines, ["各直属机构:", "发展改革委"]);
     }
 }

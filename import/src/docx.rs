@@ -19,11 +19,59 @@ pub enum Block {
     Grid(Grid),
 }
 
-/// Upper bound for the uncompressed XML we are willing to read (zip bombs).
-const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
+/// Checks that every XML member of a zip (the parts a .docx / .xlsx reader
+/// opens) decompresses to at most `member_cap` bytes and all of them together
+/// to at most `total_cap`, by decompressing them into nothing: declared sizes
+/// in the zip directory can lie. Media (images) are not read and not checked.
+pub fn check_zip_bounds(bytes: &[u8], member_cap: u64, total_cap: u64) -> Result<(), ImportError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ImportError::BrokenDocument(format!("zip: {e}")))?;
+    if zip.len() > 10_000 {
+        return Err(ImportError::TooLargeContent(format!(
+            "the archive has {} members (limit 10000)",
+            zip.len()
+        )));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut file = zip
+            .by_index(i)
+            .map_err(|e| ImportError::BrokenDocument(format!("zip: {e}")))?;
+        let name = file.name().to_string();
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let n = std::io::copy(&mut file.by_ref().take(member_cap + 1), &mut std::io::sink())
+            .map_err(|e| ImportError::BrokenDocument(format!("zip entry {name}: {e}")))?;
+        if n > member_cap {
+            return Err(too_large_member(&name, member_cap));
+        }
+        total += n;
+        if total > total_cap {
+            return Err(ImportError::TooLargeContent(format!(
+                "the XML parts decompress to more than {total_cap} bytes"
+            )));
+        }
+    }
+    Ok(())
+}
 
-/// Reads one entry of a zip archive.
+fn too_large_member(name: &str, cap: u64) -> ImportError {
+    ImportError::TooLargeContent(format!("{name} decompresses to more than {cap} bytes"))
+}
+
+/// Reads one entry of a zip archive (at most [`crate::MAX_ZIP_MEMBER_BYTES`]
+/// decompressed, else [`ImportError::TooLargeContent`]).
 pub fn read_zip_entry(bytes: &[u8], name: &str) -> Result<Option<Vec<u8>>, ImportError> {
+    read_zip_entry_capped(bytes, name, crate::MAX_ZIP_MEMBER_BYTES)
+}
+
+/// [`read_zip_entry`] with an explicit cap.
+pub fn read_zip_entry_capped(
+    bytes: &[u8],
+    name: &str,
+    cap: u64,
+) -> Result<Option<Vec<u8>>, ImportError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ImportError::BrokenDocument(format!("zip: {e}")))?;
     let mut file = match zip.by_name(name) {
@@ -33,9 +81,12 @@ pub fn read_zip_entry(bytes: &[u8], name: &str) -> Result<Option<Vec<u8>>, Impor
     };
     let mut out = Vec::new();
     file.by_ref()
-        .take(MAX_XML_BYTES)
+        .take(cap + 1)
         .read_to_end(&mut out)
         .map_err(|e| ImportError::BrokenDocument(format!("zip entry {name}: {e}")))?;
+    if out.len() as u64 > cap {
+        return Err(too_large_member(name, cap));
+    }
     Ok(Some(out))
 }
 

@@ -22,6 +22,14 @@ pub enum ImportError {
     /// Input larger than [`crate::MAX_INPUT_BYTES`].
     #[error("the document is too large ({0} bytes; the limit is {1} bytes)")]
     TooLarge(usize, usize),
+    /// A part of the document is too large once unpacked: a zip member that
+    /// decompresses beyond [`crate::MAX_ZIP_MEMBER_BYTES`], or a sheet whose
+    /// cells span more than [`crate::MAX_SHEET_CELLS`] cells.
+    #[error("the document is too large: {0}")]
+    TooLargeContent(String),
+    /// The plan holds more tasks than [`crate::MAX_TASKS`].
+    #[error("the document holds {0} tasks; the limit is {1}")]
+    TooManyTasks(usize, usize),
     /// The document decoded fine but no task could be found in it.
     #[error("no tasks were found in the document")]
     NoTasks,
@@ -38,7 +46,8 @@ impl ImportError {
             ImportError::UnsupportedEncoding => "UNSUPPORTED_ENCODING",
             ImportError::BrokenDocument(_) => "BROKEN_DOCUMENT",
             ImportError::UnsupportedFormat(_) => "UNSUPPORTED_FORMAT",
-            ImportError::TooLarge(_, _) => "TOO_LARGE",
+            ImportError::TooLarge(_, _) | ImportError::TooLargeContent(_) => "TOO_LARGE",
+            ImportError::TooManyTasks(_, _) => "TOO_MANY_TASKS",
             ImportError::NoTasks => "NO_TASKS",
             ImportError::BadRegistry(_) => "BAD_REGISTRY",
         }
@@ -65,6 +74,8 @@ mod tests {
             "UNSUPPORTED_FORMAT"
         );
         assert_eq!(ImportError::TooLarge(2, 1).code(), "TOO_LARGE");
+        assert_eq!(ImportError::TooLargeContent("x".into()).code(), "TOO_LARGE");
+        assert_eq!(ImportError::TooManyTasks(2, 1).code(), "TOO_MANY_TASKS");
         assert_eq!(ImportError::NoTasks.code(), "NO_TASKS");
         assert_eq!(ImportError::BadRegistry("x".into()).code(), "BAD_REGISTRY");
     }

@@ -38,6 +38,8 @@ pub mod registry;
 pub mod sheet;
 pub mod tables;
 pub mod target;
+pub mod vtable;
+mod t2s_table;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -50,6 +52,24 @@ pub use target::Direction;
 
 /// Inputs above this size are refused with [`ImportError::TooLarge`].
 pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
+
+/// Every zip member read (.docx / .xlsx XML parts) is refused with
+/// [`ImportError::TooLargeContent`] when it decompresses beyond this size
+/// (zip bombs: a 225 KB .docx can expand to 63 MiB).
+pub const MAX_ZIP_MEMBER_BYTES: u64 = 24 * 1024 * 1024;
+
+/// All XML members of a zip together may decompress to at most this size.
+pub const MAX_ZIP_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A sheet whose non-empty cells span more than this many cells (rows ×
+/// columns of their bounding box) is refused with
+/// [`ImportError::TooLargeContent`]; cells are read one by one, never as the
+/// sheet's declared dimensions.
+pub const MAX_SHEET_CELLS: u64 = 2_000_000;
+
+/// A parsed plan with more tasks than this is refused with
+/// [`ImportError::TooManyTasks`].
+pub const MAX_TASKS: usize = 5_000;
 
 /// A reference to an agency (单位) as assigned to a task.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -170,7 +190,11 @@ pub fn parse_bytes(bytes: &[u8], registry: &Registry) -> Result<ParsedPlan, Impo
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ImportError::EmptyDocument);
     }
-    let plan = match decode::detect_format(bytes)? {
+    let format = decode::detect_format(bytes)?;
+    if format != decode::Format::Text {
+        docx::check_zip_bounds(bytes, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES)?;
+    }
+    let plan = match format {
         decode::Format::Docx => plan::build_plan(docx::read_docx(bytes)?, registry),
         decode::Format::Xlsx => {
             let sheets = sheet::read_xlsx(bytes)?;
@@ -188,6 +212,9 @@ pub fn parse_bytes(bytes: &[u8], registry: &Registry) -> Result<ParsedPlan, Impo
             parse_text(&text, registry)
         }
     };
+    if plan.tasks.len() > MAX_TASKS {
+        return Err(ImportError::TooManyTasks(plan.tasks.len(), MAX_TASKS));
+    }
     if plan.tasks.is_empty() && plan.fingerprint == plan::EMPTY_FINGERPRINT {
         return Err(ImportError::EmptyDocument);
     }

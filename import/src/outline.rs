@@ -64,8 +64,20 @@ fn section_re() -> &'static Regex {
 }
 fn item_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"^(\d{1,2})\s*(?:[、．]|\.(?:\s|[^\d]))").expect("static regex"))
+    R.get_or_init(|| Regex::new(r"^(\d{1,3})\s*(?:[、．﹒]|\.(?:\s|[^\d]))").expect("static regex"))
 }
+/// `11.121人才梯队项目`: an item number followed by a title that itself
+/// starts with digits (accepted only when the number is the one expected).
+fn digit_title_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^(\d{1,3})[.．﹒](\d)").expect("static regex"))
+}
+
+/// How far a number may jump ahead (a gap of missing items, as in documents
+/// copied from web pages or revised) and still be read as the next marker
+/// when the line reads as a heading.
+const MAX_GAP: u32 = 30;
+
 fn subitem_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -143,6 +155,17 @@ fn detect(line: &str) -> Option<(Marker, usize)> {
         }
     }
     None
+}
+
+/// Does the text before a marker end a sentence (so a number at the start of
+/// the next line is a heading, not a number wrapped out of prose)?
+fn ends_sentence(text: Option<&str>) -> bool {
+    let Some(t) = text else { return true };
+    t.trim_end().chars().next_back().is_none_or(|c| {
+        matches!(c, '。' | '!' | '?' | ';' | '；' | ')' | '）' | '】' | '〕' | '！' | '？' | '”')
+            // a bare heading (`(一)推进重点工作`) ends without a mark
+            || (t.trim_end().chars().count() <= 40 && !t.contains([',', '，', '、', '。']))
+    })
 }
 
 /// Is `line` the rest of a sentence hard-wrapped at the end of `text`? True
@@ -288,6 +311,16 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
             (last_ch > 0 && n == last_ch + 1 && head.chars().count() <= 20)
                 .then_some((Marker::Chapter(n), end))
         });
+        // `11.121人才梯队项目`: the expected item number, then a title that
+        // starts with digits.
+        let detected = detected.or_else(|| {
+            let c = digit_title_re().captures(line)?;
+            let n: u32 = c[1].parse().ok()?;
+            let expected = n == item_in_parent + 1
+                || (item_in_parent == 0 && (n == 1 || (item_global > 0 && n == item_global + 1)));
+            (expected && !in_box && (cur_sec.is_some() || cur_ch.is_some()))
+                .then(|| (Marker::Item(n), c.get(1).map_or(0, |m| m.end()) + 1))
+        });
         let mut accepted: Option<(Marker, usize)> = None;
         let mut skip_note: Option<String> = None;
         // A box ends at the next item of the outline: a number continuing the
@@ -330,14 +363,25 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
                         })
                 }
                 Marker::Item(n) => {
+                    // The previous number of this list: the items of this
+                    // parent, or (numbering running on across chapters and
+                    // sections) the last item of the document.
+                    let prev = if item_in_parent > 0 { item_in_parent } else { item_global };
                     !in_box
                         && (n == item_in_parent + 1
                             || (n == 1 && item_in_parent == 0)
+
                             || (n == item_global + 1 && item_global > 0 && item_in_parent == 0)
-                            || (item_in_parent > 0 && n == item_in_parent + 2 && heading_like && {
-                                skip_note = Some(format!("item {} is missing", item_in_parent + 1));
-                                true
-                            }))
+                            || (prev > 0 && n > prev + 1 && n <= prev + MAX_GAP && heading_like
+                                && ends_sentence(last_node.map(|i| nodes[i].text.as_str()))
+                                && {
+                                    skip_note = Some(if n == prev + 2 {
+                                        format!("item {} is missing", prev + 1)
+                                    } else {
+                                        format!("items {}–{} are missing", prev + 1, n - 1)
+                                    });
+                                    true
+                                }))
                 }
                 Marker::SubItem(n) => {
                     !in_box
@@ -656,5 +700,57 @@ mod tests {
             true,
         );
         assert_eq!(o.nodes[1].title, "基本原则");
+    }
+}
+
+#[cfg(test)]
+mod numbering_tests {
+    use super::*;
+
+    fn codes(s: &str) -> (Vec<String>, Vec<(String, String)>) {
+        let lines: Vec<String> = s.lines().map(|l| l.to_string()).collect();
+        let o = parse_outline(&lines, false);
+        (o.nodes.iter().map(|n| n.code.clone()).collect(), o.notes)
+    }
+
+    #[test]
+    fn a_gap_of_several_items_is_read_with_a_note() {
+        let (c, notes) = codes("一、重点任务\n29.做好甲。\n30.做好乙。\n34.做好丙。\n35.做好丁。"
+            .replace("29.", "1.").replace("30.", "30.").as_str());
+        assert_eq!(c, ["一", "一1", "一30", "一34", "一35"]);
+        assert_eq!(notes.len(), 2);
+        assert!(notes[0].1.contains("2–29"), "{notes:?}");
+        assert!(notes[1].1.contains("31–33"), "{notes:?}");
+    }
+
+    #[test]
+    fn numbering_runs_on_across_chapters_with_gaps() {
+        let (c, _) = codes("一、甲\n1.做好甲。\n2.做好乙。\n二、乙\n5.做好丙。\n6.做好丁。");
+        assert_eq!(c, ["一", "一1", "一2", "二", "二5", "二6"]);
+    }
+
+    #[test]
+    fn numbering_restarts_per_chapter() {
+        let (c, _) = codes("一、甲\n1.做好甲。\n2.做好乙。\n二、乙\n1.做好丙。");
+        assert_eq!(c, ["一", "一1", "一2", "二", "二1"]);
+    }
+
+    #[test]
+    fn a_title_may_start_with_digits() {
+        let (c, _) = codes("一、甲\n(一)乙\n1.某项目。\n2.121人才梯队项目。\n3.5G基站建设。");
+        assert_eq!(c, ["一", "一(一)", "一(一)1", "一(一)2", "一(一)3"]);
+    }
+
+    #[test]
+    fn three_digit_numbers_and_small_full_stop() {
+        let (c, _) = codes("一、甲\n1.做好甲。\n20.做好甲。\n40.做好甲。\n60.做好甲。\n80.做好甲。\n99.做好甲。\n100.做好乙。\n101﹒做好丙。");
+        assert_eq!(c, ["一", "一1", "一20", "一40", "一60", "一80", "一99", "一100", "一101"]);
+    }
+
+    #[test]
+    fn a_number_in_wrapped_prose_is_no_item() {
+        // The line before does not end a sentence: `5.` continues it.
+        let (c, _) = codes("一、甲\n1.做好甲工作，确保完成目标任务并且要达到标准的第\n5.项要求。");
+        assert_eq!(c, ["一", "一1"]);
     }
 }

@@ -228,8 +228,11 @@ fn is_context(nodes: &[Node], i: usize) -> bool {
 fn label_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?:^|[。;\s])((?:牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位|参与部门|协办单位|落实单位|实施单位)\s*[:：])")
-            .expect("static regex")
+        Regex::new(&format!(
+            r"(?:^|[。;\s])((?:{})\s*[:：])",
+            crate::clause::label_alternation()
+        ))
+        .expect("static regex")
     })
 }
 
@@ -337,7 +340,34 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     let mut grids: Vec<Grid> = Vec::new();
     for b in blocks {
         match b {
-            Block::Text(t) => lines.extend(clean::clean(&t).lines),
+            Block::Text(t) => {
+                // Tables pasted one cell per line become grids (read before
+                // the clean-up, which takes their row numbers for page
+                // numbers).
+                let raw: Vec<String> = clean::normalize_chars(&t)
+                    .split('\n')
+                    .map(|l| l.trim().to_string())
+                    .collect();
+                let vtables = crate::vtable::find_vertical_tables(&raw);
+                if vtables.is_empty() {
+                    lines.extend(clean::clean(&t).lines);
+                } else {
+                    let mut keep = vec![true; raw.len()];
+                    for (range, grid) in vtables {
+                        for k in range {
+                            keep[k] = false;
+                        }
+                        grids.push(grid);
+                    }
+                    let rest: Vec<&str> = raw
+                        .iter()
+                        .zip(&keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(l, _)| l.as_str())
+                        .collect();
+                    lines.extend(clean::clean(&rest.join("\n")).lines);
+                }
+            }
             Block::Grid(g) => {
                 let g: Grid = g
                     .into_iter()
@@ -721,6 +751,9 @@ fn push_row(
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
     let (mut deadline, mut ongoing) = match &row.deadline_cell {
+        Some(c) if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内") && b.plan_year.is_some() => {
+            (b.plan_year.and_then(crate::deadline::Deadline::year), false)
+        }
         Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
         None => with_plan_year(task_deadline(&row.text), &row.text, b.plan_year),
     };
@@ -927,9 +960,11 @@ mod tests {
         assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
         assert_eq!(t2.groups, ["各县区政府", "各开发区管委会"]);
         let t3 = &plan.tasks[3];
-        // already a participant: not repeated as implementer
-        assert_eq!(t3.participants[0].name, "各县区政府");
-        assert_eq!(t3.implementers.len(), 1);
+        // local governments after an explicit lead implement; the standing
+        // rule does not repeat them
+        assert!(t3.participants.is_empty());
+        let imp: Vec<_> = t3.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
     }
 
     #[test]

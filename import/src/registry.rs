@@ -165,7 +165,7 @@ impl Region {
             }
         } else if let Some(rest) = raw.strip_prefix('县').or_else(|| raw.strip_prefix('区')) {
             if !rest.is_empty()
-                && !rest.starts_with('市')
+                && (!rest.starts_with('市') || rest.starts_with("市场"))
                 && let Some(county) = &self.county
             {
                 return format!("{county}{rest}");
@@ -191,7 +191,7 @@ pub fn norm_key(s: &str) -> String {
         .map(|c| match c {
             '（' => '(',
             '）' => ')',
-            _ => c,
+            _ => crate::clean::to_simplified(c),
         })
         .collect();
     if let Some(rest) = k.strip_prefix("中共") {
@@ -245,6 +245,9 @@ pub fn is_group(name: &str) -> bool {
         return false;
     }
     n.starts_with('各')
+        || n.contains("各部门")
+        || n.contains("各单位")
+        || n.contains("各专班")
         || n.contains("成员单位")
         || n.contains("有关部门")
         || n.contains("相关部门")
@@ -323,20 +326,51 @@ fn level_prefix(s: &str) -> Option<char> {
 
 /// Does the name carry its own place or organisation qualifier, so that a
 /// level prefix must not be carried onto it (`抚顺雷锋学院`, `国网济宁供电公司`)?
+/// Institutions that are no department of a government level: the level
+/// prefix of a list never carries onto them (`省科技厅、之江实验室`).
+pub fn is_institution(s: &str) -> bool {
+    const ENDS: &[&str] = &[
+        "实验室", "大学", "学院", "研究院", "研究所", "公司", "集团", "银行", "分行", "支行",
+        "医院", "海关", "机场", "协会", "商会", "基金会", "交易所", "总局", "科学院", "工程院",
+    ];
+    ENDS.iter().any(|e| s.ends_with(e))
+}
+
+/// A department name without any place or level (`税务局`, `改革办`): short,
+/// ending like a government department, no institution.
+fn is_bare_department(s: &str) -> bool {
+    let n = s.chars().count();
+    (3..=8).contains(&n)
+        && ["局", "委", "办", "厅", "委员会", "办公室"].iter().any(|e| s.ends_with(e))
+        && !is_institution(s)
+        && !s.starts_with(['团', '党', '中', '国', '人'])
+}
+
 fn self_qualified(s: &str) -> bool {
     if level_prefix(s).is_some() || s.starts_with('各') {
         return true;
     }
-    // Words that contain 市/县/省 without naming a place (城市管理局, 市场监管局).
-    let mut head: String = s.chars().take(6).collect();
+    // Words that contain 市/县/省/区/州 without naming a place (城市管理局,
+    // 市场监管局, 园区).
+    let mut body: String = s.to_string();
     for w in [
-        "城市", "市场", "市政", "都市", "县域", "节省", "省级", "市级", "县级",
+        "城市", "市场", "市政", "都市", "县域", "节省", "省级", "市级", "县级", "区域", "社区",
+        "园区", "开发区", "示范区", "自贸区", "地区", "区级", "州级",
     ] {
-        head = head.replace(w, "");
+        body = body.replace(w, "");
     }
-    head.contains('省')
-        || head.contains('市')
-        || head.contains('县')
+    // A name that carries its own place anywhere (`农业发展银行云南省分行`,
+    // `杭州市政府`), starts with a province (`广东金融监管局`) or is an
+    // institution (`之江实验室`) takes no carried prefix.
+    body.contains('省')
+        || body.contains('市')
+        || body.contains('县')
+        || body.contains('区')
+        || body.contains('州')
+        || crate::header::PROVINCES
+            .iter()
+            .any(|(full, short)| s.starts_with(full) || s.starts_with(short))
+        || is_institution(s)
         || s.starts_with("国网")
         || s.starts_with("国铁")
         || s.starts_with("人民银行")
@@ -520,9 +554,24 @@ pub fn resolve_one(
     {
         return Some(confirmed(name, raw));
     }
-    // Unknown: keep it, qualified, as an unconfirmed agency.
+    // Unknown: keep it, qualified, as an unconfirmed agency. A bare
+    // department name of a local plan (`税务局` in a district's plan) is that
+    // place's department.
     let base = match carried {
         Some(p) if !self_qualified(&outer) => format!("{p}{outer}"),
+        _ if !self_qualified(&outer)
+            && region.province.is_some() | region.city.is_some() | region.county.is_some()
+            && is_bare_department(&outer) =>
+        {
+            return Some(Resolved {
+                agency: AgencyRef {
+                    name: format!("{}{outer}", region.name().unwrap_or_default()),
+                    raw: raw.to_string(),
+                    confirmed: false,
+                },
+                is_group: false,
+            });
+        }
         _ => outer,
     };
     Some(Resolved {
@@ -749,5 +798,37 @@ mod tests {
     #[test]
     fn bad_json_is_an_error() {
         assert_eq!(Registry::from_json("{").unwrap_err().code(), "BAD_REGISTRY");
+    }
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+
+    fn names(items: &[&str]) -> Vec<String> {
+        let r = Registry::empty();
+        let region = Region {
+            province: Some("浙江省".into()),
+            city: None,
+            county: None,
+        };
+        let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+        resolve_list(&items, &region, &r)
+            .into_iter()
+            .map(|x| x.agency.name)
+            .collect()
+    }
+
+    #[test]
+    fn the_level_prefix_carries_only_onto_that_levels_departments() {
+        assert_eq!(names(&["省科技厅", "工业和信息化厅"]), ["浙江省科技厅", "浙江省工业和信息化厅"]);
+        // a name with its own place, a province's short name, an institution
+        assert_eq!(
+            names(&["省发展改革委", "杭州市政府", "广东金融监管局", "之江实验室", "农业发展银行云南省分行"]),
+            ["浙江省发展改革委", "杭州市政府", "广东金融监管局", "之江实验室", "农业发展银行云南省分行"]
+        );
+        // never carried from a word that merely starts with the level; a bare
+        // department of a local plan is that place's
+        assert_eq!(names(&["市场监管总局", "财政厅"]), ["市场监管总局", "浙江省财政厅"]);
     }
 }

@@ -16,7 +16,7 @@ use crate::tables::{ListItem, ListKind, ListRow, TaskList};
 pub type Grid = Vec<Vec<String>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Col {
+pub(crate) enum Col {
     Number,
     Task,
     Target,
@@ -27,7 +27,7 @@ enum Col {
     Category,
 }
 
-fn classify_header(cell: &str) -> Option<Col> {
+pub(crate) fn classify_header(cell: &str) -> Option<Col> {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     if c.is_empty() || c.chars().count() > 12 {
         return None;
@@ -41,6 +41,13 @@ fn classify_header(cell: &str) -> Option<Col> {
         "牵头",
         "主办单位",
         "承办单位",
+        "责任科室",
+        "牵头科室",
+        "责任处室",
+        "牵头处室",
+        "责任股室",
+        "牵头负责部门",
+        "牵头负责单位",
     ];
     const PART: &[&str] = &[
         "配合单位",
@@ -76,6 +83,8 @@ fn classify_header(cell: &str) -> Option<Col> {
         "工作措施",
         "重点工作",
         "目标任务",
+        "民生实事",
+        "实事",
         "任务",
         "指标名称",
         "指标",
@@ -450,20 +459,65 @@ fn cell_string(d: &Data) -> String {
 }
 
 /// Reads all worksheets of an .xlsx file as grids.
+///
+/// Cells are read one by one (never as the sheet's declared dimensions, which
+/// a crafted file sets to the whole 1 048 576 × 16 384 grid); the grid spans
+/// the non-empty cells only, and a sheet whose non-empty cells span more than
+/// [`crate::MAX_SHEET_CELLS`] cells is refused with `TOO_LARGE`.
 pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ImportError> {
+    read_xlsx_capped(bytes, crate::MAX_SHEET_CELLS)
+}
+
+/// [`read_xlsx`] with an explicit bound on rows × columns.
+pub fn read_xlsx_capped(bytes: &[u8], max_cells: u64) -> Result<Vec<(String, Grid)>, ImportError> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| ImportError::BrokenDocument(format!("xlsx: {e}")))?;
     let mut out = Vec::new();
-    for (name, range) in wb.worksheets() {
-        let mut grid: Grid = range
-            .rows()
-            .map(|r| r.iter().map(cell_string).collect())
-            .collect();
+    for name in wb.sheet_names() {
+        let mut cells: Vec<(u32, u32, String)> = Vec::new();
+        let (mut r0, mut c0, mut r1, mut c1) = (u32::MAX, u32::MAX, 0u32, 0u32);
+        {
+            let mut reader = match wb.worksheet_cells_reader(&name) {
+                Ok(r) => r,
+                Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(ImportError::BrokenDocument(format!("xlsx: {e}"))),
+            };
+            while let Some(cell) = reader
+                .next_cell()
+                .map_err(|e| ImportError::BrokenDocument(format!("xlsx: {e}")))?
+            {
+                let (r, c) = cell.get_position();
+                let v = cell_string(&Data::from(cell.get_value().clone()));
+                if v.is_empty() {
+                    continue;
+                }
+                (r0, c0, r1, c1) = (r0.min(r), c0.min(c), r1.max(r), c1.max(c));
+                let span = (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+                if span > max_cells || cells.len() as u64 >= max_cells {
+                    return Err(ImportError::TooLargeContent(format!(
+                        "sheet {name}: its cells span {} rows × {} columns (limit {max_cells} cells)",
+                        r1 - r0 + 1,
+                        c1 - c0 + 1
+                    )));
+                }
+                cells.push((r, c, v));
+            }
+        }
+        let mut grid: Grid = Vec::new();
+        if !cells.is_empty() {
+            let width = (c1 - c0 + 1) as usize;
+            grid = vec![vec![String::new(); width]; (r1 - r0 + 1) as usize];
+            for (r, c, v) in cells {
+                grid[(r - r0) as usize][(c - c0) as usize] = v;
+            }
+        }
         // Merged cells (a lead spanning several rows) repeat their value
         // downwards; a broken merge list is ignored.
-        if let Some(Ok(dims)) = wb.worksheet_merge_cells(&name) {
+        if !grid.is_empty()
+            && let Some(Ok(dims)) = wb.worksheet_merge_cells(&name)
+        {
             let regions: Vec<(Cell, Cell)> = dims.iter().map(|d| (d.start, d.end)).collect();
-            fill_merged_down(&mut grid, &regions, range.start().unwrap_or((0, 0)));
+            fill_merged_down(&mut grid, &regions, (r0, c0));
         }
         out.push((name, grid));
     }

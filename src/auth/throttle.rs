@@ -5,15 +5,19 @@
 //! Two budgets, both checked before the password is compared:
 //!
 //! * per account and client address: a few free failures, then each further attempt waits a
-//!   delay that doubles with every failure, up to [`MAX_DELAY`]. Someone else guessing a name
-//!   (even behind the same proxy address) holds its owner up for at most that long;
-//! * per client address across all names (password spraying): a larger free budget, then the
-//!   same growing delay for every attempt from that address.
+//!   delay that doubles with every failure, up to [`MAX_DELAY`]. A guesser elsewhere never
+//!   touches the owner's budget; one behind the owner's own address holds the owner up for at
+//!   most [`MAX_DELAY`] after its last guess;
+//! * per client address across all names (password spraying): a bucket of [`ADDRESS_BURST`]
+//!   failures that drains one every [`ADDRESS_REFILL`]; a full bucket makes every attempt from
+//!   that address wait for the next drain. The address is the client's (behind trusted proxies,
+//!   the forwarded one) with IPv6 taken by its /64, so one host cannot rotate its addresses.
 //!
 //! An attempt is counted as a failure when it starts, in the same lock as the check, so guesses
 //! sent in parallel cannot all pass before any is counted; a success takes its count back.
-//! Counts are forgotten [`FORGET_AFTER`] the last failure. Kept in process memory: with several
-//! replicas a guesser gets at most `replicas ×` the budget, which argon2's cost keeps slow.
+//! Account counts are forgotten [`FORGET_AFTER`] the last failure. Kept in process memory: with
+//! several replicas a guesser gets at most `replicas ×` the budget, which argon2's cost keeps
+//! slow.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,14 +25,17 @@ use std::time::{Duration, Instant};
 
 /// Failures of one account from one address before delays start.
 pub const ACCOUNT_FREE_FAILURES: u32 = 3;
-/// Failures from one address, across all names, before delays start.
-pub const ADDRESS_FREE_FAILURES: u32 = 30;
-/// The longest delay between two attempts.
+/// Failures from one address, across all names, that may come at once.
+pub const ADDRESS_BURST: u32 = 30;
+/// The address bucket drains one failure this often (180 an hour).
+pub const ADDRESS_REFILL: Duration = Duration::from_secs(20);
+/// The longest delay between two attempts on one account.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
-/// A count is forgotten this long after its last failure.
+/// An account's count is forgotten this long after its last failure.
 pub const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 const MAX_TRACKED: usize = 100_000;
 
+/// An account's failures and the last of them, or an address bucket's fill as of `last`.
 #[derive(Clone, Copy)]
 struct Entry {
     failures: u32,
@@ -46,13 +53,31 @@ fn delay(failures: u32, free: u32) -> Duration {
 }
 
 impl Entry {
-    /// How long to wait before the next attempt, at `now`.
-    fn wait(&self, free: u32, now: Instant) -> Duration {
-        let owed = delay(self.failures, free);
+    /// How long an account entry makes the next attempt wait, at `now`.
+    fn account_wait(&self, now: Instant) -> Duration {
+        let owed = delay(self.failures, ACCOUNT_FREE_FAILURES);
         if owed.is_zero() || now.saturating_duration_since(self.last) > FORGET_AFTER {
             return Duration::ZERO;
         }
         (self.last + owed).saturating_duration_since(now)
+    }
+
+    /// An address bucket's fill at `now`: one failure drains every [`ADDRESS_REFILL`].
+    fn bucket_fill(&self, now: Instant) -> u32 {
+        let drained =
+            now.saturating_duration_since(self.last).as_nanos() / ADDRESS_REFILL.as_nanos();
+        self.failures
+            .saturating_sub(drained.min(u128::from(u32::MAX)) as u32)
+    }
+
+    /// How long an address bucket makes the next attempt wait: until its next drain when full.
+    fn bucket_wait(&self, now: Instant) -> Duration {
+        if self.bucket_fill(now) < ADDRESS_BURST {
+            return Duration::ZERO;
+        }
+        let since = now.saturating_duration_since(self.last).as_nanos();
+        let into_period = Duration::from_nanos((since % ADDRESS_REFILL.as_nanos()) as u64);
+        ADDRESS_REFILL - into_period
     }
 }
 
@@ -72,39 +97,33 @@ fn address_key(address: &str) -> String {
 impl LoginThrottle {
     /// Starts a credential check of `account` from `address`: `Err(wait)` while either budget
     /// owes a delay (nothing is counted then), otherwise the attempt is counted at once.
-    pub fn begin_attempt(
-        &self,
-        account: &str,
-        address: &str,
-        now: Instant,
-    ) -> Result<(), Duration> {
-        let keys = [
-            (account_key(account, address), ACCOUNT_FREE_FAILURES),
-            (address_key(address), ADDRESS_FREE_FAILURES),
-        ];
+    pub fn begin_attempt(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
+        let (account, address) = (account_key(account, address), address_key(address));
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let wait = keys
-            .iter()
-            .filter_map(|(k, free)| map.get(k).map(|e| e.wait(*free, now)))
-            .max()
-            .unwrap_or_default();
+        let wait = map
+            .get(&account)
+            .map(|e| e.account_wait(now))
+            .unwrap_or_default()
+            .max(map.get(&address).map(|e| e.bucket_wait(now)).unwrap_or_default());
         if !wait.is_zero() {
             return Err(wait);
         }
         if map.len() + 2 > MAX_TRACKED {
             Self::shrink(&mut map, now);
         }
-        for (k, _) in keys {
-            let e = map.entry(k).or_insert(Entry {
-                failures: 0,
-                last: now,
-            });
-            if now.saturating_duration_since(e.last) > FORGET_AFTER {
-                e.failures = 0;
-            }
-            e.failures = e.failures.saturating_add(1);
-            e.last = now;
+        let fresh = Entry {
+            failures: 0,
+            last: now,
+        };
+        let e = map.entry(account).or_insert(fresh);
+        if now.saturating_duration_since(e.last) > FORGET_AFTER {
+            e.failures = 0;
         }
+        e.failures = e.failures.saturating_add(1);
+        e.last = now;
+        let e = map.entry(address).or_insert(fresh);
+        e.failures = e.bucket_fill(now).saturating_add(1);
+        e.last = now;
         Ok(())
     }
 
@@ -119,21 +138,18 @@ impl LoginThrottle {
     }
 
     /// Keeps memory bounded under floods of made-up names, which arrive at network speed since
-    /// attempts are counted before the password check: drop forgotten entries, then those that
-    /// owe no delay, then (a flood of delayed names) everything. Each pass leaves at most half
-    /// the cap, so the scan is paid rarely.
+    /// attempts are counted before the password check: drop what owes nothing, then (a flood
+    /// of delayed names) everything. Each pass leaves at most half the cap, so the scan is paid
+    /// rarely.
     fn shrink(map: &mut HashMap<String, Entry>, now: Instant) {
-        map.retain(|_, e| now.saturating_duration_since(e.last) <= FORGET_AFTER);
-        if map.len() > MAX_TRACKED / 2 {
-            map.retain(|k, e| {
-                let free = if k.starts_with('i') {
-                    ADDRESS_FREE_FAILURES
-                } else {
-                    ACCOUNT_FREE_FAILURES
-                };
-                e.failures >= free
-            });
-        }
+        map.retain(|k, e| {
+            if k.starts_with('i') {
+                e.bucket_fill(now) >= ADDRESS_BURST
+            } else {
+                !e.account_wait(now).is_zero() || e.failures >= ACCOUNT_FREE_FAILURES
+                    && now.saturating_duration_since(e.last) <= FORGET_AFTER
+            }
+        });
         if map.len() > MAX_TRACKED / 2 {
             map.clear();
         }
@@ -159,10 +175,7 @@ mod tests {
         let mut expected = 2 * S;
         for _ in 0..10 {
             assert!(t.begin_attempt("a", "ip", now).is_ok());
-            assert_eq!(
-                t.begin_attempt("a", "ip", now),
-                Err(expected.min(MAX_DELAY))
-            );
+            assert_eq!(t.begin_attempt("a", "ip", now), Err(expected.min(MAX_DELAY)));
             now += expected.min(MAX_DELAY);
             expected *= 2;
         }
@@ -179,11 +192,20 @@ mod tests {
     fn spraying_many_names_from_one_address_is_slowed() {
         let t = LoginThrottle::default();
         let now = Instant::now();
-        for i in 0..ADDRESS_FREE_FAILURES {
+        for i in 0..ADDRESS_BURST {
             assert!(t.begin_attempt(&format!("user{i}"), "ip", now).is_ok());
         }
-        assert_eq!(t.begin_attempt("fresh-name", "ip", now), Err(S));
+        assert_eq!(t.begin_attempt("fresh-name", "ip", now), Err(ADDRESS_REFILL));
         assert!(t.begin_attempt("fresh-name", "elsewhere", now).is_ok());
+        // The bucket drains one attempt every ADDRESS_REFILL, not more.
+        let later = now + ADDRESS_REFILL;
+        assert!(t.begin_attempt("fresh-name", "ip", later).is_ok());
+        assert_eq!(t.begin_attempt("other-name", "ip", later), Err(ADDRESS_REFILL));
+        let much_later = later + ADDRESS_REFILL * 5 + S;
+        for i in 0..5 {
+            assert!(t.begin_attempt(&format!("late{i}"), "ip", much_later).is_ok(), "{i}");
+        }
+        assert_eq!(t.begin_attempt("late5", "ip", much_later), Err(ADDRESS_REFILL));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use entity::{
     manual_score,
 };
 
-use super::{AGENCY_ROWS, NESTED_LIST_COST, state, viewer};
+use super::{AGENCY_ROWS, EVALUATION_ROWS, state, viewer};
 use crate::evaluation::{CriterionKind, CriterionResult, Scheme, SubjectResult, round2};
 use crate::services::evaluation as svc;
 use crate::services::parse_id;
@@ -214,7 +214,7 @@ impl EvaluationResult {
         self.parsed().map(|r| r.warnings).unwrap_or_default()
     }
     /// The whole breakdown (criteria tree, evidence, adjustments) as JSON.
-    #[graphql(complexity = 20)]
+    #[graphql(complexity = 5)]
     async fn breakdown(&self) -> String {
         self.0.breakdown.to_string()
     }
@@ -473,7 +473,7 @@ impl EvaluationQuery {
     }
 
     /// Evaluation revisions, newest first; `scheme` by name.
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    #[graphql(complexity = "EVALUATION_ROWS * child_complexity")]
     async fn evaluations(
         &self,
         ctx: &Context<'_>,

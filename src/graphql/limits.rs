@@ -1,5 +1,5 @@
 //! Limits on the shape of a GraphQL document, checked right after parsing and before
-//! async-graphql validates or executes anything.
+//! async-graphql checks, validates or executes anything (see [`admit`]).
 //!
 //! async-graphql's own depth and complexity visitors walk every fragment spread into its
 //! definition again, so a kilobyte of fragments that each spread the previous one twice costs
@@ -12,23 +12,25 @@
 
 use std::collections::HashMap;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
-use std::sync::Arc;
-
-use crate::auth::Viewer;
+use async_graphql::{ErrorExtensionValues, ServerError};
 
 /// Most field selections a document may hold once every fragment is expanded where it is
-/// spread. A large frontend screen asks for a few hundred.
+/// spread, arguments and directives included. A large frontend screen asks for a few hundred.
 pub const MAX_FIELDS: u64 = 1_000;
 /// Most fields at the root of one operation, counted by response key (each alias is one).
 pub const MAX_ROOT_FIELDS: usize = 30;
 /// Deepest nesting of fields, counted through fragments (the same figure as async-graphql's
 /// depth limit, which is kept as a second line).
 pub const MAX_DEPTH: usize = super::MAX_DEPTH;
+/// Most fragment definitions in a document: bounds the walk's recursion (a chain of ten
+/// thousand spreads would overflow the stack) and validation's pairwise checks.
+pub const MAX_FRAGMENTS: usize = 100;
+/// Longest query text. Documents are small; large data (a plan's text) travels in variables
+/// or uploads, so this bounds what parsing and validation can cost however large the body.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 
 /// The stable code of every refusal for a limit (request shape, size or time).
 pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
@@ -44,9 +46,9 @@ struct Size {
 struct Measure<'a> {
     doc: &'a ExecutableDocument,
     fragments: HashMap<&'a str, Size>,
-    /// Fragments being measured right now: a spread of one of them is a cycle, which
-    /// validation refuses later; here it counts as empty so the walk ends.
+    /// Fragments being measured right now: a spread of one of them is a cycle.
     open: Vec<&'a str>,
+    cycle: bool,
 }
 
 impl<'a> Measure<'a> {
@@ -55,24 +57,27 @@ impl<'a> Measure<'a> {
             doc,
             fragments: HashMap::new(),
             open: Vec::new(),
+            cycle: false,
         }
     }
 
     fn set(&mut self, set: &'a SelectionSet) -> Size {
         let mut total = Size::default();
         for sel in &set.items {
+            let directives = sel.node.directives().len() as u64;
             let s = match &sel.node {
                 Selection::Field(f) => {
                     let inner = self.set(&f.node.selection_set.node);
+                    let own = 1 + f.node.arguments.len() as u64;
                     Size {
-                        fields: inner.fields.saturating_add(1),
+                        fields: inner.fields.saturating_add(own),
                         depth: inner.depth + 1,
                     }
                 }
                 Selection::InlineFragment(i) => self.set(&i.node.selection_set.node),
                 Selection::FragmentSpread(s) => self.fragment(s.node.fragment_name.node.as_str()),
             };
-            total.fields = total.fields.saturating_add(s.fields);
+            total.fields = total.fields.saturating_add(s.fields).saturating_add(directives);
             total.depth = total.depth.max(s.depth);
         }
         total
@@ -83,6 +88,8 @@ impl<'a> Measure<'a> {
             return *s;
         }
         if self.open.contains(&name) {
+            // Refused as a whole below; measuring it as empty would let it through.
+            self.cycle = true;
             return Size::default();
         }
         let Some(def) = self.doc.fragments.get(name) else {
@@ -96,13 +103,14 @@ impl<'a> Measure<'a> {
     }
 
     /// The root fields of a selection set, through fragments, as (response key, field name):
-    /// an alias is a key of its own, a field selected twice under one key is one. Only called
-    /// once the expanded size is known to be small, so the walk is bounded.
+    /// an alias is a key of its own, a field selected twice under one key is one, so each
+    /// fragment needs visiting only once (`visited` is never emptied). Only called on a
+    /// document without cycles whose expanded size is small.
     fn root_names(
         &self,
         set: &'a SelectionSet,
         out: &mut Vec<(&'a str, &'a str)>,
-        seen: &mut Vec<&'a str>,
+        visited: &mut Vec<&'a str>,
     ) {
         for sel in &set.items {
             match &sel.node {
@@ -114,17 +122,16 @@ impl<'a> Measure<'a> {
                     }
                 }
                 Selection::InlineFragment(i) => {
-                    self.root_names(&i.node.selection_set.node, out, seen)
+                    self.root_names(&i.node.selection_set.node, out, visited)
                 }
                 Selection::FragmentSpread(s) => {
                     let name = s.node.fragment_name.node.as_str();
-                    if seen.contains(&name) {
+                    if visited.contains(&name) {
                         continue;
                     }
+                    visited.push(name);
                     if let Some(def) = self.doc.fragments.get(name) {
-                        seen.push(name);
-                        self.root_names(&def.node.selection_set.node, out, seen);
-                        seen.pop();
+                        self.root_names(&def.node.selection_set.node, out, visited);
                     }
                 }
             }
@@ -143,13 +150,44 @@ fn refuse(code: &'static str, message: String) -> Refusal {
     Refusal { code, message }
 }
 
-/// Checks a parsed document: its expanded size, depth and root fields, and, for a client
-/// without a valid token, that it asks for nothing but `login` and `__typename`.
+/// What an admitted document costs, for limits shared by a whole batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Expanded field selections (with arguments and directives).
+    pub fields: u64,
+    /// Root fields, by response key.
+    pub root_fields: usize,
+    /// Whether it holds a mutation (its effects stay even if the answer is refused).
+    pub writes: bool,
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            fields: self.fields.saturating_add(o.fields),
+            root_fields: self.root_fields + o.root_fields,
+            writes: self.writes || o.writes,
+        }
+    }
+}
+
+/// Checks a parsed document: its fragments, expanded size, depth and root fields, and, for a
+/// client without a valid token, that it asks for nothing but `login` and `__typename`.
 ///
 /// # Errors
-/// A [`Refusal`] with `LIMIT_EXCEEDED` for a document over a limit, `UNAUTHENTICATED` for an
-/// anonymous document that asks for more than signing in.
-pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<(), Refusal> {
+/// A [`Refusal`] with `LIMIT_EXCEEDED` for a document over a limit (a fragment cycle
+/// included), `UNAUTHENTICATED` for an anonymous document that asks for more than signing in.
+pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<Cost, Refusal> {
+    if doc.fragments.len() > MAX_FRAGMENTS {
+        return Err(refuse(
+            LIMIT_EXCEEDED,
+            format!(
+                "the document defines {} fragments; at most {MAX_FRAGMENTS}",
+                doc.fragments.len()
+            ),
+        ));
+    }
     let mut m = Measure::new(doc);
     let operations: Vec<_> = match &doc.operations {
         DocumentOperations::Single(op) => vec![op],
@@ -162,14 +200,11 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<(), Refusal> {
         if s.depth > MAX_DEPTH {
             return Err(refuse(
                 LIMIT_EXCEEDED,
-                format!(
-                    "the query nests {} levels deep; at most {MAX_DEPTH}",
-                    s.depth
-                ),
+                format!("the query nests {} levels deep; at most {MAX_DEPTH}", s.depth),
             ));
         }
     }
-    // Fragments that no operation uses are measured too: validation walks them as well.
+    // Fragments no operation spreads are validated too, so they are measured as well.
     let names: Vec<&str> = doc.fragments.keys().map(|n| n.as_str()).collect();
     for name in names {
         let s = m.fragment(name);
@@ -177,22 +212,26 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<(), Refusal> {
             fields = fields.saturating_add(s.fields);
         }
     }
+    if m.cycle {
+        return Err(refuse(
+            LIMIT_EXCEEDED,
+            "a fragment spreads itself, directly or through others".into(),
+        ));
+    }
     if fields > MAX_FIELDS {
         return Err(refuse(
             LIMIT_EXCEEDED,
             format!(
                 "the query selects {} fields once its fragments are expanded; at most {MAX_FIELDS}",
-                if fields == u64::MAX {
-                    "too many".to_owned()
-                } else {
-                    fields.to_string()
-                }
+                if fields == u64::MAX { "too many".to_owned() } else { fields.to_string() }
             ),
         ));
     }
+    let mut root_fields = 0;
     for op in &operations {
         let mut roots = Vec::new();
         m.root_names(&op.node.selection_set.node, &mut roots, &mut Vec::new());
+        root_fields += roots.len();
         if roots.len() > MAX_ROOT_FIELDS {
             return Err(refuse(
                 LIMIT_EXCEEDED,
@@ -204,7 +243,8 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<(), Refusal> {
         }
         if !signed_in {
             let allowed = |name: &str| {
-                name == "__typename" || (op.node.ty == OperationType::Mutation && name == "login")
+                name == "__typename"
+                    || (op.node.ty == OperationType::Mutation && name == "login")
             };
             if !roots.iter().all(|(_, n)| allowed(n)) {
                 return Err(refuse(
@@ -216,7 +256,14 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<(), Refusal> {
             }
         }
     }
-    Ok(())
+    let writes = operations
+        .iter()
+        .any(|op| op.node.ty == OperationType::Mutation);
+    Ok(Cost {
+        fields,
+        root_fields,
+        writes,
+    })
 }
 
 impl Refusal {
@@ -229,32 +276,47 @@ impl Refusal {
     }
 }
 
-/// The async-graphql extension that runs [`check`] on every parsed document, whatever the
-/// transport (HTTP, batch, WebSocket).
-pub struct DocumentLimits;
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension)
+/// Admits a request to execution: parses its document (kept on the request, so it is not
+/// parsed again) and [`check`]s it. This must run before async-graphql sees the request: its
+/// own recursion-depth and directive checks, which run right after parsing, also walk every
+/// fragment spread again and would pay the fan-out's exponential cost themselves.
+///
+/// # Errors
+/// The [`Refusal`] of [`check`], or `LIMIT_EXCEEDED` for a query text over
+/// [`MAX_QUERY_BYTES`]. A document that does not parse is admitted: execution then reports the
+/// syntax error as usual.
+pub fn admit(request: &mut async_graphql::Request, signed_in: bool) -> Result<Cost, Refusal> {
+    if request.query.len() > MAX_QUERY_BYTES {
+        return Err(refuse(
+            LIMIT_EXCEEDED,
+            format!(
+                "the query text is {} bytes; at most {MAX_QUERY_BYTES} (send data in variables or uploads)",
+                request.query.len()
+            ),
+        ));
+    }
+    match request.parsed_query() {
+        Ok(doc) => check(doc, signed_in),
+        Err(_) => Ok(Cost::default()),
     }
 }
 
-struct DocumentLimitsExtension;
-
-#[async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let signed_in = ctx.data_opt::<Viewer>().is_some();
-        check(&doc, signed_in).map_err(Refusal::into_server_error)?;
-        Ok(doc)
+/// Checks the summed cost of a batch: its operations share one budget of fields and root
+/// fields, so a batch is no way around the per-document limits.
+///
+/// # Errors
+/// `LIMIT_EXCEEDED` when the sum is over [`MAX_FIELDS`] or [`MAX_ROOT_FIELDS`].
+pub fn check_batch(total: Cost) -> Result<(), Refusal> {
+    if total.fields > MAX_FIELDS || total.root_fields > MAX_ROOT_FIELDS {
+        return Err(refuse(
+            LIMIT_EXCEEDED,
+            format!(
+                "the batch selects {} fields and {} root fields in all; at most {MAX_FIELDS} and {MAX_ROOT_FIELDS}",
+                total.fields, total.root_fields
+            ),
+        ));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -263,18 +325,14 @@ mod tests {
     use async_graphql::parser::parse_query;
 
     fn run(q: &str, signed_in: bool) -> Result<(), Refusal> {
-        check(&parse_query(q).expect("parses"), signed_in)
+        check(&parse_query(q).expect("parses"), signed_in).map(|_| ())
     }
 
     /// `{ ...F<n> }` where each fragment spreads the previous one twice: 2^n fields.
     fn fan_out(levels: usize) -> String {
         let mut q = format!("{{ ...F{levels} }} fragment F0 on QueryRoot {{ __typename }}");
         for i in 1..=levels {
-            q.push_str(&format!(
-                " fragment F{i} on QueryRoot {{ ...F{} ...F{} }}",
-                i - 1,
-                i - 1
-            ));
+            q.push_str(&format!(" fragment F{i} on QueryRoot {{ ...F{} ...F{} }}", i - 1, i - 1));
         }
         q
     }
@@ -294,13 +352,7 @@ mod tests {
     #[test]
     fn anonymous_documents_may_only_sign_in() {
         assert!(run("{ __typename }", false).is_ok());
-        assert!(
-            run(
-                r#"mutation { login(username: "a", password: "b") { token } }"#,
-                false
-            )
-            .is_ok()
-        );
+        assert!(run(r#"mutation { login(username: "a", password: "b") { token } }"#, false).is_ok());
         for q in [
             "{ me { id } }",
             "{ __schema { types { name } } }",
@@ -333,10 +385,7 @@ mod tests {
         let e = run(&many(MAX_ROOT_FIELDS + 1), true).unwrap_err();
         assert_eq!(e.code, LIMIT_EXCEEDED);
         // Through a fragment too.
-        let q = format!(
-            "{{ ...R }} fragment R on QueryRoot {}",
-            &many(MAX_ROOT_FIELDS + 1)
-        );
+        let q = format!("{{ ...R }} fragment R on QueryRoot {}", &many(MAX_ROOT_FIELDS + 1));
         assert_eq!(run(&q, true).unwrap_err().code, LIMIT_EXCEEDED);
     }
 
@@ -351,9 +400,55 @@ mod tests {
     }
 
     #[test]
-    fn fragment_cycles_end() {
-        // Refused by validation later; here the walk must simply end.
+    fn fragment_cycles_are_refused_quickly() {
         let q = "{ ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { ...A }";
-        assert!(run(q, true).is_ok());
+        assert_eq!(run(q, true).unwrap_err().code, LIMIT_EXCEEDED);
+        // A cycle behind a doubling chain: measured as empty it would pass the size check,
+        // and a walk that forgets where it has been would take 2^40 steps.
+        let mut q = String::from("{ ...A } fragment A on QueryRoot { ...B1 ...B1 }");
+        for i in 1..40 {
+            q.push_str(&format!(" fragment B{i} on QueryRoot {{ ...B{} ...B{} }}", i + 1, i + 1));
+        }
+        q.push_str(" fragment B40 on QueryRoot { ...A }");
+        assert_eq!(run(&q, false).unwrap_err().code, LIMIT_EXCEEDED);
+    }
+
+    #[test]
+    fn long_fragment_chains_are_refused_before_the_walk() {
+        let mut q = String::from("{ ...F10000 } fragment F0 on QueryRoot { __typename }");
+        for i in 1..=10_000 {
+            q.push_str(&format!(" fragment F{i} on QueryRoot {{ ...F{} }}", i - 1));
+        }
+        let e = run(&q, true).unwrap_err();
+        assert_eq!(e.code, LIMIT_EXCEEDED);
+        assert!(e.message.contains("fragments"), "{}", e.message);
+    }
+
+    #[test]
+    fn arguments_and_directives_count() {
+        let args: Vec<String> = (0..MAX_FIELDS).map(|i| format!("x{i}: 1")).collect();
+        let q = format!("{{ a: __typename({}) }}", args.join(", "));
+        assert_eq!(run(&q, true).unwrap_err().code, LIMIT_EXCEEDED);
+        let dirs = "@include(if: true) ".repeat(MAX_FIELDS as usize);
+        let q = format!("{{ __typename {dirs} }}");
+        assert_eq!(run(&q, true).unwrap_err().code, LIMIT_EXCEEDED);
+    }
+
+    #[test]
+    fn long_query_texts_are_refused_unparsed() {
+        let mut r = async_graphql::Request::new(format!("{{ __typename }} #{}", "x".repeat(MAX_QUERY_BYTES)));
+        assert_eq!(admit(&mut r, true).unwrap_err().code, LIMIT_EXCEEDED);
+    }
+
+    #[test]
+    fn a_batch_shares_one_budget() {
+        let one = check(&parse_query("{ a: me { id } b: me { id } }").unwrap(), true).unwrap();
+        assert_eq!(one.root_fields, 2);
+        let mut total = Cost::default();
+        for _ in 0..15 {
+            total = total + one;
+        }
+        assert!(check_batch(total).is_ok());
+        assert_eq!(check_batch(total + one).unwrap_err().code, LIMIT_EXCEEDED);
     }
 }

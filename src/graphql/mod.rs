@@ -50,6 +50,8 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 pub(crate) const NESTED_LIST_COST: usize = 10;
 /// How many rows a list with one row per agency counts as (the registry has hundreds).
 pub(crate) const AGENCY_ROWS: usize = 200;
+/// How many revisions a list of evaluations counts as (a few a year).
+pub(crate) const EVALUATION_ROWS: usize = 5;
 /// What a field that aggregates over every task costs before its rows: a dashboard scans the
 /// task table, so twenty of them in one request are the most the limit lets through.
 pub(crate) const AGGREGATE_COST: usize = 1_000;
@@ -67,7 +69,6 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(20)
-    .extension(limits::DocumentLimits)
     .finish()
 }
 

@@ -86,6 +86,15 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
+        Self::spawn_configured(now, duban::config::Limits::default()).await
+    }
+
+    /// With other request limits (to reach a time or size limit with a small request).
+    pub async fn spawn_with_limits(limits: duban::config::Limits) -> TestApp {
+        Self::spawn_configured(default_now(), limits).await
+    }
+
+    async fn spawn_configured(now: DateTime<Utc>, limits: duban::config::Limits) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, pg_drop) = fresh_database_url(dir.path()).await;
         let mut db = Db::connect(&url).await.expect("connect");
@@ -114,7 +123,8 @@ impl TestApp {
             api_url: None,
             db_max_connections: None,
             token_ttl_hours: 1,
-            limits: Default::default(),
+            limits,
+            trusted_proxies: vec!["127.0.0.2".parse().unwrap()],
         };
         let mut state = AppState::new(db, config);
         state.clock = Clock::fixed(now);
@@ -176,6 +186,27 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("login failed: {v}"))
             .to_owned()
+    }
+
+    /// A second router over the same database and state but other limits, as another
+    /// replica configured differently would be; returns its address.
+    pub async fn second_router(&self, limits: duban::config::Limits) -> SocketAddr {
+        let mut state = self.state.clone();
+        let mut config = (*state.config).clone();
+        config.limits = limits;
+        state.config = Arc::new(config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = duban::server::router(state);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        addr
     }
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {

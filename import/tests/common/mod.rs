@@ -30,11 +30,11 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     .clone()
 }
 
-fn zip_files(files: &[(&str, String)]) -> Vec<u8> {
+pub fn zip_files(files: &[(&str, String)]) -> Vec<u8> {
     let mut buf = Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default();
+        let opts = zip::write::SimpleFileOptions::default().compression_level(Some(1));
         for (name, content) in files {
             z.start_file(*name, opts).unwrap();
             z.write_all(content.as_bytes()).unwrap();
@@ -107,6 +107,11 @@ pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
         sheet.push_str("</row>");
     }
     sheet.push_str("</sheetData></worksheet>");
+    xlsx_with_sheet_xml(sheet)
+}
+
+/// A minimal .xlsx whose one worksheet is the given XML.
+pub fn xlsx_with_sheet_xml(sheet: String) -> Vec<u8> {
     zip_files(&[
         (
             "[Content_Types].xml",

@@ -1,0 +1,280 @@
+//! Tables pasted one *cell* per line (a web page's table copied as text, or
+//! cells ending with ` |`):
+//!
+//! ```text
+//! 序号            ← header cells, possibly broken over lines (`责任` / `科室`)
+//! 民生实事
+//! 责任单位
+//! 完成时限
+//! 1               ← a row starts at its running number
+//! 启动建设……。     ← task cell
+//! 县水务局         ← agency lines of one cell
+//! 县住建局
+//! 12月底前         ← deadline cell
+//! ```
+//!
+//! Rows are found by their running numbers standing alone on a line; the
+//! header is the run of short lines before the first row, its fragments joined
+//! so that there are as many header cells as a row has cells. Rows with more
+//! lines than columns keep the task first and a deadline last, and the lines
+//! between them are one agency cell. Lines after a row's deadline that read as
+//! a task of their own (`开工建设老年大学。` / `12月底前`) are a row of the same
+//! number, sharing the agencies of the row above (a merged cell).
+
+use crate::registry::has_agency_suffix;
+use crate::sheet::{Col, Grid, classify_header};
+
+/// A cell line: the text without a trailing ` |`.
+fn cell_text(line: &str) -> &str {
+    line.trim().trim_end_matches('|').trim()
+}
+
+fn row_number(line: &str) -> Option<u32> {
+    let t = cell_text(line);
+    (!t.is_empty() && t.len() <= 3 && t.chars().all(|c| c.is_ascii_digit()))
+        .then(|| t.parse().ok())
+        .flatten()
+}
+
+fn is_deadline_cell(s: &str) -> bool {
+    let n = s.chars().count();
+    n <= 16
+        && (s.contains("月")
+            || s.contains("年")
+            || s.contains("季度")
+            || s.contains("长期")
+            || s.contains("持续")
+            || s.contains("底前"))
+        && !s.ends_with('。')
+}
+
+fn is_agency_cell(s: &str) -> bool {
+    let n = s.chars().count();
+    (2..=60).contains(&n)
+        && !s.ends_with('。')
+        && s.split(['、', ',', '，', ' '])
+            .filter(|p| !p.is_empty())
+            .all(|p| has_agency_suffix(p) || crate::registry::is_group(p) || p.ends_with("小组"))
+}
+
+/// A header cell of its own: a column the sheet reader knows, or a people /
+/// status / remarks column (`责任领导`, `完成情况`, `备注`).
+fn names_a_column(s: &str) -> bool {
+    classify_header(s).is_some()
+        || ["领导", "责任人", "联系人", "负责人", "情况", "备注", "说明"]
+            .iter()
+            .any(|k| s.contains(k))
+}
+
+/// Joins header fragments into `n` cells: a fragment that names no column is
+/// joined to the next one when together they do (`责任` + `科室`), else a
+/// fragment that names no column continues the one before (`工作任务安排` +
+/// `第二季度`).
+fn join_header(frags: &[String], n: usize) -> Option<Vec<String>> {
+    let mut h: Vec<String> = frags.to_vec();
+    while h.len() > n {
+        if let Some(i) = (0..h.len() - 1).find(|&i| {
+            !names_a_column(&h[i])
+                && names_a_column(&format!("{}{}", h[i], h[i + 1]))
+                && (!names_a_column(&h[i + 1]) || h[i + 1].chars().count() <= 2)
+        }) {
+            let next = h.remove(i + 1);
+            h[i].push_str(&next);
+        } else if let Some(i) = (1..h.len()).find(|&i| !names_a_column(&h[i])) {
+            let cur = h.remove(i);
+            h[i - 1].push_str(&cur);
+        } else {
+            return None;
+        }
+    }
+    (h.len() == n).then_some(h)
+}
+
+/// The vertical tables of a document: (line range, grid with header row).
+/// Blank lines between cells are ignored.
+pub fn find_vertical_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    let idx: Vec<usize> = (0..all.len()).filter(|&k| !all[k].trim().is_empty()).collect();
+    let lines: Vec<String> = idx.iter().map(|&k| all[k].clone()).collect();
+    find_in_nonblank(&lines)
+        .into_iter()
+        .map(|(r, g)| {
+            let start = idx[r.start];
+            let end = if r.end >= idx.len() { all.len() } else { idx[r.end] };
+            (start..end, g)
+        })
+        .collect()
+}
+
+fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if row_number(&lines[i]) != Some(1) {
+            i += 1;
+            continue;
+        }
+        // Header fragments: short lines right before `1`.
+        let mut h0 = i;
+        while h0 > 0 && i - h0 < 16 {
+            let t = cell_text(&lines[h0 - 1]);
+            if t.is_empty() || t.chars().count() > 10 || t.contains(['。', ',', '，']) {
+                break;
+            }
+            h0 -= 1;
+        }
+        // The header starts at its first header cell (a title or `附件` line
+        // before it is no part of it).
+        while h0 < i {
+            let a = cell_text(&lines[h0]);
+            let b = lines.get(h0 + 1).map(|l| cell_text(l)).unwrap_or("");
+            if classify_header(a).is_some() || (h0 + 1 < i && classify_header(&format!("{a}{b}")).is_some()) {
+                break;
+            }
+            h0 += 1;
+        }
+        let frags: Vec<String> = lines[h0..i].iter().map(|l| cell_text(l).to_string()).collect();
+        if frags.len() < 3 {
+            i += 1;
+            continue;
+        }
+        // Rows: from each running number to the next.
+        let mut starts = vec![i];
+        let mut expect = 2;
+        let mut end = lines.len();
+        for (k, l) in lines.iter().enumerate().skip(i + 1) {
+            if row_number(l) == Some(expect) {
+                starts.push(k);
+                expect += 1;
+            } else if k - starts.last().copied().unwrap_or(i) > 40 {
+                end = k;
+                break;
+            }
+        }
+        let rows: Vec<Vec<String>> = starts
+            .iter()
+            .enumerate()
+            .map(|(j, &s)| {
+                let e = starts.get(j + 1).copied().unwrap_or(end);
+                lines[s..e].iter().map(|l| cell_text(l).to_string()).filter(|c| !c.is_empty()).collect()
+            })
+            .collect();
+        // Cells per row: the most common count.
+        let mut counts = std::collections::HashMap::new();
+        for r in &rows {
+            *counts.entry(r.len()).or_insert(0usize) += 1;
+        }
+        let Some((&n, _)) = counts.iter().max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n))) else {
+            i += 1;
+            continue;
+        };
+        let header = join_header(&frags, n).or_else(|| {
+            // more fragments than a typical row: try the header as cells
+            let cols: Vec<Option<Col>> = frags.iter().map(|f| classify_header(f)).collect();
+            (cols.contains(&Some(Col::Task)) && cols.contains(&Some(Col::Lead))).then(|| frags.clone())
+        });
+        let Some(header) = header else {
+            i += 1;
+            continue;
+        };
+        let cols: Vec<Option<Col>> = header.iter().map(|f| classify_header(f)).collect();
+        let task_col = cols.iter().position(|c| *c == Some(Col::Task));
+        let lead_col = cols.iter().position(|c| *c == Some(Col::Lead));
+        let deadline_col = cols.iter().position(|c| *c == Some(Col::Deadline));
+        let (Some(task_col), Some(lead_col)) = (task_col, lead_col) else {
+            i += 1;
+            continue;
+        };
+        let width = header.len();
+        let mut grid: Grid = vec![header];
+        for r in rows {
+            if r.len() == width {
+                grid.push(r);
+                continue;
+            }
+            // Number, task, agency lines, deadline; then perhaps a second
+            // task of the same number.
+            let number = r[0].clone();
+            let mut k = 1;
+            let mut prev_lead = String::new();
+            while k < r.len() {
+                // A second task of the same number reads as a task (not a
+                // `分享到:` tail after the last row).
+                if k > 1 && (r[k].chars().count() < 5 || r[k].ends_with([':', '：'])) {
+                    break;
+                }
+                let mut row = vec![String::new(); width];
+                row[0] = number.clone();
+                row[task_col] = r[k].clone();
+                k += 1;
+                let mut agencies = Vec::new();
+                while k < r.len() && is_agency_cell(&r[k]) && !is_deadline_cell(&r[k]) {
+                    agencies.push(r[k].clone());
+                    k += 1;
+                }
+                // Other cells (people, notes) up to the deadline.
+                while k < r.len() && !is_deadline_cell(&r[k]) && !r[k].ends_with('。') {
+                    k += 1;
+                }
+                if let Some(dc) = deadline_col
+                    && k < r.len()
+                    && is_deadline_cell(&r[k])
+                {
+                    row[dc] = r[k].clone();
+                    k += 1;
+                }
+                row[lead_col] = if agencies.is_empty() { prev_lead.clone() } else { agencies.join("、") };
+                prev_lead = row[lead_col].clone();
+                grid.push(row);
+                if deadline_col.is_none() {
+                    break;
+                }
+            }
+        }
+        out.push((h0..end, grid));
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn one_cell_per_line_with_multi_line_agency_cells() {
+        let t = find_vertical_tables(&lines(
+            "附件\n序号\n\n民生实事\n责任单位\n完成时限\n1\n启动建设综合治理工程。\n县水务局\n县住建局\n12月底前\n2\n新建2座人行天桥。\n县住建局\n9月投入使用\n3\n建设老年养护楼。\n县民政局\n5月底前动工\n开工建设老年大学。\n12月底前",
+        ));
+        assert_eq!(t.len(), 1);
+        let g = &t[0].1;
+        assert_eq!(g[0], ["序号", "民生实事", "责任单位", "完成时限"]);
+        assert_eq!(g[1], ["1", "启动建设综合治理工程。", "县水务局、县住建局", "12月底前"]);
+        assert_eq!(g[4], ["3", "开工建设老年大学。", "县民政局", "12月底前"]);
+    }
+
+    #[test]
+    fn header_fragments_are_joined_to_the_row_width() {
+        let t = find_vertical_tables(&lines(
+            "序号\n重点工作\n责任\n领导\n责任\n科室\n工作任务安排\n第二季度\n完成情况\n1\n水库政策处理\n某某\n水库工作领导小组\n推进迁移工作。\n进度达60%。\n2\n美丽城镇\n某某\n乡村振兴办\n开展项目建设。\n完成投资。",
+        ));
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            t[0].1[0],
+            ["序号", "重点工作", "责任领导", "责任科室", "工作任务安排第二季度", "完成情况"]
+        );
+    }
+
+    #[test]
+    fn header_cells_broken_over_lines_and_pipe_cells() {
+        let t = find_vertical_tables(&lines(
+            "序号 |\n重点工作 |\n责任 |\n科室 |\n完成时限 |\n1 |\n盘活存量土地。 |\n改革办 |\n全年 |\n2 |\n提升园区承载能力。 |\n规划建设局 |\n全年 |",
+        ));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].1[0], ["序号", "重点工作", "责任科室", "完成时限"]);
+        assert_eq!(t[0].1[2], ["2", "提升园区承载能力。", "规划建设局", "全年"]);
+    }
+}
