@@ -22,18 +22,6 @@ pub struct EvaluationQuery;
 #[derive(Default)]
 pub struct EvaluationMutation;
 
-/// Opens a write transaction, runs `$body` with it bound to `$tx`, commits on success.
-macro_rules! in_write_txn {
-    ($ctx:expr, |$tx:ident| $body:expr) => {{
-        let st = state($ctx);
-        let guard = st.db.write().await?;
-        let $tx = &*guard;
-        let out = $body;
-        guard.commit().await?;
-        out
-    }};
-}
-
 /// An evaluation scheme (考核方案).
 pub struct EvaluationScheme(pub evaluation_scheme::Model);
 

@@ -1,6 +1,20 @@
 //! The GraphQL API. The schema is built without HTTP (`build_schema`); the server only
 //! decodes the bearer token and attaches the viewer to the request.
 
+/// The transaction step of the resolver skeleton (authorise → transaction → service with its
+/// audit event → map), written once: opens a write transaction, runs `$body` with it bound
+/// to `$tx`, commits on success. An error (`?` in `$body`) drops the uncommitted transaction,
+/// which rolls it back. Defined before the modules so that every resolver file can use it.
+macro_rules! in_write_txn {
+    ($ctx:expr, |$tx:ident| $body:expr) => {{
+        let guard = $crate::graphql::state($ctx).db.write().await?;
+        let $tx = &*guard;
+        let out = $body;
+        guard.commit().await?;
+        out
+    }};
+}
+
 pub mod evaluation;
 pub mod import;
 pub mod limits;
@@ -32,7 +46,11 @@ pub struct QueryRoot(
 /// All writes, merged the same way.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    mutation::CoreMutation,
+    mutation::AccountMutation,
+    mutation::AgencyMutation,
+    mutation::PlanMutation,
+    mutation::TaskMutation,
+    mutation::WorkflowMutation,
     notify::NotifyMutation,
     evaluation::EvaluationMutation,
     import::ImportMutation,

@@ -1,0 +1,94 @@
+//! Plans (实施方案): create, update, delete.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(InputObject)]
+pub struct PlanInput {
+    pub title: String,
+    pub document_number: Option<String>,
+    #[graphql(default)]
+    pub issuers: Vec<String>,
+    /// YYYY-MM-DD
+    pub issue_date: Option<String>,
+    pub region: Option<String>,
+    #[graphql(default_with = "PlanStatus::Draft")]
+    pub status: PlanStatus,
+    /// YYYY, YYYY-MM or YYYY-MM-DD
+    pub default_deadline: Option<String>,
+}
+
+impl PlanInput {
+    fn parse(self) -> AppResult<services::plans::PlanInput> {
+        Ok(services::plans::PlanInput {
+            title: self.title,
+            document_number: self.document_number,
+            issuers: self.issuers,
+            issue_date: self.issue_date.as_deref().map(parse_day).transpose()?,
+            region: self.region,
+            status: self.status,
+            default_deadline: self
+                .default_deadline
+                .as_deref()
+                .map(Deadline::parse)
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct PlanMutation;
+
+#[Object]
+impl PlanMutation {
+    async fn create_plan(&self, ctx: &Context<'_>, input: PlanInput) -> Result<Plan> {
+        let v = viewer(ctx)?;
+        v.require_office()?;
+        let input = input.parse()?;
+        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::create(
+            tx,
+            Some(v),
+            input,
+            None,
+            state(ctx).now()
+        )
+        .await?)))
+    }
+
+    /// Replaces a plan's fields; `version` must be the one you read (else CONFLICT).
+    async fn update_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: PlanInput,
+    ) -> Result<Plan> {
+        let v = viewer(ctx)?;
+        v.require_office()?;
+        let id = parse_id("plan", &id)?;
+        let input = input.parse()?;
+        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::update(
+            tx,
+            v,
+            id,
+            version,
+            input,
+            state(ctx).now()
+        )
+        .await?)))
+    }
+
+    /// Deletes a plan and its tasks. Refused (CONFLICT) while a task has progress reports,
+    /// extension requests or supervision records: those are evidence; archive the plan instead.
+    async fn delete_plan(&self, ctx: &Context<'_>, id: ID) -> Result<Plan> {
+        let v = viewer(ctx)?;
+        let id = parse_id("plan", &id)?;
+        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::delete(
+            tx,
+            v,
+            id,
+            state(ctx).now()
+        )
+        .await?)))
+    }
+}

@@ -1,0 +1,161 @@
+//! The workflow: progress reports, status moves, extension requests.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(InputObject)]
+pub struct ProgressReportInput {
+    pub task_id: ID,
+    /// 2025, 2025-07, 2025-Q3 or 2025-H2
+    pub period: String,
+    pub text: String,
+    pub percent: i32,
+}
+
+#[derive(Default)]
+pub struct WorkflowMutation;
+
+#[Object]
+impl WorkflowMutation {
+    /// Agency staff report progress on a task their agency is assigned to.
+    async fn submit_progress_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ProgressReportInput,
+    ) -> Result<ProgressReport> {
+        let v = viewer(ctx)?;
+        let data = services::progress::ReportInput {
+            task_id: parse_id("task", &input.task_id)?,
+            period: input.period,
+            text: input.text,
+            percent: input.percent,
+        };
+        Ok(ProgressReport(in_write_txn!(ctx, |tx| {
+            services::progress::submit(tx, v, data, state(ctx).now()).await?
+        })))
+    }
+
+    /// not started / returned → in progress.
+    async fn start_task(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::Start, None)
+            .await
+    }
+
+    /// 申请办结: a lead agency asks the office to close the task.
+    async fn request_completion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        note: Option<String>,
+    ) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::RequestCompletion, note)
+            .await
+    }
+
+    /// 销号: the office verifies a completion request and closes the task.
+    async fn verify_completion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        note: Option<String>,
+    ) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::Verify, note)
+            .await
+    }
+
+    /// 退回: the office sends a completion request back, with a reason.
+    async fn return_completion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::Return, Some(reason))
+            .await
+    }
+
+    /// The office cancels an unresolved task, with a reason.
+    async fn cancel_task(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::Cancel, Some(reason))
+            .await
+    }
+
+    /// The office reopens a completed or cancelled task, with a reason.
+    async fn reopen_task(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Task> {
+        self.transition(ctx, id, version, TaskAction::Reopen, Some(reason))
+            .await
+    }
+
+    /// 延期申请: a lead agency asks to move the deadline.
+    async fn request_extension(
+        &self,
+        ctx: &Context<'_>,
+        task_id: ID,
+        deadline: String,
+        reason: String,
+    ) -> Result<ExtensionRequest> {
+        let v = viewer(ctx)?;
+        let id = parse_id("task", &task_id)?;
+        let d = Deadline::parse(&deadline)?;
+        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
+            services::extensions::request(tx, v, id, d, &reason, state(ctx).now()).await?
+        })))
+    }
+
+    /// The office approves (the deadline moves, the original is kept) or rejects.
+    async fn decide_extension(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        approve: bool,
+        note: Option<String>,
+    ) -> Result<ExtensionRequest> {
+        let v = viewer(ctx)?;
+        let id = parse_id("extension request", &id)?;
+        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
+            services::extensions::decide(tx, v, id, approve, note.as_deref(), state(ctx).now())
+                .await?
+        })))
+    }
+}
+
+impl WorkflowMutation {
+    async fn transition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        action: TaskAction,
+        note: Option<String>,
+    ) -> Result<Task> {
+        let v = viewer(ctx)?;
+        let id = parse_id("task", &id)?;
+        Ok(Task(in_write_txn!(ctx, |tx| {
+            services::workflow::transition(
+                tx,
+                v,
+                id,
+                version,
+                action,
+                note.as_deref(),
+                state(ctx).now(),
+            )
+            .await?
+        })))
+    }
+}
