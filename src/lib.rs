@@ -1,8 +1,16 @@
 //! duban (督办): task assignment and accountability for government implementation plans.
 //!
-//! Layers, outermost first: `server` (HTTP) → `graphql` (schema, resolvers, loaders) →
-//! `services` (use cases over the database) → `domain` (pure rules). `auth` knows who asks;
-//! `config` and `db` set the stage.
+//! Layers, each depending only on those below it (checked by `tests/layering.rs`):
+//! - [`domain`]: vocabularies, rules, China civil time and the holiday calendar; pure.
+//! - pure cores: [`evaluation`] (scoring), `notify::{ladder, templates, ical}`, and the
+//!   `duban-import` crate (the plan-document parser).
+//! - [`auth`], [`config`], [`db`], [`error`]: who asks, settings, the database handle.
+//! - [`services`]: use cases over the database, one module (or folder) per area.
+//! - `notify`'s database side (store, sweep, outbox, feed, mailer), over services.
+//! - [`app`]: the shared state and the injected clock (nothing else reads the time).
+//! - [`graphql`] (schema, resolvers, loaders) and `notify::worker` (the background loop).
+//! - [`server`] (HTTP) and [`cli`].
+
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -27,6 +27,8 @@ struct Server {
     parsed: std::sync::Arc<ParseCache>,
     /// Permits to read a large body (see `read_request`).
     large_bodies: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Automatic persisted queries known to this process.
+    persisted: std::sync::Arc<crate::graphql::persisted::PersistedQueries>,
 }
 
 /// The router, ready to serve or to drive from tests.
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
             schema,
             large_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_PERMITS)),
             parsed: std::sync::Arc::default(),
+            persisted: std::sync::Arc::default(),
         })
 }
 
@@ -652,7 +655,8 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         .map(|h| RequestOrigin(h.to_owned()));
     let client = ClientAddr(client_address(&parts, &s.state.config.trusted_proxies));
     let credentials = CredentialBudget::default();
-    let prepare = |r: async_graphql::Request| {
+    let prepare = |mut r: async_graphql::Request| {
+        s.persisted.resolve(&mut r, viewer.is_some())?;
         // Only signed-in clients' documents are kept: an anonymous client must not be able
         // to fill the cache with documents that validation would refuse.
         let r = if viewer.is_some() {

@@ -22,6 +22,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod notify;
 pub mod parse_cache;
+pub mod persisted;
 pub mod query;
 pub mod request;
 pub mod types;
