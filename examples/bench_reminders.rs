@@ -17,6 +17,7 @@
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
+use duban::auth::Actor;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -153,7 +154,7 @@ async fn main() {
             now,
             chrono::Utc::now(),
             false,
-            None,
+            Actor::System,
             "http://duban.example",
         )
         .await

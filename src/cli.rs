@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+use crate::auth::Actor;
 use crate::app::{AppState, Clock};
 use crate::config::Config;
 use crate::db::Db;
@@ -295,7 +296,7 @@ async fn run(cli: Cli) -> AppResult<()> {
                 role,
                 agency_id,
             };
-            let user = services::users::create(&*tx, None, input, password, now).await?;
+            let user = services::users::create(&*tx, Actor::System, input, password, now).await?;
             tx.commit().await?;
             eprintln!(
                 "created user {} ({}) with id {}",
@@ -379,7 +380,7 @@ async fn import_file(
     let store_start = std::time::Instant::now();
     if !dry_run {
         let tx = db.write().await?;
-        let s = services::import::store(&*tx, None, &parsed, Clock::system().now()).await?;
+        let s = services::import::store(&*tx, Actor::System, &parsed, Clock::system().now()).await?;
         tx.commit().await?;
         eprintln!(
             "stored plan {} with {} tasks, {} assignments, {} targets ({} new unconfirmed agencies)",

@@ -3,6 +3,7 @@
 
 mod common;
 
+use duban::auth::Actor;
 use std::sync::atomic::Ordering;
 
 use common::*;
@@ -416,7 +417,7 @@ async fn task_page_costs_constant_statements() {
         for i in 0..120 {
             let t = tasks::create(
                 &*tx,
-                None,
+                Actor::System,
                 tasks::TaskInput {
                     plan_id: plan,
                     parent_id: None,
@@ -440,7 +441,7 @@ async fn task_page_costs_constant_statements() {
             ] {
                 tasks::assign(
                     &*tx,
-                    None,
+                    Actor::System,
                     tasks::AssignmentInput {
                         task_id: t.id,
                         agency_id: a.parse().unwrap(),

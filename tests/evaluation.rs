@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use duban::auth::Actor;
 use serde_json::{Value, json};
 
 const YEAR: i32 = 2025;
@@ -612,12 +613,12 @@ async fn publish_racing_compute_and_input_writes_keeps_results_frozen_on_postgre
     // The publish is done but not committed yet.
     let conn = app.db().clone();
     let publisher = conn.begin().await.unwrap();
-    ev::publish(&publisher, None, eid, now).await.unwrap();
+    ev::publish(&publisher, Actor::System, eid, now).await.unwrap();
 
     let c = conn.clone();
     let compute = tokio::spawn(async move {
         let tx = c.begin().await.unwrap();
-        let r = ev::compute(&tx, None, YEAR, Some("test-scheme"), None, now).await;
+        let r = ev::compute(&tx, Actor::System, YEAR, Some("test-scheme"), None, now).await;
         if r.is_ok() {
             tx.commit().await.unwrap();
         }
@@ -836,7 +837,7 @@ async fn reports_are_judged_against_the_reminders_due_dates() {
     let tx = app.state.db.write().await.unwrap();
     let ongoing = tasks::create(
         &*tx,
-        None,
+        Actor::System,
         tasks::TaskInput {
             plan_id: id(&w.plan),
             parent_id: None,
@@ -856,7 +857,7 @@ async fn reports_are_judged_against_the_reminders_due_dates() {
     .unwrap();
     tasks::assign(
         &*tx,
-        None,
+        Actor::System,
         tasks::AssignmentInput {
             task_id: ongoing.id,
             agency_id: id(&w.lead_agency),
@@ -926,7 +927,7 @@ async fn supervision_records_count_only_against_their_recipients() {
     // other becomes a co-lead of t1 (按职责分工负责).
     tasks::assign(
         &*tx,
-        None,
+        Actor::System,
         tasks::AssignmentInput {
             task_id: id(&w.t1),
             agency_id: other,
@@ -1043,7 +1044,7 @@ async fn agencies_without_relevant_tasks_are_not_default_subjects() {
     let tx = app.state.db.write().await.unwrap();
     let idle = duban::services::agencies::create(
         &*tx,
-        None,
+        Actor::System,
         duban::services::agencies::AgencyInput {
             name: "测试市无任务局".into(),
             short_name: None,
@@ -1120,7 +1121,7 @@ async fn city_index_sources_resolve_through_the_registry() {
             .unwrap();
         users::create_hashed(
             &*tx,
-            None,
+            Actor::System,
             users::UserInput {
                 username: format!("zj{i}"),
                 display_name: name.into(),

@@ -5,6 +5,7 @@ mod common;
 #[path = "common/smtp.rs"]
 mod smtp;
 
+use duban::auth::Actor;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -59,7 +60,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         ] {
             agencies::add_contact(
                 &*tx,
-                None,
+                Actor::System,
                 id,
                 agencies::ContactInput {
                     name: format!("{tag}{label}"),
@@ -82,7 +83,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     ] {
         let t = tasks::create(
             &*tx,
-            None,
+            Actor::System,
             tasks::TaskInput {
                 plan_id,
                 parent_id: None,
@@ -102,7 +103,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .unwrap();
         tasks::assign(
             &*tx,
-            None,
+            Actor::System,
             tasks::AssignmentInput {
                 task_id: t.id,
                 agency_id: lead,
@@ -153,7 +154,7 @@ async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> Value {
         now,
         chrono::Utc::now(),
         false,
-        None,
+        Actor::System,
         "http://duban.test",
     )
     .await
@@ -1463,7 +1464,7 @@ async fn concurrent_sweeps_are_serialised_on_postgres() {
             at("2025-04-02"),
             chrono::Utc::now(),
             false,
-            None,
+            Actor::System,
             "http://duban.test",
         )
         .await
@@ -1492,7 +1493,7 @@ async fn concurrent_sweeps_are_serialised_on_postgres() {
                 at("2025-04-08"),
                 chrono::Utc::now(),
                 false,
-                None,
+                Actor::System,
                 "http://duban.test",
             )
             .await

@@ -10,6 +10,7 @@ use entity::{
 };
 
 use super::{AGENCY_ROWS, EVALUATION_ROWS, state, viewer};
+use crate::auth::Actor;
 use crate::evaluation::{CriterionKind, CriterionResult, Scheme, SubjectResult, round2};
 use crate::services::evaluation as svc;
 use crate::services::parse_id;
@@ -567,7 +568,7 @@ impl EvaluationMutation {
         v.require_office()?;
         Ok(EvaluationScheme(in_write_txn!(ctx, |tx| svc::save_scheme(
             tx,
-            Some(v),
+            Actor::User(v),
             &definition,
             state(ctx).now()
         )
@@ -682,7 +683,7 @@ impl EvaluationMutation {
             .transpose()?;
         Ok(Evaluation(in_write_txn!(ctx, |tx| svc::compute(
             tx,
-            Some(v),
+            Actor::User(v),
             year,
             Some(scheme_name(&scheme)),
             subjects,
@@ -698,7 +699,7 @@ impl EvaluationMutation {
         let id = parse_id("evaluation", &id)?;
         Ok(Evaluation(in_write_txn!(ctx, |tx| svc::publish(
             tx,
-            Some(v),
+            Actor::User(v),
             id,
             state(ctx).now()
         )
@@ -718,7 +719,7 @@ impl EvaluationMutation {
         let id = parse_id("evaluation", &id)?;
         Ok(Evaluation(in_write_txn!(ctx, |tx| svc::correct(
             tx,
-            Some(v),
+            Actor::User(v),
             id,
             &reason,
             state(ctx).now()

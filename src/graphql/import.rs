@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use base64::Engine;
 
+use crate::auth::Actor;
 use super::types::Plan;
 use super::{state, viewer};
 use crate::error::AppError;
@@ -200,7 +201,7 @@ impl ImportMutation {
             None
         } else {
             let guard = st.db.write().await?;
-            let summary = services::import::store(&*guard, Some(v), &parsed, st.now()).await?;
+            let summary = services::import::store(&*guard, Actor::User(v), &parsed, st.now()).await?;
             guard.commit().await?;
             Some(Plan(summary.plan))
         };

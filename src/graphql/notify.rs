@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::auth::Actor;
 use super::request::RequestOrigin;
 use super::{state, viewer};
 use crate::auth::Viewer;
@@ -596,7 +597,7 @@ impl NotifyMutation {
             now,
             st.clock.wall(),
             dry_run,
-            Some(v),
+            Actor::User(v),
             &st.config.public_url,
         )
         .await?;
@@ -634,7 +635,7 @@ impl NotifyMutation {
         let m = outbox::retry(&*tx, id, st.clock.wall()).await?;
         audit::record(
             &*tx,
-            Some(v),
+            Actor::User(v),
             Change {
                 action: AuditAction::OutboxRetry,
                 entity: "outbox_message",
@@ -672,7 +673,7 @@ impl NotifyMutation {
         if created {
             audit::record(
                 &*tx,
-                Some(v),
+                Actor::User(v),
                 Change {
                     action: AuditAction::CalendarFeedCreate,
                     entity: "agency",

@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::auth::Actor;
 use super::ladder::{Level, Policy};
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
@@ -169,7 +170,7 @@ pub async fn set_policy(
     };
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: AuditAction::EscalationPolicySet,
             entity: "escalation_policy",

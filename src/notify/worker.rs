@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::auth::Actor;
 use super::mailer::Mailer;
 use super::outbox::{self, DeliveryReport};
 use super::sweep::{self, SweepReport};
@@ -39,7 +40,7 @@ pub async fn remind_once(
         now,
         wall.wall(),
         false,
-        None,
+        Actor::System,
         &state.config.public_url,
     )
     .await?;
@@ -91,7 +92,7 @@ pub async fn run(
             _ = sweep_tick.tick() => {
                 let (db, now, url) = (state.db.clone(), state.now(), state.config.public_url.clone());
                 let deliver_from = state.clock.wall();
-                let pass = async move { sweep::run(&db, now, deliver_from, false, None, &url).await };
+                let pass = async move { sweep::run(&db, now, deliver_from, false, Actor::System, &url).await };
                 if let Some(r) = guarded("reminder sweep", pass).await
                     && r.recorded > 0
                 {

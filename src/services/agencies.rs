@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use crate::auth::Viewer;
+use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{AgencyKind, AgencyLevel, ContactRole, text};
 use crate::error::{AppError, AppResult};
@@ -92,12 +92,12 @@ async fn check_parent(
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: AgencyInput,
     confirmed: bool,
     now: DateTime<Utc>,
 ) -> AppResult<agency::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let name = text::required("name", &input.name, text::SHORT)?;
@@ -135,7 +135,7 @@ pub async fn create(
 /// under the importing user (the office), for the office to confirm or merge later.
 pub async fn create_unconfirmed(
     db: &impl ConnectionTrait,
-    importer: Option<&Viewer>,
+    importer: Actor<'_>,
     input: AgencyInput,
     now: DateTime<Utc>,
 ) -> AppResult<agency::Model> {
@@ -173,7 +173,7 @@ pub async fn update(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::AgencyUpdate, "agency", id, &before, &after),
         now,
     )
@@ -302,12 +302,12 @@ fn can_manage_contacts(viewer: &Viewer, agency_id: i64) -> AppResult<()> {
 
 pub async fn add_contact(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     agency_id: i64,
     input: ContactInput,
     now: DateTime<Utc>,
 ) -> AppResult<contact::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         can_manage_contacts(v, agency_id)?;
     }
     get(db, agency_id).await?;
@@ -360,7 +360,7 @@ pub async fn update_contact(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::ContactUpdate, "contact", id, &before, &after),
         now,
     )
@@ -382,7 +382,7 @@ pub async fn remove_contact(
     contact::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::deleted(AuditAction::ContactDelete, "contact", id, &before),
         now,
     )

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::agency;
 use sea_orm::ConnectionTrait;
 
+use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::{agencies, evaluation, extensions, progress, snapshot, tasks, users};
 use crate::auth::Viewer;
@@ -42,7 +43,7 @@ pub async fn merge(
     let after = agencies::absorb(db, &source, &target, now).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: AuditAction::AgencyMerge,
             entity: "agency",

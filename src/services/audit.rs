@@ -7,7 +7,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::auth::Viewer;
+use crate::auth::Actor;
 use crate::domain::AuditAction;
 use crate::error::AppResult;
 
@@ -71,16 +71,17 @@ impl<'a> Change<'a> {
     }
 }
 
-/// Records `change` by `actor` (None = the system, e.g. the seeder or a worker).
+/// Records `change` by `actor` (`Actor::System` for the seeder, the command line or the worker).
 pub async fn record(
     db: &impl ConnectionTrait,
-    actor: Option<&Viewer>,
+    actor: Actor<'_>,
     change: Change<'_>,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     audit_event::ActiveModel {
-        actor_id: Set(actor.map(|v| v.user_id)),
+        actor_id: Set(actor.user().map(|v| v.user_id)),
         actor_name: Set(actor
+            .user()
             .map(|v| v.actor_name())
             .unwrap_or_else(|| "system".into())),
         action: Set(change.action.as_str().to_owned()),

@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use entity::calendar_day;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::snapshot;
 use crate::auth::Viewer;
@@ -188,7 +189,7 @@ pub async fn set_calendar_day(
     };
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: AuditAction::CalendarDaySet,
             entity: "calendar_day",

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
+use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::tasks;
 use crate::auth::Viewer;
@@ -63,7 +64,7 @@ pub async fn request(
     .await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::created(
             AuditAction::ExtensionRequest,
             "extension_request",
@@ -137,7 +138,7 @@ pub async fn decide(
         let (task, new_task) = tasks::extend_deadline(db, before.task_id, requested, now).await?;
         audit::record(
             db,
-            Some(viewer),
+            Actor::User(viewer),
             Change::updated(AuditAction::TaskExtend, "task", task.id, &task, &new_task),
             now,
         )
@@ -145,7 +146,7 @@ pub async fn decide(
     }
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(
             AuditAction::ExtensionDecide,
             "extension_request",

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::audit::{self, Change};
 use super::{agencies, plans, targets, tasks};
-use crate::auth::Viewer;
+use crate::auth::Actor;
 use crate::domain::AuditAction;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, Deadline, PlanStatus, Precision, ReportCadence,
@@ -138,11 +138,11 @@ pub struct ImportSummary {
 /// CONFLICT when the same document was imported before.
 pub async fn store(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     parsed: &ParsedPlan,
     now: DateTime<Utc>,
 ) -> AppResult<ImportSummary> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     if let Some(existing) = duplicate_of(db, parsed).await? {
@@ -311,7 +311,7 @@ pub async fn store(
 /// The agency id for a reference, creating an unconfirmed agency for an unknown name.
 async fn resolve_agency(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     cache: &mut HashMap<String, i64>,
     r: &AgencyRef,
     now: DateTime<Utc>,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use crate::auth::Viewer;
+use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{Deadline, PlanStatus, text};
 use crate::error::{AppError, AppResult};
@@ -62,12 +62,12 @@ fn issuers(list: &[String]) -> AppResult<serde_json::Value> {
 /// Creates a plan. `fingerprint` identifies an imported source document (None when typed in).
 pub async fn create(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: PlanInput,
     fingerprint: Option<String>,
     now: DateTime<Utc>,
 ) -> AppResult<plan::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let model = plan::ActiveModel {
@@ -90,7 +90,7 @@ pub async fn create(
             .default_deadline
             .map(|d| d.precision.as_str().to_owned())),
         fingerprint: Set(fingerprint),
-        created_by: Set(viewer.map(|v| v.user_id)),
+        created_by: Set(viewer.user().map(|v| v.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -160,7 +160,7 @@ pub async fn update(
     let after = get(db, id).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::PlanUpdate, "plan", id, &before, &after),
         now,
     )
@@ -180,7 +180,7 @@ pub async fn delete(
     plan::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::deleted(AuditAction::PlanDelete, "plan", id, &before),
         now,
     )

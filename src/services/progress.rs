@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::progress_report;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
+use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::tasks;
 use crate::auth::Viewer;
@@ -76,7 +77,7 @@ pub async fn submit(
     .await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::created(
             AuditAction::ProgressReportCreate,
             "progress_report",
@@ -88,7 +89,7 @@ pub async fn submit(
     .await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::TaskProgress, "task", task.id, &task, &after),
         now,
     )

@@ -10,6 +10,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
+use crate::auth::Actor;
 use super::agencies::{self, AgencyInput, ContactInput};
 use super::users::{self, UserInput};
 use crate::domain::{AgencyKind, AgencyLevel, AssignmentRole, ContactRole, UserRole};
@@ -63,7 +64,7 @@ pub async fn load_registry(
             kind: AgencyKind::parse(&e.kind).unwrap_or(AgencyKind::Other),
             parent_id: None,
         };
-        agencies::create(db, None, input, true, now).await?;
+        agencies::create(db, Actor::System, input, true, now).await?;
         created += 1;
     }
     // Parents in a second pass: the file need not list parents before children.
@@ -120,7 +121,7 @@ pub async fn load_plans(
         if super::import::duplicate_of(db, &parsed).await?.is_some() {
             continue;
         }
-        let summary = super::import::store(db, None, &parsed, now).await?;
+        let summary = super::import::store(db, Actor::System, &parsed, now).await?;
         tracing::info!(plan = %summary.plan.title, tasks = summary.tasks, assignments = summary.assignments, "seeded plan from {}", path.display());
         written += 1;
     }
@@ -174,7 +175,7 @@ pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppRe
                 role,
                 phone: None,
             };
-            agencies::add_contact(db, None, agency_id, input, now).await?;
+            agencies::add_contact(db, Actor::System, agency_id, input, now).await?;
         }
     }
     let mut accounts = vec![
@@ -228,7 +229,7 @@ pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppRe
         };
         users::create_hashed(
             db,
-            None,
+            Actor::System,
             UserInput {
                 username,
                 display_name,

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use super::audit::{self, Change};
 use super::{plans, tasks};
-use crate::auth::Viewer;
+use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{TargetDirection, text};
 use crate::error::{AppError, AppResult};
@@ -61,11 +61,11 @@ async fn validated(
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: TargetInput,
     now: DateTime<Utc>,
 ) -> AppResult<target::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let mut am = validated(db, &input).await?;
@@ -99,7 +99,7 @@ pub async fn update(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::TargetUpdate, "target", id, &before, &after),
         now,
     )
@@ -121,7 +121,7 @@ pub async fn delete(
     target::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::deleted(AuditAction::TargetDelete, "target", id, &before),
         now,
     )

@@ -17,7 +17,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::light::{green_cond, not_overdue_cond, overdue_cond, yellow_cond};
 use super::{agencies, plans, snapshot};
-use crate::auth::Viewer;
+use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{
     AssignmentRole, Deadline, Light, ReportCadence, TaskAction, TaskKind, TaskStatus, text,
@@ -123,11 +123,11 @@ fn check_schedule(input: &TaskInput) -> AppResult<()> {
 /// Creates a task at the end of its plan (document order).
 pub async fn create(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: TaskInput,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     plans::get(db, input.plan_id).await?;
@@ -246,7 +246,7 @@ pub async fn update(
     let after = write_versioned(db, &before, version, changes).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::TaskUpdate, "task", id, &before, &after),
         now,
     )
@@ -265,7 +265,7 @@ pub async fn delete(
     task::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::deleted(AuditAction::TaskDelete, "task", id, &before),
         now,
     )
@@ -417,7 +417,7 @@ pub(super) async fn record_transition(
     }
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: action_name,
             entity: "task",

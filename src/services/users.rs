@@ -9,6 +9,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use crate::auth::Actor;
 use super::agencies;
 use super::audit::{self, Change};
 use crate::auth::throttle::LoginThrottle;
@@ -98,15 +99,15 @@ fn check_username(name: &str) -> AppResult<String> {
     Ok(name)
 }
 
-/// Creates an account. `viewer` None means the CLI or the seeder (trusted, audited as system).
+/// Creates an account. `Actor::System` is the CLI or the seeder (trusted, audited as system).
 pub async fn create(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: UserInput,
     password_plain: &str,
     now: DateTime<Utc>,
 ) -> AppResult<user::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let hash = password::hash_off_thread(password_plain).await?;
@@ -116,7 +117,7 @@ pub async fn create(
 /// Like [`create`] with a ready argon2 hash (the seeder hashes a shared demo password once).
 pub async fn create_hashed(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: UserInput,
     password_hash: String,
     now: DateTime<Utc>,
@@ -206,7 +207,7 @@ pub async fn update(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(AuditAction::UserUpdate, "user", id, &before, &after),
         now,
     )
@@ -297,7 +298,7 @@ pub async fn apply_password_change(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(
             AuditAction::UserSetPassword,
             "user",

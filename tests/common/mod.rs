@@ -2,6 +2,7 @@
 //! when `DUBAN_TEST_POSTGRES_URL` is set), the real router on a real port, real HTTP.
 #![allow(dead_code)]
 
+use duban::auth::Actor;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -280,13 +281,13 @@ pub async fn seed_world(app: &TestApp) -> World {
         kind: AgencyKind::Department,
         parent_id: None,
     };
-    let lead = agencies::create(&*tx, None, mk_agency("测试市生态环境局"), true, now)
+    let lead = agencies::create(&*tx, Actor::System, mk_agency("测试市生态环境局"), true, now)
         .await
         .unwrap();
-    let part = agencies::create(&*tx, None, mk_agency("测试市发展和改革委员会"), true, now)
+    let part = agencies::create(&*tx, Actor::System, mk_agency("测试市发展和改革委员会"), true, now)
         .await
         .unwrap();
-    let other = agencies::create(&*tx, None, mk_agency("测试市交通运输局"), true, now)
+    let other = agencies::create(&*tx, Actor::System, mk_agency("测试市交通运输局"), true, now)
         .await
         .unwrap();
     let hash = duban::auth::password::hash(PASSWORD).unwrap();
@@ -299,7 +300,7 @@ pub async fn seed_world(app: &TestApp) -> World {
     ] {
         users::create_hashed(
             &*tx,
-            None,
+            Actor::System,
             users::UserInput {
                 username: u.into(),
                 display_name: u.into(),
@@ -315,7 +316,7 @@ pub async fn seed_world(app: &TestApp) -> World {
     }
     let plan = plans::create(
         &*tx,
-        None,
+        Actor::System,
         plans::PlanInput {
             title: "测试市碳达峰实施方案".into(),
             document_number: Some("测政字〔2025〕1号".into()),
@@ -345,7 +346,7 @@ pub async fn seed_world(app: &TestApp) -> World {
     };
     let t1 = tasks::create(
         &*tx,
-        None,
+        Actor::System,
         mk_task("一(一)", "推进煤炭消费替代", "2025-12"),
         now,
     )
@@ -353,7 +354,7 @@ pub async fn seed_world(app: &TestApp) -> World {
     .unwrap();
     let t2 = tasks::create(
         &*tx,
-        None,
+        Actor::System,
         mk_task("一(二)", "推动交通绿色低碳", "2025-03-31"),
         now,
     )
@@ -366,7 +367,7 @@ pub async fn seed_world(app: &TestApp) -> World {
     ] {
         tasks::assign(
             &*tx,
-            None,
+            Actor::System,
             tasks::AssignmentInput {
                 task_id: t,
                 agency_id: a,

@@ -1,6 +1,7 @@
 //! Accounts: signing in, passwords, users.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 #[derive(InputObject)]
@@ -59,7 +60,7 @@ impl AccountMutation {
         let tx = st.db.write().await?;
         services::audit::record(
             &*tx,
-            Some(&session),
+            Actor::User(&session),
             services::audit::Change {
                 action: AuditAction::UserLogin,
                 entity: "user",
@@ -135,7 +136,7 @@ impl AccountMutation {
         // Hashed before the write transaction: argon2 must not hold the lock.
         let hash = crate::auth::password::hash_off_thread(&input.password).await?;
         Ok(User(in_write_txn!(ctx, |tx| {
-            services::users::create_hashed(tx, Some(v), data, hash, state(ctx).now()).await?
+            services::users::create_hashed(tx, Actor::User(v), data, hash, state(ctx).now()).await?
         })))
     }
 

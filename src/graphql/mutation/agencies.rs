@@ -1,6 +1,7 @@
 //! Agencies and their contacts, and merging duplicates.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 #[derive(InputObject)]
@@ -56,7 +57,7 @@ impl AgencyMutation {
         v.require_office()?;
         let input = input.parse()?;
         Ok(Agency::from(in_write_txn!(ctx, |tx| {
-            services::agencies::create(tx, Some(v), input, true, state(ctx).now()).await?
+            services::agencies::create(tx, Actor::User(v), input, true, state(ctx).now()).await?
         })))
     }
 
@@ -111,7 +112,7 @@ impl AgencyMutation {
         let v = viewer(ctx)?;
         let a = parse_id("agency", &agency_id)?;
         Ok(Contact(in_write_txn!(ctx, |tx| {
-            services::agencies::add_contact(tx, Some(v), a, input.into(), state(ctx).now()).await?
+            services::agencies::add_contact(tx, Actor::User(v), a, input.into(), state(ctx).now()).await?
         })))
     }
 

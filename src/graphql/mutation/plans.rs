@@ -1,6 +1,7 @@
 //! Plans (实施方案): create, update, delete.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 #[derive(InputObject)]
@@ -47,7 +48,7 @@ impl PlanMutation {
         let input = input.parse()?;
         Ok(Plan(in_write_txn!(ctx, |tx| services::plans::create(
             tx,
-            Some(v),
+            Actor::User(v),
             input,
             None,
             state(ctx).now()

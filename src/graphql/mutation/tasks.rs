@@ -1,6 +1,7 @@
 //! Tasks, their assignments and targets (the office's authoring).
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 #[derive(InputObject)]
@@ -90,7 +91,7 @@ impl TaskMutation {
         let input = input.parse()?;
         Ok(Task(in_write_txn!(ctx, |tx| services::tasks::create(
             tx,
-            Some(v),
+            Actor::User(v),
             input,
             state(ctx).now()
         )
@@ -145,7 +146,7 @@ impl TaskMutation {
             sub_deadline: sub_deadline(input.sub_deadline.as_deref())?,
         };
         Ok(Assignment(in_write_txn!(ctx, |tx| {
-            services::tasks::assign(tx, Some(v), data, state(ctx).now()).await?
+            services::tasks::assign(tx, Actor::User(v), data, state(ctx).now()).await?
         })))
     }
 
@@ -179,7 +180,7 @@ impl TaskMutation {
         let input = input.parse()?;
         Ok(Target(in_write_txn!(ctx, |tx| services::targets::create(
             tx,
-            Some(v),
+            Actor::User(v),
             input,
             state(ctx).now()
         )

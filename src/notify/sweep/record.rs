@@ -17,7 +17,7 @@ pub async fn run(
     now: DateTime<Utc>,
     deliver_from: DateTime<Utc>,
     dry_run: bool,
-    actor: Option<&crate::auth::Viewer>,
+    actor: crate::auth::Actor<'_>,
     public_url: &str,
 ) -> AppResult<SweepReport> {
     if dry_run {
@@ -52,7 +52,7 @@ pub async fn run(
         report.mails = 0;
         // The worker's idle sweeps are not worth an audit row each; the office's
         // `runReminders` is a mutation and is audited whatever it found.
-        if actor.is_some() {
+        if actor.user().is_some() {
             audit_sweep(&*tx, actor, &report, today, now).await?;
         }
         tx.commit().await?;
@@ -220,7 +220,7 @@ pub const SWEEP_LOCK: i64 = 0x6475_6261_6e5f_7377; // "duban_sw"
 
 async fn audit_sweep(
     db: &impl ConnectionTrait,
-    actor: Option<&crate::auth::Viewer>,
+    actor: crate::auth::Actor<'_>,
     report: &SweepReport,
     today: NaiveDate,
     now: DateTime<Utc>,

@@ -1,6 +1,7 @@
 //! Inputs people supply: indicator values, manual scores, manual adjustments.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 pub(super) async fn agency_exists(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::Model> {
@@ -137,7 +138,7 @@ pub async fn set_indicator_value(
     };
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: AuditAction::IndicatorValueSet,
             entity: "indicator_value",
@@ -223,7 +224,7 @@ pub async fn set_manual_score(
     };
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change {
             action: AuditAction::ManualScoreSet,
             entity: "manual_score",
@@ -279,7 +280,7 @@ pub async fn add_manual_adjustment(
     .await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::created(
             AuditAction::ManualAdjustmentCreate,
             "manual_adjustment",

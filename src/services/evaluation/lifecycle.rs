@@ -1,25 +1,26 @@
 //! Compute, publish, correct: the life of a revision.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 /// Computes (or recomputes) the year under a scheme: creates revision 1 as a draft if there
 /// is none, then stores one result per subject and marks it computed. Manual inputs are
 /// kept. `subjects` (agency ids) defaults to those of the previous computation, else to the
-/// scheme's default subjects. `viewer` None = the system (CLI).
+/// scheme's default subjects. `Actor::System` is the command line.
 ///
 /// # Errors
 /// FORBIDDEN unless office; NOT_FOUND for an unknown scheme or agency; INVALID_INPUT for a
 /// bad year, no subjects or invalid inputs; INVALID_TRANSITION when published.
 pub async fn compute(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     year: i32,
     scheme_name: Option<&str>,
     subjects: Option<Vec<i64>>,
     now: DateTime<Utc>,
 ) -> AppResult<evaluation::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     check_year(year)?;
@@ -198,11 +199,11 @@ pub struct Leader {
 /// FORBIDDEN unless office; NOT_FOUND; INVALID_TRANSITION unless the revision is computed.
 pub async fn publish(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<evaluation::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let eval = get(db, id).await?;
@@ -225,12 +226,12 @@ pub async fn publish(
         .col_expr(evaluation::Column::PublishedAt, Expr::value(Some(now)))
         .col_expr(
             evaluation::Column::PublishedBy,
-            Expr::value(viewer.map(|v| v.user_id)),
+            Expr::value(viewer.user().map(|v| v.user_id)),
         )
         .col_expr(
             evaluation::Column::PublishedByName,
             Expr::value(Some(
-                viewer.map_or_else(|| "system".to_string(), |v| v.actor_name()),
+                viewer.user().map_or_else(|| "system".to_string(), |v| v.actor_name()),
             )),
         )
         .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
@@ -298,12 +299,12 @@ pub async fn publish(
 /// INVALID_TRANSITION unless it is the latest revision and published.
 pub async fn correct(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<evaluation::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     let reason = crate::domain::text::required("reason", reason, 2000)?;
@@ -332,7 +333,7 @@ pub async fn correct(
         subjects: Set(eval.subjects.clone()),
         computed_at: Set(eval.computed_at),
         correction_reason: Set(Some(reason)),
-        corrected_by: Set(viewer.map(|v| v.user_id)),
+        corrected_by: Set(viewer.user().map(|v| v.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -1,6 +1,7 @@
 //! Reads: results of a revision and a leader's history.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 /// Results of one revision in rank order; agency staff see only their own agency's, and
@@ -136,10 +137,10 @@ pub async fn settle_year(
             );
             e
         }
-        _ => compute(&*tx, None, year, Some(name), None, now).await?,
+        _ => compute(&*tx, Actor::System, year, Some(name), None, now).await?,
     };
     if publish_it && eval.status != PUBLISHED {
-        eval = publish(&*tx, None, eval.id, now).await?;
+        eval = publish(&*tx, Actor::System, eval.id, now).await?;
     }
     let rows: Vec<Row> = evaluation_result::Entity::find()
         .filter(evaluation_result::Column::EvaluationId.eq(eval.id))

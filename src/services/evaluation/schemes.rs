@@ -1,6 +1,7 @@
 //! Evaluation schemes (考核方案): the shipped ones, saving, lookup.
 
 #[allow(clippy::wildcard_imports)]
+use crate::auth::Actor;
 use super::*;
 
 /// Stores the shipped schemes (agency-performance, jianwu-jiangtan-index) if absent.
@@ -16,7 +17,7 @@ pub async fn ensure_seed_schemes(db: &impl ConnectionTrait, now: DateTime<Utc>) 
             .await?
             .is_some();
         if !exists {
-            insert_scheme(db, None, &scheme, now).await?;
+            insert_scheme(db, Actor::System, &scheme, now).await?;
         }
     }
     Ok(())
@@ -24,7 +25,7 @@ pub async fn ensure_seed_schemes(db: &impl ConnectionTrait, now: DateTime<Utc>) 
 
 pub(super) async fn insert_scheme(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     scheme: &Scheme,
     now: DateTime<Utc>,
 ) -> AppResult<evaluation_scheme::Model> {
@@ -60,11 +61,11 @@ pub(super) async fn insert_scheme(
 /// of siblings not summing to 1, cycles, unknown parents …) — nothing is written then.
 pub async fn save_scheme(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     json: &str,
     now: DateTime<Utc>,
 ) -> AppResult<evaluation_scheme::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     if json.len() > 1_000_000 {

@@ -13,11 +13,11 @@ pub struct AssignmentInput {
 
 pub async fn assign(
     db: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
+    viewer: Actor<'_>,
     input: AssignmentInput,
     now: DateTime<Utc>,
 ) -> AppResult<assignment::Model> {
-    if let Some(v) = viewer {
+    if let Actor::User(v) = viewer {
         v.require_office()?;
     }
     get(db, input.task_id).await?;
@@ -74,7 +74,7 @@ pub async fn update_assignment(
     let after = am.update(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::updated(
             AuditAction::AssignmentUpdate,
             "assignment",
@@ -102,7 +102,7 @@ pub async fn unassign(
     assignment::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
-        Some(viewer),
+        Actor::User(viewer),
         Change::deleted(AuditAction::AssignmentDelete, "assignment", id, &before),
         now,
     )
