@@ -143,6 +143,14 @@ fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
     resp
 }
 
+fn too_large(limit: usize) -> Response {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        LIMIT_EXCEEDED,
+        format!("the request is over the limit of {limit} bytes"),
+    )
+}
+
 /// A body that is not a GraphQL request at all (not JSON, a broken multipart, too large).
 fn malformed(e: ParseRequestError) -> Response {
     match e {
@@ -256,17 +264,10 @@ async fn read_request(
     json_limit: usize,
     large_bodies: &tokio::sync::Semaphore,
 ) -> Result<BatchRequest, Response> {
-    let query_too_large = || {
-        refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            LIMIT_EXCEEDED,
-            format!("the request is over the limit of {limit} bytes"),
-        )
-    };
     if parts.method == Method::GET {
         let query = parts.uri.query().unwrap_or_default();
         if query.len() > limit.min(json_limit) {
-            return Err(query_too_large());
+            return Err(too_large(limit.min(json_limit)));
         }
         let req = parse_query_string(&parts.uri).map_err(|e| {
             refusal(
@@ -298,25 +299,18 @@ async fn read_request(
         Body::Json => limit.min(json_limit),
         Body::Multipart => limit,
     };
-    let too_large = || {
-        refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            LIMIT_EXCEEDED,
-            format!("the request is over the limit of {limit} bytes"),
-        )
-    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     // Large bodies are read and decoded a few at a time, so that many of them at once cannot
     // add up to more memory than the machine has.
     let _permit = if declared.is_none_or(|n| n > LARGE_BODY_BYTES as u64) {
-        Some(large_bodies.acquire().await.map_err(|_| too_large())?)
+        Some(large_bodies.acquire().await.map_err(|_| too_large(limit))?)
     } else {
         None
     };
@@ -324,7 +318,7 @@ async fn read_request(
         // `to_bytes` reports the limit as a length-limit error in the source chain; anything
         // else is a broken connection or a malformed chunked body.
         if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
-            too_large()
+            too_large(limit)
         } else {
             refusal(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("the request body could not be read: {e}"))
         }
