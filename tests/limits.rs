@@ -149,6 +149,16 @@ async fn bodies_over_the_limit_get_413_whatever_the_transport() {
     assert_eq!(status, 413, "{r}");
     let (status, _) = post_raw(&app, Some(&w.office), "application/json", padded(100_000)).await;
     assert_eq!(status, 200);
+    // Under the size limit but costly to decode: many small values, or a batch of millions.
+    let numbers = format!(
+        r#"{{"query":"{{ __typename }}","variables":{{"p":[{}0]}}}}"#,
+        "0,".repeat(1_000_000)
+    );
+    let (status, r) = post_raw(&app, Some(&w.office), "application/json", numbers).await;
+    assert_eq!((status, code(&r)), (400, "LIMIT_EXCEEDED"), "{r}");
+    let batch = format!("[{}{{}}]", "{},".repeat(1_000_000));
+    let (status, r) = post_raw(&app, Some(&w.office), "application/json", batch).await;
+    assert_eq!((status, code(&r)), (400, "LIMIT_EXCEEDED"), "{r}");
     // A multipart upload over the limit.
     let boundary = "XyZ";
     let mut body = format!(
