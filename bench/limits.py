@@ -64,6 +64,31 @@ def post(url, body, token=None, content_type="application/json", method="POST"):
     return status, code, ms, len(payload)
 
 
+def declare_only(url, nbytes, token=None):
+    """Sends only the headers of a JSON POST declaring `nbytes`, then reads the answer: what a
+    client that sends a huge body meets before the first byte of it is read."""
+    import http.client
+    from urllib.parse import urlparse
+    u = urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    t0 = time.perf_counter()
+    conn.putrequest("POST", u.path)
+    conn.putheader("content-type", "application/json")
+    conn.putheader("content-length", str(nbytes))
+    if token:
+        conn.putheader("authorization", f"Bearer {token}")
+    conn.endheaders()
+    r = conn.getresponse()
+    payload = r.read()
+    ms = (time.perf_counter() - t0) * 1000
+    conn.close()
+    try:
+        code = json.loads(payload)["errors"][0]["extensions"]["code"]
+    except (ValueError, KeyError, IndexError):
+        code = "-"
+    return r.status, code, ms, len(payload)
+
+
 def fan_out(levels):
     q = f"{{ ...F{levels} }} fragment F0 on QueryRoot {{ __typename }}"
     for i in range(1, levels + 1):
@@ -109,8 +134,11 @@ def main():
             ("5,000 aliases of dashboard, agency staff", lambda: post(url, {"query": aliases(5000, "dashboard { led }")}, staff)),
             ("25 aliases of dashboard (complexity)", lambda: post(url, {"query": aliases(25, "dashboard { led }")}, staff)),
             ("300 aliases of evaluations{results{breakdown}}, leader", lambda: post(url, {"query": aliases(300, "evaluations { results { breakdown } }")}, leader)),
-            ("31.5 MB JSON body, anonymous", lambda: post(url, b'{"query":"{ __typename }","variables":{"p":"' + b"x" * 31_500_000 + b'"}}')),
-            ("63 MB JSON body, signed in", lambda: post(url, b'{"query":"{ __typename }","variables":{"p":"' + b"x" * 63_000_000 + b'"}}', office)),
+            ("31.5 MB JSON body declared, anonymous", lambda: declare_only(url, 31_500_000)),
+            ("63 MB JSON body declared, signed in", lambda: declare_only(url, 63_000_000, office)),
+            ("5 MB JSON body sent, signed in", lambda: post(url, b'{"query":"{ __typename }","variables":{"p":"' + b"x" * 5_000_000 + b'"}}', office)),
+            ("3.9 MB JSON body of small numbers, signed in", lambda: post(url, b'{"query":"{ __typename }","variables":{"p":[' + b"0," * 1_950_000 + b'0]}}', office)),
+            ("a batch of 2 million {}, signed in", lambda: post(url, b"[" + b"{}," * 1_300_000 + b"{}]", office)),
             ("sparse .xlsx (A1 and XFD1048576), dry run", lambda: post(url, {"query": "mutation($b:String!){ importPlan(input:{contentBase64:$b, dryRun:true}){ title } }", "variables": {"b": base64.b64encode(xlsx).decode()}}, office)),
             ("GET mutation", lambda: post(url + "?query=" + urllib.request.quote('mutation{createPlan(input:{title:"x"}){id}}'), b"", office, method="GET")),
             ("text/plain POST", lambda: post(url, {"query": '{ me { id } }'}, office, content_type="text/plain")),

@@ -148,6 +148,14 @@ fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
     resp
 }
 
+fn too_large(limit: usize) -> Response {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        LIMIT_EXCEEDED,
+        format!("the request is over the limit of {limit} bytes"),
+    )
+}
+
 /// A body that is not a GraphQL request at all (not JSON, a broken multipart, too large).
 fn malformed(e: ParseRequestError) -> Response {
     match e {
@@ -271,17 +279,10 @@ async fn read_request(
     json_limit: usize,
     large_bodies: &tokio::sync::Semaphore,
 ) -> Result<BatchRequest, Response> {
-    let query_too_large = || {
-        refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            LIMIT_EXCEEDED,
-            format!("the request is over the limit of {limit} bytes"),
-        )
-    };
     if parts.method == Method::GET {
         let query = parts.uri.query().unwrap_or_default();
         if query.len() > limit.min(json_limit) {
-            return Err(query_too_large());
+            return Err(too_large(limit.min(json_limit)));
         }
         let req = parse_query_string(&parts.uri).map_err(|e| {
             refusal(
@@ -313,25 +314,18 @@ async fn read_request(
         Body::Json => limit.min(json_limit),
         Body::Multipart => limit,
     };
-    let too_large = || {
-        refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            LIMIT_EXCEEDED,
-            format!("the request is over the limit of {limit} bytes"),
-        )
-    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     // Large bodies are read and decoded a few at a time, so that many of them at once cannot
     // add up to more memory than the machine has.
     let _permit = if declared.is_none_or(|n| n > LARGE_BODY_BYTES as u64) {
-        Some(large_bodies.acquire().await.map_err(|_| too_large())?)
+        Some(large_bodies.acquire().await.map_err(|_| too_large(limit))?)
     } else {
         None
     };
@@ -339,17 +333,27 @@ async fn read_request(
         // `to_bytes` reports the limit as a length-limit error in the source chain; anything
         // else is a broken connection or a malformed chunked body.
         if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
-            too_large()
+            too_large(limit)
         } else {
             refusal(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("the request body could not be read: {e}"))
         }
     })?;
-    if matches!(kind, Body::Json) && top_level_items(&bytes) > MAX_BATCH {
-        return Err(refusal(
-            StatusCode::BAD_REQUEST,
-            LIMIT_EXCEEDED,
-            format!("at most {MAX_BATCH} operations per batch"),
-        ));
+    if matches!(kind, Body::Json) {
+        let (batch, values) = json_shape(&bytes);
+        if batch > MAX_BATCH {
+            return Err(refusal(
+                StatusCode::BAD_REQUEST,
+                LIMIT_EXCEEDED,
+                format!("at most {MAX_BATCH} operations per batch"),
+            ));
+        }
+        if values > MAX_JSON_VALUES {
+            return Err(refusal(
+                StatusCode::BAD_REQUEST,
+                LIMIT_EXCEEDED,
+                format!("the request holds more than {MAX_JSON_VALUES} JSON values"),
+            ));
+        }
     }
     let content_type = match kind {
         Body::Json => Some("application/json".to_owned()),
@@ -430,17 +434,20 @@ fn client_address(parts: &axum::http::request::Parts, trusted: &[std::net::IpAdd
 const LARGE_BODY_BYTES: usize = 1024 * 1024;
 const LARGE_BODY_PERMITS: usize = 2;
 
-/// How many items a JSON body's top-level array holds (0 for an object), counted without
-/// decoding it: a batch of millions of `{}` would cost gigabytes to decode before its length
-/// could be checked. Stops counting past [`MAX_BATCH`].
-fn top_level_items(body: &[u8]) -> usize {
-    let mut bytes = body.iter().skip_while(|b| b.is_ascii_whitespace());
-    if bytes.next() != Some(&b'[') {
-        return 0;
-    }
+/// Most values (numbers, strings, items, members) in one JSON body. Decoded, each costs about
+/// a hundred bytes whatever its size in the text, so four megabytes of `0,` would take 400 MB;
+/// no real request holds more than a few thousand (a plan's text is one value).
+const MAX_JSON_VALUES: usize = 50_000;
+
+/// What a JSON body holds, counted in one pass over its bytes without decoding it: the items of
+/// a top-level array (a batch; 0 for an object) and how many values it has in all. A batch of
+/// millions of `{}` would cost gigabytes to decode before its length could be checked.
+fn json_shape(body: &[u8]) -> (usize, usize) {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let is_batch = start.is_some_and(|i| body[i] == b'[');
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let (mut items, mut empty) = (0usize, true);
-    for &b in bytes {
+    let (mut items, mut values, mut any) = (0usize, 1usize, false);
+    for &b in &body[start.unwrap_or(body.len())..] {
         if in_string {
             match (escaped, b) {
                 (true, _) => escaped = false,
@@ -453,19 +460,21 @@ fn top_level_items(body: &[u8]) -> usize {
         match b {
             b'"' => in_string = true,
             b'[' | b'{' => depth += 1,
-            b']' | b'}' if depth == 0 => break,
-            b']' | b'}' => depth -= 1,
-            b',' if depth == 0 => items += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' | b':' => {
+                values += 1;
+                if b == b',' && depth == 1 {
+                    items += 1;
+                }
+            }
             _ => {}
         }
-        if !b.is_ascii_whitespace() {
-            empty = false;
-        }
-        if items > MAX_BATCH {
-            break;
+        if depth >= 1 && !matches!(b, b'[' | b' ' | b'\n' | b'\r' | b'\t') {
+            any = true;
         }
     }
-    if empty { 0 } else { items + 1 }
+    let batch = if !is_batch { 0 } else if any { items + 1 } else { 0 };
+    (batch, values)
 }
 
 /// A GraphQL request from a GET query string, as GraphQL over HTTP names its parameters
@@ -750,4 +759,21 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_shape;
+
+    #[test]
+    fn json_shape_counts_batches_and_values_without_decoding() {
+        assert_eq!(json_shape(br#"{"query":"{ a }"}"#).0, 0);
+        assert_eq!(json_shape(br#" [ {"query":"a"}, {"query":"b,c"} ] "#).0, 2);
+        assert_eq!(json_shape(b"[{}]").0, 1);
+        assert_eq!(json_shape(b"[]").0, 0);
+        assert_eq!(json_shape(br#"[{"q":"\"]"}, {}]"#).0, 2, "brackets in strings do not count");
+        let numbers = format!(r#"{{"variables":{{"p":[{}0]}}}}"#, "0,".repeat(1000));
+        assert!(json_shape(numbers.as_bytes()).1 > 1000);
+        assert!(json_shape(br#"{"query":"a, b: c"}"#).1 < 3, "commas in strings do not count");
+    }
 }

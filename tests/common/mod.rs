@@ -129,17 +129,7 @@ impl TestApp {
         };
         let mut state = AppState::new(db, config);
         state.clock = Clock::fixed(now);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = duban::server::router(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let addr = serve(state.clone()).await;
         TestApp {
             addr,
             state,
@@ -196,18 +186,15 @@ impl TestApp {
         let mut config = (*state.config).clone();
         config.limits = limits;
         state.config = Arc::new(config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = duban::server::router(state);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
-        addr
+        serve(state).await
+    }
+
+    /// The id of the token's user.
+    pub async fn my_id(&self, token: &str) -> String {
+        self.ok(token, "{ me { id } }", json!({})).await["me"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
@@ -239,6 +226,22 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The real router over `state` on 127.0.0.1:<random>, in the background.
+async fn serve(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = duban::server::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
 }
 
 /// The error code of the first error in a response.
