@@ -42,6 +42,12 @@ pub struct Clause {
     /// The clause text or one of its lists was longer than
     /// [`MAX_LIST_CHARS`] and only its beginning was read.
     pub truncated: bool,
+    /// A standing role rule stated here (`列第一位者为牵头单位，下同`): in this
+    /// and every later list the first body leads and the rest participate.
+    pub first_listed_rule: bool,
+    /// 牵头 is written explicitly (`A牵头`, `牵头单位：A`): it overrides a
+    /// first-listed rule.
+    pub explicit_lead: bool,
 }
 
 /// Longest clause / list / cell text read in full (chars); longer text is cut
@@ -78,7 +84,8 @@ pub fn cap_chars(s: &str, max: usize) -> (&str, bool) {
 
 impl Clause {
     pub fn is_empty(&self) -> bool {
-        self.leads.is_empty()
+        !self.first_listed_rule
+            && self.leads.is_empty()
             && self.participants.is_empty()
             && self.implementers.is_empty()
             && self.standing_implementers.is_empty()
@@ -96,6 +103,8 @@ impl Clause {
         self.lead_undecided |= other.lead_undecided;
         self.by_reference |= other.by_reference;
         self.truncated |= other.truncated;
+        self.first_listed_rule |= other.first_listed_rule;
+        self.explicit_lead |= other.explicit_lead;
     }
 }
 
@@ -154,6 +163,38 @@ pub fn find_plain_standing(text: &str) -> Option<(std::ops::Range<usize>, Vec<St
         }
     }
     None
+}
+
+/// The first-listed lead rule: `列第一位者为牵头单位`, `排在第一位的部门为牵头部门`,
+/// `排名第一的为牵头单位`, `第一个单位为牵头单位`, with `下同` / `以下同`.
+fn first_listed_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:(?:列|排|排名|排列)(?:在)?(?:于)?(?:第一位|第一|首位)|第一个|列首位)(?:者|的)?(?:部门|单位)?(?:均)?为牵头(?:单位|部门)?[,，]?\s*(?:其他|其余)?(?:为|是)?(?:配合|参与)?(?:单位|部门)?[,，]?\s*(?:下同|以下同|以下均同)?",
+    )
+}
+
+/// Does the text state the first-listed lead rule (a preamble or a clause)?
+pub fn states_first_listed_rule(text: &str) -> bool {
+    first_listed_re().is_match(text)
+}
+
+/// `（各县市区政府负责落实，下同）`: a clause that says it applies to the later
+/// tasks too.
+fn same_below_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"[,，;；。]?\s*(?:以下同|下同)\s*$")
+}
+
+/// `具体任务均涉及相关市(州)人民政府，不再做分工，下同`: implementers of this
+/// and every later task, not repeated.
+fn standing_involved_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:具体任务|各项任务|有关任务|以下任务)?均(?:涉及|需要?|须|由)([^,，。;；]{2,60}?)(?:负责)?(?:落实|实施)?[,，]\s*(?:以下)?不再(?:做分工|分工|列出|一一列出|单独列出)(?:[,，]\s*(?:下同|以下同))?",
+    )
 }
 
 fn undecided_re() -> &'static Regex {
@@ -267,6 +308,26 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     clause.truncated = cut;
     let mut has_verb = false;
 
+    if let Some(m) = first_listed_re().find(&text) {
+        clause.first_listed_rule = true;
+        has_verb = true;
+        let r = m.range();
+        text.replace_range(r, ",");
+    }
+    if let Some(caps) = standing_involved_re().captures(&text) {
+        clause.standing_implementers = split_list(&caps[1]);
+        has_verb = true;
+        let m = caps.get(0).map(|m| m.range()).unwrap_or(0..0);
+        text.replace_range(m, ",");
+    }
+    let same_below = match same_below_re().find(&text) {
+        Some(m) => {
+            let r = m.range();
+            text.replace_range(r, "");
+            true
+        }
+        None => false,
+    };
     if let Some(caps) = standing_re().captures(&text) {
         clause.standing_implementers = split_list(&caps[1]);
         has_verb = true;
@@ -379,6 +440,8 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     }
 
     let explicit_lead = segs.iter().any(|(r, _)| *r == SegRole::Lead);
+    // Only a written 牵头 (not `A、B负责`) overrides a first-listed rule.
+    clause.explicit_lead = explicit_lead && (text.contains("牵头") || text.contains("主责"));
     let first_coshare = segs.iter().position(|(r, _)| *r == SegRole::CoShare);
     let mut seen_lead = false;
     for (idx, (role, items)) in segs.into_iter().enumerate() {
@@ -426,7 +489,12 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
         clause.participants = depts;
         clause.implementers.extend(local);
     }
-    if clause.is_empty() {
+    // `（…各县市区政府负责落实，下同）`: its implementers stand for the later
+    // tasks too.
+    if same_below && clause.standing_implementers.is_empty() {
+        clause.standing_implementers = clause.implementers.clone();
+    }
+    if clause.is_empty() && !clause.first_listed_rule {
         return None;
     }
     Some((clause, has_verb))
@@ -1023,6 +1091,31 @@ mod convention_tests {
         assert_eq!(l, ["区发改局"]);
         assert_eq!(p, ["区直各部门"]);
         assert_eq!(i, ["立山经济开发区", "各街道"]);
+    }
+
+    #[test]
+    fn the_first_listed_rule_is_read_and_is_no_agency() {
+        for rule in [
+            "国家发展改革委、财政部、商务部等负责。列第一位者为牵头单位,下同",
+            "国家发展改革委、财政部、商务部按职责分工负责,排在第一位的部门为牵头部门",
+        ] {
+            let c = parse_clause(rule).unwrap();
+            assert!(c.first_listed_rule, "{rule}");
+            assert!(!c.explicit_lead);
+            assert_eq!(c.leads, ["国家发展改革委", "财政部", "商务部"], "{rule}");
+            assert!(c.participants.is_empty());
+        }
+        assert!(parse_clause("财政部牵头,商务部参与").unwrap().explicit_lead);
+    }
+
+    #[test]
+    fn standing_implementers_of_every_kind() {
+        let c = parse_clause("省发展改革委、省市场监管局按职责分工负责。具体任务均涉及相关市(州)人民政府,不再做分工,下同").unwrap();
+        assert_eq!(c.leads, ["省发展改革委", "省市场监管局"]);
+        assert_eq!(c.standing_implementers, ["相关市(州)人民政府"]);
+        let c = parse_clause("市财政局牵头,各县市区政府负责落实,下同").unwrap();
+        assert_eq!(c.implementers, ["各县市区政府"]);
+        assert_eq!(c.standing_implementers, ["各县市区政府"]);
     }
 
     #[test]

@@ -160,6 +160,22 @@ pub struct ParsedTarget {
     pub participants: Vec<AgencyRef>,
 }
 
+/// A convention of the document the parser detected and applied, and where:
+/// shown by the dry run so an office sees why each role was given.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Convention {
+    /// FIRST_LISTED_LEAD, STANDING_IMPLEMENTERS, NUMBERING, DEFAULT_DEADLINE,
+    /// LABELLED_FIELDS, TRADITIONAL_CHARACTERS, CELL_PER_LINE_TABLE …
+    pub code: String,
+    /// What was read, in words (`first-listed lead from 一(三)1 on …`).
+    pub description: String,
+    /// The task code where it was stated (None: the preamble or the whole
+    /// document).
+    pub from: Option<String>,
+    /// Tasks it was applied to (at most 200 listed).
+    pub tasks: Vec<String>,
+}
+
 /// The result of parsing a plan document.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ParsedPlan {
@@ -180,6 +196,8 @@ pub struct ParsedPlan {
     pub fingerprint: String,
     /// Agencies not found in the registry (qualified names), deduplicated.
     pub unconfirmed_agencies: Vec<String>,
+    /// The conventions detected and where they apply.
+    pub conventions: Vec<Convention>,
 }
 
 /// Parses a document of any supported format from its bytes.
@@ -299,6 +317,7 @@ impl ParsedPlan {
             "targets": targets,
             "warnings": self.warnings,
             "unconfirmed_agencies": self.unconfirmed_agencies,
+            "conventions": self.conventions,
         })
     }
 }

@@ -68,6 +68,11 @@ struct Builder<'a> {
     /// The plan's year (title `2024年…`, else issue date) for dates written
     /// without one (`6月底前`).
     plan_year: Option<i32>,
+    /// The first-listed lead rule is in force (stated in the preamble or in
+    /// a clause, from that task on).
+    first_listed: bool,
+    /// How the document was read, for [`ParsedPlan::conventions`].
+    conventions: Vec<crate::Convention>,
 }
 
 impl Builder<'_> {
@@ -87,9 +92,46 @@ impl Builder<'_> {
     }
 
     /// Applies roles to a task, records standing rules, and warns.
+    fn convention(&mut self, code: &str, from: Option<&str>, description: String) {
+        match self.conventions.iter_mut().find(|c| c.code == code) {
+            Some(c) => {
+                if let Some(f) = from
+                    && !c.tasks.iter().any(|t| t == f)
+                    && c.tasks.len() < 200
+                {
+                    c.tasks.push(f.to_string());
+                }
+            }
+            None => self.conventions.push(crate::Convention {
+                code: code.to_string(),
+                description,
+                from: from.map(|f| f.to_string()),
+                tasks: from.map(|f| vec![f.to_string()]).unwrap_or_default(),
+            }),
+        }
+    }
+
     fn assign(&mut self, task: &mut ParsedTask, clause: &Clause, by_reference: bool) {
-        let leads = self.resolve(&clause.leads);
+        if clause.first_listed_rule && !self.first_listed {
+            self.first_listed = true;
+            let code = task.code.clone();
+            self.convention(
+                "FIRST_LISTED_LEAD",
+                Some(&code),
+                format!("first-listed lead (列第一位者为牵头单位) from {code} on: in every later list the first body leads and the others participate, unless 牵头 is written"),
+            );
+        }
+        let mut leads = self.resolve(&clause.leads);
         let mut participants = self.resolve(&clause.participants);
+        if self.first_listed && !clause.explicit_lead && leads.len() > 1 {
+            // The standing rule: the first body leads, the rest participate.
+            let rest: Vec<Resolved> = leads.drain(1..).collect();
+            participants.splice(0..0, rest);
+            if task.kind != TaskKind::Heading {
+                let code = task.code.clone();
+                self.convention("FIRST_LISTED_LEAD", Some(&code), String::new());
+            }
+        }
         let mut implementers = self.resolve(&clause.implementers);
         let standing = self.resolve(&clause.standing_implementers);
         participants.retain(|p| !leads.iter().any(|l| l.agency.name == p.agency.name));
@@ -99,7 +141,19 @@ impl Builder<'_> {
         });
         if !standing.is_empty() {
             // The rule applies from this task on.
+            let names: Vec<String> = standing.iter().map(|r| r.agency.name.clone()).collect();
             self.standing = standing;
+            let code = task.code.clone();
+            self.conventions.retain(|c| c.code != "STANDING_IMPLEMENTERS" || c.from.as_deref() != Some(code.as_str()));
+            self.conventions.push(crate::Convention {
+                code: "STANDING_IMPLEMENTERS".into(),
+                description: format!(
+                    "standing rule from {code} on: {} implement every later task (以下均…落实/不再列出/下同)",
+                    names.join("、")
+                ),
+                from: Some(code.clone()),
+                tasks: vec![code],
+            });
         }
         if task.kind != TaskKind::Heading {
             for s in &self.standing {
@@ -338,6 +392,19 @@ fn fingerprint(lines: &[String], grids: &[Grid]) -> String {
 pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan {
     let mut lines: Vec<String> = Vec::new();
     let mut grids: Vec<Grid> = Vec::new();
+    let mut cell_tables = 0usize;
+    let traditional = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Text(t) => t
+                .chars()
+                .take(100_000)
+                .filter(|&c| c as u32 >= 0x4E00 && clean::to_simplified(c) != c)
+                .count(),
+            Block::Grid(_) => 0,
+        })
+        .sum::<usize>()
+        >= 20;
     for b in blocks {
         match b {
             Block::Text(t) => {
@@ -354,6 +421,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                 } else {
                     let mut keep = vec![true; raw.len()];
                     for (range, grid) in vtables {
+                        cell_tables += 1;
                         for k in range {
                             keep[k] = false;
                         }
@@ -477,7 +545,20 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         standing: Vec::new(),
         codes: HashSet::new(),
         plan_year: plan_year(&header.title, header.issue_date),
+        first_listed: false,
+        conventions: Vec::new(),
     };
+    // A preamble rule (`排在第一位的部门为牵头部门`) holds for the whole document.
+    if crate::clause::states_first_listed_rule(&outline.preamble.join("\n"))
+        || crate::clause::states_first_listed_rule(&preamble.join("\n"))
+    {
+        b.first_listed = true;
+        b.convention(
+            "FIRST_LISTED_LEAD",
+            None,
+            "first-listed lead (排在第一位的部门为牵头部门) stated in the preamble: in every list of the document the first body leads and the others participate, unless 牵头 is written".into(),
+        );
+    }
     b.warnings.extend(dropped_warning);
     for (code, note) in &outline.notes {
         b.warnings
@@ -681,6 +762,49 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         }
     }
 
+    if !outline.notes.is_empty() {
+        let notes: Vec<String> = outline
+            .notes
+            .iter()
+            .map(|(code, note)| format!("{code}: {}", note.trim_start_matches("numbering skips: ")))
+            .collect();
+        b.conventions.push(crate::Convention {
+            code: "NUMBERING".into(),
+            description: format!(
+                "numbering with gaps, read on and warned (NUMBERING_SKIP): {}",
+                notes.join("; ")
+            ),
+            from: outline.notes.first().map(|(c, _)| c.clone()),
+            tasks: outline.notes.iter().map(|(c, _)| c.clone()).take(200).collect(),
+        });
+    }
+    if let Some(d) = default_deadline {
+        b.conventions.push(crate::Convention {
+            code: "DEFAULT_DEADLINE".into(),
+            description: format!(
+                "default deadline {} from a footnote (上表中未注明的…), for the rows that state none",
+                d.date
+            ),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
+    if traditional {
+        b.conventions.push(crate::Convention {
+            code: "TRADITIONAL_CHARACTERS".into(),
+            description: "written in traditional characters: read with the same grammar; titles and bodies keep the document's characters, agency names are given in simplified form".into(),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
+    if cell_tables > 0 {
+        b.conventions.push(crate::Convention {
+            code: "CELL_PER_LINE_TABLE".into(),
+            description: format!("{cell_tables} table(s) pasted one cell per line, read as task sheets (rows by their running numbers)"),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
     let mut warnings = b.warnings;
     if !b.tasks.iter().any(|t| t.kind != TaskKind::Heading) {
         warnings.push(Warning::new(
@@ -704,6 +828,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         warnings,
         fingerprint: print,
         unconfirmed_agencies: b.unconfirmed,
+        conventions: b.conventions,
     }
 }
 
@@ -788,6 +913,9 @@ fn push_row(
         lead_undecided: row.lead_undecided,
         by_reference: row.by_reference,
         truncated: row.truncated,
+        // a participant column makes the lead column explicit
+        explicit_lead: !row.participants.is_empty(),
+        first_listed_rule: false,
     };
     b.assign(&mut task, &clause, row.by_reference);
     if let Some(a) = &row.ambiguous {
@@ -1042,5 +1170,49 @@ mod tests {
         assert_eq!(plan.targets[0].target_year, Some(2025));
         assert_eq!(plan.targets[1].baseline.as_deref(), Some("2005"));
         assert_eq!(plan.targets[0].task_index, Some(0));
+    }
+}
+
+#[cfg(test)]
+mod standing_role_tests {
+    use crate::{Registry, parse_text};
+
+    fn roles(plan: &crate::ParsedPlan, code: &str) -> (Vec<String>, Vec<String>) {
+        let t = plan.tasks.iter().find(|t| t.code == code).unwrap_or_else(|| panic!("{code}"));
+        (
+            t.leads.iter().map(|a| a.name.clone()).collect(),
+            t.participants.iter().map(|a| a.name.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_clause_rule_applies_from_its_task_on() {
+        let plan = parse_text(
+            "国务院关于某项工作的意见\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)\n(二)乙工作。内容。(国家发展改革委、财政部、商务部等按职责分工负责。列第一位者为牵头单位,下同)\n(三)丙工作。内容。(商务部、财政部按职责分工负责)\n(四)丁工作。内容。(财政部、商务部牵头,人民银行参与)",
+            &Registry::empty(),
+        );
+        // before the rule: co-leads
+        assert_eq!(roles(&plan, "一(一)").0, ["国家发展改革委", "财政部"]);
+        assert_eq!(roles(&plan, "一(二)"), (vec!["国家发展改革委".into()], vec!["财政部".into(), "商务部".into()]));
+        assert_eq!(roles(&plan, "一(三)"), (vec!["商务部".into()], vec!["财政部".into()]));
+        // an explicit 牵头 overrides the rule
+        assert_eq!(roles(&plan, "一(四)").0, ["财政部", "商务部"]);
+        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        assert_eq!(c.from.as_deref(), Some("一(二)"));
+        assert!(c.description.contains("一(二)"));
+        // the rule sentence is no agency
+        assert!(plan.tasks.iter().all(|t| t.leads.iter().chain(&t.participants).all(|a| !a.name.contains("第一位"))));
+    }
+
+    #[test]
+    fn a_preamble_rule_applies_to_the_whole_document() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的通知\n各部门按照分工落实。排在第一位的部门为牵头部门。\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(roles(&plan, "一(一)"), (vec!["国家发展改革委".into()], vec!["财政部".into()]));
+        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        assert!(c.from.is_none());
+        assert!(plan.to_cli_json()["conventions"].as_array().is_some_and(|a| !a.is_empty()));
     }
 }
