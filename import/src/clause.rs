@@ -566,7 +566,11 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
             return match role {
                 SegRole::Inner => classify_segment(names.trim()),
                 SegRole::Ignore => (SegRole::Ignore, ""),
-                _ => (*role, names.trim()),
+                // `责任单位：A、B按职责分工负责`: the verb is no part of the names
+                _ => match classify_segment(names.trim()) {
+                    (SegRole::Bare | SegRole::Ignore | SegRole::Inner, _) => (*role, names.trim()),
+                    (_, n) => (*role, n),
+                },
             };
         }
     }
@@ -1068,6 +1072,12 @@ mod convention_tests {
         assert_eq!(l, ["省发展改革委"]);
         assert_eq!(p, ["各部门"]);
         assert_eq!(i, ["各地"]);
+    }
+
+    #[test]
+    fn a_labelled_field_followed_by_a_verb() {
+        let (l, _, _) = roles("责任单位:省发展改革委、省大数据中心按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "省大数据中心"]);
     }
 
     #[test]
