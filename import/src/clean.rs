@@ -21,9 +21,19 @@ pub const PAGE_MARK: char = '\u{1}';
 pub fn normalize_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if let Some(m) = normalize_char(c) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// [`normalize_chars`] for one character (`None`: the character is dropped).
+pub fn normalize_char(c: char) -> Option<char> {
+    {
         let mapped = match c {
-            '\r' => continue,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => continue,
+            '\r' => return None,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => return None,
             '\u{3000}' | '\u{00a0}' | '\t' => ' ',
             '（' => '(',
             '）' => ')',
@@ -42,13 +52,122 @@ pub fn normalize_chars(text: &str) -> String {
             c @ '０'..='９' | c @ 'Ａ'..='Ｚ' | c @ 'ａ'..='ｚ' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
-            c if c.is_control() && c != '\n' => continue,
+            c if c.is_control() && c != '\n' => return None,
             c if (c as u32) >= 0x4E00 => to_simplified(c),
             c => c,
         };
-        out.push(mapped);
+        Some(mapped)
     }
-    out
+}
+
+/// Gives back the document's own characters for text the parser derived
+/// from its normalised form: stored titles and bodies read exactly as the
+/// document does (full-width punctuation, traditional characters), while the
+/// grammar works on the normalised text. The derived text is aligned with the
+/// source by its non-blank characters; whitespace and text the parser added
+/// (a joining `。`) are kept as derived.
+pub struct Restorer {
+    raw: Vec<char>,
+    /// (normalised char, index into `raw`) of every non-blank source char.
+    comp: Vec<(char, usize)>,
+    /// Positions in `comp` of each character (for the anchor search).
+    index: std::collections::HashMap<char, Vec<usize>>,
+    cursor: usize,
+    /// Anchors not found: after [`Restorer::MAX_MISSES`] the restorer gives up
+    /// (a pathological document must not make the parse slow).
+    misses: usize,
+}
+
+impl Restorer {
+    pub fn new(source: &str) -> Restorer {
+        let raw: Vec<char> = source.chars().collect();
+        let comp: Vec<(char, usize)> = raw
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &c)| normalize_char(c).filter(|m| !m.is_whitespace()).map(|m| (m, i)))
+            .collect();
+        let mut index: std::collections::HashMap<char, Vec<usize>> = Default::default();
+        for (j, &(c, _)) in comp.iter().enumerate() {
+            index.entry(c).or_default().push(j);
+        }
+        Restorer {
+            raw,
+            comp,
+            index,
+            cursor: 0,
+            misses: 0,
+        }
+    }
+
+    const MAX_MISSES: usize = 50;
+
+    fn matches_at(&self, pat: &[char], j: usize) -> bool {
+        j + pat.len() <= self.comp.len()
+            && pat.iter().enumerate().all(|(k, &p)| self.comp[j + k].0 == p)
+    }
+
+    fn find(&self, pat: &[char], from: usize, to: usize) -> Option<usize> {
+        let first = *pat.first()?;
+        let to = to.min(self.comp.len());
+        if to.saturating_sub(from) <= 64 {
+            return (from..to).find(|&j| self.matches_at(pat, j));
+        }
+        let pos = self.index.get(&first)?;
+        let at = pos.partition_point(|&p| p < from);
+        pos[at..]
+            .iter()
+            .take_while(|&&p| p < to)
+            .copied()
+            .find(|&p| self.matches_at(pat, p))
+    }
+
+    /// The document's spelling of `derived` (unchanged when it cannot be
+    /// found in the source).
+    pub fn restore(&mut self, derived: &str) -> String {
+        let chars: Vec<char> = derived.chars().collect();
+        let solid: Vec<char> = chars.iter().copied().filter(|c| !c.is_whitespace()).collect();
+        if solid.is_empty() {
+            return derived.to_string();
+        }
+        if self.misses >= Self::MAX_MISSES {
+            return derived.to_string();
+        }
+        let anchor: Vec<char> = solid.iter().copied().take(8).collect();
+        let Some(start) = self
+            .find(&anchor, self.cursor, usize::MAX)
+            .or_else(|| self.find(&anchor, 0, self.cursor))
+        else {
+            self.misses += 1;
+            return derived.to_string();
+        };
+        self.cursor = start;
+        let mut out = String::with_capacity(derived.len() + 8);
+        let mut j = start;
+        let mut k = 0; // index into `solid`
+        for &c in &chars {
+            if c.is_whitespace() {
+                out.push(c);
+                continue;
+            }
+            if j < self.comp.len() && self.comp[j].0 == c {
+                out.push(self.raw[self.comp[j].1]);
+                j += 1;
+            } else {
+                // Resynchronise on the next few characters (text the
+                // clean-up removed from the source, such as a page mark).
+                let next: Vec<char> = solid[k..].iter().copied().take(4).collect();
+                match self.find(&next, j, j + 400) {
+                    Some(j2) if next.len() >= 2 || j2 == j => {
+                        out.push(self.raw[self.comp[j2].1]);
+                        j = j2 + 1;
+                    }
+                    _ => out.push(c),
+                }
+            }
+            k += 1;
+        }
+        out
+    }
 }
 
 /// The simplified form of a traditional character (identity for others):
@@ -583,6 +702,16 @@ mod tests {
 #[cfg(test)]
 mod fold_tests {
     use super::*;
+
+    #[test]
+    fn derived_text_gets_the_documents_characters_back() {
+        let src = "一、重点任务\n（一）推进煤炭替代，发展新能源。（市发展改革委牵头）\n（二）發展規劃：到2025年。";
+        let mut r = Restorer::new(src);
+        assert_eq!(r.restore("推进煤炭替代,发展新能源"), "推进煤炭替代，发展新能源");
+        assert_eq!(r.restore("发展规划:到2025年"), "發展規劃：到2025年");
+        // text that is not in the source stays as derived
+        assert_eq!(r.restore("完全不同的文字"), "完全不同的文字");
+    }
 
     #[test]
     fn traditional_characters_are_read_as_simplified() {

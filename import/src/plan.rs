@@ -393,6 +393,22 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     let mut lines: Vec<String> = Vec::new();
     let mut grids: Vec<Grid> = Vec::new();
     let mut cell_tables = 0usize;
+    // The document's own characters, for the stored titles and bodies.
+    let mut source = String::new();
+    for b in &blocks {
+        match b {
+            Block::Text(t) => source.push_str(t),
+            Block::Grid(g) => {
+                for row in g {
+                    for c in row {
+                        source.push_str(c);
+                        source.push('\n');
+                    }
+                }
+            }
+        }
+        source.push('\n');
+    }
     let traditional = blocks
         .iter()
         .map(|b| match b {
@@ -816,6 +832,15 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     for t in &b.tasks {
         warnings.extend(t.warnings.iter().cloned());
     }
+    // Stored text reads exactly as the document does: the grammar worked on
+    // normalised text (ASCII punctuation, simplified characters).
+    let mut restorer = clean::Restorer::new(&source);
+    drop(source);
+    for t in &mut b.tasks {
+        t.title = restorer.restore(&t.title);
+        t.body = restorer.restore(&t.body);
+    }
+    header.title = restorer.restore(&header.title);
     ParsedPlan {
         title: header.title,
         document_number: header.document_number,
