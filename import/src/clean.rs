@@ -81,9 +81,20 @@ pub struct Restorer {
 impl Restorer {
     pub fn new(source: &str) -> Restorer {
         let raw: Vec<char> = source.chars().collect();
+        // Pinyin annotations (`發(fā)展`) are no part of the text read.
+        let mut skip = vec![false; raw.len()];
+        if source.contains(['ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú', 'ǔ', 'ù']) {
+            let starts: Vec<usize> = source.char_indices().map(|(b, _)| b).collect();
+            for m in pinyin_re().find_iter(source) {
+                let a = starts.partition_point(|&b| b < m.start());
+                let z = starts.partition_point(|&b| b < m.end());
+                skip[a..z].iter_mut().for_each(|x| *x = true);
+            }
+        }
         let comp: Vec<(char, usize)> = raw
             .iter()
             .enumerate()
+            .filter(|(i, _)| !skip[*i])
             .filter_map(|(i, &c)| normalize_char(c).filter(|m| !m.is_whitespace()).map(|m| (m, i)))
             .collect();
         let mut index: std::collections::HashMap<char, Vec<usize>> = Default::default();
