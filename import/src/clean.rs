@@ -200,6 +200,39 @@ fn pinyin_re() -> &'static Regex {
     })
 }
 
+/// The key text is matched by: letters, digits and ideographs only,
+/// full-width forms folded, traditional characters simplified, no pinyin
+/// annotations (normalisation for matching only, never for stored text).
+pub fn match_key(s: &str) -> String {
+    let s = strip_pinyin(s);
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => to_simplified(c),
+        })
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn any_marker_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^\s*(?:第[一二三四五六七八九十]{1,3}(?:部分|章)|[一二三四五六七八九十]{1,3}\s*[、.,]|\(\s*[一二三四五六七八九十\d]{1,3}\s*\)|\d{1,3}\s*[.、]|[①-⑳]|——|—)")
+            .expect("static regex")
+    })
+}
+
+/// The matching key of a source line without its outline marker (`（一）`,
+/// `1.`), which no title keeps.
+pub fn line_key(line: &str) -> String {
+    let n = normalize_chars(line);
+    let rest = match any_marker_re().find(&n) {
+        Some(m) => &n[m.end()..],
+        None => n.as_str(),
+    };
+    match_key(rest)
+}
+
 /// `s` without pinyin annotations (for matching).
 pub fn strip_pinyin(s: &str) -> std::borrow::Cow<'_, str> {
     pinyin_re().replace_all(s, "")

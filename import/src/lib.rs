@@ -126,8 +126,11 @@ pub struct ParsedTask {
     /// Index into [`ParsedPlan::tasks`].
     pub parent: Option<usize>,
     pub title: String,
-    /// Full text without the responsibility clause.
+    /// Full text without the title and the responsibility clause.
     pub body: String,
+    /// The responsibility clause(s) as written (or a sheet row's agency and
+    /// deadline cells), so that no text of the task is lost.
+    pub clause_text: String,
     /// 牵头单位 (several when they share the lead).
     pub leads: Vec<AgencyRef>,
     /// 参与 / 配合单位.
@@ -198,6 +201,20 @@ pub struct ParsedPlan {
     pub unconfirmed_agencies: Vec<String>,
     /// The conventions detected and where they apply.
     pub conventions: Vec<Convention>,
+    /// Text of the document that is neither a heading nor a task: the
+    /// preamble before the outline, and every other line the parser did not
+    /// read into a task (each run of them also gives a `TEXT_UNREAD`
+    /// warning). With the tasks' titles, bodies and clauses this accounts for
+    /// every non-blank line of the source: nothing is lost silently.
+    pub context: Vec<ContextText>,
+}
+
+/// A piece of the document outside the tasks and headings.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ContextText {
+    /// `preamble` (before the outline) or `unread` (not read into any task).
+    pub kind: String,
+    pub text: String,
 }
 
 /// Parses a document of any supported format from its bytes.
@@ -318,6 +335,7 @@ impl ParsedPlan {
             "warnings": self.warnings,
             "unconfirmed_agencies": self.unconfirmed_agencies,
             "conventions": self.conventions,
+            "context": self.context,
         })
     }
 }

@@ -612,6 +612,11 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             ranges.push((r.start, r.end));
             ranges.sort_unstable();
         }
+        let clause_text: String = ranges
+            .iter()
+            .filter_map(|&(a, z)| node_text.get(a..z))
+            .collect::<Vec<_>>()
+            .join("\n");
         let text = strip_ranges(&node_text, &ranges);
         let body_text = text
             .strip_prefix(node.title.as_str())
@@ -666,6 +671,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             parent,
             title: node.title.clone(),
             body: body_text,
+            clause_text: clause_text.clone(),
             leads: Vec::new(),
             participants: Vec::new(),
             implementers: Vec::new(),
@@ -746,6 +752,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                         parent,
                         title: title.clone(),
                         body: String::new(),
+                        clause_text: String::new(),
                         leads: Vec::new(),
                         participants: Vec::new(),
                         implementers: Vec::new(),
@@ -835,12 +842,19 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     // Stored text reads exactly as the document does: the grammar worked on
     // normalised text (ASCII punctuation, simplified characters).
     let mut restorer = clean::Restorer::new(&source);
-    drop(source);
+    let restorer_source_lines = source;
     for t in &mut b.tasks {
         t.title = restorer.restore(&t.title);
         t.body = restorer.restore(&t.body);
     }
     header.title = restorer.restore(&header.title);
+    let context = account_for_every_line(
+        &restorer_source_lines,
+        &header,
+        &outline.preamble,
+        &mut b.tasks,
+        &mut warnings,
+    );
     ParsedPlan {
         title: header.title,
         document_number: header.document_number,
@@ -854,7 +868,128 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         fingerprint: print,
         unconfirmed_agencies: b.unconfirmed,
         conventions: b.conventions,
+        context,
     }
+}
+
+/// No silent loss: every non-blank line of the source must end up in a
+/// heading or task (title, body or clause), the header or the preamble. The
+/// lines that do not are kept as `unread` context, each run of them with a
+/// `TEXT_UNREAD` warning. Also warns of a task body holding outline-numbered
+/// lines (`BODY_HAS_OUTLINE`) and of a heading that absorbed a responsibility
+/// clause (`HEADING_WITH_CLAUSE`).
+fn account_for_every_line(
+    source: &str,
+    header: &crate::header::Header,
+    preamble: &[String],
+    tasks: &mut [ParsedTask],
+    warnings: &mut Vec<Warning>,
+) -> Vec<crate::ContextText> {
+    let mut context: Vec<crate::ContextText> = preamble
+        .iter()
+        .map(|l| crate::ContextText {
+            kind: "preamble".into(),
+            text: l.clone(),
+        })
+        .collect();
+    // Everything read, normalised for matching, in document order.
+    let mut places = String::new();
+    for s in std::iter::once(&header.title)
+        .chain(header.document_number.iter())
+        .chain(header.issuers.iter())
+        .chain(preamble.iter())
+    {
+        places.push_str(&clean::match_key(s));
+        places.push('|');
+    }
+    for t in tasks.iter() {
+        // title and body run on (a key may span both)
+        places.push_str(&clean::match_key(&t.title));
+        places.push_str(&clean::match_key(&t.body));
+        places.push('|');
+        places.push_str(&clean::match_key(&t.clause_text));
+        places.push('|');
+    }
+    let mut cursor = 0usize;
+    let mut run: Vec<String> = Vec::new();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut misses = 0usize;
+    for line in source.split('\n') {
+        let line = line.trim();
+        let key = clean::line_key(line);
+        if key.chars().count() < 2 {
+            continue;
+        }
+        let key: String = key.chars().take(16).collect();
+        if misses >= 300 {
+            // A document this far out of order is reported, not searched.
+            run.push(line.to_string());
+            continue;
+        }
+        let window_end = places.len().min(cursor + 100_000);
+        let window_end = (window_end..=places.len()).find(|&e| places.is_char_boundary(e)).unwrap_or(places.len());
+        let found = places[cursor..window_end].find(&key).map(|p| p + cursor).or_else(|| {
+            // Out of order (a table read after the text): search it all,
+            // for documents of ordinary size.
+            (places.len() <= 2_000_000).then(|| places.find(&key)).flatten()
+        });
+        match found {
+            Some(p) => {
+                if p >= cursor {
+                    cursor = p;
+                }
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+            }
+            None => {
+                misses += 1;
+                run.push(line.to_string());
+            }
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    for r in runs {
+        let first: String = r[0].chars().take(40).collect();
+        warnings.push(Warning::new(
+            "TEXT_UNREAD",
+            format!(
+                "{} line(s) not read into any heading or task (kept as context): {first}{}",
+                r.len(),
+                if r.len() > 1 || r[0].chars().count() > 40 { "…" } else { "" }
+            ),
+            None,
+        ));
+        for l in r {
+            context.push(crate::ContextText {
+                kind: "unread".into(),
+                text: l,
+            });
+        }
+    }
+    for t in tasks.iter_mut() {
+        if t.kind == TaskKind::Heading && !t.clause_text.is_empty() {
+            let w = Warning::new(
+                "HEADING_WITH_CLAUSE",
+                "a heading carries a responsibility clause: check whether it is a task",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+        if t.kind != TaskKind::Heading && t.body.lines().skip(1).any(clean::starts_with_marker) {
+            let w = Warning::new(
+                "BODY_HAS_OUTLINE",
+                "the task body holds outline-numbered lines that were not read as items",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+    }
+    context
 }
 
 /// The year a plan is about: a single year in its title (`2024年工作要点`), else the
@@ -921,6 +1056,16 @@ fn push_row(
         parent,
         title: short_title(&row.text),
         body: row.text.clone(),
+        clause_text: row
+            .leads
+            .iter()
+            .chain(&row.participants)
+            .chain(&row.implementers)
+            .chain(&row.standing)
+            .cloned()
+            .chain(row.deadline_cell.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
         leads: Vec::new(),
         participants: Vec::new(),
         implementers: Vec::new(),
