@@ -123,6 +123,22 @@ impl Builder<'_> {
         }
         let mut leads = self.resolve(&clause.leads);
         let mut participants = self.resolve(&clause.participants);
+        let mut implementers = self.resolve(&clause.implementers);
+        // Agency names are validated: a string that is not in the registry
+        // and does not read as a body is warned about, never assigned.
+        for list in [&mut leads, &mut participants, &mut implementers] {
+            list.retain(|r| {
+                let ok = r.is_group || r.agency.confirmed || crate::registry::reads_as_body(&r.agency.raw);
+                if !ok {
+                    task.warnings.push(Warning::new(
+                        "NOT_AN_AGENCY",
+                        format!("\"{}\" does not read as the name of a body and was not assigned", r.agency.raw),
+                        Some(&task.code),
+                    ));
+                }
+                ok
+            });
+        }
         if self.first_listed && !clause.explicit_lead && leads.len() > 1 {
             // The standing rule: the first body leads, the rest participate.
             let rest: Vec<Resolved> = leads.drain(1..).collect();
@@ -132,7 +148,6 @@ impl Builder<'_> {
                 self.convention("FIRST_LISTED_LEAD", Some(&code), String::new());
             }
         }
-        let mut implementers = self.resolve(&clause.implementers);
         let standing = self.resolve(&clause.standing_implementers);
         participants.retain(|p| !leads.iter().any(|l| l.agency.name == p.agency.name));
         implementers.retain(|p| {
