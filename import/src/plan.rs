@@ -319,7 +319,24 @@ fn bracket_labelled_lines(text: &str) -> String {
     // as in `A牵头，B按职责分工负责`).
     let mut prev_labelled = false;
     for (k, line) in text.split('\n').enumerate() {
-        match label_re().captures(line).and_then(|c| c.get(1)) {
+        // A label inside an open bracket is already part of a clause
+        // (`(牵头单位:A;责任单位:B、` cut off at the end).
+        let inside_bracket = |at: usize| {
+            let mut depth = 0i32;
+            for c in line[..at].chars() {
+                match c {
+                    '(' | '（' | '〔' | '[' | '【' => depth += 1,
+                    ')' | '）' | '〕' | ']' | '】' => depth -= 1,
+                    _ => {}
+                }
+            }
+            depth > 0
+        };
+        match label_re()
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .filter(|m| !inside_bracket(m.start()))
+        {
             Some(m) => {
                 let own_line = line[..m.start()].trim().is_empty();
                 let content = line[m.start()..].trim_end_matches(['。', ' ', ';', '；']);
@@ -509,7 +526,15 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     }
     let joined = lines.join("\n");
     let sample: String = joined.chars().take(200_000).collect();
-    let region = infer_region(&header.title, &header.issuers, &sample, registry);
+    let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
+    if region.name().is_none()
+        && let Some(p) = header
+            .document_number
+            .as_deref()
+            .and_then(crate::header::province_of_document_number)
+    {
+        region.province = Some(p.to_string());
+    }
 
     // Issuers to canonical names where known.
     let issuers: Vec<String> = header
