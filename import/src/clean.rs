@@ -247,15 +247,34 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Removes spaces next to CJK characters (`达到 24%` → `达到24%`) and trims.
+/// `7 铁路投资8000亿元以上 发展改革委`: a row number, a blank, cells
+/// separated by blanks, the last one a name.
+pub fn table_row_line(line: &str) -> bool {
+    let t = line.trim();
+    let mut words = t.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    let rest: Vec<&str> = words.collect();
+    first.len() <= 3
+        && first.chars().all(|c| c.is_ascii_digit())
+        && rest.len() >= 2
+        && rest.last().is_some_and(|w| {
+            let n = w.chars().count();
+            (2..=40).contains(&n) && (crate::registry::has_agency_suffix(w) || w.ends_with("发展改革"))
+        })
+}
+
 fn collapse_spaces(line: &str) -> String {
     let chars: Vec<char> = line.trim().chars().collect();
     // Short lines of space-separated names (signature blocks:
     // `威海市生态环境局 威海市发展和改革委`) keep one space between words.
-    let keep_word_spaces = chars.len() <= 60
+    let keep_word_spaces = (chars.len() <= 60
         && line.split_whitespace().count() >= 2
         && line.split_whitespace().all(|w| {
             w.chars().count() >= 4 && w.chars().all(|c| is_cjk(c) && c != '、' && c != ',')
-        });
+        }))
+        // A table row pasted as a line (`3 安排财政赤字… 财政部`): its blanks
+        // are the cell boundaries.
+        || table_row_line(line);
     let mut out = String::with_capacity(line.len());
     for (i, &c) in chars.iter().enumerate() {
         if c == ' ' {
