@@ -480,6 +480,28 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             }
         }
     }
+    // Local governments named after the departments in a co-lead list
+    // (`A、B、各地级以上市人民政府按职责分工负责`) carry the task out locally.
+    if clause.leads.len() > 1 {
+        if let Some(first_local) = clause.leads.iter().position(|l| is_local_government_group(l))
+            && first_local > 0
+        {
+            let (depts, rest): (Vec<String>, Vec<String>) = {
+                let mut d = Vec::new();
+                let mut r = Vec::new();
+                for (k, l) in std::mem::take(&mut clause.leads).into_iter().enumerate() {
+                    if k >= first_local && is_local_government_group(&l) {
+                        r.push(l);
+                    } else {
+                        d.push(l);
+                    }
+                }
+                (d, r)
+            };
+            clause.leads = depts;
+            clause.implementers.splice(0..0, rest);
+        }
+    }
     // Local governments named after the departments carry the task out
     // locally (`配合单位：市财政局，各区、县级市`): implementers, not participants.
     if !clause.leads.is_empty() && clause.participants.iter().any(|p| is_local_government_group(p)) {
@@ -947,7 +969,9 @@ mod tests {
         let c = p(
             "市发展改革委、各县区政府、各开发区管委会等按职责分工负责。以下均需各县区政府、各开发区管委会落实,不再列出",
         );
-        assert_eq!(c.leads, ["市发展改革委", "各县区政府", "各开发区管委会"]);
+        // local governments named after the departments implement
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.implementers, ["各县区政府", "各开发区管委会"]);
         assert_eq!(c.standing_implementers, ["各县区政府", "各开发区管委会"]);
         let c = p("省生态环境厅,以下各项工作均需各市、县(市、区)落实,以下不再列出");
         assert_eq!(c.leads, ["省生态环境厅"]);
@@ -1126,6 +1150,17 @@ mod convention_tests {
         let c = parse_clause("市财政局牵头,各县市区政府负责落实,下同").unwrap();
         assert_eq!(c.implementers, ["各县市区政府"]);
         assert_eq!(c.standing_implementers, ["各县市区政府"]);
+    }
+
+    #[test]
+    fn local_governments_after_co_leads_implement() {
+        let (l, p, i) = roles("省发展改革委、交通运输厅等省有关部门和各地级以上市人民政府按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "交通运输厅"]);
+        assert!(p.is_empty());
+        assert_eq!(i, ["各地级以上市人民政府"]);
+        // a local government named first leads
+        let (l, _, _) = roles("各县区政府、市财政局按职责分工负责");
+        assert_eq!(l, ["各县区政府", "市财政局"]);
     }
 
     #[test]
