@@ -443,6 +443,15 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     // Only a written 牵头 (not `A、B负责`) overrides a first-listed rule.
     clause.explicit_lead = explicit_lead && (text.contains("牵头") || text.contains("主责"));
     let first_coshare = segs.iter().position(|(r, _)| *r == SegRole::CoShare);
+    // The comma convention (`A，B、C按职责分工负责`: the lead column, then the
+    // participant column) holds for one group of names before the comma and
+    // a list after it; `A、B，C按职责分工负责` (one name after the comma) or
+    // `A，B、C，D、E按职责分工负责` (several groups) are co-leads grouped by
+    // kind of body, as `按职责分工负责` says.
+    let comma_columns = first_coshare.is_some_and(|f| {
+        let bare: Vec<&(SegRole, Vec<String>)> = segs[..f].iter().filter(|(r, v)| *r == SegRole::Bare && !v.is_empty()).collect();
+        bare.len() == 1 && segs[f].1.len() >= 2
+    });
     let mut seen_lead = false;
     for (idx, (role, items)) in segs.into_iter().enumerate() {
         if items.is_empty() {
@@ -470,7 +479,7 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
                 let before_coshare = first_coshare.is_some_and(|f| idx < f);
                 if !explicit_lead && (before_coshare || !seen_lead) {
                     clause.leads.extend(items);
-                    if before_coshare {
+                    if before_coshare && comma_columns {
                         // the co-share segment becomes the participant column
                         seen_lead = true;
                     }
@@ -945,9 +954,12 @@ mod tests {
         let c = p("市住房城乡建设局,市发展改革委、市自然资源局等按职责分工负责");
         assert_eq!(c.leads, ["市住房城乡建设局"]);
         assert_eq!(c.participants, ["市发展改革委", "市自然资源局"]);
-        let c = p("市科技局、市教育局,市发展改革委等按职责分工负责");
+        let c = p("市科技局、市教育局,市发展改革委、市财政局等按职责分工负责");
         assert_eq!(c.leads, ["市科技局", "市教育局"]);
-        assert_eq!(c.participants, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市发展改革委", "市财政局"]);
+        // one name after the comma: co-leads of another kind
+        let c = p("市科技局、市教育局,市税务局按职责分工负责");
+        assert_eq!(c.leads, ["市科技局", "市教育局", "市税务局"]);
     }
 
     #[test]
@@ -1161,6 +1173,17 @@ mod convention_tests {
         // a local government named first leads
         let (l, _, _) = roles("各县区政府、市财政局按职责分工负责");
         assert_eq!(l, ["各县区政府", "市财政局"]);
+    }
+
+    #[test]
+    fn a_comma_between_kinds_of_bodies_is_no_column_break() {
+        let (l, p, _) = roles("省发展改革委、商务厅,省税务局按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "商务厅", "省税务局"]);
+        assert!(p.is_empty());
+        // one name, then a list: the lead column and the participant column
+        let (l, p, _) = roles("市住房城乡建设局,市发展改革委、市自然资源局按职责分工负责");
+        assert_eq!(l, ["市住房城乡建设局"]);
+        assert_eq!(p, ["市发展改革委", "市自然资源局"]);
     }
 
     #[test]
