@@ -762,7 +762,12 @@ pub fn is_local_government_group(s: &str) -> bool {
             || s.ends_with("镇政府"))
             && s.chars().count() >= 4
             && !s.starts_with(['省', '市', '县', '区']);
-        return named;
+        // a district or county by its name (`越秀区`, `从化县`)
+        let place = (2..=4).contains(&s.chars().count())
+            && s.ends_with(['区', '县'])
+            && !s.starts_with(['省', '市', '县', '区', '各'])
+            && !["社区", "园区", "片区", "城区", "景区", "新区", "市区", "郊区", "辖区"].iter().any(|w| s.ends_with(w));
+        return named || place;
     }
     let rest = s.trim_start_matches("各").trim_start_matches("有关").trim_start_matches("相关");
     let first = rest.split(['、', '(', '（']).next().unwrap_or(rest);
@@ -815,7 +820,10 @@ pub fn looks_like_agency(s: &str) -> bool {
         return false;
     }
     // `单位` / `部门` alone continue a group (`各有关部门、单位`).
-    is_group(&s) || (n >= 3 && has_agency_suffix(&s)) || matches!(s.as_str(), "单位" | "部门")
+    is_group(&s)
+        || (n >= 3 && has_agency_suffix(&s))
+        || matches!(s.as_str(), "单位" | "部门")
+        || is_local_government_group(&s)
 }
 
 /// Lenient test for names before a responsibility verb.
@@ -1133,6 +1141,9 @@ mod convention_tests {
 
     #[test]
     fn named_local_governments_after_an_explicit_lead_implement() {
+        let (_, p, i) = roles("牵头单位:市委组织部;配合单位:市科协,越秀区");
+        assert_eq!(p, ["市科协"]);
+        assert_eq!(i, ["越秀区"]);
         let (l, p, i) = roles("牵头单位:区发改局;责任单位:立山经济开发区,各街道、区直各部门");
         assert_eq!(l, ["区发改局"]);
         assert_eq!(p, ["区直各部门"]);
