@@ -491,9 +491,10 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     }
     // Local governments named after the departments in a co-lead list
     // (`A、B、各地级以上市人民政府按职责分工负责`) carry the task out locally.
-    if clause.leads.len() > 1 {
-        if let Some(first_local) = clause.leads.iter().position(|l| is_local_government_group(l))
-            && first_local > 0
+    if clause.leads.len() > 1
+        && let Some(first_local) = clause.leads.iter().position(|l| is_local_government_group(l))
+        && first_local > 0
+    {
         {
             let (depts, rest): (Vec<String>, Vec<String>) = {
                 let mut d = Vec::new();
