@@ -350,6 +350,17 @@ pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Regi
         }
         break;
     }
+    // A town's plan (`泗洲头镇2024年度重点工作计划`): its bare offices are the
+    // town's.
+    if region.name().is_none() {
+        static TOWN: OnceLock<Regex> = OnceLock::new();
+        let town = TOWN.get_or_init(|| {
+            Regex::new(r"^(?:关于印发)?([\p{Han}]{2,4}?(?:镇|乡|街道))").expect("static regex")
+        });
+        if let Some(c) = town.captures(title.trim()) {
+            region.county = Some(c[1].to_string());
+        }
+    }
     if region.province.is_none()
         && let Some(city) = &region.city
     {
@@ -504,5 +515,19 @@ mod tests {
         assert_eq!(reg.province.as_deref(), Some("江苏省"));
         let reg = infer_region("关于加强管理的意见", &[], "", &r);
         assert_eq!(reg.name(), None);
+    }
+}
+
+#[cfg(test)]
+mod town_tests {
+    #[test]
+    fn a_towns_plan_is_the_towns_region() {
+        let r = super::infer_region(
+            "泗洲头镇2024年度重点工作计划",
+            &[],
+            "",
+            &crate::Registry::empty(),
+        );
+        assert_eq!(r.name().as_deref(), Some("泗洲头镇"));
     }
 }

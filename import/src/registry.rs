@@ -375,6 +375,7 @@ fn is_bare_department(s: &str) -> bool {
     let n = s.chars().count();
     (3..=8).contains(&n)
         && ["局", "委", "办", "厅", "委员会", "办公室"].iter().any(|e| s.ends_with(e))
+        || (4..=24).contains(&n) && ["领导小组", "工作组", "专班", "指挥部"].iter().any(|e| s.ends_with(e))
         && !is_institution(s)
         && !s.starts_with(['团', '党', '中', '国', '人'])
 }
