@@ -465,6 +465,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                     .collect();
                 let mut vtables = crate::vtable::find_vertical_tables(&raw);
                 vtables.extend(crate::vtable::find_space_tables(&raw));
+                vtables.extend(crate::vtable::find_record_tables(&raw));
                 vtables.sort_by_key(|(r, _)| r.start);
                 if vtables.is_empty() {
                     lines.extend(clean::clean(&t).lines);
