@@ -1065,6 +1065,14 @@ fn with_plan_year(
             Some(d) => (Some(d), false),
             None => (None, false),
         },
+        // `2017年6月底前…、9月底前…、11月底前全部下达`: dates without a year
+        // after a dated one of the same text are in that year.
+        ((Some(d), false), _) if d.year_value() == year.unwrap_or(d.year_value()) => {
+            match crate::deadline::yearless_deadline(text, d.year_value()) {
+                Some(y) if y.date > d.date => (Some(y), false),
+                _ => found,
+            }
+        }
         _ => found,
     }
 }
@@ -1428,5 +1436,18 @@ mod standing_role_tests {
         let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
         assert!(c.from.is_none());
         assert!(plan.to_cli_json()["conventions"].as_array().is_some_and(|a| !a.is_empty()));
+    }
+}
+
+#[cfg(test)]
+mod yearless_tests {
+    #[test]
+    fn dates_without_a_year_after_a_dated_one_are_in_its_year() {
+        let plan = crate::parse_text(
+            "某省2017年稳增长意见\n一、推进重大项目建设\n资金须于2017年6月底前下达60%以上、9月底前下达80%以上、11月底前全部下达到位。(省财政厅牵头)",
+            &crate::Registry::empty(),
+        );
+        let t = plan.tasks.iter().find(|t| t.code == "一").unwrap();
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2017-11-30");
     }
 }
