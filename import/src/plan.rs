@@ -530,6 +530,24 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     let joined = lines.join("\n");
     let sample: String = joined.chars().take(200_000).collect();
     let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
+    // `区人民政府办公室关于…` names the level only: a signature line
+    // (`蔡甸区人民政府办公室`) names the place.
+    if region.name().is_none() {
+        static SIG: OnceLock<Regex> = OnceLock::new();
+        let sig = SIG.get_or_init(|| {
+            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$").expect("static regex")
+        });
+        if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
+            let place = c[1].to_string();
+            if !matches!(place.as_str(), "区" | "县" | "市") && !place.starts_with(['省', '市', '县', '区']) {
+                if place.ends_with('市') {
+                    region.city = Some(place);
+                } else {
+                    region.county = Some(place);
+                }
+            }
+        }
+    }
     if region.name().is_none()
         && let Some(p) = header
             .document_number
@@ -1436,6 +1454,18 @@ mod standing_role_tests {
         let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
         assert!(c.from.is_none());
         assert!(plan.to_cli_json()["conventions"].as_array().is_some_and(|a| !a.is_empty()));
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    #[test]
+    fn a_signature_names_the_place_a_relative_title_does_not() {
+        let plan = crate::parse_text(
+            "区人民政府办公室关于印发重点工作分解方案的通知\n蔡甸区人民政府办公室\n一、主要目标\n(一)地区生产总值增长7%以上。(区发展和改革局)",
+            &crate::Registry::empty(),
+        );
+        assert_eq!(plan.region.as_deref(), Some("蔡甸区"));
     }
 }
 
