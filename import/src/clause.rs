@@ -268,7 +268,13 @@ pub fn find_clauses(text: &str) -> Vec<FoundClause> {
     // its grammar says so.
     if depth > 0 {
         let inner_start = open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
-        let content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        let mut content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        // a name cut in the middle (`…、省`) is dropped
+        if let Some(at) = content.rfind(['、', ',', '，', ';', '；'])
+            && content[at..].chars().count() <= 3
+        {
+            content = &content[..at];
+        }
         if content.chars().count() <= 600
             && !content.contains(['(', '（', ')', '）'])
             && let Some((clause, true)) = parse_clause_inner(content)
@@ -1204,6 +1210,9 @@ mod convention_tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].clause.leads, ["省发展改革委"]);
         assert_eq!(f[0].clause.participants, ["省编办", "省环保厅"]);
+        // a name cut in the middle is dropped
+        let f = find_clauses("内容。(省发展改革委牵头,省工业和信息化厅、省");
+        assert_eq!(f[0].clause.participants, ["省工业和信息化厅"]);
         // an open bracket of prose is no clause
         assert!(find_clauses("全面开放市场(包括").is_empty());
     }

@@ -347,7 +347,10 @@ fn level_prefix(s: &str) -> Option<char> {
     let c = s.chars().next()?;
     match c {
         '省' | '市' | '县' | '区' => {
-            if s.starts_with("市场") || s.starts_with("区市") || s.starts_with("县市区") {
+            if s.starts_with("市场")
+                || (s.starts_with("区市") && !s.starts_with("区市场"))
+                || s.starts_with("县市区")
+            {
                 None
             } else {
                 Some(c)
