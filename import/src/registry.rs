@@ -257,7 +257,7 @@ pub fn is_group(name: &str) -> bool {
         || n.contains("县市区")
         || n.contains("县(市、区)")
         || n.contains("县（市、区）")
-        || n.starts_with("区市")
+        || (n.starts_with("区市") && !n.starts_with("区市场"))
         || n == "管委会"
         || n == "开发区管委会"
 }
