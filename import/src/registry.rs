@@ -155,6 +155,20 @@ impl Region {
     /// `省生态环境厅` → `山东省生态环境厅`. Names that already carry a place, or
     /// whose level is unknown for this plan, are returned unchanged.
     pub fn qualify(&self, raw: &str) -> String {
+        // `团市委` (the Youth League committee of the city) → `团广州市委`.
+        if let Some(level) = raw.strip_prefix('团').and_then(|r| r.strip_suffix('委'))
+            && level.chars().count() == 1
+        {
+            let place = match level {
+                "市" => self.city.as_ref(),
+                "省" => self.province.as_ref(),
+                "县" | "区" => self.county.as_ref(),
+                _ => None,
+            };
+            if let Some(p) = place {
+                return format!("团{p}委");
+            }
+        }
         if let Some(rest) = raw.strip_prefix('市') {
             // 市场… is a word, not the level prefix.
             if !rest.starts_with('场')
@@ -854,6 +868,12 @@ mod prefix_tests {
             .into_iter()
             .map(|x| x.agency.name)
             .collect()
+    }
+
+    #[test]
+    fn the_youth_league_committee_takes_its_place_inside() {
+        let region = Region { province: None, city: Some("广州市".into()), county: None };
+        assert_eq!(region.qualify("团市委"), "团广州市委");
     }
 
     #[test]
