@@ -79,7 +79,12 @@ pub struct Restorer {
 }
 
 impl Restorer {
+    /// Sources above this size are not restored (derived text is kept as
+    /// normalised): the index would cost more than the parse.
+    pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+
     pub fn new(source: &str) -> Restorer {
+        let source = if source.len() > Self::MAX_SOURCE_BYTES { "" } else { source };
         let raw: Vec<char> = source.chars().collect();
         // Pinyin annotations (`發(fā)展`) are no part of the text read.
         let mut skip = vec![false; raw.len()];
