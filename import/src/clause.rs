@@ -42,6 +42,12 @@ pub struct Clause {
     /// The clause text or one of its lists was longer than
     /// [`MAX_LIST_CHARS`] and only its beginning was read.
     pub truncated: bool,
+    /// A standing role rule stated here (`列第一位者为牵头单位，下同`): in this
+    /// and every later list the first body leads and the rest participate.
+    pub first_listed_rule: bool,
+    /// 牵头 is written explicitly (`A牵头`, `牵头单位：A`): it overrides a
+    /// first-listed rule.
+    pub explicit_lead: bool,
 }
 
 /// Longest clause / list / cell text read in full (chars); longer text is cut
@@ -78,7 +84,8 @@ pub fn cap_chars(s: &str, max: usize) -> (&str, bool) {
 
 impl Clause {
     pub fn is_empty(&self) -> bool {
-        self.leads.is_empty()
+        !self.first_listed_rule
+            && self.leads.is_empty()
             && self.participants.is_empty()
             && self.implementers.is_empty()
             && self.standing_implementers.is_empty()
@@ -96,6 +103,8 @@ impl Clause {
         self.lead_undecided |= other.lead_undecided;
         self.by_reference |= other.by_reference;
         self.truncated |= other.truncated;
+        self.first_listed_rule |= other.first_listed_rule;
+        self.explicit_lead |= other.explicit_lead;
     }
 }
 
@@ -154,6 +163,38 @@ pub fn find_plain_standing(text: &str) -> Option<(std::ops::Range<usize>, Vec<St
         }
     }
     None
+}
+
+/// The first-listed lead rule: `列第一位者为牵头单位`, `排在第一位的部门为牵头部门`,
+/// `排名第一的为牵头单位`, `第一个单位为牵头单位`, with `下同` / `以下同`.
+fn first_listed_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:(?:列|排|排名|排列)(?:在)?(?:于)?(?:第一位|第一|首位)|第一个|列首位)(?:者|的)?(?:部门|单位)?(?:均)?为牵头(?:单位|部门)?[,，]?\s*(?:其他|其余)?(?:为|是)?(?:配合|参与)?(?:单位|部门)?[,，]?\s*(?:下同|以下同|以下均同)?",
+    )
+}
+
+/// Does the text state the first-listed lead rule (a preamble or a clause)?
+pub fn states_first_listed_rule(text: &str) -> bool {
+    first_listed_re().is_match(text)
+}
+
+/// `（各县市区政府负责落实，下同）`: a clause that says it applies to the later
+/// tasks too.
+fn same_below_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"[,，;；。]?\s*(?:以下同|下同)\s*$")
+}
+
+/// `具体任务均涉及相关市(州)人民政府，不再做分工，下同`: implementers of this
+/// and every later task, not repeated.
+fn standing_involved_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:具体任务|各项任务|有关任务|以下任务)?均(?:涉及|需要?|须|由)([^,，。;；]{2,60}?)(?:负责)?(?:落实|实施)?[,，]\s*(?:以下)?不再(?:做分工|分工|列出|一一列出|单独列出)(?:[,，]\s*(?:下同|以下同))?",
+    )
 }
 
 fn undecided_re() -> &'static Regex {
@@ -227,7 +268,13 @@ pub fn find_clauses(text: &str) -> Vec<FoundClause> {
     // its grammar says so.
     if depth > 0 {
         let inner_start = open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
-        let content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        let mut content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        // a name cut in the middle (`…、省`) is dropped
+        if let Some(at) = content.rfind(['、', ',', '，', ';', '；'])
+            && content[at..].chars().count() <= 3
+        {
+            content = &content[..at];
+        }
         if content.chars().count() <= 600
             && !content.contains(['(', '（', ')', '）'])
             && let Some((clause, true)) = parse_clause_inner(content)
@@ -267,6 +314,26 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     clause.truncated = cut;
     let mut has_verb = false;
 
+    if let Some(m) = first_listed_re().find(&text) {
+        clause.first_listed_rule = true;
+        has_verb = true;
+        let r = m.range();
+        text.replace_range(r, ",");
+    }
+    if let Some(caps) = standing_involved_re().captures(&text) {
+        clause.standing_implementers = split_list(&caps[1]);
+        has_verb = true;
+        let m = caps.get(0).map(|m| m.range()).unwrap_or(0..0);
+        text.replace_range(m, ",");
+    }
+    let same_below = match same_below_re().find(&text) {
+        Some(m) => {
+            let r = m.range();
+            text.replace_range(r, "");
+            true
+        }
+        None => false,
+    };
     if let Some(caps) = standing_re().captures(&text) {
         clause.standing_implementers = split_list(&caps[1]);
         has_verb = true;
@@ -379,7 +446,18 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     }
 
     let explicit_lead = segs.iter().any(|(r, _)| *r == SegRole::Lead);
+    // Only a written 牵头 (not `A、B负责`) overrides a first-listed rule.
+    clause.explicit_lead = explicit_lead && (text.contains("牵头") || text.contains("主责"));
     let first_coshare = segs.iter().position(|(r, _)| *r == SegRole::CoShare);
+    // The comma convention (`A，B、C按职责分工负责`: the lead column, then the
+    // participant column) holds for one group of names before the comma and
+    // a list after it; `A、B，C按职责分工负责` (one name after the comma) or
+    // `A，B、C，D、E按职责分工负责` (several groups) are co-leads grouped by
+    // kind of body, as `按职责分工负责` says.
+    let comma_columns = first_coshare.is_some_and(|f| {
+        let bare: Vec<&(SegRole, Vec<String>)> = segs[..f].iter().filter(|(r, v)| *r == SegRole::Bare && !v.is_empty()).collect();
+        bare.len() == 1 && segs[f].1.len() >= 2
+    });
     let mut seen_lead = false;
     for (idx, (role, items)) in segs.into_iter().enumerate() {
         if items.is_empty() {
@@ -407,7 +485,7 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
                 let before_coshare = first_coshare.is_some_and(|f| idx < f);
                 if !explicit_lead && (before_coshare || !seen_lead) {
                     clause.leads.extend(items);
-                    if before_coshare {
+                    if before_coshare && comma_columns {
                         // the co-share segment becomes the participant column
                         seen_lead = true;
                     }
@@ -415,6 +493,29 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
                     clause.participants.extend(items);
                 }
             }
+        }
+    }
+    // Local governments named after the departments in a co-lead list
+    // (`A、B、各地级以上市人民政府按职责分工负责`) carry the task out locally.
+    if clause.leads.len() > 1
+        && let Some(first_local) = clause.leads.iter().position(|l| is_local_government_group(l))
+        && first_local > 0
+    {
+        {
+            let (depts, rest): (Vec<String>, Vec<String>) = {
+                let mut d = Vec::new();
+                let mut r = Vec::new();
+                for (k, l) in std::mem::take(&mut clause.leads).into_iter().enumerate() {
+                    if k >= first_local && is_local_government_group(&l) {
+                        r.push(l);
+                    } else {
+                        d.push(l);
+                    }
+                }
+                (d, r)
+            };
+            clause.leads = depts;
+            clause.implementers.splice(0..0, rest);
         }
     }
     // Local governments named after the departments carry the task out
@@ -426,7 +527,12 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
         clause.participants = depts;
         clause.implementers.extend(local);
     }
-    if clause.is_empty() {
+    // `（…各县市区政府负责落实，下同）`: its implementers stand for the later
+    // tasks too.
+    if same_below && clause.standing_implementers.is_empty() {
+        clause.standing_implementers = clause.implementers.clone();
+    }
+    if clause.is_empty() && !clause.first_listed_rule {
         return None;
     }
     Some((clause, has_verb))
@@ -498,7 +604,11 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
             return match role {
                 SegRole::Inner => classify_segment(names.trim()),
                 SegRole::Ignore => (SegRole::Ignore, ""),
-                _ => (*role, names.trim()),
+                // `责任单位：A、B按职责分工负责`: the verb is no part of the names
+                _ => match classify_segment(names.trim()) {
+                    (SegRole::Bare | SegRole::Ignore | SegRole::Inner, _) => (*role, names.trim()),
+                    (_, n) => (*role, n),
+                },
             };
         }
     }
@@ -659,7 +769,12 @@ pub fn is_local_government_group(s: &str) -> bool {
             || s.ends_with("镇政府"))
             && s.chars().count() >= 4
             && !s.starts_with(['省', '市', '县', '区']);
-        return named;
+        // a district or county by its name (`越秀区`, `从化县`)
+        let place = (2..=4).contains(&s.chars().count())
+            && s.ends_with(['区', '县'])
+            && !s.starts_with(['省', '市', '县', '区', '各'])
+            && !["社区", "园区", "片区", "城区", "景区", "新区", "市区", "郊区", "辖区"].iter().any(|w| s.ends_with(w));
+        return named || place;
     }
     let rest = s.trim_start_matches("各").trim_start_matches("有关").trim_start_matches("相关");
     let first = rest.split(['、', '(', '（']).next().unwrap_or(rest);
@@ -712,7 +827,10 @@ pub fn looks_like_agency(s: &str) -> bool {
         return false;
     }
     // `单位` / `部门` alone continue a group (`各有关部门、单位`).
-    is_group(&s) || (n >= 3 && has_agency_suffix(&s)) || matches!(s.as_str(), "单位" | "部门")
+    is_group(&s)
+        || (n >= 3 && has_agency_suffix(&s))
+        || matches!(s.as_str(), "单位" | "部门")
+        || is_local_government_group(&s)
 }
 
 /// Lenient test for names before a responsibility verb.
@@ -851,9 +969,12 @@ mod tests {
         let c = p("市住房城乡建设局,市发展改革委、市自然资源局等按职责分工负责");
         assert_eq!(c.leads, ["市住房城乡建设局"]);
         assert_eq!(c.participants, ["市发展改革委", "市自然资源局"]);
-        let c = p("市科技局、市教育局,市发展改革委等按职责分工负责");
+        let c = p("市科技局、市教育局,市发展改革委、市财政局等按职责分工负责");
         assert_eq!(c.leads, ["市科技局", "市教育局"]);
-        assert_eq!(c.participants, ["市发展改革委"]);
+        assert_eq!(c.participants, ["市发展改革委", "市财政局"]);
+        // one name after the comma: co-leads of another kind
+        let c = p("市科技局、市教育局,市税务局按职责分工负责");
+        assert_eq!(c.leads, ["市科技局", "市教育局", "市税务局"]);
     }
 
     #[test]
@@ -875,7 +996,9 @@ mod tests {
         let c = p(
             "市发展改革委、各县区政府、各开发区管委会等按职责分工负责。以下均需各县区政府、各开发区管委会落实,不再列出",
         );
-        assert_eq!(c.leads, ["市发展改革委", "各县区政府", "各开发区管委会"]);
+        // local governments named after the departments implement
+        assert_eq!(c.leads, ["市发展改革委"]);
+        assert_eq!(c.implementers, ["各县区政府", "各开发区管委会"]);
         assert_eq!(c.standing_implementers, ["各县区政府", "各开发区管委会"]);
         let c = p("省生态环境厅,以下各项工作均需各市、县(市、区)落实,以下不再列出");
         assert_eq!(c.leads, ["省生态环境厅"]);
@@ -1003,6 +1126,12 @@ mod convention_tests {
     }
 
     #[test]
+    fn a_labelled_field_followed_by_a_verb() {
+        let (l, _, _) = roles("责任单位:省发展改革委、省大数据中心按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "省大数据中心"]);
+    }
+
+    #[test]
     fn a_person_label_names_no_agency() {
         let (l, p, _) = roles("牵头负责领导:刘惠;牵头责任单位:省发展改革委");
         assert_eq!(l, ["省发展改革委"]);
@@ -1019,10 +1148,60 @@ mod convention_tests {
 
     #[test]
     fn named_local_governments_after_an_explicit_lead_implement() {
+        let (_, p, i) = roles("牵头单位:市委组织部;配合单位:市科协,越秀区");
+        assert_eq!(p, ["市科协"]);
+        assert_eq!(i, ["越秀区"]);
         let (l, p, i) = roles("牵头单位:区发改局;责任单位:立山经济开发区,各街道、区直各部门");
         assert_eq!(l, ["区发改局"]);
         assert_eq!(p, ["区直各部门"]);
         assert_eq!(i, ["立山经济开发区", "各街道"]);
+    }
+
+    #[test]
+    fn the_first_listed_rule_is_read_and_is_no_agency() {
+        for rule in [
+            "国家发展改革委、财政部、商务部等负责。列第一位者为牵头单位,下同",
+            "国家发展改革委、财政部、商务部按职责分工负责,排在第一位的部门为牵头部门",
+        ] {
+            let c = parse_clause(rule).unwrap();
+            assert!(c.first_listed_rule, "{rule}");
+            assert!(!c.explicit_lead);
+            assert_eq!(c.leads, ["国家发展改革委", "财政部", "商务部"], "{rule}");
+            assert!(c.participants.is_empty());
+        }
+        assert!(parse_clause("财政部牵头,商务部参与").unwrap().explicit_lead);
+    }
+
+    #[test]
+    fn standing_implementers_of_every_kind() {
+        let c = parse_clause("省发展改革委、省市场监管局按职责分工负责。具体任务均涉及相关市(州)人民政府,不再做分工,下同").unwrap();
+        assert_eq!(c.leads, ["省发展改革委", "省市场监管局"]);
+        assert_eq!(c.standing_implementers, ["相关市(州)人民政府"]);
+        let c = parse_clause("市财政局牵头,各县市区政府负责落实,下同").unwrap();
+        assert_eq!(c.implementers, ["各县市区政府"]);
+        assert_eq!(c.standing_implementers, ["各县市区政府"]);
+    }
+
+    #[test]
+    fn local_governments_after_co_leads_implement() {
+        let (l, p, i) = roles("省发展改革委、交通运输厅等省有关部门和各地级以上市人民政府按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "交通运输厅"]);
+        assert!(p.is_empty());
+        assert_eq!(i, ["各地级以上市人民政府"]);
+        // a local government named first leads
+        let (l, _, _) = roles("各县区政府、市财政局按职责分工负责");
+        assert_eq!(l, ["各县区政府", "市财政局"]);
+    }
+
+    #[test]
+    fn a_comma_between_kinds_of_bodies_is_no_column_break() {
+        let (l, p, _) = roles("省发展改革委、商务厅,省税务局按职责分工负责");
+        assert_eq!(l, ["省发展改革委", "商务厅", "省税务局"]);
+        assert!(p.is_empty());
+        // one name, then a list: the lead column and the participant column
+        let (l, p, _) = roles("市住房城乡建设局,市发展改革委、市自然资源局按职责分工负责");
+        assert_eq!(l, ["市住房城乡建设局"]);
+        assert_eq!(p, ["市发展改革委", "市自然资源局"]);
     }
 
     #[test]
@@ -1031,6 +1210,9 @@ mod convention_tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].clause.leads, ["省发展改革委"]);
         assert_eq!(f[0].clause.participants, ["省编办", "省环保厅"]);
+        // a name cut in the middle is dropped
+        let f = find_clauses("内容。(省发展改革委牵头,省工业和信息化厅、省");
+        assert_eq!(f[0].clause.participants, ["省工业和信息化厅"]);
         // an open bracket of prose is no clause
         assert!(find_clauses("全面开放市场(包括").is_empty());
     }

@@ -21,9 +21,19 @@ pub const PAGE_MARK: char = '\u{1}';
 pub fn normalize_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if let Some(m) = normalize_char(c) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// [`normalize_chars`] for one character (`None`: the character is dropped).
+pub fn normalize_char(c: char) -> Option<char> {
+    {
         let mapped = match c {
-            '\r' => continue,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => continue,
+            '\r' => return None,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => return None,
             '\u{3000}' | '\u{00a0}' | '\t' => ' ',
             '（' => '(',
             '）' => ')',
@@ -42,13 +52,138 @@ pub fn normalize_chars(text: &str) -> String {
             c @ '０'..='９' | c @ 'Ａ'..='Ｚ' | c @ 'ａ'..='ｚ' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
-            c if c.is_control() && c != '\n' => continue,
+            c if c.is_control() && c != '\n' => return None,
             c if (c as u32) >= 0x4E00 => to_simplified(c),
             c => c,
         };
-        out.push(mapped);
+        Some(mapped)
     }
-    out
+}
+
+/// Gives back the document's own characters for text the parser derived
+/// from its normalised form: stored titles and bodies read exactly as the
+/// document does (full-width punctuation, traditional characters), while the
+/// grammar works on the normalised text. The derived text is aligned with the
+/// source by its non-blank characters; whitespace and text the parser added
+/// (a joining `。`) are kept as derived.
+pub struct Restorer {
+    raw: Vec<char>,
+    /// (normalised char, index into `raw`) of every non-blank source char.
+    comp: Vec<(char, usize)>,
+    /// Positions in `comp` of each character (for the anchor search).
+    index: std::collections::HashMap<char, Vec<usize>>,
+    cursor: usize,
+    /// Anchors not found: after [`Restorer::MAX_MISSES`] the restorer gives up
+    /// (a pathological document must not make the parse slow).
+    misses: usize,
+}
+
+impl Restorer {
+    /// Sources above this size are not restored (derived text is kept as
+    /// normalised): the index would cost more than the parse.
+    pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+
+    pub fn new(source: &str) -> Restorer {
+        let source = if source.len() > Self::MAX_SOURCE_BYTES { "" } else { source };
+        let raw: Vec<char> = source.chars().collect();
+        // Pinyin annotations (`發(fā)展`) are no part of the text read.
+        let mut skip = vec![false; raw.len()];
+        if source.contains(['ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú', 'ǔ', 'ù']) {
+            let starts: Vec<usize> = source.char_indices().map(|(b, _)| b).collect();
+            for m in pinyin_re().find_iter(source) {
+                let a = starts.partition_point(|&b| b < m.start());
+                let z = starts.partition_point(|&b| b < m.end());
+                skip[a..z].iter_mut().for_each(|x| *x = true);
+            }
+        }
+        let comp: Vec<(char, usize)> = raw
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skip[*i])
+            .filter_map(|(i, &c)| normalize_char(c).filter(|m| !m.is_whitespace()).map(|m| (m, i)))
+            .collect();
+        let mut index: std::collections::HashMap<char, Vec<usize>> = Default::default();
+        for (j, &(c, _)) in comp.iter().enumerate() {
+            index.entry(c).or_default().push(j);
+        }
+        Restorer {
+            raw,
+            comp,
+            index,
+            cursor: 0,
+            misses: 0,
+        }
+    }
+
+    const MAX_MISSES: usize = 50;
+
+    fn matches_at(&self, pat: &[char], j: usize) -> bool {
+        j + pat.len() <= self.comp.len()
+            && pat.iter().enumerate().all(|(k, &p)| self.comp[j + k].0 == p)
+    }
+
+    fn find(&self, pat: &[char], from: usize, to: usize) -> Option<usize> {
+        let first = *pat.first()?;
+        let to = to.min(self.comp.len());
+        if to.saturating_sub(from) <= 64 {
+            return (from..to).find(|&j| self.matches_at(pat, j));
+        }
+        let pos = self.index.get(&first)?;
+        let at = pos.partition_point(|&p| p < from);
+        pos[at..]
+            .iter()
+            .take_while(|&&p| p < to)
+            .copied()
+            .find(|&p| self.matches_at(pat, p))
+    }
+
+    /// The document's spelling of `derived` (unchanged when it cannot be
+    /// found in the source).
+    pub fn restore(&mut self, derived: &str) -> String {
+        let chars: Vec<char> = derived.chars().collect();
+        let solid: Vec<char> = chars.iter().copied().filter(|c| !c.is_whitespace()).collect();
+        if solid.is_empty() {
+            return derived.to_string();
+        }
+        if self.misses >= Self::MAX_MISSES {
+            return derived.to_string();
+        }
+        let anchor: Vec<char> = solid.iter().copied().take(8).collect();
+        let Some(start) = self
+            .find(&anchor, self.cursor, usize::MAX)
+            .or_else(|| self.find(&anchor, 0, self.cursor))
+        else {
+            self.misses += 1;
+            return derived.to_string();
+        };
+        self.cursor = start;
+        let mut out = String::with_capacity(derived.len() + 8);
+        let mut j = start;
+        let mut k = 0; // index into `solid`
+        for &c in &chars {
+            if c.is_whitespace() {
+                out.push(c);
+                continue;
+            }
+            if j < self.comp.len() && self.comp[j].0 == c {
+                out.push(self.raw[self.comp[j].1]);
+                j += 1;
+            } else {
+                // Resynchronise on the next few characters (text the
+                // clean-up removed from the source, such as a page mark).
+                let next: Vec<char> = solid[k..].iter().copied().take(4).collect();
+                match self.find(&next, j, j + 400) {
+                    Some(j2) if next.len() >= 2 || j2 == j => {
+                        out.push(self.raw[self.comp[j2].1]);
+                        j = j2 + 1;
+                    }
+                    _ => out.push(c),
+                }
+            }
+            k += 1;
+        }
+        out
+    }
 }
 
 /// The simplified form of a traditional character (identity for others):
@@ -70,6 +205,39 @@ fn pinyin_re() -> &'static Regex {
     })
 }
 
+/// The key text is matched by: letters, digits and ideographs only,
+/// full-width forms folded, traditional characters simplified, no pinyin
+/// annotations (normalisation for matching only, never for stored text).
+pub fn match_key(s: &str) -> String {
+    let s = strip_pinyin(s);
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => to_simplified(c),
+        })
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn any_marker_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^\s*(?:第[一二三四五六七八九十]{1,3}(?:部分|章)|[一二三四五六七八九十]{1,3}\s*[、.,]|\(\s*[一二三四五六七八九十\d]{1,3}\s*\)|\d{1,3}\s*[.、]|[①-⑳]|——|—)")
+            .expect("static regex")
+    })
+}
+
+/// The matching key of a source line without its outline marker (`（一）`,
+/// `1.`), which no title keeps.
+pub fn line_key(line: &str) -> String {
+    let n = normalize_chars(line);
+    let rest = match any_marker_re().find(&n) {
+        Some(m) => &n[m.end()..],
+        None => n.as_str(),
+    };
+    match_key(rest)
+}
+
 /// `s` without pinyin annotations (for matching).
 pub fn strip_pinyin(s: &str) -> std::borrow::Cow<'_, str> {
     pinyin_re().replace_all(s, "")
@@ -84,15 +252,34 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Removes spaces next to CJK characters (`达到 24%` → `达到24%`) and trims.
+/// `7 铁路投资8000亿元以上 发展改革委`: a row number, a blank, cells
+/// separated by blanks, the last one a name.
+pub fn table_row_line(line: &str) -> bool {
+    let t = line.trim();
+    let mut words = t.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    let rest: Vec<&str> = words.collect();
+    first.len() <= 3
+        && first.chars().all(|c| c.is_ascii_digit())
+        && rest.len() >= 2
+        && rest.last().is_some_and(|w| {
+            let n = w.chars().count();
+            (2..=40).contains(&n) && (crate::registry::has_agency_suffix(w) || w.ends_with("发展改革"))
+        })
+}
+
 fn collapse_spaces(line: &str) -> String {
     let chars: Vec<char> = line.trim().chars().collect();
     // Short lines of space-separated names (signature blocks:
     // `威海市生态环境局 威海市发展和改革委`) keep one space between words.
-    let keep_word_spaces = chars.len() <= 60
+    let keep_word_spaces = (chars.len() <= 60
         && line.split_whitespace().count() >= 2
         && line.split_whitespace().all(|w| {
             w.chars().count() >= 4 && w.chars().all(|c| is_cjk(c) && c != '、' && c != ',')
-        });
+        }))
+        // A table row pasted as a line (`3 安排财政赤字… 财政部`): its blanks
+        // are the cell boundaries.
+        || table_row_line(line);
     let mut out = String::with_capacity(line.len());
     for (i, &c) in chars.iter().enumerate() {
         if c == ' ' {
@@ -583,6 +770,16 @@ mod tests {
 #[cfg(test)]
 mod fold_tests {
     use super::*;
+
+    #[test]
+    fn derived_text_gets_the_documents_characters_back() {
+        let src = "一、重点任务\n（一）推进煤炭替代，发展新能源。（市发展改革委牵头）\n（二）發展規劃：到2025年。";
+        let mut r = Restorer::new(src);
+        assert_eq!(r.restore("推进煤炭替代,发展新能源"), "推进煤炭替代，发展新能源");
+        assert_eq!(r.restore("发展规划:到2025年"), "發展規劃：到2025年");
+        // text that is not in the source stays as derived
+        assert_eq!(r.restore("完全不同的文字"), "完全不同的文字");
+    }
 
     #[test]
     fn traditional_characters_are_read_as_simplified() {

@@ -163,7 +163,12 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
                 ]
                 .iter()
                 .any(|w| after.starts_with(w));
-            if past {
+            // `国家“十四五”规划102项重大工程`, `编制“十五五”规划`: the period
+            // names a plan, not a deadline.
+            let names_a_plan = ["规划", "纲要", "专项规划", "发展规划"]
+                .iter()
+                .any(|w| after.starts_with(w));
+            if past || names_a_plan {
                 continue;
             }
             if let Some(d) = five_year_end(n.as_str()).and_then(Deadline::year) {
@@ -516,6 +521,9 @@ mod tests {
         assert!(find_deadlines("以2020年为基准,下降10%").is_empty());
         assert!(find_deadlines("2024年起全面推行").is_empty());
         assert_eq!(find_deadlines("“十四五”时期完成").len(), 1);
+        // a period naming a plan is no deadline
+        assert!(find_deadlines("聚焦国家“十四五”规划102项重大工程").is_empty());
+        assert!(find_deadlines("科学编制数字广东“十五五”规划").is_empty());
         assert_eq!(find_deadlines("2024年底前完成").len(), 1);
     }
 

@@ -686,7 +686,7 @@ pub fn doc_table(scores: &[DocScore]) -> String {
     );
     for sc in scores {
         s.push_str(&format!(
-            "| {} | {} | {} / {} | {} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {} |\n",
+            "| {} | {} | {} / {} | {} | {:.2} | {} | {:.3} | {:.3} | {:.3} | {} |\n",
             sc.set,
             sc.doc,
             sc.tasks_found,

@@ -350,6 +350,17 @@ pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Regi
         }
         break;
     }
+    // A town's plan (`泗洲头镇2024年度重点工作计划`): its bare offices are the
+    // town's.
+    if region.name().is_none() {
+        static TOWN: OnceLock<Regex> = OnceLock::new();
+        let town = TOWN.get_or_init(|| {
+            Regex::new(r"^(?:关于印发)?([\p{Han}]{2,4}?(?:镇|乡|街道))").expect("static regex")
+        });
+        if let Some(c) = town.captures(title.trim()) {
+            region.county = Some(c[1].to_string());
+        }
+    }
     if region.province.is_none()
         && let Some(city) = &region.city
     {
@@ -364,6 +375,27 @@ pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Regi
         region.province = province_from_text(text);
     }
     region
+}
+
+/// The province of a provincial document number (`鄂政发〔2018〕26号` →
+/// 湖北省): the province's one-character abbreviation before 政/府.
+pub fn province_of_document_number(number: &str) -> Option<&'static str> {
+    const ABBR: &[(char, &str)] = &[
+        ('京', "北京市"), ('津', "天津市"), ('沪', "上海市"), ('渝', "重庆市"), ('冀', "河北省"),
+        ('晋', "山西省"), ('蒙', "内蒙古自治区"), ('辽', "辽宁省"), ('吉', "吉林省"), ('黑', "黑龙江省"),
+        ('苏', "江苏省"), ('浙', "浙江省"), ('皖', "安徽省"), ('闽', "福建省"), ('赣', "江西省"),
+        ('鲁', "山东省"), ('豫', "河南省"), ('鄂', "湖北省"), ('湘', "湖南省"), ('粤', "广东省"),
+        ('桂', "广西壮族自治区"), ('琼', "海南省"), ('川', "四川省"), ('贵', "贵州省"), ('黔', "贵州省"),
+        ('云', "云南省"), ('藏', "西藏自治区"), ('陕', "陕西省"), ('甘', "甘肃省"), ('青', "青海省"),
+        ('宁', "宁夏回族自治区"), ('新', "新疆维吾尔自治区"),
+    ];
+    let mut chars = number.trim().chars();
+    let first = chars.next()?;
+    let rest: String = chars.take(3).collect();
+    if !(rest.starts_with('政') || rest.starts_with('府')) {
+        return None;
+    }
+    ABBR.iter().find(|(c, _)| *c == first).map(|(_, p)| *p)
 }
 
 /// The province the text names most often (`根据《山东省…方案》`).
@@ -381,6 +413,16 @@ fn province_from_text(text: &str) -> Option<String> {
 fn year_prefix_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"^\d{4}\s*年度?").expect("static regex"))
+}
+
+#[cfg(test)]
+mod number_tests {
+    #[test]
+    fn a_provincial_document_number_names_the_province() {
+        assert_eq!(super::province_of_document_number("鄂政发〔2018〕26号"), Some("湖北省"));
+        assert_eq!(super::province_of_document_number("粤府〔2021〕22号"), Some("广东省"));
+        assert_eq!(super::province_of_document_number("济政字〔2023〕39号"), None);
+    }
 }
 
 #[cfg(test)]
@@ -473,5 +515,19 @@ mod tests {
         assert_eq!(reg.province.as_deref(), Some("江苏省"));
         let reg = infer_region("关于加强管理的意见", &[], "", &r);
         assert_eq!(reg.name(), None);
+    }
+}
+
+#[cfg(test)]
+mod town_tests {
+    #[test]
+    fn a_towns_plan_is_the_towns_region() {
+        let r = super::infer_region(
+            "泗洲头镇2024年度重点工作计划",
+            &[],
+            "",
+            &crate::Registry::empty(),
+        );
+        assert_eq!(r.name().as_deref(), Some("泗洲头镇"));
     }
 }

@@ -126,8 +126,11 @@ pub struct ParsedTask {
     /// Index into [`ParsedPlan::tasks`].
     pub parent: Option<usize>,
     pub title: String,
-    /// Full text without the responsibility clause.
+    /// Full text without the title and the responsibility clause.
     pub body: String,
+    /// The responsibility clause(s) as written (or a sheet row's agency and
+    /// deadline cells), so that no text of the task is lost.
+    pub clause_text: String,
     /// 牵头单位 (several when they share the lead).
     pub leads: Vec<AgencyRef>,
     /// 参与 / 配合单位.
@@ -160,6 +163,22 @@ pub struct ParsedTarget {
     pub participants: Vec<AgencyRef>,
 }
 
+/// A convention of the document the parser detected and applied, and where:
+/// shown by the dry run so an office sees why each role was given.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Convention {
+    /// FIRST_LISTED_LEAD, STANDING_IMPLEMENTERS, NUMBERING, DEFAULT_DEADLINE,
+    /// LABELLED_FIELDS, TRADITIONAL_CHARACTERS, CELL_PER_LINE_TABLE …
+    pub code: String,
+    /// What was read, in words (`first-listed lead from 一(三)1 on …`).
+    pub description: String,
+    /// The task code where it was stated (None: the preamble or the whole
+    /// document).
+    pub from: Option<String>,
+    /// Tasks it was applied to (at most 200 listed).
+    pub tasks: Vec<String>,
+}
+
 /// The result of parsing a plan document.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ParsedPlan {
@@ -180,6 +199,22 @@ pub struct ParsedPlan {
     pub fingerprint: String,
     /// Agencies not found in the registry (qualified names), deduplicated.
     pub unconfirmed_agencies: Vec<String>,
+    /// The conventions detected and where they apply.
+    pub conventions: Vec<Convention>,
+    /// Text of the document that is neither a heading nor a task: the
+    /// preamble before the outline, and every other line the parser did not
+    /// read into a task (each run of them also gives a `TEXT_UNREAD`
+    /// warning). With the tasks' titles, bodies and clauses this accounts for
+    /// every non-blank line of the source: nothing is lost silently.
+    pub context: Vec<ContextText>,
+}
+
+/// A piece of the document outside the tasks and headings.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ContextText {
+    /// `preamble` (before the outline) or `unread` (not read into any task).
+    pub kind: String,
+    pub text: String,
 }
 
 /// Parses a document of any supported format from its bytes.
@@ -299,6 +334,8 @@ impl ParsedPlan {
             "targets": targets,
             "warnings": self.warnings,
             "unconfirmed_agencies": self.unconfirmed_agencies,
+            "conventions": self.conventions,
+            "context": self.context,
         })
     }
 }

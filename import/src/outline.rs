@@ -715,8 +715,7 @@ mod numbering_tests {
 
     #[test]
     fn a_gap_of_several_items_is_read_with_a_note() {
-        let (c, notes) = codes("一、重点任务\n29.做好甲。\n30.做好乙。\n34.做好丙。\n35.做好丁。"
-            .replace("29.", "1.").replace("30.", "30.").as_str());
+        let (c, notes) = codes("一、重点任务\n1.做好甲。\n30.做好乙。\n34.做好丙。\n35.做好丁。");
         assert_eq!(c, ["一", "一1", "一30", "一34", "一35"]);
         assert_eq!(notes.len(), 2);
         assert!(notes[0].1.contains("2–29"), "{notes:?}");

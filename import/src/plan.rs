@@ -68,6 +68,11 @@ struct Builder<'a> {
     /// The plan's year (title `2024年…`, else issue date) for dates written
     /// without one (`6月底前`).
     plan_year: Option<i32>,
+    /// The first-listed lead rule is in force (stated in the preamble or in
+    /// a clause, from that task on).
+    first_listed: bool,
+    /// How the document was read, for [`ParsedPlan::conventions`].
+    conventions: Vec<crate::Convention>,
 }
 
 impl Builder<'_> {
@@ -87,10 +92,62 @@ impl Builder<'_> {
     }
 
     /// Applies roles to a task, records standing rules, and warns.
+    fn convention(&mut self, code: &str, from: Option<&str>, description: String) {
+        match self.conventions.iter_mut().find(|c| c.code == code) {
+            Some(c) => {
+                if let Some(f) = from
+                    && !c.tasks.iter().any(|t| t == f)
+                    && c.tasks.len() < 200
+                {
+                    c.tasks.push(f.to_string());
+                }
+            }
+            None => self.conventions.push(crate::Convention {
+                code: code.to_string(),
+                description,
+                from: from.map(|f| f.to_string()),
+                tasks: from.map(|f| vec![f.to_string()]).unwrap_or_default(),
+            }),
+        }
+    }
+
     fn assign(&mut self, task: &mut ParsedTask, clause: &Clause, by_reference: bool) {
-        let leads = self.resolve(&clause.leads);
+        if clause.first_listed_rule && !self.first_listed {
+            self.first_listed = true;
+            let code = task.code.clone();
+            self.convention(
+                "FIRST_LISTED_LEAD",
+                Some(&code),
+                format!("first-listed lead (列第一位者为牵头单位) from {code} on: in every later list the first body leads and the others participate, unless 牵头 is written"),
+            );
+        }
+        let mut leads = self.resolve(&clause.leads);
         let mut participants = self.resolve(&clause.participants);
         let mut implementers = self.resolve(&clause.implementers);
+        // Agency names are validated: a string that is not in the registry
+        // and does not read as a body is warned about, never assigned.
+        for list in [&mut leads, &mut participants, &mut implementers] {
+            list.retain(|r| {
+                let ok = r.is_group || r.agency.confirmed || crate::registry::reads_as_body(&r.agency.raw);
+                if !ok {
+                    task.warnings.push(Warning::new(
+                        "NOT_AN_AGENCY",
+                        format!("\"{}\" does not read as the name of a body and was not assigned", r.agency.raw),
+                        Some(&task.code),
+                    ));
+                }
+                ok
+            });
+        }
+        if self.first_listed && !clause.explicit_lead && leads.len() > 1 {
+            // The standing rule: the first body leads, the rest participate.
+            let rest: Vec<Resolved> = leads.drain(1..).collect();
+            participants.splice(0..0, rest);
+            if task.kind != TaskKind::Heading {
+                let code = task.code.clone();
+                self.convention("FIRST_LISTED_LEAD", Some(&code), String::new());
+            }
+        }
         let standing = self.resolve(&clause.standing_implementers);
         participants.retain(|p| !leads.iter().any(|l| l.agency.name == p.agency.name));
         implementers.retain(|p| {
@@ -99,7 +156,19 @@ impl Builder<'_> {
         });
         if !standing.is_empty() {
             // The rule applies from this task on.
+            let names: Vec<String> = standing.iter().map(|r| r.agency.name.clone()).collect();
             self.standing = standing;
+            let code = task.code.clone();
+            self.conventions.retain(|c| c.code != "STANDING_IMPLEMENTERS" || c.from.as_deref() != Some(code.as_str()));
+            self.conventions.push(crate::Convention {
+                code: "STANDING_IMPLEMENTERS".into(),
+                description: format!(
+                    "standing rule from {code} on: {} implement every later task (以下均…落实/不再列出/下同)",
+                    names.join("、")
+                ),
+                from: Some(code.clone()),
+                tasks: vec![code],
+            });
         }
         if task.kind != TaskKind::Heading {
             for s in &self.standing {
@@ -250,7 +319,24 @@ fn bracket_labelled_lines(text: &str) -> String {
     // as in `A牵头，B按职责分工负责`).
     let mut prev_labelled = false;
     for (k, line) in text.split('\n').enumerate() {
-        match label_re().captures(line).and_then(|c| c.get(1)) {
+        // A label inside an open bracket is already part of a clause
+        // (`(牵头单位:A;责任单位:B、` cut off at the end).
+        let inside_bracket = |at: usize| {
+            let mut depth = 0i32;
+            for c in line[..at].chars() {
+                match c {
+                    '(' | '（' | '〔' | '[' | '【' => depth += 1,
+                    ')' | '）' | '〕' | ']' | '】' => depth -= 1,
+                    _ => {}
+                }
+            }
+            depth > 0
+        };
+        match label_re()
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .filter(|m| !inside_bracket(m.start()))
+        {
             Some(m) => {
                 let own_line = line[..m.start()].trim().is_empty();
                 let content = line[m.start()..].trim_end_matches(['。', ' ', ';', '；']);
@@ -338,6 +424,35 @@ fn fingerprint(lines: &[String], grids: &[Grid]) -> String {
 pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan {
     let mut lines: Vec<String> = Vec::new();
     let mut grids: Vec<Grid> = Vec::new();
+    let mut cell_tables = 0usize;
+    // The document's own characters, for the stored titles and bodies.
+    let mut source = String::new();
+    for b in &blocks {
+        match b {
+            Block::Text(t) => source.push_str(t),
+            Block::Grid(g) => {
+                for row in g {
+                    for c in row {
+                        source.push_str(c);
+                        source.push('\n');
+                    }
+                }
+            }
+        }
+        source.push('\n');
+    }
+    let traditional = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Text(t) => t
+                .chars()
+                .take(100_000)
+                .filter(|&c| c as u32 >= 0x4E00 && clean::to_simplified(c) != c)
+                .count(),
+            Block::Grid(_) => 0,
+        })
+        .sum::<usize>()
+        >= 20;
     for b in blocks {
         match b {
             Block::Text(t) => {
@@ -348,12 +463,16 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                     .split('\n')
                     .map(|l| l.trim().to_string())
                     .collect();
-                let vtables = crate::vtable::find_vertical_tables(&raw);
+                let mut vtables = crate::vtable::find_vertical_tables(&raw);
+                vtables.extend(crate::vtable::find_space_tables(&raw));
+                vtables.extend(crate::vtable::find_record_tables(&raw));
+                vtables.sort_by_key(|(r, _)| r.start);
                 if vtables.is_empty() {
                     lines.extend(clean::clean(&t).lines);
                 } else {
                     let mut keep = vec![true; raw.len()];
                     for (range, grid) in vtables {
+                        cell_tables += 1;
                         for k in range {
                             keep[k] = false;
                         }
@@ -410,7 +529,33 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     }
     let joined = lines.join("\n");
     let sample: String = joined.chars().take(200_000).collect();
-    let region = infer_region(&header.title, &header.issuers, &sample, registry);
+    let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
+    // `区人民政府办公室关于…` names the level only: a signature line
+    // (`蔡甸区人民政府办公室`) names the place.
+    if region.name().is_none() {
+        static SIG: OnceLock<Regex> = OnceLock::new();
+        let sig = SIG.get_or_init(|| {
+            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$").expect("static regex")
+        });
+        if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
+            let place = c[1].to_string();
+            if !matches!(place.as_str(), "区" | "县" | "市") && !place.starts_with(['省', '市', '县', '区']) {
+                if place.ends_with('市') {
+                    region.city = Some(place);
+                } else {
+                    region.county = Some(place);
+                }
+            }
+        }
+    }
+    if region.name().is_none()
+        && let Some(p) = header
+            .document_number
+            .as_deref()
+            .and_then(crate::header::province_of_document_number)
+    {
+        region.province = Some(p.to_string());
+    }
 
     // Issuers to canonical names where known.
     let issuers: Vec<String> = header
@@ -477,7 +622,20 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         standing: Vec::new(),
         codes: HashSet::new(),
         plan_year: plan_year(&header.title, header.issue_date),
+        first_listed: false,
+        conventions: Vec::new(),
     };
+    // A preamble rule (`排在第一位的部门为牵头部门`) holds for the whole document.
+    if crate::clause::states_first_listed_rule(&outline.preamble.join("\n"))
+        || crate::clause::states_first_listed_rule(&preamble.join("\n"))
+    {
+        b.first_listed = true;
+        b.convention(
+            "FIRST_LISTED_LEAD",
+            None,
+            "first-listed lead (排在第一位的部门为牵头部门) stated in the preamble: in every list of the document the first body leads and the others participate, unless 牵头 is written".into(),
+        );
+    }
     b.warnings.extend(dropped_warning);
     for (code, note) in &outline.notes {
         b.warnings
@@ -515,6 +673,11 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             ranges.push((r.start, r.end));
             ranges.sort_unstable();
         }
+        let clause_text: String = ranges
+            .iter()
+            .filter_map(|&(a, z)| node_text.get(a..z))
+            .collect::<Vec<_>>()
+            .join("\n");
         let text = strip_ranges(&node_text, &ranges);
         let body_text = text
             .strip_prefix(node.title.as_str())
@@ -569,6 +732,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
             parent,
             title: node.title.clone(),
             body: body_text,
+            clause_text: clause_text.clone(),
             leads: Vec::new(),
             participants: Vec::new(),
             implementers: Vec::new(),
@@ -649,6 +813,7 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                         parent,
                         title: title.clone(),
                         body: String::new(),
+                        clause_text: String::new(),
                         leads: Vec::new(),
                         participants: Vec::new(),
                         implementers: Vec::new(),
@@ -681,6 +846,49 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         }
     }
 
+    if !outline.notes.is_empty() {
+        let notes: Vec<String> = outline
+            .notes
+            .iter()
+            .map(|(code, note)| format!("{code}: {}", note.trim_start_matches("numbering skips: ")))
+            .collect();
+        b.conventions.push(crate::Convention {
+            code: "NUMBERING".into(),
+            description: format!(
+                "numbering with gaps, read on and warned (NUMBERING_SKIP): {}",
+                notes.join("; ")
+            ),
+            from: outline.notes.first().map(|(c, _)| c.clone()),
+            tasks: outline.notes.iter().map(|(c, _)| c.clone()).take(200).collect(),
+        });
+    }
+    if let Some(d) = default_deadline {
+        b.conventions.push(crate::Convention {
+            code: "DEFAULT_DEADLINE".into(),
+            description: format!(
+                "default deadline {} from a footnote (上表中未注明的…), for the rows that state none",
+                d.date
+            ),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
+    if traditional {
+        b.conventions.push(crate::Convention {
+            code: "TRADITIONAL_CHARACTERS".into(),
+            description: "written in traditional characters: read with the same grammar; titles and bodies keep the document's characters, agency names are given in simplified form".into(),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
+    if cell_tables > 0 {
+        b.conventions.push(crate::Convention {
+            code: "CELL_PER_LINE_TABLE".into(),
+            description: format!("{cell_tables} table(s) pasted one cell per line, read as task sheets (rows by their running numbers)"),
+            from: None,
+            tasks: Vec::new(),
+        });
+    }
     let mut warnings = b.warnings;
     if !b.tasks.iter().any(|t| t.kind != TaskKind::Heading) {
         warnings.push(Warning::new(
@@ -692,6 +900,22 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     for t in &b.tasks {
         warnings.extend(t.warnings.iter().cloned());
     }
+    // Stored text reads exactly as the document does: the grammar worked on
+    // normalised text (ASCII punctuation, simplified characters).
+    let mut restorer = clean::Restorer::new(&source);
+    let restorer_source_lines = source;
+    for t in &mut b.tasks {
+        t.title = restorer.restore(&t.title);
+        t.body = restorer.restore(&t.body);
+    }
+    header.title = restorer.restore(&header.title);
+    let context = account_for_every_line(
+        &restorer_source_lines,
+        &header,
+        &outline.preamble,
+        &mut b.tasks,
+        &mut warnings,
+    );
     ParsedPlan {
         title: header.title,
         document_number: header.document_number,
@@ -704,7 +928,129 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
         warnings,
         fingerprint: print,
         unconfirmed_agencies: b.unconfirmed,
+        conventions: b.conventions,
+        context,
     }
+}
+
+/// No silent loss: every non-blank line of the source must end up in a
+/// heading or task (title, body or clause), the header or the preamble. The
+/// lines that do not are kept as `unread` context, each run of them with a
+/// `TEXT_UNREAD` warning. Also warns of a task body holding outline-numbered
+/// lines (`BODY_HAS_OUTLINE`) and of a heading that absorbed a responsibility
+/// clause (`HEADING_WITH_CLAUSE`).
+fn account_for_every_line(
+    source: &str,
+    header: &crate::header::Header,
+    preamble: &[String],
+    tasks: &mut [ParsedTask],
+    warnings: &mut Vec<Warning>,
+) -> Vec<crate::ContextText> {
+    let mut context: Vec<crate::ContextText> = preamble
+        .iter()
+        .map(|l| crate::ContextText {
+            kind: "preamble".into(),
+            text: l.clone(),
+        })
+        .collect();
+    // Everything read, normalised for matching, in document order.
+    let mut places = String::new();
+    for s in std::iter::once(&header.title)
+        .chain(header.document_number.iter())
+        .chain(header.issuers.iter())
+        .chain(preamble.iter())
+    {
+        places.push_str(&clean::match_key(s));
+        places.push('|');
+    }
+    for t in tasks.iter() {
+        // title and body run on (a key may span both)
+        places.push_str(&clean::match_key(&t.title));
+        places.push_str(&clean::match_key(&t.body));
+        places.push('|');
+        places.push_str(&clean::match_key(&t.clause_text));
+        places.push('|');
+    }
+    let mut cursor = 0usize;
+    let mut run: Vec<String> = Vec::new();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut misses = 0usize;
+    for line in source.split('\n') {
+        let line = line.trim();
+        let key = clean::line_key(line);
+        if key.chars().count() < 2 {
+            continue;
+        }
+        let key: String = key.chars().take(16).collect();
+        if misses >= 300 {
+            // A document this far out of order is reported, not searched.
+            run.push(line.to_string());
+            continue;
+        }
+        let window_end = places.len().min(cursor + 100_000);
+        let window_end = (window_end..=places.len()).find(|&e| places.is_char_boundary(e)).unwrap_or(places.len());
+        let found = places[cursor..window_end].find(&key).map(|p| p + cursor).or_else(|| {
+            // Out of order (a table read after the text): search it all,
+            // for documents of ordinary size.
+            (places.len() <= 2_000_000).then(|| places.find(&key)).flatten()
+        });
+        match found {
+            Some(p) => {
+                if p >= cursor {
+                    cursor = p;
+                }
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+            }
+            None => {
+                misses += 1;
+                run.push(line.to_string());
+            }
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    for r in runs {
+        let first: String = r[0].chars().take(40).collect();
+        warnings.push(Warning::new(
+            "TEXT_UNREAD",
+            format!(
+                "{} line(s) not read into any heading or task (kept as context): {first}{}",
+                r.len(),
+                if r.len() > 1 || r[0].chars().count() > 40 { "…" } else { "" }
+            ),
+            None,
+        ));
+        for l in r {
+            context.push(crate::ContextText {
+                kind: "unread".into(),
+                text: l,
+            });
+        }
+    }
+    for t in tasks.iter_mut() {
+        if t.kind == TaskKind::Heading && !t.clause_text.is_empty() {
+            let w = Warning::new(
+                "HEADING_WITH_CLAUSE",
+                "a heading carries a responsibility clause: check whether it is a task",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+        if t.kind != TaskKind::Heading && t.body.lines().skip(1).any(clean::starts_with_marker) {
+            let w = Warning::new(
+                "BODY_HAS_OUTLINE",
+                "the task body holds outline-numbered lines that were not read as items",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+    }
+    context
 }
 
 /// The year a plan is about: a single year in its title (`2024年工作要点`), else the
@@ -737,6 +1083,14 @@ fn with_plan_year(
             Some(d) => (Some(d), false),
             None => (None, false),
         },
+        // `2017年6月底前…、9月底前…、11月底前全部下达`: dates without a year
+        // after a dated one of the same text are in that year.
+        ((Some(d), false), _) if d.year_value() == year.unwrap_or(d.year_value()) => {
+            match crate::deadline::yearless_deadline(text, d.year_value()) {
+                Some(y) if y.date > d.date => (Some(y), false),
+                _ => found,
+            }
+        }
         _ => found,
     }
 }
@@ -771,6 +1125,16 @@ fn push_row(
         parent,
         title: short_title(&row.text),
         body: row.text.clone(),
+        clause_text: row
+            .leads
+            .iter()
+            .chain(&row.participants)
+            .chain(&row.implementers)
+            .chain(&row.standing)
+            .cloned()
+            .chain(row.deadline_cell.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
         leads: Vec::new(),
         participants: Vec::new(),
         implementers: Vec::new(),
@@ -788,6 +1152,9 @@ fn push_row(
         lead_undecided: row.lead_undecided,
         by_reference: row.by_reference,
         truncated: row.truncated,
+        // a participant column makes the lead column explicit
+        explicit_lead: !row.participants.is_empty(),
+        first_listed_rule: false,
     };
     b.assign(&mut task, &clause, row.by_reference);
     if let Some(a) = &row.ambiguous {
@@ -953,8 +1320,9 @@ mod tests {
             &reg(),
         );
         let t1 = &plan.tasks[1];
-        assert!(t1.leads.iter().any(|a| a.name == "各县区政府"));
-        assert_eq!(t1.implementers.len(), 1); // 各开发区管委会 only
+        // local governments named after the departments implement
+        let imp: Vec<_> = t1.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
         let t2 = &plan.tasks[2];
         let imp: Vec<_> = t2.implementers.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
@@ -1042,5 +1410,74 @@ mod tests {
         assert_eq!(plan.targets[0].target_year, Some(2025));
         assert_eq!(plan.targets[1].baseline.as_deref(), Some("2005"));
         assert_eq!(plan.targets[0].task_index, Some(0));
+    }
+}
+
+#[cfg(test)]
+mod standing_role_tests {
+    use crate::{Registry, parse_text};
+
+    fn roles(plan: &crate::ParsedPlan, code: &str) -> (Vec<String>, Vec<String>) {
+        let t = plan.tasks.iter().find(|t| t.code == code).unwrap_or_else(|| panic!("{code}"));
+        (
+            t.leads.iter().map(|a| a.name.clone()).collect(),
+            t.participants.iter().map(|a| a.name.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_clause_rule_applies_from_its_task_on() {
+        let plan = parse_text(
+            "国务院关于某项工作的意见\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)\n(二)乙工作。内容。(国家发展改革委、财政部、商务部等按职责分工负责。列第一位者为牵头单位,下同)\n(三)丙工作。内容。(商务部、财政部按职责分工负责)\n(四)丁工作。内容。(财政部、商务部牵头,人民银行参与)",
+            &Registry::empty(),
+        );
+        // before the rule: co-leads
+        assert_eq!(roles(&plan, "一(一)").0, ["国家发展改革委", "财政部"]);
+        assert_eq!(roles(&plan, "一(二)"), (vec!["国家发展改革委".into()], vec!["财政部".into(), "商务部".into()]));
+        assert_eq!(roles(&plan, "一(三)"), (vec!["商务部".into()], vec!["财政部".into()]));
+        // an explicit 牵头 overrides the rule
+        assert_eq!(roles(&plan, "一(四)").0, ["财政部", "商务部"]);
+        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        assert_eq!(c.from.as_deref(), Some("一(二)"));
+        assert!(c.description.contains("一(二)"));
+        // the rule sentence is no agency
+        assert!(plan.tasks.iter().all(|t| t.leads.iter().chain(&t.participants).all(|a| !a.name.contains("第一位"))));
+    }
+
+    #[test]
+    fn a_preamble_rule_applies_to_the_whole_document() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的通知\n各部门按照分工落实。排在第一位的部门为牵头部门。\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(roles(&plan, "一(一)"), (vec!["国家发展改革委".into()], vec!["财政部".into()]));
+        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        assert!(c.from.is_none());
+        assert!(plan.to_cli_json()["conventions"].as_array().is_some_and(|a| !a.is_empty()));
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    #[test]
+    fn a_signature_names_the_place_a_relative_title_does_not() {
+        let plan = crate::parse_text(
+            "区人民政府办公室关于印发重点工作分解方案的通知\n蔡甸区人民政府办公室\n一、主要目标\n(一)地区生产总值增长7%以上。(区发展和改革局)",
+            &crate::Registry::empty(),
+        );
+        assert_eq!(plan.region.as_deref(), Some("蔡甸区"));
+    }
+}
+
+#[cfg(test)]
+mod yearless_tests {
+    #[test]
+    fn dates_without_a_year_after_a_dated_one_are_in_its_year() {
+        let plan = crate::parse_text(
+            "某省2017年稳增长意见\n一、推进重大项目建设\n资金须于2017年6月底前下达60%以上、9月底前下达80%以上、11月底前全部下达到位。(省财政厅牵头)",
+            &crate::Registry::empty(),
+        );
+        let t = plan.tasks.iter().find(|t| t.code == "一").unwrap();
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2017-11-30");
     }
 }

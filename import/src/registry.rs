@@ -155,6 +155,20 @@ impl Region {
     /// `省生态环境厅` → `山东省生态环境厅`. Names that already carry a place, or
     /// whose level is unknown for this plan, are returned unchanged.
     pub fn qualify(&self, raw: &str) -> String {
+        // `团市委` (the Youth League committee of the city) → `团广州市委`.
+        if let Some(level) = raw.strip_prefix('团').and_then(|r| r.strip_suffix('委'))
+            && level.chars().count() == 1
+        {
+            let place = match level {
+                "市" => self.city.as_ref(),
+                "省" => self.province.as_ref(),
+                "县" | "区" => self.county.as_ref(),
+                _ => None,
+            };
+            if let Some(p) = place {
+                return format!("团{p}委");
+            }
+        }
         if let Some(rest) = raw.strip_prefix('市') {
             // 市场… is a word, not the level prefix.
             if !rest.starts_with('场')
@@ -257,7 +271,7 @@ pub fn is_group(name: &str) -> bool {
         || n.contains("县市区")
         || n.contains("县(市、区)")
         || n.contains("县（市、区）")
-        || n.starts_with("区市")
+        || (n.starts_with("区市") && !n.starts_with("区市场"))
         || n == "管委会"
         || n == "开发区管委会"
 }
@@ -292,6 +306,7 @@ const AGENCY_SUFFIXES: &[&str] = &[
     "院",
     "会",
     "联",
+    "科协",
     "队",
     "署",
     "处",
@@ -308,13 +323,48 @@ pub fn has_agency_suffix(s: &str) -> bool {
     AGENCY_SUFFIXES.iter().any(|suf| s.ends_with(suf))
 }
 
+/// Does this unconfirmed name read as the name of a body (an agency, a
+/// local government, an institution)? A rule sentence, a role word, a place
+/// word alone or prose does not: such a string is warned about, never
+/// assigned.
+pub fn reads_as_body(name: &str) -> bool {
+    let n = name.trim();
+    // A trailing note in brackets (`市统计局(完成时限:…)`) is no part of it.
+    let n = match (n.ends_with([')', '）']), n.find(['(', '（'])) {
+        (true, Some(open)) if open > 0 => &n[..open],
+        _ => n,
+    };
+    let len = n.chars().count();
+    if !(2..=40).contains(&len) {
+        return false;
+    }
+    const ROLE_WORDS: &[&str] = &[
+        "牵头单位", "牵头部门", "责任单位", "责任部门", "配合单位", "配合部门", "参与单位",
+        "协办单位", "落实单位", "实施单位", "主责单位", "有关", "相关", "其他", "其余",
+    ];
+    if ROLE_WORDS.contains(&n)
+        || ["为牵头", "下同", "不再", "第一位", "按职责", "负责", "。", "，"].iter().any(|w| n.contains(w))
+    {
+        return false;
+    }
+    const MORE: &[&str] = &[
+        "实验室", "大学", "海关", "小组", "专班", "机构", "医院", "法院", "街道", "开发区",
+        "高新区", "新区", "园区", "镇", "乡", "县", "市", "区", "州", "旗", "军", "台", "馆",
+        "库", "团", "社区", "村", "示范区", "指挥部",
+    ];
+    has_agency_suffix(n) || MORE.iter().any(|m| n.trim_end_matches(')').ends_with(m))
+}
+
 /// Level prefixes that qualify a name and carry over within a list
 /// (`省科技厅、工业和信息化厅` → `省工业和信息化厅`).
 fn level_prefix(s: &str) -> Option<char> {
     let c = s.chars().next()?;
     match c {
         '省' | '市' | '县' | '区' => {
-            if s.starts_with("市场") || s.starts_with("区市") || s.starts_with("县市区") {
+            if s.starts_with("市场")
+                || (s.starts_with("区市") && !s.starts_with("区市场"))
+                || s.starts_with("县市区")
+            {
                 None
             } else {
                 Some(c)
@@ -342,6 +392,7 @@ fn is_bare_department(s: &str) -> bool {
     let n = s.chars().count();
     (3..=8).contains(&n)
         && ["局", "委", "办", "厅", "委员会", "办公室"].iter().any(|e| s.ends_with(e))
+        || (4..=24).contains(&n) && ["领导小组", "工作组", "专班", "指挥部"].iter().any(|e| s.ends_with(e))
         && !is_institution(s)
         && !s.starts_with(['团', '党', '中', '国', '人'])
 }
@@ -820,6 +871,12 @@ mod prefix_tests {
     }
 
     #[test]
+    fn the_youth_league_committee_takes_its_place_inside() {
+        let region = Region { province: None, city: Some("广州市".into()), county: None };
+        assert_eq!(region.qualify("团市委"), "团广州市委");
+    }
+
+    #[test]
     fn the_level_prefix_carries_only_onto_that_levels_departments() {
         assert_eq!(names(&["省科技厅", "工业和信息化厅"]), ["浙江省科技厅", "浙江省工业和信息化厅"]);
         // a name with its own place, a province's short name, an institution
@@ -830,5 +887,20 @@ mod prefix_tests {
         // never carried from a word that merely starts with the level; a bare
         // department of a local plan is that place's
         assert_eq!(names(&["市场监管总局", "财政厅"]), ["市场监管总局", "浙江省财政厅"]);
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::reads_as_body;
+
+    #[test]
+    fn only_names_of_bodies_are_agencies() {
+        for ok in ["杭州市发展改革委", "之江实验室", "国网浙江省电力有限公司", "立山经济开发区", "各区", "越秀区", "全区经济运行各专班", "人民银行杭州中心支行"] {
+            assert!(reads_as_body(ok), "{ok}");
+        }
+        for no in ["列第一位者为牵头单位", "牵头单位", "确保任务落实", "下同", "2025年底前", "有关"] {
+            assert!(!reads_as_body(no), "{no}");
+        }
     }
 }

@@ -236,9 +236,169 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
     out
 }
 
+/// Tables pasted one *row* per line with blanks between the cells:
+///
+/// ```text
+/// 序号 工 作 任 务 牵头负责部门
+/// 1 居民消费价格涨幅3%左右 发展改革委
+/// ```
+///
+/// The header line names the columns (task, lead, participants, deadline);
+/// each row is its number, the task text, and the agency (and deadline)
+/// cells at its end.
+pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let head: String = all[i].chars().filter(|c| !c.is_whitespace()).collect();
+        let n = head.chars().count();
+        let has_task = ["工作任务", "任务", "工作内容", "重点工作", "事项"].iter().any(|w| head.contains(w));
+        let has_lead = ["牵头", "责任单位", "负责部门", "责任部门", "负责单位"].iter().any(|w| head.contains(w));
+        if !(n <= 40 && has_task && has_lead) {
+            i += 1;
+            continue;
+        }
+        let has_part = ["配合", "参与", "协办", "协同"].iter().any(|w| head.contains(w));
+        let has_deadline = ["时限", "完成时间", "时间节点"].iter().any(|w| head.contains(w));
+        let mut header = vec!["序号".to_string(), "工作任务".to_string(), "牵头单位".to_string()];
+        if has_part {
+            header.push("配合单位".into());
+        }
+        if has_deadline {
+            header.push("完成时限".into());
+        }
+        let mut grid: Grid = vec![header.clone()];
+        let mut k = i + 1;
+        while k < all.len() {
+            let l = all[k].trim();
+            if l.is_empty() {
+                k += 1;
+                continue;
+            }
+            if !crate::clean::table_row_line(l) {
+                break;
+            }
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let mut row = vec![String::new(); header.len()];
+            row[0] = words[0].to_string();
+            let mut end = words.len();
+            if has_deadline && end > 2 && is_deadline_cell(words[end - 1]) {
+                row[header.len() - 1] = words[end - 1].to_string();
+                end -= 1;
+            }
+            if has_part && end > 3 && is_agency_cell(words[end - 1]) && is_agency_cell(words[end - 2]) {
+                row[3] = words[end - 1].to_string();
+                end -= 1;
+            }
+            row[2] = words[end - 1].to_string();
+            row[1] = words[1..end - 1].join(" ");
+            grid.push(row);
+            k += 1;
+        }
+        if grid.len() > 1 {
+            out.push((i..k, grid));
+        }
+        i = k.max(i + 1);
+    }
+    out
+}
+
+/// Task records of a web page's data copied as text (a JavaScript or JSON
+/// literal: `{ id: "1", title: "…", content: "…", departments: "…" }`): every
+/// record with a task-like and a responsibility-like key is a row.
+pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    use regex::Regex;
+    use std::sync::OnceLock;
+    static KV: OnceLock<Regex> = OnceLock::new();
+    let kv = KV.get_or_init(|| {
+        Regex::new(r#"^\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*:\s*(?:"((?:[^"\\]|\\.)*)"|([0-9]+))\s*,?\s*$"#)
+            .expect("static regex")
+    });
+    const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
+    const TASK: &[&str] = &["title", "task", "name", "item", "work"];
+    const TEXT: &[&str] = &["content", "detail", "details", "text", "desc", "measure", "measures"];
+    const LEAD: &[&str] = &["departments", "department", "dept", "depts", "unit", "units", "responsible", "lead", "leader_unit", "owner"];
+    const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let (mut first, mut last) = (usize::MAX, 0usize);
+    let mut rec: Vec<(String, String)> = Vec::new();
+    let mut rec_start = 0usize;
+    let flush = |rec: &mut Vec<(String, String)>, rows: &mut Vec<Vec<String>>| -> bool {
+        let get = |keys: &[&str]| {
+            rec.iter()
+                .find(|(k, _)| keys.contains(&k.to_ascii_lowercase().as_str()))
+                .map(|(_, v)| v.clone())
+        };
+        let lead = get(LEAD);
+        let task = get(TASK);
+        let text = get(TEXT);
+        let ok = lead.is_some() && (task.is_some() || text.is_some());
+        if ok {
+            rows.push(vec![
+                get(NUMBER).unwrap_or_default(),
+                task.unwrap_or_default(),
+                text.unwrap_or_default(),
+                lead.unwrap_or_default(),
+                get(DEADLINE).unwrap_or_default(),
+            ]);
+        }
+        rec.clear();
+        ok
+    };
+    for (k, line) in all.iter().enumerate() {
+        if let Some(c) = kv.captures(line) {
+            if rec.is_empty() {
+                rec_start = k;
+            }
+            let v = c.get(2).or(c.get(3)).map_or("", |m| m.as_str()).replace("\\\"", "\"");
+            rec.push((c[1].to_string(), v));
+        } else if !rec.is_empty() && flush(&mut rec, &mut rows) {
+            first = first.min(rec_start);
+            last = k;
+        }
+    }
+    if !rec.is_empty() && flush(&mut rec, &mut rows) {
+        first = first.min(rec_start);
+        last = all.len() - 1;
+    }
+    if rows.len() < 2 {
+        return Vec::new();
+    }
+    let mut grid: Grid = vec![["序号", "工作任务", "具体内容", "责任单位", "完成时限"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()];
+    grid.extend(rows);
+    vec![(first..last + 1, grid)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_records_of_a_web_pages_data() {
+        let t = find_record_tables(&lines(
+            "const data = [\n  { id: 1, title: \"板块\", subsections: [\n  {\n    id: \"1\",\n    title: \"实施关键核心技术攻关\",\n    content: \"优化协同管理机制。\",\n    departments: \"省科技厅、工业和信息化厅按职责分工负责\"\n  },\n  {\n    id: \"2\",\n    title: \"推进产业协同创新\",\n    content: \"完善创新体系。\",\n    departments: \"省工业和信息化厅牵头\"\n  }\n]",
+        ));
+        assert_eq!(t.len(), 1);
+        let g = &t[0].1;
+        assert_eq!(g.len(), 3);
+        assert_eq!(g[1][1], "实施关键核心技术攻关");
+        assert_eq!(g[2][3], "省工业和信息化厅牵头");
+    }
+
+    #[test]
+    fn rows_pasted_one_per_line_with_blank_separated_cells() {
+        let t = super::find_space_tables(&lines(
+            "量化指标任务分工\n序号 工 作 任 务 牵头负责部门\n1 居民消费价格涨幅3%左右 发展改革委\n2 城镇新增就业1000万人以上 人力资源社会保障部\n结束",
+        ));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].0, 1..4);
+        assert_eq!(t[0].1[2], ["2", "城镇新增就业1000万人以上", "人力资源社会保障部"]);
+    }
+
+    
 
     fn lines(s: &str) -> Vec<String> {
         s.lines().map(|l| l.to_string()).collect()

@@ -276,8 +276,9 @@ fn city_task_sheet_csv() {
                 "任务2",
                 "建设通用机场及起降点",
                 &["宜昌市交通运输局"],
-                &["宜昌市发展改革委", "宜昌市自然资源和规划局", "各县市区政府"],
-                &[],
+                &["宜昌市发展改革委", "宜昌市自然资源和规划局"],
+                // local governments named after the departments implement
+                &["各县市区政府"],
                 Some(("2025-12-31", Month)),
             ),
             // `市科技局、商务局`: the level prefix carries over.

@@ -127,6 +127,15 @@ impl LoginThrottle {
         Ok(())
     }
 
+    /// The check failed (it was counted when it began): its delay runs from now, when the
+    /// guesser learns the answer, not from when the slow password comparison started.
+    pub fn record_failure(&self, account: &str, address: &str, now: Instant) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = map.get_mut(&account_key(account, address)) {
+            e.last = e.last.max(now);
+        }
+    }
+
     /// The check succeeded: the account's count is cleared and the address gets this attempt
     /// back (not more: one good account must not buy a sprayer a fresh budget).
     pub fn record_success(&self, account: &str, address: &str) {

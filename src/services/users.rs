@@ -262,6 +262,9 @@ pub async fn prepare_password_change(
             _ => false,
         };
         if !matches {
+            check
+                .throttle
+                .record_failure(&before.username, check.client, Instant::now());
             return Err(AppError::forbidden("the current password is wrong"));
         }
         check
@@ -357,7 +360,10 @@ pub async fn login(
             Ok((token, exp, u))
         }
         // The attempt was already counted by `begin_attempt`.
-        _ => Err(refused()),
+        _ => {
+            throttle.record_failure(username, client, Instant::now());
+            Err(refused())
+        }
     }
 }
 
