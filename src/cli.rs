@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use crate::auth::Actor;
 use crate::app::{AppState, Clock};
+use crate::auth::Actor;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::UserRole;
@@ -380,7 +380,8 @@ async fn import_file(
     let store_start = std::time::Instant::now();
     if !dry_run {
         let tx = db.write().await?;
-        let s = services::import::store(&*tx, Actor::System, &parsed, Clock::system().now()).await?;
+        let s =
+            services::import::store(&*tx, Actor::System, &parsed, Clock::system().now()).await?;
         tx.commit().await?;
         eprintln!(
             "stored plan {} with {} tasks, {} assignments, {} targets ({} new unconfirmed agencies)",

@@ -139,7 +139,9 @@ impl Config {
                     .filter(|a| !a.is_empty())
                     .map(|a| {
                         a.parse().map_err(|_| {
-                            AppError::invalid(format!("DUBAN_TRUSTED_PROXIES: {a:?} is no IP address"))
+                            AppError::invalid(format!(
+                                "DUBAN_TRUSTED_PROXIES: {a:?} is no IP address"
+                            ))
                         })
                     })
                     .collect::<Result<_, _>>()?,

@@ -332,10 +332,15 @@ async fn read_request(
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
         // `to_bytes` reports the limit as a length-limit error in the source chain; anything
         // else is a broken connection or a malformed chunked body.
-        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        {
             too_large(limit)
         } else {
-            refusal(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("the request body could not be read: {e}"))
+            refusal(
+                StatusCode::BAD_REQUEST,
+                "INVALID_INPUT",
+                format!("the request body could not be read: {e}"),
+            )
         }
     })?;
     if matches!(kind, Body::Json) {
@@ -473,7 +478,13 @@ fn json_shape(body: &[u8]) -> (usize, usize) {
             any = true;
         }
     }
-    let batch = if !is_batch { 0 } else if any { items + 1 } else { 0 };
+    let batch = if !is_batch {
+        0
+    } else if any {
+        items + 1
+    } else {
+        0
+    };
     (batch, values)
 }
 
@@ -492,7 +503,10 @@ fn parse_query_string(uri: &axum::http::Uri) -> Result<async_graphql::Request, S
     let p: Params = axum::extract::Query::<Params>::try_from_uri(uri)
         .map_err(|e| e.body_text())?
         .0;
-    fn json<T: serde::de::DeserializeOwned>(what: &str, v: Option<String>) -> Result<Option<T>, String> {
+    fn json<T: serde::de::DeserializeOwned>(
+        what: &str,
+        v: Option<String>,
+    ) -> Result<Option<T>, String> {
         v.filter(|s| !s.is_empty())
             .map(|s| serde_json::from_str(&s))
             .transpose()
@@ -633,10 +647,11 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
     } else {
         limits.anonymous_body_bytes
     };
-    let batch = match read_request(&parts, body, limit, limits.json_body_bytes, &s.large_bodies).await {
-        Ok(b) => b,
-        Err(resp) => return resp,
-    };
+    let batch =
+        match read_request(&parts, body, limit, limits.json_body_bytes, &s.large_bodies).await {
+            Ok(b) => b,
+            Err(resp) => return resp,
+        };
     // No `query` is no GraphQL request (a persisted query sends its hash instead).
     if batch
         .iter()
@@ -696,7 +711,10 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
             .and_then(|admitted| {
                 let total = admitted.iter().fold(Cost::default(), |t, (_, c)| t + *c);
                 crate::graphql::limits::check_batch(total)?;
-                Ok((BatchRequest::Batch(admitted.into_iter().map(|(r, _)| r).collect()), total))
+                Ok((
+                    BatchRequest::Batch(admitted.into_iter().map(|(r, _)| r).collect()),
+                    total,
+                ))
             }),
     };
     let (batch, cost) = match admitted {
@@ -704,7 +722,12 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         // Refused before anything ran: a request error (no `data`).
         Err(refused) => {
             let resp = async_graphql::Response::from_errors(vec![refused.into_server_error()]);
-            return answer(BatchResponse::Single(resp), kind, limits.response_bytes, false);
+            return answer(
+                BatchResponse::Single(resp),
+                kind,
+                limits.response_bytes,
+                false,
+            );
         }
     };
     // Dropping the execution at the deadline drops its open transaction, which rolls back.
@@ -771,9 +794,16 @@ mod tests {
         assert_eq!(json_shape(br#" [ {"query":"a"}, {"query":"b,c"} ] "#).0, 2);
         assert_eq!(json_shape(b"[{}]").0, 1);
         assert_eq!(json_shape(b"[]").0, 0);
-        assert_eq!(json_shape(br#"[{"q":"\"]"}, {}]"#).0, 2, "brackets in strings do not count");
+        assert_eq!(
+            json_shape(br#"[{"q":"\"]"}, {}]"#).0,
+            2,
+            "brackets in strings do not count"
+        );
         let numbers = format!(r#"{{"variables":{{"p":[{}0]}}}}"#, "0,".repeat(1000));
         assert!(json_shape(numbers.as_bytes()).1 > 1000);
-        assert!(json_shape(br#"{"query":"a, b: c"}"#).1 < 3, "commas in strings do not count");
+        assert!(
+            json_shape(br#"{"query":"a, b: c"}"#).1 < 3,
+            "commas in strings do not count"
+        );
     }
 }

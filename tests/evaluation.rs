@@ -613,7 +613,9 @@ async fn publish_racing_compute_and_input_writes_keeps_results_frozen_on_postgre
     // The publish is done but not committed yet.
     let conn = app.db().clone();
     let publisher = conn.begin().await.unwrap();
-    ev::publish(&publisher, Actor::System, eid, now).await.unwrap();
+    ev::publish(&publisher, Actor::System, eid, now)
+        .await
+        .unwrap();
 
     let c = conn.clone();
     let compute = tokio::spawn(async move {

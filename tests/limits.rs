@@ -57,7 +57,11 @@ async fn fragment_fan_out_is_refused_before_it_runs() {
     let app = TestApp::spawn().await;
     let w = seed_world(&app).await;
     let q = fan_out(25);
-    assert!(q.len() < 1_200, "the attack is about a kilobyte: {}", q.len());
+    assert!(
+        q.len() < 1_200,
+        "the attack is about a kilobyte: {}",
+        q.len()
+    );
     for token in [None, Some(w.office.as_str())] {
         let r = app.gql(token, &q, json!({})).await;
         assert_eq!(code(&r), "LIMIT_EXCEEDED", "{r}");
@@ -102,12 +106,20 @@ async fn aliases_of_expensive_fields_are_refused() {
     };
     // 5,000 dashboards: over the root-field limit.
     let r = app
-        .gql(Some(&w.lead_staff), &aliases(5_000, "dashboard { led }"), json!({}))
+        .gql(
+            Some(&w.lead_staff),
+            &aliases(5_000, "dashboard { led }"),
+            json!({}),
+        )
         .await;
     assert_eq!(code(&r), "LIMIT_EXCEEDED", "{r}");
     // 25 fit under the root-field limit but each scans the task table: over complexity.
     let r = app
-        .gql(Some(&w.lead_staff), &aliases(25, "dashboard { led }"), json!({}))
+        .gql(
+            Some(&w.lead_staff),
+            &aliases(25, "dashboard { led }"),
+            json!({}),
+        )
         .await;
     assert_eq!(code(&r), "LIMIT_EXCEEDED", "{r}");
     // Evaluation results with their breakdowns, ten times over.
@@ -122,8 +134,12 @@ async fn aliases_of_expensive_fields_are_refused() {
     // One of each is an ordinary screen.
     app.ok(&w.lead_staff, "{ dashboard { led } }", json!({}))
         .await;
-    app.ok(&w.leader, "{ evaluations { results { breakdown } } }", json!({}))
-        .await;
+    app.ok(
+        &w.leader,
+        "{ evaluations { results { breakdown } } }",
+        json!({}),
+    )
+    .await;
     healthy(&app, &w.office).await;
 }
 
@@ -182,7 +198,10 @@ async fn bodies_over_the_limit_get_413_whatever_the_transport() {
     let resp = app
         .http
         .get(app.url("/graphql"))
-        .query(&[("query", format!("{{ __typename }} # {}", "x".repeat(20_000)))])
+        .query(&[(
+            "query",
+            format!("{{ __typename }} # {}", "x".repeat(20_000)),
+        )])
         .send()
         .await
         .unwrap();
@@ -206,7 +225,10 @@ async fn writes_over_get_and_other_content_types_are_refused() {
     assert_eq!(resp.status(), 405);
     assert_eq!(resp.headers()["allow"], "POST");
     // Named among several operations.
-    let doc = format!("query Q {{ __typename }} {}", create.replacen("mutation", "mutation M", 1));
+    let doc = format!(
+        "query Q {{ __typename }} {}",
+        create.replacen("mutation", "mutation M", 1)
+    );
     let resp = app
         .http
         .get(app.url("/graphql"))
@@ -230,7 +252,13 @@ async fn writes_over_get_and_other_content_types_are_refused() {
     let body = json!({ "query": create }).to_string();
     let (status, r) = post_raw(&app, Some(&w.office), "text/plain", body.clone()).await;
     assert_eq!(status, 415, "{r}");
-    let (status, _) = post_raw(&app, Some(&w.office), "application/x-www-form-urlencoded", body).await;
+    let (status, _) = post_raw(
+        &app,
+        Some(&w.office),
+        "application/x-www-form-urlencoded",
+        body,
+    )
+    .await;
     assert_eq!(status, 415);
     assert_eq!(plan_count(&app).await, 1, "nothing was created");
     healthy(&app, &w.office).await;
@@ -258,9 +286,17 @@ async fn answers_follow_the_accept_header() {
         }
     };
     let (status, ct, _) = send(Some("application/json"), "{ me { id } }").await;
-    assert_eq!((status, ct.starts_with("application/json")), (200, true), "{ct}");
+    assert_eq!(
+        (status, ct.starts_with("application/json")),
+        (200, true),
+        "{ct}"
+    );
     let (status, ct, _) = send(None, "{ me { id } }").await;
-    assert_eq!((status, ct.starts_with("application/json")), (200, true), "{ct}");
+    assert_eq!(
+        (status, ct.starts_with("application/json")),
+        (200, true),
+        "{ct}"
+    );
     let (status, ct, _) = send(Some("application/graphql-response+json"), "{ me { id } }").await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("application/graphql-response+json"), "{ct}");
@@ -332,7 +368,11 @@ async fn requests_over_the_time_limit_are_abandoned_and_roll_back() {
     assert_eq!(resp.status(), 503);
     let r: Value = resp.json().await.unwrap();
     assert_eq!(code(&r), "LIMIT_EXCEEDED", "{r}");
-    assert_eq!(plan_count(&app).await, 1, "the abandoned write was rolled back");
+    assert_eq!(
+        plan_count(&app).await,
+        1,
+        "the abandoned write was rolled back"
+    );
     healthy(&app, &w.office).await;
 }
 
@@ -349,8 +389,16 @@ async fn set_password_is_no_password_oracle() {
     );
     let r = app.gql(Some(&w.lead_staff), &pair, json!({"id": me})).await;
     assert!(r["data"].is_null() || r["data"]["b"].is_null(), "{r}");
-    let msgs: Vec<_> = r["errors"].as_array().unwrap().iter().map(|e| e["message"].to_string()).collect();
-    assert!(msgs.iter().any(|m| m.contains("one credential check")), "{r}");
+    let msgs: Vec<_> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].to_string())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("one credential check")),
+        "{r}"
+    );
     // Forty guesses in one request: one is checked, the others refused unchecked.
     let mut q = String::from("mutation($id:ID!) {");
     for i in 0..40 {
@@ -364,14 +412,21 @@ async fn set_password_is_no_password_oracle() {
     let r = app.gql(Some(&w.lead_staff), &q, json!({"id": me})).await;
     assert!(r.get("errors").is_some(), "{r}");
     let data = &r["data"];
-    assert!(data.is_null() || data["last"].is_null(), "the last guess must not run: {r}");
+    assert!(
+        data.is_null() || data["last"].is_null(),
+        "the last guess must not run: {r}"
+    );
     // The real password still works: nothing changed.
     app.login("lead", PASSWORD).await;
     // Wrong guesses one request at a time are throttled like sign-ins.
     let m = "mutation($id:ID!,$c:String){ setPassword(userId:$id, currentPassword:$c, newPassword:\"brand-new-pass\") }";
     for i in 0..duban::auth::throttle::ACCOUNT_FREE_FAILURES {
         let r = app
-            .gql(Some(&w.lead_staff), m, json!({"id": me, "c": format!("wrong{i}")}))
+            .gql(
+                Some(&w.lead_staff),
+                m,
+                json!({"id": me, "c": format!("wrong{i}")}),
+            )
             .await;
         assert_eq!(code(&r), "FORBIDDEN", "{r}");
     }
@@ -379,11 +434,15 @@ async fn set_password_is_no_password_oracle() {
         .gql(Some(&w.lead_staff), m, json!({"id": me, "c": PASSWORD}))
         .await;
     assert!(
-        r["errors"][0]["message"].as_str().unwrap().contains("try again in"),
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again in"),
         "the right password waits out the delay too: {r}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    app.ok(&w.lead_staff, m, json!({"id": me, "c": PASSWORD})).await;
+    app.ok(&w.lead_staff, m, json!({"id": me, "c": PASSWORD}))
+        .await;
     app.login("lead", "brand-new-pass").await;
 }
 
@@ -431,7 +490,8 @@ async fn malformed_periods_are_refused_and_nothing_is_stored() {
         .await
         .unwrap();
     assert_eq!(stored, 0);
-    app.ok(&w.lead_staff, m, json!({"t": w.t1, "p": "2025-05"})).await;
+    app.ok(&w.lead_staff, m, json!({"t": w.t1, "p": "2025-05"}))
+        .await;
 }
 
 #[tokio::test]
@@ -454,7 +514,10 @@ async fn a_sheet_spanning_the_whole_grid_is_refused() {
         .await;
     assert_eq!(code(&r), "INVALID_INPUT", "{r}");
     assert!(
-        r["errors"][0]["message"].as_str().unwrap().starts_with("TOO_LARGE"),
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("TOO_LARGE"),
         "{r}"
     );
     healthy(&app, &w.office).await;

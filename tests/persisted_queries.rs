@@ -31,7 +31,12 @@ async fn a_hash_stands_for_its_document_once_sent() {
     assert_eq!(code(&r), "PERSISTED_QUERY_NOT_FOUND", "{r}");
     assert_eq!(r["errors"][0]["message"], "PersistedQueryNotFound");
     // Text and hash: answered and kept.
-    let r = send(&app, Some(&w.office), json!({"query": query, "extensions": apq(&hash)})).await;
+    let r = send(
+        &app,
+        Some(&w.office),
+        json!({"query": query, "extensions": apq(&hash)}),
+    )
+    .await;
     assert_eq!(r["data"]["me"]["username"], "office", "{r}");
     // From now on the hash alone, over POST and over GET.
     let r = send(&app, Some(&w.leader), json!({"extensions": apq(&hash)})).await;
@@ -47,10 +52,18 @@ async fn a_hash_stands_for_its_document_once_sent() {
         .json()
         .await
         .unwrap();
-    assert_eq!(r["data"]["plans"][0]["title"], "测试市碳达峰实施方案", "{r}");
+    assert_eq!(
+        r["data"]["plans"][0]["title"], "测试市碳达峰实施方案",
+        "{r}"
+    );
     // A hash that is not the text's is refused, and nothing is kept under it.
     let other = hex::encode(Sha256::digest(b"something else"));
-    let r = send(&app, Some(&w.office), json!({"query": query, "extensions": apq(&other)})).await;
+    let r = send(
+        &app,
+        Some(&w.office),
+        json!({"query": query, "extensions": apq(&other)}),
+    )
+    .await;
     assert_eq!(code(&r), "INVALID_INPUT", "{r}");
     let r = send(&app, Some(&w.office), json!({"extensions": apq(&other)})).await;
     assert_eq!(code(&r), "PERSISTED_QUERY_NOT_FOUND", "{r}");

@@ -268,7 +268,8 @@ pub fn find_clauses(text: &str) -> Vec<FoundClause> {
     // its grammar says so.
     if depth > 0 {
         let inner_start = open_at + text[open_at..].chars().next().map_or(1, |c| c.len_utf8());
-        let mut content = text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
+        let mut content =
+            text[inner_start..].trim_end_matches(['、', ',', '，', ';', '；', ' ', '\n']);
         // a name cut in the middle (`…、省`) is dropped
         if let Some(at) = content.rfind(['、', ',', '，', ';', '；'])
             && content[at..].chars().count() <= 3
@@ -455,7 +456,10 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     // `A，B、C，D、E按职责分工负责` (several groups) are co-leads grouped by
     // kind of body, as `按职责分工负责` says.
     let comma_columns = first_coshare.is_some_and(|f| {
-        let bare: Vec<&(SegRole, Vec<String>)> = segs[..f].iter().filter(|(r, v)| *r == SegRole::Bare && !v.is_empty()).collect();
+        let bare: Vec<&(SegRole, Vec<String>)> = segs[..f]
+            .iter()
+            .filter(|(r, v)| *r == SegRole::Bare && !v.is_empty())
+            .collect();
         bare.len() == 1 && segs[f].1.len() >= 2
     });
     let mut seen_lead = false;
@@ -498,7 +502,10 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     // Local governments named after the departments in a co-lead list
     // (`A、B、各地级以上市人民政府按职责分工负责`) carry the task out locally.
     if clause.leads.len() > 1
-        && let Some(first_local) = clause.leads.iter().position(|l| is_local_government_group(l))
+        && let Some(first_local) = clause
+            .leads
+            .iter()
+            .position(|l| is_local_government_group(l))
         && first_local > 0
     {
         {
@@ -520,7 +527,12 @@ fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     }
     // Local governments named after the departments carry the task out
     // locally (`配合单位：市财政局，各区、县级市`): implementers, not participants.
-    if !clause.leads.is_empty() && clause.participants.iter().any(|p| is_local_government_group(p)) {
+    if !clause.leads.is_empty()
+        && clause
+            .participants
+            .iter()
+            .any(|p| is_local_government_group(p))
+    {
         let (local, depts): (Vec<String>, Vec<String>) = std::mem::take(&mut clause.participants)
             .into_iter()
             .partition(|p| is_local_government_group(p));
@@ -729,7 +741,18 @@ fn is_bare_level(s: &str) -> bool {
         .unwrap_or(s);
     matches!(
         base,
-        "县级市" | "县" | "区" | "市" | "州" | "旗" | "镇" | "乡" | "乡镇" | "街道" | "县(市" | "市(州"
+        "县级市"
+            | "县"
+            | "区"
+            | "市"
+            | "州"
+            | "旗"
+            | "镇"
+            | "乡"
+            | "乡镇"
+            | "街道"
+            | "县(市"
+            | "市(州"
     ) || (base.chars().count() <= 6
         && base.starts_with(['县', '区', '市', '州'])
         && base.contains(['(', '（']))
@@ -742,14 +765,16 @@ fn merge_local_groups(items: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     let mut open = false;
     for it in items {
-        if open && is_bare_level(&it)
+        if open
+            && is_bare_level(&it)
             && let Some(last) = out.last_mut()
         {
             last.push('、');
             last.push_str(&it);
             continue;
         }
-        open = it.starts_with('各') && (is_bare_level(it.trim_start_matches('各')) || is_local_government_group(&it));
+        open = it.starts_with('各')
+            && (is_bare_level(it.trim_start_matches('各')) || is_local_government_group(&it));
         out.push(it);
     }
     out
@@ -764,8 +789,12 @@ pub fn is_local_government_group(s: &str) -> bool {
     if !grouped {
         // A named local government or zone (`立山经济开发区`, `某某县人民政府`,
         // `某某街道办事处`, `高新区管委会`).
-        let named = (s.ends_with("开发区") || s.ends_with("高新区") || s.ends_with("新区")
-            || s.ends_with("管委会") || s.ends_with("街道办事处") || s.ends_with("人民政府")
+        let named = (s.ends_with("开发区")
+            || s.ends_with("高新区")
+            || s.ends_with("新区")
+            || s.ends_with("管委会")
+            || s.ends_with("街道办事处")
+            || s.ends_with("人民政府")
             || s.ends_with("镇政府"))
             && s.chars().count() >= 4
             && !s.starts_with(['省', '市', '县', '区']);
@@ -773,10 +802,17 @@ pub fn is_local_government_group(s: &str) -> bool {
         let place = (2..=4).contains(&s.chars().count())
             && s.ends_with(['区', '县'])
             && !s.starts_with(['省', '市', '县', '区', '各'])
-            && !["社区", "园区", "片区", "城区", "景区", "新区", "市区", "郊区", "辖区"].iter().any(|w| s.ends_with(w));
+            && ![
+                "社区", "园区", "片区", "城区", "景区", "新区", "市区", "郊区", "辖区",
+            ]
+            .iter()
+            .any(|w| s.ends_with(w));
         return named || place;
     }
-    let rest = s.trim_start_matches("各").trim_start_matches("有关").trim_start_matches("相关");
+    let rest = s
+        .trim_start_matches("各")
+        .trim_start_matches("有关")
+        .trim_start_matches("相关");
     let first = rest.split(['、', '(', '（']).next().unwrap_or(rest);
     rest == "地"
         || rest.starts_with("地级")
@@ -784,7 +820,21 @@ pub fn is_local_government_group(s: &str) -> bool {
         || s.ends_with("政府")
         || s.ends_with("管委会")
         || is_bare_level(first)
-        || matches!(first, "区市" | "县市区" | "县区" | "县市" | "市县" | "州市" | "市州" | "镇街" | "镇(街道)" | "乡镇(街道)" | "开发区" | "园区")
+        || matches!(
+            first,
+            "区市"
+                | "县市区"
+                | "县区"
+                | "县市"
+                | "市县"
+                | "州市"
+                | "市州"
+                | "镇街"
+                | "镇(街道)"
+                | "乡镇(街道)"
+                | "开发区"
+                | "园区"
+        )
 }
 
 fn split_conjunction(piece: &str, out: &mut Vec<String>) {
@@ -1097,7 +1147,8 @@ mod convention_tests {
 
     #[test]
     fn labelled_fields_with_local_governments_after_the_departments() {
-        let (l, p, i) = roles("牵头单位:市委组织部,配合单位:市人力资源和社会保障局、市财政局,各区、县级市");
+        let (l, p, i) =
+            roles("牵头单位:市委组织部,配合单位:市人力资源和社会保障局、市财政局,各区、县级市");
         assert_eq!(l, ["市委组织部"]);
         assert_eq!(p, ["市人力资源和社会保障局", "市财政局"]);
         assert_eq!(i, ["各区、县级市"]);
@@ -1141,8 +1192,14 @@ mod convention_tests {
     #[test]
     fn local_government_groups_are_one_entry() {
         assert_eq!(split_list("各区、县级市"), ["各区、县级市"]);
-        assert_eq!(split_list("市财政局、各州、市人民政府"), ["市财政局", "各州、市人民政府"]);
-        assert_eq!(split_list("各有关部门、各有关单位"), ["各有关部门", "各有关单位"]);
+        assert_eq!(
+            split_list("市财政局、各州、市人民政府"),
+            ["市财政局", "各州、市人民政府"]
+        );
+        assert_eq!(
+            split_list("各有关部门、各有关单位"),
+            ["各有关部门", "各有关单位"]
+        );
         assert_eq!(split_list("各区、市财政局"), ["各区", "市财政局"]);
     }
 
@@ -1184,7 +1241,8 @@ mod convention_tests {
 
     #[test]
     fn local_governments_after_co_leads_implement() {
-        let (l, p, i) = roles("省发展改革委、交通运输厅等省有关部门和各地级以上市人民政府按职责分工负责");
+        let (l, p, i) =
+            roles("省发展改革委、交通运输厅等省有关部门和各地级以上市人民政府按职责分工负责");
         assert_eq!(l, ["省发展改革委", "交通运输厅"]);
         assert!(p.is_empty());
         assert_eq!(i, ["各地级以上市人民政府"]);

@@ -33,7 +33,9 @@ pub fn normalize_char(c: char) -> Option<char> {
     {
         let mapped = match c {
             '\r' => return None,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => return None,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => {
+                return None;
+            }
             '\u{3000}' | '\u{00a0}' | '\t' => ' ',
             '（' => '(',
             '）' => ')',
@@ -84,11 +86,18 @@ impl Restorer {
     pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
 
     pub fn new(source: &str) -> Restorer {
-        let source = if source.len() > Self::MAX_SOURCE_BYTES { "" } else { source };
+        let source = if source.len() > Self::MAX_SOURCE_BYTES {
+            ""
+        } else {
+            source
+        };
         let raw: Vec<char> = source.chars().collect();
         // Pinyin annotations (`發(fā)展`) are no part of the text read.
         let mut skip = vec![false; raw.len()];
-        if source.contains(['ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú', 'ǔ', 'ù']) {
+        if source.contains([
+            'ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū',
+            'ú', 'ǔ', 'ù',
+        ]) {
             let starts: Vec<usize> = source.char_indices().map(|(b, _)| b).collect();
             for m in pinyin_re().find_iter(source) {
                 let a = starts.partition_point(|&b| b < m.start());
@@ -100,7 +109,11 @@ impl Restorer {
             .iter()
             .enumerate()
             .filter(|(i, _)| !skip[*i])
-            .filter_map(|(i, &c)| normalize_char(c).filter(|m| !m.is_whitespace()).map(|m| (m, i)))
+            .filter_map(|(i, &c)| {
+                normalize_char(c)
+                    .filter(|m| !m.is_whitespace())
+                    .map(|m| (m, i))
+            })
             .collect();
         let mut index: std::collections::HashMap<char, Vec<usize>> = Default::default();
         for (j, &(c, _)) in comp.iter().enumerate() {
@@ -119,7 +132,10 @@ impl Restorer {
 
     fn matches_at(&self, pat: &[char], j: usize) -> bool {
         j + pat.len() <= self.comp.len()
-            && pat.iter().enumerate().all(|(k, &p)| self.comp[j + k].0 == p)
+            && pat
+                .iter()
+                .enumerate()
+                .all(|(k, &p)| self.comp[j + k].0 == p)
     }
 
     fn find(&self, pat: &[char], from: usize, to: usize) -> Option<usize> {
@@ -141,7 +157,11 @@ impl Restorer {
     /// found in the source).
     pub fn restore(&mut self, derived: &str) -> String {
         let chars: Vec<char> = derived.chars().collect();
-        let solid: Vec<char> = chars.iter().copied().filter(|c| !c.is_whitespace()).collect();
+        let solid: Vec<char> = chars
+            .iter()
+            .copied()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if solid.is_empty() {
             return derived.to_string();
         }
@@ -257,14 +277,17 @@ fn is_cjk(c: char) -> bool {
 pub fn table_row_line(line: &str) -> bool {
     let t = line.trim();
     let mut words = t.split_whitespace();
-    let Some(first) = words.next() else { return false };
+    let Some(first) = words.next() else {
+        return false;
+    };
     let rest: Vec<&str> = words.collect();
     first.len() <= 3
         && first.chars().all(|c| c.is_ascii_digit())
         && rest.len() >= 2
         && rest.last().is_some_and(|w| {
             let n = w.chars().count();
-            (2..=40).contains(&n) && (crate::registry::has_agency_suffix(w) || w.ends_with("发展改革"))
+            (2..=40).contains(&n)
+                && (crate::registry::has_agency_suffix(w) || w.ends_with("发展改革"))
         })
 }
 
@@ -401,7 +424,10 @@ impl CleanText {
 /// Full clean-up of a decoded text.
 pub fn clean(text: &str) -> CleanText {
     let mut norm = normalize_chars(text);
-    if norm.contains(['ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú', 'ǔ', 'ù']) {
+    if norm.contains([
+        'ā', 'á', 'ǎ', 'à', 'ē', 'é', 'ě', 'è', 'ī', 'í', 'ǐ', 'ì', 'ō', 'ó', 'ǒ', 'ò', 'ū', 'ú',
+        'ǔ', 'ù',
+    ]) {
         norm = pinyin_re().replace_all(&norm, "").into_owned();
     }
     let mut lines: Vec<String> = Vec::new();
@@ -775,7 +801,10 @@ mod fold_tests {
     fn derived_text_gets_the_documents_characters_back() {
         let src = "一、重点任务\n（一）推进煤炭替代，发展新能源。（市发展改革委牵头）\n（二）發展規劃：到2025年。";
         let mut r = Restorer::new(src);
-        assert_eq!(r.restore("推进煤炭替代,发展新能源"), "推进煤炭替代，发展新能源");
+        assert_eq!(
+            r.restore("推进煤炭替代,发展新能源"),
+            "推进煤炭替代，发展新能源"
+        );
         assert_eq!(r.restore("发展规划:到2025年"), "發展規劃：到2025年");
         // text that is not in the source stays as derived
         assert_eq!(r.restore("完全不同的文字"), "完全不同的文字");
@@ -783,7 +812,10 @@ mod fold_tests {
 
     #[test]
     fn traditional_characters_are_read_as_simplified() {
-        assert_eq!(normalize_chars("省發展改革委牽頭負責"), "省发展改革委牵头负责");
+        assert_eq!(
+            normalize_chars("省發展改革委牽頭負責"),
+            "省发展改革委牵头负责"
+        );
         assert!(crate::t2s_table::T2S.windows(2).all(|w| w[0].0 < w[1].0));
     }
 

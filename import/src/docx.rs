@@ -41,8 +41,11 @@ pub fn check_zip_bounds(bytes: &[u8], member_cap: u64, total_cap: u64) -> Result
         if !(name.ends_with(".xml") || name.ends_with(".rels")) {
             continue;
         }
-        let n = std::io::copy(&mut file.by_ref().take(member_cap + 1), &mut std::io::sink())
-            .map_err(|e| ImportError::BrokenDocument(format!("zip entry {name}: {e}")))?;
+        let n = std::io::copy(
+            &mut file.by_ref().take(member_cap + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| ImportError::BrokenDocument(format!("zip entry {name}: {e}")))?;
         if n > member_cap {
             return Err(too_large_member(&name, member_cap));
         }

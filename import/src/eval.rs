@@ -82,7 +82,13 @@ pub fn group_parts(name: &str) -> Vec<String> {
         .into_iter()
         .map(|p| p.trim())
         .filter(|p| !p.is_empty())
-        .map(|p| if p.starts_with('各') { p.to_string() } else { format!("各{p}") })
+        .map(|p| {
+            if p.starts_with('各') {
+                p.to_string()
+            } else {
+                format!("各{p}")
+            }
+        })
         .collect()
 }
 
@@ -402,14 +408,22 @@ impl DocScore {
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
     pub fn task_f1(&self) -> f64 {
         let (p, r) = (
             ratio(self.tasks_matched, self.tasks_found),
             ratio(self.tasks_matched, self.tasks_labelled),
         );
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
     pub fn deadline_accuracy(&self) -> f64 {
         ratio(self.deadlines_right, self.deadlines_labelled)
@@ -449,7 +463,11 @@ pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Regis
         .map(|t| {
             let title = match_norm(&t.title);
             let body = match_norm(&t.body);
-            let full = if body.starts_with(&title) { body } else { format!("{title}{body}") };
+            let full = if body.starts_with(&title) {
+                body
+            } else {
+                format!("{title}{body}")
+            };
             (title, full)
         })
         .collect();
@@ -533,7 +551,11 @@ pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Regis
             format!("{} {}", lt.number, lt.title_prefix)
         } else {
             let t = tasks[li - label.tasks.len()];
-            format!("(extra {}) {}", t.code, t.title.chars().take(20).collect::<String>())
+            format!(
+                "(extra {}) {}",
+                t.code,
+                t.title.chars().take(20).collect::<String>()
+            )
         }
     };
     for (li, (lt, p)) in label.tasks.iter().zip(&pairs).enumerate() {
@@ -577,12 +599,20 @@ pub fn score_label(set: &str, plan: &ParsedPlan, label: &Label, registry: &Regis
         }
     }
     for e in expected.difference(&predicted) {
-        sc.diffs
-            .push(format!("missing {} {} {}", label_name(e.0), e.2, names[&e.1]));
+        sc.diffs.push(format!(
+            "missing {} {} {}",
+            label_name(e.0),
+            e.2,
+            names[&e.1]
+        ));
     }
     for p in predicted.difference(&expected) {
-        sc.diffs
-            .push(format!("extra   {} {} {}", label_name(p.0), p.2, names[&p.1]));
+        sc.diffs.push(format!(
+            "extra   {} {} {}",
+            label_name(p.0),
+            p.2,
+            names[&p.1]
+        ));
     }
     sc
 }
@@ -600,7 +630,11 @@ pub fn load_labelled(paths: &Paths) -> Vec<(String, String, Vec<u8>, Label)> {
         .unwrap_or_default();
     files.sort();
     for p in files {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         let Some(stem) = name.strip_suffix(".label.json") else {
             continue;
         };
@@ -616,7 +650,12 @@ pub fn load_labelled(paths: &Paths) -> Vec<(String, String, Vec<u8>, Label)> {
     }
     let corpus = paths.gold.join("../corpus");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     for d in dirs {
@@ -627,7 +666,11 @@ pub fn load_labelled(paths: &Paths) -> Vec<(String, String, Vec<u8>, Label)> {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
         // The text, and the table too when the labeller provided one
         // (scored as `<slug>.csv`).
-        let name = d.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let name = d
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         for (file, suffix) in [
             ("source.txt", ""),
             ("source.docx", ".docx"),
@@ -670,7 +713,11 @@ pub fn score_all(paths: &Paths, registry: &Registry) -> Vec<DocScore> {
                     doc: name,
                     set,
                     tasks_labelled: label.tasks.len(),
-                    expected: label.tasks.iter().map(|t| t.leads.len() + t.participants.len() + t.implementers.len()).sum(),
+                    expected: label
+                        .tasks
+                        .iter()
+                        .map(|t| t.leads.len() + t.participants.len() + t.implementers.len())
+                        .sum(),
                     error: Some(e.code().to_string()),
                     ..DocScore::default()
                 },
@@ -711,9 +758,9 @@ pub fn doc_table(scores: &[DocScore]) -> String {
             s.push_str(&format!(" · {set} {:.3} ({})", macro_f1(&v), v.len()));
         }
     }
-    let (dr, dl): (usize, usize) = scores
-        .iter()
-        .fold((0, 0), |(a, b), s| (a + s.deadlines_right, b + s.deadlines_labelled));
+    let (dr, dl): (usize, usize) = scores.iter().fold((0, 0), |(a, b), s| {
+        (a + s.deadlines_right, b + s.deadlines_labelled)
+    });
     s.push_str(&format!(" · deadlines {dr}/{dl}\n"));
     s
 }

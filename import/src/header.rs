@@ -381,13 +381,38 @@ pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Regi
 /// 湖北省): the province's one-character abbreviation before 政/府.
 pub fn province_of_document_number(number: &str) -> Option<&'static str> {
     const ABBR: &[(char, &str)] = &[
-        ('京', "北京市"), ('津', "天津市"), ('沪', "上海市"), ('渝', "重庆市"), ('冀', "河北省"),
-        ('晋', "山西省"), ('蒙', "内蒙古自治区"), ('辽', "辽宁省"), ('吉', "吉林省"), ('黑', "黑龙江省"),
-        ('苏', "江苏省"), ('浙', "浙江省"), ('皖', "安徽省"), ('闽', "福建省"), ('赣', "江西省"),
-        ('鲁', "山东省"), ('豫', "河南省"), ('鄂', "湖北省"), ('湘', "湖南省"), ('粤', "广东省"),
-        ('桂', "广西壮族自治区"), ('琼', "海南省"), ('川', "四川省"), ('贵', "贵州省"), ('黔', "贵州省"),
-        ('云', "云南省"), ('藏', "西藏自治区"), ('陕', "陕西省"), ('甘', "甘肃省"), ('青', "青海省"),
-        ('宁', "宁夏回族自治区"), ('新', "新疆维吾尔自治区"),
+        ('京', "北京市"),
+        ('津', "天津市"),
+        ('沪', "上海市"),
+        ('渝', "重庆市"),
+        ('冀', "河北省"),
+        ('晋', "山西省"),
+        ('蒙', "内蒙古自治区"),
+        ('辽', "辽宁省"),
+        ('吉', "吉林省"),
+        ('黑', "黑龙江省"),
+        ('苏', "江苏省"),
+        ('浙', "浙江省"),
+        ('皖', "安徽省"),
+        ('闽', "福建省"),
+        ('赣', "江西省"),
+        ('鲁', "山东省"),
+        ('豫', "河南省"),
+        ('鄂', "湖北省"),
+        ('湘', "湖南省"),
+        ('粤', "广东省"),
+        ('桂', "广西壮族自治区"),
+        ('琼', "海南省"),
+        ('川', "四川省"),
+        ('贵', "贵州省"),
+        ('黔', "贵州省"),
+        ('云', "云南省"),
+        ('藏', "西藏自治区"),
+        ('陕', "陕西省"),
+        ('甘', "甘肃省"),
+        ('青', "青海省"),
+        ('宁', "宁夏回族自治区"),
+        ('新', "新疆维吾尔自治区"),
     ];
     let mut chars = number.trim().chars();
     let first = chars.next()?;
@@ -419,9 +444,18 @@ fn year_prefix_re() -> &'static Regex {
 mod number_tests {
     #[test]
     fn a_provincial_document_number_names_the_province() {
-        assert_eq!(super::province_of_document_number("鄂政发〔2018〕26号"), Some("湖北省"));
-        assert_eq!(super::province_of_document_number("粤府〔2021〕22号"), Some("广东省"));
-        assert_eq!(super::province_of_document_number("济政字〔2023〕39号"), None);
+        assert_eq!(
+            super::province_of_document_number("鄂政发〔2018〕26号"),
+            Some("湖北省")
+        );
+        assert_eq!(
+            super::province_of_document_number("粤府〔2021〕22号"),
+            Some("广东省")
+        );
+        assert_eq!(
+            super::province_of_document_number("济政字〔2023〕39号"),
+            None
+        );
     }
 }
 

@@ -36,10 +36,10 @@ pub mod outline;
 mod plan;
 pub mod registry;
 pub mod sheet;
+mod t2s_table;
 pub mod tables;
 pub mod target;
 pub mod vtable;
-mod t2s_table;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -366,13 +366,19 @@ pub fn parse_outline(lines: &[String], flattened: bool) -> Outline {
                     // The previous number of this list: the items of this
                     // parent, or (numbering running on across chapters and
                     // sections) the last item of the document.
-                    let prev = if item_in_parent > 0 { item_in_parent } else { item_global };
+                    let prev = if item_in_parent > 0 {
+                        item_in_parent
+                    } else {
+                        item_global
+                    };
                     !in_box
                         && (n == item_in_parent + 1
                             || (n == 1 && item_in_parent == 0)
-
                             || (n == item_global + 1 && item_global > 0 && item_in_parent == 0)
-                            || (prev > 0 && n > prev + 1 && n <= prev + MAX_GAP && heading_like
+                            || (prev > 0
+                                && n > prev + 1
+                                && n <= prev + MAX_GAP
+                                && heading_like
                                 && ends_sentence(last_node.map(|i| nodes[i].text.as_str()))
                                 && {
                                     skip_note = Some(if n == prev + 2 {
@@ -742,8 +748,15 @@ mod numbering_tests {
 
     #[test]
     fn three_digit_numbers_and_small_full_stop() {
-        let (c, _) = codes("一、甲\n1.做好甲。\n20.做好甲。\n40.做好甲。\n60.做好甲。\n80.做好甲。\n99.做好甲。\n100.做好乙。\n101﹒做好丙。");
-        assert_eq!(c, ["一", "一1", "一20", "一40", "一60", "一80", "一99", "一100", "一101"]);
+        let (c, _) = codes(
+            "一、甲\n1.做好甲。\n20.做好甲。\n40.做好甲。\n60.做好甲。\n80.做好甲。\n99.做好甲。\n100.做好乙。\n101﹒做好丙。",
+        );
+        assert_eq!(
+            c,
+            [
+                "一", "一1", "一20", "一40", "一60", "一80", "一99", "一100", "一101"
+            ]
+        );
     }
 
     #[test]

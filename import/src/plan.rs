@@ -128,11 +128,16 @@ impl Builder<'_> {
         // and does not read as a body is warned about, never assigned.
         for list in [&mut leads, &mut participants, &mut implementers] {
             list.retain(|r| {
-                let ok = r.is_group || r.agency.confirmed || crate::registry::reads_as_body(&r.agency.raw);
+                let ok = r.is_group
+                    || r.agency.confirmed
+                    || crate::registry::reads_as_body(&r.agency.raw);
                 if !ok {
                     task.warnings.push(Warning::new(
                         "NOT_AN_AGENCY",
-                        format!("\"{}\" does not read as the name of a body and was not assigned", r.agency.raw),
+                        format!(
+                            "\"{}\" does not read as the name of a body and was not assigned",
+                            r.agency.raw
+                        ),
                         Some(&task.code),
                     ));
                 }
@@ -159,7 +164,9 @@ impl Builder<'_> {
             let names: Vec<String> = standing.iter().map(|r| r.agency.name.clone()).collect();
             self.standing = standing;
             let code = task.code.clone();
-            self.conventions.retain(|c| c.code != "STANDING_IMPLEMENTERS" || c.from.as_deref() != Some(code.as_str()));
+            self.conventions.retain(|c| {
+                c.code != "STANDING_IMPLEMENTERS" || c.from.as_deref() != Some(code.as_str())
+            });
             self.conventions.push(crate::Convention {
                 code: "STANDING_IMPLEMENTERS".into(),
                 description: format!(
@@ -535,11 +542,14 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
     if region.name().is_none() {
         static SIG: OnceLock<Regex> = OnceLock::new();
         let sig = SIG.get_or_init(|| {
-            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$").expect("static regex")
+            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
+                .expect("static regex")
         });
         if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
             let place = c[1].to_string();
-            if !matches!(place.as_str(), "区" | "县" | "市") && !place.starts_with(['省', '市', '县', '区']) {
+            if !matches!(place.as_str(), "区" | "县" | "市")
+                && !place.starts_with(['省', '市', '县', '区'])
+            {
                 if place.ends_with('市') {
                     region.city = Some(place);
                 } else {
@@ -859,7 +869,12 @@ pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan 
                 notes.join("; ")
             ),
             from: outline.notes.first().map(|(c, _)| c.clone()),
-            tasks: outline.notes.iter().map(|(c, _)| c.clone()).take(200).collect(),
+            tasks: outline
+                .notes
+                .iter()
+                .map(|(c, _)| c.clone())
+                .take(200)
+                .collect(),
         });
     }
     if let Some(d) = default_deadline {
@@ -988,12 +1003,19 @@ fn account_for_every_line(
             continue;
         }
         let window_end = places.len().min(cursor + 100_000);
-        let window_end = (window_end..=places.len()).find(|&e| places.is_char_boundary(e)).unwrap_or(places.len());
-        let found = places[cursor..window_end].find(&key).map(|p| p + cursor).or_else(|| {
-            // Out of order (a table read after the text): search it all,
-            // for documents of ordinary size.
-            (places.len() <= 2_000_000).then(|| places.find(&key)).flatten()
-        });
+        let window_end = (window_end..=places.len())
+            .find(|&e| places.is_char_boundary(e))
+            .unwrap_or(places.len());
+        let found = places[cursor..window_end]
+            .find(&key)
+            .map(|p| p + cursor)
+            .or_else(|| {
+                // Out of order (a table read after the text): search it all,
+                // for documents of ordinary size.
+                (places.len() <= 2_000_000)
+                    .then(|| places.find(&key))
+                    .flatten()
+            });
         match found {
             Some(p) => {
                 if p >= cursor {
@@ -1019,7 +1041,11 @@ fn account_for_every_line(
             format!(
                 "{} line(s) not read into any heading or task (kept as context): {first}{}",
                 r.len(),
-                if r.len() > 1 || r[0].chars().count() > 40 { "…" } else { "" }
+                if r.len() > 1 || r[0].chars().count() > 40 {
+                    "…"
+                } else {
+                    ""
+                }
             ),
             None,
         ));
@@ -1105,7 +1131,10 @@ fn push_row(
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
     let (mut deadline, mut ongoing) = match &row.deadline_cell {
-        Some(c) if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内") && b.plan_year.is_some() => {
+        Some(c)
+            if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内")
+                && b.plan_year.is_some() =>
+        {
             (b.plan_year.and_then(crate::deadline::Deadline::year), false)
         }
         Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
@@ -1418,7 +1447,11 @@ mod standing_role_tests {
     use crate::{Registry, parse_text};
 
     fn roles(plan: &crate::ParsedPlan, code: &str) -> (Vec<String>, Vec<String>) {
-        let t = plan.tasks.iter().find(|t| t.code == code).unwrap_or_else(|| panic!("{code}"));
+        let t = plan
+            .tasks
+            .iter()
+            .find(|t| t.code == code)
+            .unwrap_or_else(|| panic!("{code}"));
         (
             t.leads.iter().map(|a| a.name.clone()).collect(),
             t.participants.iter().map(|a| a.name.clone()).collect(),
@@ -1433,15 +1466,33 @@ mod standing_role_tests {
         );
         // before the rule: co-leads
         assert_eq!(roles(&plan, "一(一)").0, ["国家发展改革委", "财政部"]);
-        assert_eq!(roles(&plan, "一(二)"), (vec!["国家发展改革委".into()], vec!["财政部".into(), "商务部".into()]));
-        assert_eq!(roles(&plan, "一(三)"), (vec!["商务部".into()], vec!["财政部".into()]));
+        assert_eq!(
+            roles(&plan, "一(二)"),
+            (
+                vec!["国家发展改革委".into()],
+                vec!["财政部".into(), "商务部".into()]
+            )
+        );
+        assert_eq!(
+            roles(&plan, "一(三)"),
+            (vec!["商务部".into()], vec!["财政部".into()])
+        );
         // an explicit 牵头 overrides the rule
         assert_eq!(roles(&plan, "一(四)").0, ["财政部", "商务部"]);
-        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        let c = plan
+            .conventions
+            .iter()
+            .find(|c| c.code == "FIRST_LISTED_LEAD")
+            .unwrap();
         assert_eq!(c.from.as_deref(), Some("一(二)"));
         assert!(c.description.contains("一(二)"));
         // the rule sentence is no agency
-        assert!(plan.tasks.iter().all(|t| t.leads.iter().chain(&t.participants).all(|a| !a.name.contains("第一位"))));
+        assert!(plan.tasks.iter().all(|t| {
+            t.leads
+                .iter()
+                .chain(&t.participants)
+                .all(|a| !a.name.contains("第一位"))
+        }));
     }
 
     #[test]
@@ -1450,10 +1501,21 @@ mod standing_role_tests {
             "国务院办公厅关于某项工作的通知\n各部门按照分工落实。排在第一位的部门为牵头部门。\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)",
             &Registry::empty(),
         );
-        assert_eq!(roles(&plan, "一(一)"), (vec!["国家发展改革委".into()], vec!["财政部".into()]));
-        let c = plan.conventions.iter().find(|c| c.code == "FIRST_LISTED_LEAD").unwrap();
+        assert_eq!(
+            roles(&plan, "一(一)"),
+            (vec!["国家发展改革委".into()], vec!["财政部".into()])
+        );
+        let c = plan
+            .conventions
+            .iter()
+            .find(|c| c.code == "FIRST_LISTED_LEAD")
+            .unwrap();
         assert!(c.from.is_none());
-        assert!(plan.to_cli_json()["conventions"].as_array().is_some_and(|a| !a.is_empty()));
+        assert!(
+            plan.to_cli_json()["conventions"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        );
     }
 }
 

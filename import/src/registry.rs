@@ -339,18 +339,68 @@ pub fn reads_as_body(name: &str) -> bool {
         return false;
     }
     const ROLE_WORDS: &[&str] = &[
-        "牵头单位", "牵头部门", "责任单位", "责任部门", "配合单位", "配合部门", "参与单位",
-        "协办单位", "落实单位", "实施单位", "主责单位", "有关", "相关", "其他", "其余",
+        "牵头单位",
+        "牵头部门",
+        "责任单位",
+        "责任部门",
+        "配合单位",
+        "配合部门",
+        "参与单位",
+        "协办单位",
+        "落实单位",
+        "实施单位",
+        "主责单位",
+        "有关",
+        "相关",
+        "其他",
+        "其余",
     ];
     if ROLE_WORDS.contains(&n)
-        || ["为牵头", "下同", "不再", "第一位", "按职责", "负责", "。", "，"].iter().any(|w| n.contains(w))
+        || [
+            "为牵头",
+            "下同",
+            "不再",
+            "第一位",
+            "按职责",
+            "负责",
+            "。",
+            "，",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
     {
         return false;
     }
     const MORE: &[&str] = &[
-        "实验室", "大学", "海关", "小组", "专班", "机构", "医院", "法院", "街道", "开发区",
-        "高新区", "新区", "园区", "镇", "乡", "县", "市", "区", "州", "旗", "军", "台", "馆",
-        "库", "团", "社区", "村", "示范区", "指挥部",
+        "实验室",
+        "大学",
+        "海关",
+        "小组",
+        "专班",
+        "机构",
+        "医院",
+        "法院",
+        "街道",
+        "开发区",
+        "高新区",
+        "新区",
+        "园区",
+        "镇",
+        "乡",
+        "县",
+        "市",
+        "区",
+        "州",
+        "旗",
+        "军",
+        "台",
+        "馆",
+        "库",
+        "团",
+        "社区",
+        "村",
+        "示范区",
+        "指挥部",
     ];
     has_agency_suffix(n) || MORE.iter().any(|m| n.trim_end_matches(')').ends_with(m))
 }
@@ -380,8 +430,26 @@ fn level_prefix(s: &str) -> Option<char> {
 /// prefix of a list never carries onto them (`省科技厅、之江实验室`).
 pub fn is_institution(s: &str) -> bool {
     const ENDS: &[&str] = &[
-        "实验室", "大学", "学院", "研究院", "研究所", "公司", "集团", "银行", "分行", "支行",
-        "医院", "海关", "机场", "协会", "商会", "基金会", "交易所", "总局", "科学院", "工程院",
+        "实验室",
+        "大学",
+        "学院",
+        "研究院",
+        "研究所",
+        "公司",
+        "集团",
+        "银行",
+        "分行",
+        "支行",
+        "医院",
+        "海关",
+        "机场",
+        "协会",
+        "商会",
+        "基金会",
+        "交易所",
+        "总局",
+        "科学院",
+        "工程院",
     ];
     ENDS.iter().any(|e| s.ends_with(e))
 }
@@ -391,10 +459,15 @@ pub fn is_institution(s: &str) -> bool {
 fn is_bare_department(s: &str) -> bool {
     let n = s.chars().count();
     (3..=8).contains(&n)
-        && ["局", "委", "办", "厅", "委员会", "办公室"].iter().any(|e| s.ends_with(e))
-        || (4..=24).contains(&n) && ["领导小组", "工作组", "专班", "指挥部"].iter().any(|e| s.ends_with(e))
-        && !is_institution(s)
-        && !s.starts_with(['团', '党', '中', '国', '人'])
+        && ["局", "委", "办", "厅", "委员会", "办公室"]
+            .iter()
+            .any(|e| s.ends_with(e))
+        || (4..=24).contains(&n)
+            && ["领导小组", "工作组", "专班", "指挥部"]
+                .iter()
+                .any(|e| s.ends_with(e))
+            && !is_institution(s)
+            && !s.starts_with(['团', '党', '中', '国', '人'])
 }
 
 fn self_qualified(s: &str) -> bool {
@@ -405,8 +478,24 @@ fn self_qualified(s: &str) -> bool {
     // 市场监管局, 园区).
     let mut body: String = s.to_string();
     for w in [
-        "城市", "市场", "市政", "都市", "县域", "节省", "省级", "市级", "县级", "区域", "社区",
-        "园区", "开发区", "示范区", "自贸区", "地区", "区级", "州级",
+        "城市",
+        "市场",
+        "市政",
+        "都市",
+        "县域",
+        "节省",
+        "省级",
+        "市级",
+        "县级",
+        "区域",
+        "社区",
+        "园区",
+        "开发区",
+        "示范区",
+        "自贸区",
+        "地区",
+        "区级",
+        "州级",
     ] {
         body = body.replace(w, "");
     }
@@ -872,21 +961,43 @@ mod prefix_tests {
 
     #[test]
     fn the_youth_league_committee_takes_its_place_inside() {
-        let region = Region { province: None, city: Some("广州市".into()), county: None };
+        let region = Region {
+            province: None,
+            city: Some("广州市".into()),
+            county: None,
+        };
         assert_eq!(region.qualify("团市委"), "团广州市委");
     }
 
     #[test]
     fn the_level_prefix_carries_only_onto_that_levels_departments() {
-        assert_eq!(names(&["省科技厅", "工业和信息化厅"]), ["浙江省科技厅", "浙江省工业和信息化厅"]);
+        assert_eq!(
+            names(&["省科技厅", "工业和信息化厅"]),
+            ["浙江省科技厅", "浙江省工业和信息化厅"]
+        );
         // a name with its own place, a province's short name, an institution
         assert_eq!(
-            names(&["省发展改革委", "杭州市政府", "广东金融监管局", "之江实验室", "农业发展银行云南省分行"]),
-            ["浙江省发展改革委", "杭州市政府", "广东金融监管局", "之江实验室", "农业发展银行云南省分行"]
+            names(&[
+                "省发展改革委",
+                "杭州市政府",
+                "广东金融监管局",
+                "之江实验室",
+                "农业发展银行云南省分行"
+            ]),
+            [
+                "浙江省发展改革委",
+                "杭州市政府",
+                "广东金融监管局",
+                "之江实验室",
+                "农业发展银行云南省分行"
+            ]
         );
         // never carried from a word that merely starts with the level; a bare
         // department of a local plan is that place's
-        assert_eq!(names(&["市场监管总局", "财政厅"]), ["市场监管总局", "浙江省财政厅"]);
+        assert_eq!(
+            names(&["市场监管总局", "财政厅"]),
+            ["市场监管总局", "浙江省财政厅"]
+        );
     }
 }
 
@@ -896,10 +1007,26 @@ mod validation_tests {
 
     #[test]
     fn only_names_of_bodies_are_agencies() {
-        for ok in ["杭州市发展改革委", "之江实验室", "国网浙江省电力有限公司", "立山经济开发区", "各区", "越秀区", "全区经济运行各专班", "人民银行杭州中心支行"] {
+        for ok in [
+            "杭州市发展改革委",
+            "之江实验室",
+            "国网浙江省电力有限公司",
+            "立山经济开发区",
+            "各区",
+            "越秀区",
+            "全区经济运行各专班",
+            "人民银行杭州中心支行",
+        ] {
             assert!(reads_as_body(ok), "{ok}");
         }
-        for no in ["列第一位者为牵头单位", "牵头单位", "确保任务落实", "下同", "2025年底前", "有关"] {
+        for no in [
+            "列第一位者为牵头单位",
+            "牵头单位",
+            "确保任务落实",
+            "下同",
+            "2025年底前",
+            "有关",
+        ] {
             assert!(!reads_as_body(no), "{no}");
         }
     }

@@ -93,13 +93,19 @@ fn join_header(frags: &[String], n: usize) -> Option<Vec<String>> {
 /// The vertical tables of a document: (line range, grid with header row).
 /// Blank lines between cells are ignored.
 pub fn find_vertical_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
-    let idx: Vec<usize> = (0..all.len()).filter(|&k| !all[k].trim().is_empty()).collect();
+    let idx: Vec<usize> = (0..all.len())
+        .filter(|&k| !all[k].trim().is_empty())
+        .collect();
     let lines: Vec<String> = idx.iter().map(|&k| all[k].clone()).collect();
     find_in_nonblank(&lines)
         .into_iter()
         .map(|(r, g)| {
             let start = idx[r.start];
-            let end = if r.end >= idx.len() { all.len() } else { idx[r.end] };
+            let end = if r.end >= idx.len() {
+                all.len()
+            } else {
+                idx[r.end]
+            };
             (start..end, g)
         })
         .collect()
@@ -127,12 +133,17 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
         while h0 < i {
             let a = cell_text(&lines[h0]);
             let b = lines.get(h0 + 1).map(|l| cell_text(l)).unwrap_or("");
-            if classify_header(a).is_some() || (h0 + 1 < i && classify_header(&format!("{a}{b}")).is_some()) {
+            if classify_header(a).is_some()
+                || (h0 + 1 < i && classify_header(&format!("{a}{b}")).is_some())
+            {
                 break;
             }
             h0 += 1;
         }
-        let frags: Vec<String> = lines[h0..i].iter().map(|l| cell_text(l).to_string()).collect();
+        let frags: Vec<String> = lines[h0..i]
+            .iter()
+            .map(|l| cell_text(l).to_string())
+            .collect();
         if frags.len() < 3 {
             i += 1;
             continue;
@@ -155,7 +166,11 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
             .enumerate()
             .map(|(j, &s)| {
                 let e = starts.get(j + 1).copied().unwrap_or(end);
-                lines[s..e].iter().map(|l| cell_text(l).to_string()).filter(|c| !c.is_empty()).collect()
+                lines[s..e]
+                    .iter()
+                    .map(|l| cell_text(l).to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect()
             })
             .collect();
         // Cells per row: the most common count.
@@ -163,14 +178,18 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
         for r in &rows {
             *counts.entry(r.len()).or_insert(0usize) += 1;
         }
-        let Some((&n, _)) = counts.iter().max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n))) else {
+        let Some((&n, _)) = counts
+            .iter()
+            .max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n)))
+        else {
             i += 1;
             continue;
         };
         let header = join_header(&frags, n).or_else(|| {
             // more fragments than a typical row: try the header as cells
             let cols: Vec<Option<Col>> = frags.iter().map(|f| classify_header(f)).collect();
-            (cols.contains(&Some(Col::Task)) && cols.contains(&Some(Col::Lead))).then(|| frags.clone())
+            (cols.contains(&Some(Col::Task)) && cols.contains(&Some(Col::Lead)))
+                .then(|| frags.clone())
         });
         let Some(header) = header else {
             i += 1;
@@ -222,7 +241,11 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
                     row[dc] = r[k].clone();
                     k += 1;
                 }
-                row[lead_col] = if agencies.is_empty() { prev_lead.clone() } else { agencies.join("、") };
+                row[lead_col] = if agencies.is_empty() {
+                    prev_lead.clone()
+                } else {
+                    agencies.join("、")
+                };
                 prev_lead = row[lead_col].clone();
                 grid.push(row);
                 if deadline_col.is_none() {
@@ -252,15 +275,27 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
     while i < all.len() {
         let head: String = all[i].chars().filter(|c| !c.is_whitespace()).collect();
         let n = head.chars().count();
-        let has_task = ["工作任务", "任务", "工作内容", "重点工作", "事项"].iter().any(|w| head.contains(w));
-        let has_lead = ["牵头", "责任单位", "负责部门", "责任部门", "负责单位"].iter().any(|w| head.contains(w));
+        let has_task = ["工作任务", "任务", "工作内容", "重点工作", "事项"]
+            .iter()
+            .any(|w| head.contains(w));
+        let has_lead = ["牵头", "责任单位", "负责部门", "责任部门", "负责单位"]
+            .iter()
+            .any(|w| head.contains(w));
         if !(n <= 40 && has_task && has_lead) {
             i += 1;
             continue;
         }
-        let has_part = ["配合", "参与", "协办", "协同"].iter().any(|w| head.contains(w));
-        let has_deadline = ["时限", "完成时间", "时间节点"].iter().any(|w| head.contains(w));
-        let mut header = vec!["序号".to_string(), "工作任务".to_string(), "牵头单位".to_string()];
+        let has_part = ["配合", "参与", "协办", "协同"]
+            .iter()
+            .any(|w| head.contains(w));
+        let has_deadline = ["时限", "完成时间", "时间节点"]
+            .iter()
+            .any(|w| head.contains(w));
+        let mut header = vec![
+            "序号".to_string(),
+            "工作任务".to_string(),
+            "牵头单位".to_string(),
+        ];
         if has_part {
             header.push("配合单位".into());
         }
@@ -286,7 +321,11 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
                 row[header.len() - 1] = words[end - 1].to_string();
                 end -= 1;
             }
-            if has_part && end > 3 && is_agency_cell(words[end - 1]) && is_agency_cell(words[end - 2]) {
+            if has_part
+                && end > 3
+                && is_agency_cell(words[end - 1])
+                && is_agency_cell(words[end - 2])
+            {
                 row[3] = words[end - 1].to_string();
                 end -= 1;
             }
@@ -311,13 +350,28 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
     use std::sync::OnceLock;
     static KV: OnceLock<Regex> = OnceLock::new();
     let kv = KV.get_or_init(|| {
-        Regex::new(r#"^\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*:\s*(?:"((?:[^"\\]|\\.)*)"|([0-9]+))\s*,?\s*$"#)
-            .expect("static regex")
+        Regex::new(
+            r#"^\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*:\s*(?:"((?:[^"\\]|\\.)*)"|([0-9]+))\s*,?\s*$"#,
+        )
+        .expect("static regex")
     });
     const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
     const TASK: &[&str] = &["title", "task", "name", "item", "work"];
-    const TEXT: &[&str] = &["content", "detail", "details", "text", "desc", "measure", "measures"];
-    const LEAD: &[&str] = &["departments", "department", "dept", "depts", "unit", "units", "responsible", "lead", "leader_unit", "owner"];
+    const TEXT: &[&str] = &[
+        "content", "detail", "details", "text", "desc", "measure", "measures",
+    ];
+    const LEAD: &[&str] = &[
+        "departments",
+        "department",
+        "dept",
+        "depts",
+        "unit",
+        "units",
+        "responsible",
+        "lead",
+        "leader_unit",
+        "owner",
+    ];
     const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let (mut first, mut last) = (usize::MAX, 0usize);
@@ -350,7 +404,11 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
             if rec.is_empty() {
                 rec_start = k;
             }
-            let v = c.get(2).or(c.get(3)).map_or("", |m| m.as_str()).replace("\\\"", "\"");
+            let v = c
+                .get(2)
+                .or(c.get(3))
+                .map_or("", |m| m.as_str())
+                .replace("\\\"", "\"");
             rec.push((c[1].to_string(), v));
         } else if !rec.is_empty() && flush(&mut rec, &mut rows) {
             first = first.min(rec_start);
@@ -364,10 +422,12 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
     if rows.len() < 2 {
         return Vec::new();
     }
-    let mut grid: Grid = vec![["序号", "工作任务", "具体内容", "责任单位", "完成时限"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()];
+    let mut grid: Grid = vec![
+        ["序号", "工作任务", "具体内容", "责任单位", "完成时限"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ];
     grid.extend(rows);
     vec![(first..last + 1, grid)]
 }
@@ -395,10 +455,11 @@ mod tests {
         ));
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].0, 1..4);
-        assert_eq!(t[0].1[2], ["2", "城镇新增就业1000万人以上", "人力资源社会保障部"]);
+        assert_eq!(
+            t[0].1[2],
+            ["2", "城镇新增就业1000万人以上", "人力资源社会保障部"]
+        );
     }
-
-    
 
     fn lines(s: &str) -> Vec<String> {
         s.lines().map(|l| l.to_string()).collect()
@@ -412,7 +473,15 @@ mod tests {
         assert_eq!(t.len(), 1);
         let g = &t[0].1;
         assert_eq!(g[0], ["序号", "民生实事", "责任单位", "完成时限"]);
-        assert_eq!(g[1], ["1", "启动建设综合治理工程。", "县水务局、县住建局", "12月底前"]);
+        assert_eq!(
+            g[1],
+            [
+                "1",
+                "启动建设综合治理工程。",
+                "县水务局、县住建局",
+                "12月底前"
+            ]
+        );
         assert_eq!(g[4], ["3", "开工建设老年大学。", "县民政局", "12月底前"]);
     }
 
@@ -424,7 +493,14 @@ mod tests {
         assert_eq!(t.len(), 1);
         assert_eq!(
             t[0].1[0],
-            ["序号", "重点工作", "责任领导", "责任科室", "工作任务安排第二季度", "完成情况"]
+            [
+                "序号",
+                "重点工作",
+                "责任领导",
+                "责任科室",
+                "工作任务安排第二季度",
+                "完成情况"
+            ]
         );
     }
 

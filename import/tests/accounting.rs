@@ -54,10 +54,14 @@ fn every_source_line_is_accounted_for() {
             "{name}: unread context and TEXT_UNREAD warnings go together"
         );
         // A task sheet's lines are rows: its cells are the units read.
-        let sheet = duban_import::sheet::csv_task_list(text.trim_start_matches('\u{feff}')).is_some();
+        let sheet =
+            duban_import::sheet::csv_task_list(text.trim_start_matches('\u{feff}')).is_some();
         let units: Vec<String> = if sheet {
             text.lines()
-                .flat_map(|l| l.split([',', '\t']).map(|c| c.trim_matches('"').to_string()))
+                .flat_map(|l| {
+                    l.split([',', '\t'])
+                        .map(|c| c.trim_matches('"').to_string())
+                })
                 .collect()
         } else {
             text.lines().map(|l| l.to_string()).collect()
@@ -82,7 +86,10 @@ fn every_source_line_is_accounted_for() {
                 "{set} {name}: a task was left unread: {t}"
             );
         }
-        report.push(format!("{set} {name}: {lines} lines, {} unread", unread.len()));
+        report.push(format!(
+            "{set} {name}: {lines} lines, {} unread",
+            unread.len()
+        ));
     }
     eprintln!("{}", report.join("\n"));
     assert!(report.len() >= 9, "seeds and fixtures at least");

@@ -18,7 +18,10 @@ fn every_document_keeps_its_floor() {
     .expect("floors.tsv");
     let mut failures = Vec::new();
     let mut checked = 0;
-    for line in floors.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in floors
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut it = line.split('\t');
         let (Some(doc), Some(floor)) = (it.next(), it.next()) else {
             continue;

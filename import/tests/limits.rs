@@ -13,7 +13,11 @@ use duban_import::{MAX_TASKS, MAX_ZIP_MEMBER_BYTES, parse_bytes};
 fn sheet_spanning_the_whole_grid_is_too_large() {
     let sheet = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>序号</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#;
     let bytes = xlsx_with_sheet_xml(sheet.to_string());
-    assert!(bytes.len() < 4096, "the crafted file is small: {}", bytes.len());
+    assert!(
+        bytes.len() < 4096,
+        "the crafted file is small: {}",
+        bytes.len()
+    );
     let err = parse_bytes(&bytes, &registry()).unwrap_err();
     assert_eq!(err.code(), "TOO_LARGE", "{err}");
 }

@@ -97,14 +97,23 @@ fn address_key(address: &str) -> String {
 impl LoginThrottle {
     /// Starts a credential check of `account` from `address`: `Err(wait)` while either budget
     /// owes a delay (nothing is counted then), otherwise the attempt is counted at once.
-    pub fn begin_attempt(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
+    pub fn begin_attempt(
+        &self,
+        account: &str,
+        address: &str,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let (account, address) = (account_key(account, address), address_key(address));
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let wait = map
             .get(&account)
             .map(|e| e.account_wait(now))
             .unwrap_or_default()
-            .max(map.get(&address).map(|e| e.bucket_wait(now)).unwrap_or_default());
+            .max(
+                map.get(&address)
+                    .map(|e| e.bucket_wait(now))
+                    .unwrap_or_default(),
+            );
         if !wait.is_zero() {
             return Err(wait);
         }
@@ -155,8 +164,9 @@ impl LoginThrottle {
             if k.starts_with('i') {
                 e.bucket_fill(now) >= ADDRESS_BURST
             } else {
-                !e.account_wait(now).is_zero() || e.failures >= ACCOUNT_FREE_FAILURES
-                    && now.saturating_duration_since(e.last) <= FORGET_AFTER
+                !e.account_wait(now).is_zero()
+                    || e.failures >= ACCOUNT_FREE_FAILURES
+                        && now.saturating_duration_since(e.last) <= FORGET_AFTER
             }
         });
         if map.len() > MAX_TRACKED / 2 {
@@ -184,7 +194,10 @@ mod tests {
         let mut expected = 2 * S;
         for _ in 0..10 {
             assert!(t.begin_attempt("a", "ip", now).is_ok());
-            assert_eq!(t.begin_attempt("a", "ip", now), Err(expected.min(MAX_DELAY)));
+            assert_eq!(
+                t.begin_attempt("a", "ip", now),
+                Err(expected.min(MAX_DELAY))
+            );
             now += expected.min(MAX_DELAY);
             expected *= 2;
         }
@@ -204,17 +217,30 @@ mod tests {
         for i in 0..ADDRESS_BURST {
             assert!(t.begin_attempt(&format!("user{i}"), "ip", now).is_ok());
         }
-        assert_eq!(t.begin_attempt("fresh-name", "ip", now), Err(ADDRESS_REFILL));
+        assert_eq!(
+            t.begin_attempt("fresh-name", "ip", now),
+            Err(ADDRESS_REFILL)
+        );
         assert!(t.begin_attempt("fresh-name", "elsewhere", now).is_ok());
         // The bucket drains one attempt every ADDRESS_REFILL, not more.
         let later = now + ADDRESS_REFILL;
         assert!(t.begin_attempt("fresh-name", "ip", later).is_ok());
-        assert_eq!(t.begin_attempt("other-name", "ip", later), Err(ADDRESS_REFILL));
+        assert_eq!(
+            t.begin_attempt("other-name", "ip", later),
+            Err(ADDRESS_REFILL)
+        );
         let much_later = later + ADDRESS_REFILL * 5 + S;
         for i in 0..5 {
-            assert!(t.begin_attempt(&format!("late{i}"), "ip", much_later).is_ok(), "{i}");
+            assert!(
+                t.begin_attempt(&format!("late{i}"), "ip", much_later)
+                    .is_ok(),
+                "{i}"
+            );
         }
-        assert_eq!(t.begin_attempt("late5", "ip", much_later), Err(ADDRESS_REFILL));
+        assert_eq!(
+            t.begin_attempt("late5", "ip", much_later),
+            Err(ADDRESS_REFILL)
+        );
     }
 
     #[test]

@@ -12,11 +12,31 @@ use axum::response::{IntoResponse, Response};
 
 /// Everything the page may load, by file name.
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("graphiql.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/graphiql.min.js")),
-    ("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("assets/graphiql.min.css")),
-    ("react.production.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/react.production.min.js")),
-    ("react-dom.production.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/react-dom.production.min.js")),
-    ("init.js", "text/javascript; charset=utf-8", INIT_JS.as_bytes()),
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/react-dom.production.min.js"),
+    ),
+    (
+        "init.js",
+        "text/javascript; charset=utf-8",
+        INIT_JS.as_bytes(),
+    ),
 ];
 
 /// Only this server, for everything; GraphiQL's editors set inline styles.

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use base64::Engine;
 
-use crate::auth::Actor;
 use super::types::Plan;
 use super::{state, viewer};
+use crate::auth::Actor;
 use crate::error::AppError;
 use crate::services;
 
@@ -201,7 +201,8 @@ impl ImportMutation {
             None
         } else {
             let guard = st.db.write().await?;
-            let summary = services::import::store(&*guard, Actor::User(v), &parsed, st.now()).await?;
+            let summary =
+                services::import::store(&*guard, Actor::User(v), &parsed, st.now()).await?;
             guard.commit().await?;
             Some(Plan(summary.plan))
         };

@@ -77,7 +77,10 @@ impl<'a> Measure<'a> {
                 Selection::InlineFragment(i) => self.set(&i.node.selection_set.node),
                 Selection::FragmentSpread(s) => self.fragment(s.node.fragment_name.node.as_str()),
             };
-            total.fields = total.fields.saturating_add(s.fields).saturating_add(directives);
+            total.fields = total
+                .fields
+                .saturating_add(s.fields)
+                .saturating_add(directives);
             total.depth = total.depth.max(s.depth);
         }
         total
@@ -200,7 +203,10 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<Cost, Refusal>
         if s.depth > MAX_DEPTH {
             return Err(refuse(
                 LIMIT_EXCEEDED,
-                format!("the query nests {} levels deep; at most {MAX_DEPTH}", s.depth),
+                format!(
+                    "the query nests {} levels deep; at most {MAX_DEPTH}",
+                    s.depth
+                ),
             ));
         }
     }
@@ -223,7 +229,11 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<Cost, Refusal>
             LIMIT_EXCEEDED,
             format!(
                 "the query selects {} fields once its fragments are expanded; at most {MAX_FIELDS}",
-                if fields == u64::MAX { "too many".to_owned() } else { fields.to_string() }
+                if fields == u64::MAX {
+                    "too many".to_owned()
+                } else {
+                    fields.to_string()
+                }
             ),
         ));
     }
@@ -243,8 +253,7 @@ pub fn check(doc: &ExecutableDocument, signed_in: bool) -> Result<Cost, Refusal>
         }
         if !signed_in {
             let allowed = |name: &str| {
-                name == "__typename"
-                    || (op.node.ty == OperationType::Mutation && name == "login")
+                name == "__typename" || (op.node.ty == OperationType::Mutation && name == "login")
             };
             if !roots.iter().all(|(_, n)| allowed(n)) {
                 return Err(refuse(
@@ -332,7 +341,11 @@ mod tests {
     fn fan_out(levels: usize) -> String {
         let mut q = format!("{{ ...F{levels} }} fragment F0 on QueryRoot {{ __typename }}");
         for i in 1..=levels {
-            q.push_str(&format!(" fragment F{i} on QueryRoot {{ ...F{} ...F{} }}", i - 1, i - 1));
+            q.push_str(&format!(
+                " fragment F{i} on QueryRoot {{ ...F{} ...F{} }}",
+                i - 1,
+                i - 1
+            ));
         }
         q
     }
@@ -352,7 +365,13 @@ mod tests {
     #[test]
     fn anonymous_documents_may_only_sign_in() {
         assert!(run("{ __typename }", false).is_ok());
-        assert!(run(r#"mutation { login(username: "a", password: "b") { token } }"#, false).is_ok());
+        assert!(
+            run(
+                r#"mutation { login(username: "a", password: "b") { token } }"#,
+                false
+            )
+            .is_ok()
+        );
         for q in [
             "{ me { id } }",
             "{ __schema { types { name } } }",
@@ -385,7 +404,10 @@ mod tests {
         let e = run(&many(MAX_ROOT_FIELDS + 1), true).unwrap_err();
         assert_eq!(e.code, LIMIT_EXCEEDED);
         // Through a fragment too.
-        let q = format!("{{ ...R }} fragment R on QueryRoot {}", &many(MAX_ROOT_FIELDS + 1));
+        let q = format!(
+            "{{ ...R }} fragment R on QueryRoot {}",
+            &many(MAX_ROOT_FIELDS + 1)
+        );
         assert_eq!(run(&q, true).unwrap_err().code, LIMIT_EXCEEDED);
     }
 
@@ -407,7 +429,11 @@ mod tests {
         // and a walk that forgets where it has been would take 2^40 steps.
         let mut q = String::from("{ ...A } fragment A on QueryRoot { ...B1 ...B1 }");
         for i in 1..40 {
-            q.push_str(&format!(" fragment B{i} on QueryRoot {{ ...B{} ...B{} }}", i + 1, i + 1));
+            q.push_str(&format!(
+                " fragment B{i} on QueryRoot {{ ...B{} ...B{} }}",
+                i + 1,
+                i + 1
+            ));
         }
         q.push_str(" fragment B40 on QueryRoot { ...A }");
         assert_eq!(run(&q, false).unwrap_err().code, LIMIT_EXCEEDED);
@@ -436,7 +462,10 @@ mod tests {
 
     #[test]
     fn long_query_texts_are_refused_unparsed() {
-        let mut r = async_graphql::Request::new(format!("{{ __typename }} #{}", "x".repeat(MAX_QUERY_BYTES)));
+        let mut r = async_graphql::Request::new(format!(
+            "{{ __typename }} #{}",
+            "x".repeat(MAX_QUERY_BYTES)
+        ));
         assert_eq!(admit(&mut r, true).unwrap_err().code, LIMIT_EXCEEDED);
     }
 

@@ -6,9 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::auth::Actor;
 use super::request::RequestOrigin;
 use super::{state, viewer};
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::domain::UserRole;

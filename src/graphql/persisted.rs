@@ -38,13 +38,20 @@ impl PersistedQueries {
     /// # Errors
     /// `PERSISTED_QUERY_NOT_FOUND` for an unknown hash sent alone; `INVALID_INPUT` for another
     /// protocol version, a malformed hash or one that is not the text's.
-    pub fn resolve(&self, req: &mut async_graphql::Request, signed_in: bool) -> Result<(), Refusal> {
+    pub fn resolve(
+        &self,
+        req: &mut async_graphql::Request,
+        signed_in: bool,
+    ) -> Result<(), Refusal> {
         let Some(ext) = req.extensions.get("persistedQuery") else {
             return Ok(());
         };
         let ext = ext.clone().into_json().unwrap_or_default();
         if ext.get("version").and_then(|v| v.as_i64()) != Some(1) {
-            return Err(refusal("INVALID_INPUT", "persisted queries: only version 1 is supported"));
+            return Err(refusal(
+                "INVALID_INPUT",
+                "persisted queries: only version 1 is supported",
+            ));
         }
         let Some(hash) = ext
             .get("sha256Hash")
@@ -52,7 +59,10 @@ impl PersistedQueries {
             .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(str::to_ascii_lowercase)
         else {
-            return Err(refusal("INVALID_INPUT", "persisted queries: sha256Hash must be 64 hex digits"));
+            return Err(refusal(
+                "INVALID_INPUT",
+                "persisted queries: sha256Hash must be 64 hex digits",
+            ));
         };
         if req.query.is_empty() {
             let known = self
@@ -67,11 +77,17 @@ impl PersistedQueries {
                     Ok(())
                 }
                 // The message is the one Apollo clients look for.
-                None => Err(refusal("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")),
+                None => Err(refusal(
+                    "PERSISTED_QUERY_NOT_FOUND",
+                    "PersistedQueryNotFound",
+                )),
             };
         }
         if hex::encode(Sha256::digest(req.query.as_bytes())) != hash {
-            return Err(refusal("INVALID_INPUT", "persisted queries: sha256Hash is not the hash of the query"));
+            return Err(refusal(
+                "INVALID_INPUT",
+                "persisted queries: sha256Hash is not the hash of the query",
+            ));
         }
         if signed_in && req.query.len() <= MAX_QUERY_BYTES {
             let mut map = self.by_hash.write().unwrap_or_else(|p| p.into_inner());

@@ -9,8 +9,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::auth::Actor;
 use super::ladder::{Level, Policy};
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::error::{AppError, AppResult};

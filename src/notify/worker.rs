@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::Actor;
 use super::mailer::Mailer;
 use super::outbox::{self, DeliveryReport};
 use super::sweep::{self, SweepReport};
 use crate::app::AppState;
+use crate::auth::Actor;
 use crate::error::AppResult;
 
 /// Upper bound on messages claimed per batch; [`outbox::drain`] claims no more than it

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use entity::agency;
 use sea_orm::ConnectionTrait;
 
-use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::{agencies, evaluation, extensions, progress, snapshot, tasks, users};
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::error::AppResult;

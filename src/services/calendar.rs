@@ -9,9 +9,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use entity::calendar_day;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::snapshot;
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::domain::calendar::{CalendarEntry, DayKind, HolidayCalendar};

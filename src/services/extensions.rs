@@ -7,9 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
-use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::tasks;
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, TaskAction, text};

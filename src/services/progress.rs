@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use entity::progress_report;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use crate::auth::Actor;
 use super::audit::{self, Change};
 use super::tasks;
+use crate::auth::Actor;
 use crate::auth::Viewer;
 use crate::domain::AuditAction;
 use crate::domain::text;

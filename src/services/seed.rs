@@ -10,9 +10,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use crate::auth::Actor;
 use super::agencies::{self, AgencyInput, ContactInput};
 use super::users::{self, UserInput};
+use crate::auth::Actor;
 use crate::domain::{AgencyKind, AgencyLevel, AssignmentRole, ContactRole, UserRole};
 use crate::error::{AppError, AppResult};
 

@@ -9,9 +9,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::auth::Actor;
 use super::agencies;
 use super::audit::{self, Change};
+use crate::auth::Actor;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::{TokenKeys, Viewer, password};
 use crate::domain::AuditAction;

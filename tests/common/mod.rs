@@ -284,15 +284,33 @@ pub async fn seed_world(app: &TestApp) -> World {
         kind: AgencyKind::Department,
         parent_id: None,
     };
-    let lead = agencies::create(&*tx, Actor::System, mk_agency("测试市生态环境局"), true, now)
-        .await
-        .unwrap();
-    let part = agencies::create(&*tx, Actor::System, mk_agency("测试市发展和改革委员会"), true, now)
-        .await
-        .unwrap();
-    let other = agencies::create(&*tx, Actor::System, mk_agency("测试市交通运输局"), true, now)
-        .await
-        .unwrap();
+    let lead = agencies::create(
+        &*tx,
+        Actor::System,
+        mk_agency("测试市生态环境局"),
+        true,
+        now,
+    )
+    .await
+    .unwrap();
+    let part = agencies::create(
+        &*tx,
+        Actor::System,
+        mk_agency("测试市发展和改革委员会"),
+        true,
+        now,
+    )
+    .await
+    .unwrap();
+    let other = agencies::create(
+        &*tx,
+        Actor::System,
+        mk_agency("测试市交通运输局"),
+        true,
+        now,
+    )
+    .await
+    .unwrap();
     let hash = duban::auth::password::hash(PASSWORD).unwrap();
     for (u, role, a) in [
         ("office", UserRole::Office, None),

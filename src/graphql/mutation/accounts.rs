@@ -1,8 +1,8 @@
 //! Accounts: signing in, passwords, users.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 #[derive(InputObject)]
 pub struct CreateUserInput {

@@ -1,8 +1,8 @@
 //! Agencies and their contacts, and merging duplicates.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 #[derive(InputObject)]
 pub struct AgencyInput {
@@ -112,7 +112,8 @@ impl AgencyMutation {
         let v = viewer(ctx)?;
         let a = parse_id("agency", &agency_id)?;
         Ok(Contact(in_write_txn!(ctx, |tx| {
-            services::agencies::add_contact(tx, Actor::User(v), a, input.into(), state(ctx).now()).await?
+            services::agencies::add_contact(tx, Actor::User(v), a, input.into(), state(ctx).now())
+                .await?
         })))
     }
 

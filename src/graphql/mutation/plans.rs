@@ -1,8 +1,8 @@
 //! Plans (实施方案): create, update, delete.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 #[derive(InputObject)]
 pub struct PlanInput {

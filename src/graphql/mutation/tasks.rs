@@ -1,8 +1,8 @@
 //! Tasks, their assignments and targets (the office's authoring).
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 #[derive(InputObject)]
 pub struct TaskInput {

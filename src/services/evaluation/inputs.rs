@@ -1,8 +1,8 @@
 //! Inputs people supply: indicator values, manual scores, manual adjustments.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 pub(super) async fn agency_exists(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::Model> {
     agency::Entity::find_by_id(id)

@@ -1,8 +1,8 @@
 //! Compute, publish, correct: the life of a revision.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 /// Computes (or recomputes) the year under a scheme: creates revision 1 as a draft if there
 /// is none, then stores one result per subject and marks it computed. Manual inputs are
@@ -231,7 +231,9 @@ pub async fn publish(
         .col_expr(
             evaluation::Column::PublishedByName,
             Expr::value(Some(
-                viewer.user().map_or_else(|| "system".to_string(), |v| v.actor_name()),
+                viewer
+                    .user()
+                    .map_or_else(|| "system".to_string(), |v| v.actor_name()),
             )),
         )
         .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))

@@ -1,8 +1,8 @@
 //! Reads: results of a revision and a leader's history.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 /// Results of one revision in rank order; agency staff see only their own agency's, and
 /// only in a published revision.

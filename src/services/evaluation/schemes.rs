@@ -1,8 +1,8 @@
 //! Evaluation schemes (考核方案): the shipped ones, saving, lookup.
 
+use super::*;
 #[allow(clippy::wildcard_imports)]
 use crate::auth::Actor;
-use super::*;
 
 /// Stores the shipped schemes (agency-performance, jianwu-jiangtan-index) if absent.
 pub async fn ensure_seed_schemes(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
