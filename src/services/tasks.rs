@@ -2,9 +2,11 @@
 
 mod assignments;
 mod list;
+mod order;
 
 pub use assignments::*;
 pub use list::*;
+pub use order::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{assignment, task};
