@@ -243,7 +243,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             .collect::<Vec<_>>()
             .join(":");
         let (lead, lead_cut) = {
-            let l = cell(row, lead_col);
+            let l = names_in_cell(&cell(row, lead_col));
             let (c, cut) = cap_chars(&l, MAX_LIST_CHARS);
             (c.to_string(), cut)
         };
@@ -320,7 +320,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             None => r.leads = split_list(&lead),
         }
         if let Some(p) = part_col {
-            let v = cell(row, p);
+            let v = names_in_cell(&cell(row, p));
             r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
             // The cell may itself be a clause (`各县区政府负责落实`).
             match parse_clause(&v) {
@@ -334,7 +334,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             }
         }
         if let Some(i) = impl_col {
-            let v = cell(row, i);
+            let v = names_in_cell(&cell(row, i));
             r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
             match parse_clause(&v) {
                 Some(c) => {
@@ -365,6 +365,30 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         range: 0..0,
         dropped: None,
     })
+}
+
+/// An agency cell with one name per line (`县水务局⏎县住建局`): a line break
+/// after a whole name separates names; after a part of one (a name wrapped
+/// inside the cell, `县发展和改革⏎委员会`) it joins.
+fn names_in_cell(v: &str) -> String {
+    if !v.contains('\n') {
+        return v.to_string();
+    }
+    let mut out = String::with_capacity(v.len() + 8);
+    for piece in v.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        if !out.is_empty()
+            && !out.ends_with(['、', ',', '，', ';', '；'])
+            && crate::registry::reads_as_body(
+                out.rsplit(['、', ',', '，', ';', '；'])
+                    .next()
+                    .unwrap_or(""),
+            )
+        {
+            out.push('、');
+        }
+        out.push_str(piece);
+    }
+    out
 }
 
 /// Parses CSV (or TSV) text with quoted fields. Returns None when the text is
@@ -736,6 +760,19 @@ mod tests {
                 vec!["2".into(), "丁".into(), "市统计局".into()],
             ]
         );
+    }
+
+    #[test]
+    fn one_name_per_line_in_a_cell() {
+        assert_eq!(names_in_cell("县水务局\n县住建局"), "县水务局、县住建局");
+        assert_eq!(names_in_cell("县发展和改革\n委员会"), "县发展和改革委员会");
+        assert_eq!(names_in_cell("县财政局、\n县统计局"), "县财政局、县统计局");
+        let text = "序号,任务,责任单位,完成时限\n1,建设东湖湿地公园,\"县水务局\n县住建局\",2025年12月底前\n";
+        let (_, list) = csv_task_list(text).unwrap();
+        let ListItem::Row(r) = &list.items[0] else {
+            panic!()
+        };
+        assert_eq!(r.leads, ["县水务局", "县住建局"]);
     }
 
     #[test]

@@ -68,6 +68,15 @@ impl<'a> Builder<'a> {
                 "first-listed lead (排在第一位的部门为牵头部门) stated in the preamble: in every list of the document the first body leads and the others participate, unless 牵头 is written".into(),
             );
         }
+        if front.region_given
+            && let Some(r) = b.region.name()
+        {
+            b.convention(
+                "REGION_GIVEN",
+                None,
+                format!("the document names no region: relative names (市…/省…/区…) are qualified with the importing office's region {r}"),
+            );
+        }
         b.warnings.extend(body.dropped_warning.clone());
         for (code, note) in &body.outline.notes {
             b.warnings

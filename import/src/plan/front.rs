@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::ParseOptions;
 use crate::clean;
 use crate::header::{Header, infer_region, parse_header, split_title_line};
 use crate::registry::{Region, Registry};
@@ -20,10 +21,18 @@ pub(super) struct Front {
     pub issuers: Vec<String>,
     /// The lines before the first outline marker (at most 80).
     pub preamble: Vec<String>,
+    /// The region is the caller's ([`ParseOptions::region`]): the document
+    /// names none.
+    pub region_given: bool,
 }
 
 /// Reads the front; splits the title from the rest of a one-line document.
-pub(super) fn read_front(lines: &mut Vec<String>, grids: &[Grid], registry: &Registry) -> Front {
+pub(super) fn read_front(
+    lines: &mut Vec<String>,
+    grids: &[Grid],
+    registry: &Registry,
+    options: &ParseOptions,
+) -> Front {
     // A one-line document: split its title from the rest.
     if let Some(first) = lines.first()
         && let Some((title, rest)) = split_title_line(first)
@@ -79,6 +88,18 @@ pub(super) fn read_front(lines: &mut Vec<String>, grids: &[Grid], registry: &Reg
     {
         region.province = Some(p.to_string());
     }
+    let mut region_given = false;
+    if region.name().is_none()
+        && let Some(given) = options
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+    {
+        // The caller's region, read like a title naming it.
+        region = given_region(given, registry);
+        region_given = region.name().is_some();
+    }
 
     // Issuers to canonical names where known.
     let issuers: Vec<String> = header
@@ -97,5 +118,34 @@ pub(super) fn read_front(lines: &mut Vec<String>, grids: &[Grid], registry: &Reg
         region,
         issuers,
         preamble,
+        region_given,
     }
+}
+
+/// The region of a name the caller gives: `湖北省宜昌市`, `宜昌市`,
+/// `达州市大竹县`, `蔡甸区`, `宁波市象山县泗洲头镇` (a town keeps its county's
+/// region: its relative names are the county's).
+fn given_region(given: &str, registry: &Registry) -> Region {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(
+            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(?:\p{Han}+?(?:镇|乡|街道))?$",
+        )
+        .expect("static regex")
+    });
+    let mut region = Region::default();
+    if let Some(c) = re.captures(given) {
+        region.province = c.get(1).map(|m| m.as_str().to_string());
+        region.city = c.get(2).map(|m| m.as_str().to_string());
+        region.county = c.get(3).map(|m| m.as_str().to_string());
+        if region.province.is_none()
+            && let Some(city) = &region.city
+        {
+            region.province = registry.province_of(city);
+        }
+    }
+    if region.name().is_none() {
+        region = infer_region(given, &[], given, registry);
+    }
+    region
 }

@@ -30,20 +30,24 @@ mod years;
 #[cfg(test)]
 mod tests;
 
-use crate::ParsedPlan;
 use crate::docx::Block;
 use crate::registry::Registry;
+use crate::{ParseOptions, ParsedPlan};
 
 /// Fingerprint of a document with no text at all.
 pub(crate) const EMPTY_FINGERPRINT: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Builds the plan from decoded blocks.
-pub(crate) fn build_plan(blocks: Vec<Block>, registry: &Registry) -> ParsedPlan {
+pub(crate) fn build_plan(
+    blocks: Vec<Block>,
+    registry: &Registry,
+    options: &ParseOptions,
+) -> ParsedPlan {
     let input = input::read_blocks(blocks);
     let print = input::fingerprint(&input.lines, &input.grids);
     let mut lines = input.lines;
-    let front = front::read_front(&mut lines, &input.grids, registry);
+    let front = front::read_front(&mut lines, &input.grids, registry, options);
     let body = body::read_body(&lines, &input.grids, &front.region, registry);
     let mut b = builder::Builder::new(
         registry,

@@ -344,3 +344,54 @@ mod yearless_tests {
         assert_eq!(t.deadline.unwrap().date.to_string(), "2017-11-30");
     }
 }
+
+#[cfg(test)]
+mod given_region_tests {
+    use crate::{ParseOptions, Registry, parse_text, parse_text_with};
+
+    const SHEET: &str = "序号,工作任务,牵头单位,配合单位,完成时限\n1,建设公共服务平台,市发展改革委,市财政局,2025年12月底前\n";
+
+    #[test]
+    fn a_sheet_without_a_title_takes_the_callers_region() {
+        let reg = Registry::from_entries(Vec::new());
+        let bare = parse_text(SHEET, &reg);
+        assert!(bare.warnings.iter().any(|w| w.code == "NO_REGION"));
+        assert_eq!(bare.tasks[0].leads[0].name, "市发展改革委");
+        let opts = ParseOptions {
+            region: Some("宜昌市".into()),
+        };
+        let plan = parse_text_with(SHEET, &reg, &opts);
+        assert_eq!(plan.region.as_deref(), Some("宜昌市"));
+        assert!(!plan.warnings.iter().any(|w| w.code == "NO_REGION"));
+        assert_eq!(plan.tasks[0].leads[0].name, "宜昌市发展改革委");
+        assert_eq!(plan.tasks[0].participants[0].name, "宜昌市财政局");
+        assert!(plan.conventions.iter().any(|c| c.code == "REGION_GIVEN"));
+    }
+
+    #[test]
+    fn a_given_region_names_its_levels() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = SHEET
+            .replace("市发展改革委", "县发展改革委")
+            .replace("市财政局", "省财政厅");
+        let opts = ParseOptions {
+            region: Some("某某省某州市某某县".into()),
+        };
+        let plan = parse_text_with(&sheet, &reg, &opts);
+        assert_eq!(plan.region.as_deref(), Some("某某县"));
+        assert_eq!(plan.tasks[0].leads[0].name, "某某县发展改革委");
+        assert_eq!(plan.tasks[0].participants[0].name, "某某省财政厅");
+    }
+
+    #[test]
+    fn the_documents_own_region_wins() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = format!("湖北省2024年重点工作任务分解表\n{SHEET}");
+        let opts = ParseOptions {
+            region: Some("宜昌市".into()),
+        };
+        let plan = parse_text_with(&text, &reg, &opts);
+        assert_ne!(plan.region.as_deref(), Some("宜昌市"));
+        assert!(!plan.conventions.iter().any(|c| c.code == "REGION_GIVEN"));
+    }
+}
