@@ -22,11 +22,13 @@
 mod convention_tests;
 mod grammar;
 mod names;
+mod sentence;
 #[cfg(test)]
 mod tests;
 
 pub use grammar::*;
 pub use names::*;
+pub use sentence::find_sentence_clause;
 
 use std::sync::OnceLock;
 

@@ -140,6 +140,13 @@ fn push_row(
         Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
         None => with_plan_year(task_deadline(&row.text), &row.text, b.plan_year),
     };
+    // A deadline cell opening with a month (`9月投入使用`) is the month.
+    if deadline.is_none()
+        && let (Some(c), Some(y)) = (&row.deadline_cell, b.plan_year)
+        && let Some(d) = crate::deadline::month_cell(c, y)
+    {
+        deadline = Some(d);
+    }
     // The list's footnote default covers every row without a date of its
     // own, even rows describing continuing work.
     if deadline.is_none() && (row.deadline_cell.is_none() || !ongoing) {

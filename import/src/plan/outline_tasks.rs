@@ -47,6 +47,12 @@ const CONTEXT_WORDS: &[&str] = &[
 /// Reads every outline node into a heading or task.
 pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
     let nodes = &body.outline.nodes;
+    // A document that writes no bracketed or labelled clause states
+    // responsibility in its sentences (approvals, notices); in one that does,
+    // a sentence naming a body is prose.
+    let sentence_clauses = !nodes
+        .iter()
+        .any(|n| !find_clauses(&bracket_labelled_lines(&n.text)).is_empty());
     let mut node_task: Vec<usize> = Vec::with_capacity(nodes.len());
     // Each node's own clause, for children that have none.
     let mut node_clause: Vec<Option<Clause>> = Vec::with_capacity(nodes.len());
@@ -65,11 +71,30 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
             ranges.push((r.start, r.end));
             ranges.sort_unstable();
         }
-        let clause_text: String = ranges
+        let mut clause_text: String = ranges
             .iter()
             .filter_map(|&(a, z)| node_text.get(a..z))
             .collect::<Vec<_>>()
             .join("\n");
+        // Responsibility written in a sentence (`由A、B合作共建`, `…，A负责`,
+        // `A要…，会同B…`), read only in a leaf outside the context chapters
+        // that has no bracketed clause; the sentence stays in the text.
+        if sentence_clauses
+            && found.is_empty()
+            && plain_standing.is_none()
+            && node.children.is_empty()
+            && !is_context(nodes, i)
+            && let Some((r, c)) = crate::clause::find_sentence_clause(&node_text)
+        {
+            clause = c;
+            clause_text = node_text.get(r).unwrap_or_default().to_string();
+            let code = node.code.clone();
+            b.convention(
+                "SENTENCE_CLAUSES",
+                Some(&code),
+                "responsibility written in the sentence (由A、B…共建 / …，A负责 / A要…，会同B…), as in a document without bracketed clauses".into(),
+            );
+        }
         let text = strip_ranges(&node_text, &ranges);
         let body_text = text
             .strip_prefix(node.title.as_str())

@@ -395,3 +395,47 @@ mod given_region_tests {
         assert!(!plan.conventions.iter().any(|c| c.code == "REGION_GIVEN"));
     }
 }
+
+#[cfg(test)]
+mod sentence_clause_tests {
+    use crate::{Registry, TaskKind, parse_text};
+
+    fn leads(plan: &crate::ParsedPlan, code: &str) -> Vec<String> {
+        let t = plan.tasks.iter().find(|t| t.code == code).unwrap();
+        t.leads.iter().map(|a| a.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_document_without_brackets_states_responsibility_in_sentences() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = "某某省人民政府关于同意设立某某园区的批复\n一、同意设立某某园区，由省发展改革委、省财政厅合作共建。\n二、园区建设要坚持绿色发展，提升服务功能。\n三、省科技厅要加强业务指导，会同省统计局做好监测。\n";
+        let plan = parse_text(text, &reg);
+        // (the fictitious province is not read as a region: names stay as written)
+        assert_eq!(leads(&plan, "一"), ["省发展改革委", "省财政厅"]);
+        assert_eq!(leads(&plan, "三"), ["省科技厅"]);
+        let three = plan.tasks.iter().find(|t| t.code == "三").unwrap();
+        assert_eq!(three.participants[0].name, "省统计局");
+        let two = plan.tasks.iter().find(|t| t.code == "二").unwrap();
+        assert_eq!(two.kind, TaskKind::Heading);
+        assert!(
+            plan.conventions
+                .iter()
+                .any(|c| c.code == "SENTENCE_CLAUSES")
+        );
+    }
+
+    #[test]
+    fn in_a_document_with_brackets_a_sentence_is_prose() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = "某某市2024年重点工作分解方案\n一、推进园区建设。（市发展改革委负责）\n二、市考评办要将重点工作纳入绩效考核，确保落到实处。\n";
+        let plan = parse_text(text, &reg);
+        let two = plan.tasks.iter().find(|t| t.code == "二").unwrap();
+        assert!(two.leads.is_empty(), "{:?}", two.leads);
+        assert!(
+            !plan
+                .conventions
+                .iter()
+                .any(|c| c.code == "SENTENCE_CLAUSES")
+        );
+    }
+}
