@@ -117,7 +117,7 @@ pub async fn load_plans(
     for path in files {
         let bytes = std::fs::read(&path)
             .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", path.display())))?;
-        let parsed = super::import::parse(&bytes, &registry)?;
+        let parsed = super::import::parse(&bytes, &registry, &Default::default())?;
         if super::import::duplicate_of(db, &parsed).await?.is_some() {
             continue;
         }
