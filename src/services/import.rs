@@ -20,6 +20,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 
 /// The agency registry as the parser wants it, built from the database.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     let rows = agency::Entity::find().all(db).await?;
     let names: HashMap<i64, String> = rows.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -56,6 +59,9 @@ pub fn parse(bytes: &[u8], registry: &Registry) -> AppResult<ParsedPlan> {
 }
 
 /// The plan already imported from the same document, if any.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn duplicate_of(
     db: &impl ConnectionTrait,
     parsed: &ParsedPlan,

@@ -107,6 +107,9 @@ impl TaskCursor {
             .encode(format!("t:{}:{}:{}", self.plan_id, self.position, self.id))
     }
 
+    /// # Errors
+    /// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+    /// database errors.
     pub fn decode(s: &str) -> AppResult<Self> {
         use base64::Engine;
         let bad = || AppError::invalid(format!("malformed cursor {s:?}"));
@@ -130,6 +133,9 @@ impl TaskCursor {
 ///
 /// `with_body: false` leaves the (long) body text out of the rows, as an empty string: a task
 /// list that does not show it should not pay for reading and decoding it.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
@@ -176,6 +182,8 @@ pub async fn page(
     Ok((rows, more))
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn count(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
