@@ -9,7 +9,7 @@
 //! - `notify`'s database side (store, sweep, outbox, feed, mailer), over services.
 //! - [`app`]: the shared state and the injected clock (nothing else reads the time).
 //! - [`graphql`] (schema, resolvers, loaders) and `notify::worker` (the background loop).
-//! - [`server`] (HTTP) and [`cli`].
+//! - [`server`] (HTTP: routing and answering; `server::request` reads requests) and [`cli`].
 
 pub mod app;
 pub mod auth;

@@ -118,7 +118,7 @@ const RULES: &[Rule] = &[
         forbidden: &["server", "cli"],
     },
     Rule {
-        files: &["server.rs"],
+        files: &["server.rs", "server/"],
         forbidden: &["cli"],
     },
 ];

@@ -14,6 +14,7 @@ use entity::{
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
+use crate::services::record::Audited;
 
 /// A per-request loader with its cache on (a key loaded once is served from memory after).
 pub type Cached<L> = DataLoader<L, HashMapCache>;
@@ -313,7 +314,10 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             db,
             audit_event::Column::EntityId,
             audit_event::Column::Id,
-            Some(Condition::all().add(audit_event::Column::Entity.eq("task"))),
+            Some(
+                Condition::all()
+                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+            ),
             |m| m.entity_id,
         ))
 }

@@ -20,6 +20,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 
 /// The agency registry as the parser wants it, built from the database.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     let rows = agency::Entity::find().all(db).await?;
     let names: HashMap<i64, String> = rows.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -69,6 +72,9 @@ pub fn document_error(e: duban_import::ImportError) -> AppError {
 }
 
 /// The plan already imported from the same document, if any.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn duplicate_of(
     db: &impl ConnectionTrait,
     parsed: &ParsedPlan,

@@ -109,6 +109,9 @@ pub struct Page {
 ///
 /// `with_body: false` leaves the (long) body text out of the rows, as an empty string: a task
 /// list that does not show it should not pay for reading and decoding it.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
@@ -172,6 +175,8 @@ pub async fn exists_beyond(
     Ok(hit.is_some())
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn count(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
