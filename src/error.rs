@@ -1,7 +1,8 @@
 //! One error type for the whole service, with stable machine codes.
 //!
 //! Clients see `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, INVALID_INPUT, CONFLICT,
-//! INVALID_TRANSITION, INTERNAL). Internal causes are logged with their chain and never shown.
+//! INVALID_TRANSITION, INTERNAL; LIMIT_EXCEEDED and UNSUPPORTED_MEDIA_TYPE for uploads). Internal
+//! causes are logged with their chain and never shown.
 
 use async_graphql::ErrorExtensions;
 
@@ -22,6 +23,12 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     InvalidTransition(String),
+    /// Over a configured limit (an upload's size, files per item).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// An upload whose content is of a type not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -37,6 +44,8 @@ impl AppError {
             AppError::InvalidInput(_) => "INVALID_INPUT",
             AppError::Conflict(_) => "CONFLICT",
             AppError::InvalidTransition(_) => "INVALID_TRANSITION",
+            AppError::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            AppError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             AppError::Internal(_) => "INTERNAL",
         }
     }

@@ -19,6 +19,8 @@ use crate::graphql::request::{ClientAddr, CredentialBudget, RequestOrigin};
 use crate::graphql::{AppSchema, MAX_BATCH, build_schema, loaders};
 use crate::services;
 
+mod files;
+
 #[derive(Clone)]
 struct Server {
     state: AppState,
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
+        .route("/files/{id}", get(files::download))
         // The whole exchange, the body read included, ends at the time limit (plus a margin
         // for the answer): a client trickling its body holds a connection, not a worker.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -15,6 +15,7 @@ macro_rules! in_write_txn {
     }};
 }
 
+pub mod attachments;
 pub mod evaluation;
 pub mod import;
 pub mod limits;
@@ -55,6 +56,7 @@ pub struct MutationRoot(
     notify::NotifyMutation,
     evaluation::EvaluationMutation,
     import::ImportMutation,
+    attachments::AttachmentMutation,
 );
 
 /// Limits that keep one request from costing the server unbounded work. The document's

@@ -2,6 +2,10 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::AttachmentOwner;
+use crate::graphql::attachments;
+use crate::services::attachments::Owner;
+use async_graphql::Upload;
 
 #[derive(InputObject)]
 pub struct ProgressReportInput {
@@ -10,6 +14,8 @@ pub struct ProgressReportInput {
     pub period: String,
     pub text: String,
     pub percent: i32,
+    /// Evidence files (佐证材料), sent as a GraphQL multipart request.
+    pub files: Option<Vec<Upload>>,
 }
 
 #[derive(Default)]
@@ -24,6 +30,7 @@ impl WorkflowMutation {
         input: ProgressReportInput,
     ) -> Result<ProgressReport> {
         let v = viewer(ctx)?;
+        let staged = attachments::stage_uploads(ctx, input.files.as_deref().unwrap_or(&[])).await?;
         let data = services::progress::ReportInput {
             task_id: parse_id("task", &input.task_id)?,
             period: input.period,
@@ -31,7 +38,13 @@ impl WorkflowMutation {
             percent: input.percent,
         };
         Ok(ProgressReport(in_write_txn!(ctx, |tx| {
-            services::progress::submit(tx, v, data, state(ctx).now()).await?
+            let report = services::progress::submit(tx, v, data, state(ctx).now()).await?;
+            let owner = Owner {
+                kind: AttachmentOwner::ProgressReport,
+                id: report.id,
+            };
+            attachments::attach_staged(ctx, tx, owner, &staged).await?;
+            report
         })))
     }
 
@@ -48,9 +61,19 @@ impl WorkflowMutation {
         id: ID,
         version: i32,
         note: Option<String>,
+        #[graphql(desc = "Evidence files (佐证材料), sent as a GraphQL multipart request.")]
+        files: Option<Vec<Upload>>,
     ) -> Result<Task> {
-        self.transition(ctx, id, version, TaskAction::RequestCompletion, note)
-            .await
+        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
+        self.transition_with(
+            ctx,
+            id,
+            version,
+            TaskAction::RequestCompletion,
+            note,
+            &staged,
+        )
+        .await
     }
 
     /// 销号: the office verifies a completion request and closes the task.
@@ -108,12 +131,21 @@ impl WorkflowMutation {
         task_id: ID,
         deadline: String,
         reason: String,
+        #[graphql(desc = "Evidence files (佐证材料), sent as a GraphQL multipart request.")]
+        files: Option<Vec<Upload>>,
     ) -> Result<ExtensionRequest> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &task_id)?;
         let d = Deadline::parse(&deadline)?;
+        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
         Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
-            services::extensions::request(tx, v, id, d, &reason, state(ctx).now()).await?
+            let r = services::extensions::request(tx, v, id, d, &reason, state(ctx).now()).await?;
+            let owner = Owner {
+                kind: AttachmentOwner::ExtensionRequest,
+                id: r.id,
+            };
+            attachments::attach_staged(ctx, tx, owner, &staged).await?;
+            r
         })))
     }
 
@@ -143,10 +175,24 @@ impl WorkflowMutation {
         action: TaskAction,
         note: Option<String>,
     ) -> Result<Task> {
+        self.transition_with(ctx, id, version, action, note, &[])
+            .await
+    }
+
+    /// A move with evidence staged for it (only a completion request carries any).
+    async fn transition_with(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        action: TaskAction,
+        note: Option<String>,
+        staged: &[services::attachments::Staged],
+    ) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
         Ok(Task(in_write_txn!(ctx, |tx| {
-            services::workflow::transition(
+            let t = services::workflow::transition(
                 tx,
                 v,
                 id,
@@ -155,7 +201,16 @@ impl WorkflowMutation {
                 note.as_deref(),
                 state(ctx).now(),
             )
-            .await?
+            .await?;
+            if !staged.is_empty() {
+                let request = services::attachments::latest_completion_request(tx, id).await?;
+                let owner = Owner {
+                    kind: AttachmentOwner::CompletionRequest,
+                    id: request,
+                };
+                attachments::attach_staged(ctx, tx, owner, staged).await?;
+            }
+            t
         })))
     }
 }
