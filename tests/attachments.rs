@@ -167,12 +167,12 @@ async fn evidence_goes_up_with_a_report_and_a_completion_request_and_down_to_its
     let listed = app
         .ok(
             &w.office,
-            "query($t:ID!){ task(id:$t){ progressReports{ attachments{ fileName } } } }",
+            "query($t:ID!){ task(id:$t){ reports{ attachments{ fileName } } } }",
             json!({"t": w.t1}),
         )
         .await;
     assert_eq!(
-        listed["task"]["progressReports"][0]["attachments"][1]["fileName"],
+        listed["task"]["reports"][0]["attachments"][1]["fileName"],
         "photo.pdf"
     );
 
@@ -186,7 +186,7 @@ async fn evidence_goes_up_with_a_report_and_a_completion_request_and_down_to_its
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(
             h["content-disposition"],
-            "attachment; filename=\"____ __1__.pdf\"; filename*=UTF-8''\
+            "attachment; filename=\"____ _1_.pdf\"; filename*=UTF-8''\
              %E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81%20%E7%AC%AC1%E6%AC%A1.pdf"
         );
         assert_eq!(&resp.bytes().await.unwrap()[..], PDF);
@@ -209,11 +209,11 @@ async fn evidence_goes_up_with_a_report_and_a_completion_request_and_down_to_its
     let hidden = app
         .gql(
             Some(&w.other_staff),
-            "query($t:ID!){ task(id:$t){ progressReports{ attachments{ id } } completionRequests{ id } } }",
+            "query($t:ID!){ task(id:$t){ reports{ attachments{ id } } completionRequests{ id } } }",
             json!({"t": w.t1}),
         )
         .await;
-    if let Some(reports) = hidden["data"]["task"]["progressReports"].as_array() {
+    if let Some(reports) = hidden["data"]["task"]["reports"].as_array() {
         for p in reports {
             assert_eq!(p["attachments"], json!([]));
         }

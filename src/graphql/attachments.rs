@@ -280,17 +280,14 @@ impl AttachmentMutation {
         // Refuse a viewer who may not before storing anything.
         services::attachments::authorize_attach(&st.db.conn, v, owner).await?;
         let staged = stage_uploads(ctx, &files).await?;
-        let rows = in_write_txn!(ctx, |tx| {
-            services::attachments::attach(
-                tx,
-                v,
-                owner,
-                &staged,
-                &st.config.limits.attachments,
-                st.now(),
-            )
-            .await?
-        });
+        let rows = mutate!(ctx, |tx, now| services::attachments::attach(
+            tx,
+            v,
+            owner,
+            &staged,
+            &st.config.limits.attachments,
+            now
+        ))?;
         Ok(rows.into_iter().map(Attachment).collect())
     }
 
@@ -303,11 +300,10 @@ impl AttachmentMutation {
     ) -> Result<Attachment> {
         let v = viewer(ctx)?;
         let id = parse_id("attachment", &id)?;
-        let now = state(ctx).now();
-        let gone = in_write_txn!(ctx, |tx| {
-            services::attachments::delete(tx, v, id, &reason, now).await?
-        });
-        Ok(Attachment(gone))
+        mutate!(ctx, |tx, now| services::attachments::delete(
+            tx, v, id, &reason, now
+        ))
+        .map(Attachment)
     }
 }
 

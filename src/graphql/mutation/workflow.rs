@@ -37,15 +37,16 @@ impl WorkflowMutation {
             text: input.text,
             percent: input.percent,
         };
-        Ok(ProgressReport(in_write_txn!(ctx, |tx| {
-            let report = services::progress::submit(tx, v, data, state(ctx).now()).await?;
+        mutate!(ctx, |tx, now| async {
+            let report = services::progress::submit(tx, v, data, now).await?;
             let owner = Owner {
                 kind: AttachmentOwner::ProgressReport,
                 id: report.id,
             };
             attachments::attach_staged(ctx, tx, owner, &staged).await?;
-            report
-        })))
+            Ok::<_, AppError>(report)
+        })
+        .map(ProgressReport)
     }
 
     /// not started / returned → in progress.
@@ -138,15 +139,16 @@ impl WorkflowMutation {
         let id = parse_id("task", &task_id)?;
         let d = Deadline::parse(&deadline)?;
         let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
-        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
-            let r = services::extensions::request(tx, v, id, d, &reason, state(ctx).now()).await?;
+        mutate!(ctx, |tx, now| async {
+            let r = services::extensions::request(tx, v, id, d, &reason, now).await?;
             let owner = Owner {
                 kind: AttachmentOwner::ExtensionRequest,
                 id: r.id,
             };
             attachments::attach_staged(ctx, tx, owner, &staged).await?;
-            r
-        })))
+            Ok::<_, AppError>(r)
+        })
+        .map(ExtensionRequest)
     }
 
     /// The office approves (the deadline moves, the original is kept) or rejects.
@@ -159,10 +161,15 @@ impl WorkflowMutation {
     ) -> Result<ExtensionRequest> {
         let v = viewer(ctx)?;
         let id = parse_id("extension request", &id)?;
-        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
-            services::extensions::decide(tx, v, id, approve, note.as_deref(), state(ctx).now())
-                .await?
-        })))
+        mutate!(ctx, |tx, now| services::extensions::decide(
+            tx,
+            v,
+            id,
+            approve,
+            note.as_deref(),
+            now
+        ))
+        .map(ExtensionRequest)
     }
 }
 
@@ -191,17 +198,10 @@ impl WorkflowMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
-        Ok(Task(in_write_txn!(ctx, |tx| {
-            let t = services::workflow::transition(
-                tx,
-                v,
-                id,
-                version,
-                action,
-                note.as_deref(),
-                state(ctx).now(),
-            )
-            .await?;
+        mutate!(ctx, |tx, now| async {
+            let t =
+                services::workflow::transition(tx, v, id, version, action, note.as_deref(), now)
+                    .await?;
             if !staged.is_empty() {
                 let request = services::attachments::latest_completion_request(tx, id).await?;
                 let owner = Owner {
@@ -210,7 +210,8 @@ impl WorkflowMutation {
                 };
                 attachments::attach_staged(ctx, tx, owner, staged).await?;
             }
-            t
-        })))
+            Ok::<_, AppError>(t)
+        })
+        .map(Task)
     }
 }
