@@ -34,6 +34,10 @@ pub struct Config {
     /// (`X-Forwarded-For`), for the sign-in throttle and the audit; from anyone else the header
     /// is ignored (a client could write anything into it).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `DUBAN_STORAGE_URL` (default: the directory `<data_dir>/objects`): where evidence
+    /// files are kept, e.g. `s3://bucket/prefix` with `AWS_ENDPOINT_URL`, `AWS_REGION`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_ALLOW_HTTP=true` for plain HTTP).
+    pub storage: crate::storage::Storage,
 }
 
 /// Per-request limits of the HTTP API (README "Limits"). The shape of a GraphQL document
@@ -53,6 +57,29 @@ pub struct Limits {
     /// `DUBAN_REQUEST_TIMEOUT_SECS` (default 30): a request still running then is abandoned
     /// (its transaction rolls back) and answered 503.
     pub request_time: std::time::Duration,
+    /// Evidence attachments (佐证材料): what one file and one item may hold.
+    pub attachments: AttachmentLimits,
+}
+
+/// Limits on evidence attachments (README "Attachments").
+#[derive(Clone, Debug)]
+pub struct AttachmentLimits {
+    /// `DUBAN_MAX_ATTACHMENT_BYTES` (default 20 MiB): the largest file.
+    pub file_bytes: u64,
+    /// `DUBAN_MAX_ITEM_ATTACHMENT_BYTES` (default 100 MiB): all files of one report or request.
+    pub item_bytes: u64,
+    /// `DUBAN_MAX_ATTACHMENTS_PER_ITEM` (default 20): files on one report or request.
+    pub item_files: u64,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        AttachmentLimits {
+            file_bytes: 20 * 1024 * 1024,
+            item_bytes: 100 * 1024 * 1024,
+            item_files: 20,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -63,6 +90,7 @@ impl Default for Limits {
             anonymous_body_bytes: 16 * 1024,
             response_bytes: 16 * 1024 * 1024,
             request_time: std::time::Duration::from_secs(30),
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -74,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("database", &redact_url(&self.database_url))
             .field("smtp", &self.smtp_url.as_deref().map(redact_url))
             .field("public_url", &self.public_url)
+            .field("storage", &self.storage)
             .finish_non_exhaustive()
     }
 }
@@ -117,7 +146,12 @@ impl Config {
             }
             None => load_or_create_secret(&data_dir)?,
         };
+        let storage = crate::storage::Storage::open(crate::storage::Location::parse(
+            var("DUBAN_STORAGE_URL").as_deref(),
+            &data_dir,
+        )?)?;
         Ok(Config {
+            storage,
             data_dir,
             database_url,
             jwt_secret,
@@ -161,6 +195,14 @@ impl Config {
                         .map_or(d.response_bytes, |n| n as usize),
                     request_time: num("DUBAN_REQUEST_TIMEOUT_SECS")
                         .map_or(d.request_time, std::time::Duration::from_secs),
+                    attachments: AttachmentLimits {
+                        file_bytes: num("DUBAN_MAX_ATTACHMENT_BYTES")
+                            .unwrap_or(d.attachments.file_bytes),
+                        item_bytes: num("DUBAN_MAX_ITEM_ATTACHMENT_BYTES")
+                            .unwrap_or(d.attachments.item_bytes),
+                        item_files: num("DUBAN_MAX_ATTACHMENTS_PER_ITEM")
+                            .unwrap_or(d.attachments.item_files),
+                    },
                     ..d
                 }
             },

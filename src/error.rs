@@ -1,9 +1,10 @@
 //! One error type for the whole service, with stable machine codes.
 //!
 //! Clients see `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, INVALID_INPUT, CONFLICT,
-//! INVALID_TRANSITION, INTERNAL, and for a plan document that cannot be imported the parser's
-//! reason: EMPTY_DOCUMENT, UNSUPPORTED_ENCODING, BROKEN_DOCUMENT, UNSUPPORTED_FORMAT, TOO_LARGE,
-//! TOO_MANY_TASKS, NO_TASKS). Internal causes are logged with their chain and never shown.
+//! INVALID_TRANSITION, INTERNAL; LIMIT_EXCEEDED and UNSUPPORTED_MEDIA_TYPE for uploads; and for
+//! a plan document that cannot be imported the parser's reason: EMPTY_DOCUMENT,
+//! UNSUPPORTED_ENCODING, BROKEN_DOCUMENT, UNSUPPORTED_FORMAT, TOO_LARGE, TOO_MANY_TASKS,
+//! NO_TASKS). Internal causes are logged with their chain and never shown.
 
 use async_graphql::ErrorExtensions;
 
@@ -29,6 +30,12 @@ pub enum AppError {
     /// damaged one without reading the message.
     #[error("{message}")]
     Document { code: &'static str, message: String },
+    /// Over a configured limit (an upload's size, files per item).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// An upload whose content is of a type not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -45,6 +52,8 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::InvalidTransition(_) => "INVALID_TRANSITION",
             AppError::Document { code, .. } => code,
+            AppError::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            AppError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             AppError::Internal(_) => "INTERNAL",
         }
     }

@@ -22,6 +22,7 @@ use crate::services;
 mod request;
 #[allow(clippy::wildcard_imports)]
 use request::*;
+mod files;
 
 #[derive(Clone)]
 struct Server {
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
+        .route("/files/{id}", get(files::download))
         // The whole exchange, the body read included, ends at the time limit (plus a margin
         // for the answer): a client trickling its body holds a connection, not a worker.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -66,7 +66,7 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
-        files: &["auth/", "config.rs", "db.rs"],
+        files: &["auth/", "config.rs", "db.rs", "storage/"],
         forbidden: &[
             "services",
             "notify",

@@ -2,6 +2,7 @@
 //! GraphQL types in `duban::graphql`.
 pub mod agency;
 pub mod assignment;
+pub mod attachment;
 pub mod audit_event;
 pub mod calendar_day;
 pub mod calendar_feed_token;

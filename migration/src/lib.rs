@@ -27,6 +27,7 @@ mod m20261121_000106_create_manual_adjustment;
 mod m20261130_000001_index_assignment_role;
 mod m20261130_000002_user_token_generation;
 mod m20261202_000101_index_task_order;
+mod m20261202_000301_create_attachment;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_index_assignment_role::Migration),
             Box::new(m20261130_000002_user_token_generation::Migration),
             Box::new(m20261202_000101_index_task_order::Migration),
+            Box::new(m20261202_000301_create_attachment::Migration),
         ]
     }
 }

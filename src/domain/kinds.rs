@@ -153,6 +153,8 @@ vocabulary! {
         AssignmentCreate => "assignment.create",
         AssignmentDelete => "assignment.delete",
         AssignmentUpdate => "assignment.update",
+        AttachmentCreate => "attachment.create",
+        AttachmentDelete => "attachment.delete",
         CalendarDaySet => "calendar_day.set",
         CalendarFeedCreate => "calendar_feed.create",
         ContactCreate => "contact.create",
@@ -194,5 +196,17 @@ vocabulary! {
         UserLogin => "user.login",
         UserSetPassword => "user.set_password",
         UserUpdate => "user.update",
+    }
+}
+
+vocabulary! {
+    /// What an evidence attachment (佐证材料) belongs to.
+    AttachmentOwner {
+        /// A progress report (进展情况).
+        ProgressReport => "progress_report",
+        /// A completion request (申请办结): its `task.request_completion` audit event.
+        CompletionRequest => "completion_request",
+        /// An extension request (延期申请).
+        ExtensionRequest => "extension_request",
     }
 }

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no database, no clock (time is passed in).
 pub mod calendar;
 pub mod deadline;
+pub mod evidence;
 pub mod kinds;
 pub mod light;
 pub mod order;

@@ -320,6 +320,7 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             ),
             |m| m.entity_id,
         ))
+        .data(super::attachments::loader_for(db))
 }
 
 /// The request's loader of type `L`; INTERNAL (never a panic) if the request was built

@@ -31,6 +31,7 @@ macro_rules! mutate {
 }
 
 pub mod connection;
+pub mod attachments;
 pub mod evaluation;
 pub mod import;
 pub mod limits;
@@ -71,6 +72,7 @@ pub struct MutationRoot(
     notify::NotifyMutation,
     evaluation::EvaluationMutation,
     import::ImportMutation,
+    attachments::AttachmentMutation,
 );
 
 /// Limits that keep one request from costing the server unbounded work. The document's

@@ -413,6 +413,16 @@ impl Task {
                 .collect(),
         )
     }
+    /// Completion requests (申请办结), oldest first, with their evidence; empty for agency
+    /// staff of agencies not assigned to the task.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    async fn completion_requests(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::attachments::CompletionRequest>> {
+        super::attachments::completion_requests(ctx, self.0.id).await
+    }
+
     /// Audit history of the task itself, oldest first: `first` (at most 100, default 20)
     /// from `offset`. The office and leaders see every task's; agency staff only those of
     /// tasks their agency is assigned to (empty otherwise).
@@ -538,6 +548,15 @@ impl ProgressReport {
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.submitted_at
     }
+    /// Evidence files (佐证材料), in upload order.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        let owner = crate::services::attachments::Owner {
+            kind: crate::domain::AttachmentOwner::ProgressReport,
+            id: self.0.id,
+        };
+        super::attachments::attachments_of(ctx, self.0.task_id, owner).await
+    }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
         Ok(one::<agency::Entity>(ctx, self.0.agency_id)
             .await?
@@ -566,6 +585,15 @@ impl ExtensionRequest {
     }
     async fn requested_deadline(&self) -> NaiveDate {
         self.0.requested_deadline
+    }
+    /// Evidence files (佐证材料), in upload order.
+    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        let owner = crate::services::attachments::Owner {
+            kind: crate::domain::AttachmentOwner::ExtensionRequest,
+            id: self.0.id,
+        };
+        super::attachments::attachments_of(ctx, self.0.task_id, owner).await
     }
     /// How precisely the requested deadline was stated (a year, a month or a day).
     async fn requested_precision(&self) -> Precision {

@@ -85,6 +85,10 @@ pub async fn run(
     let mut deliver_tick = tokio::time::interval(deliver_every);
     sweep_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     deliver_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Evidence objects no attachment references (an upload whose transaction failed, a
+    // deleted attachment) are deleted hourly, once they are an hour old.
+    let mut orphan_tick = tokio::time::interval(Duration::from_secs(3600));
+    orphan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -97,6 +101,17 @@ pub async fn run(
                     && r.recorded > 0
                 {
                     tracing::info!(records = r.recorded, mails = r.mails, "reminder sweep");
+                }
+            }
+            _ = orphan_tick.tick() => {
+                let (db, storage, wall) = (state.db.clone(), state.config.storage.clone(), state.clock.wall());
+                let pass = async move {
+                    crate::services::attachments::sweep_orphans(&db.conn, &storage, wall).await
+                };
+                if let Some(r) = guarded("orphan sweep", pass).await
+                    && r.deleted > 0
+                {
+                    tracing::info!(objects = r.objects, deleted = r.deleted, "unreferenced evidence objects deleted");
                 }
             }
             _ = deliver_tick.tick() => {

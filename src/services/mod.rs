@@ -6,6 +6,7 @@
 
 pub mod agencies;
 pub mod agency_merge;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod dashboard;

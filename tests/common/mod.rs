@@ -72,6 +72,31 @@ async fn fresh_database_url(dir: &std::path::Path) -> (String, Option<(String, S
     }
 }
 
+/// The S3 bucket of the storage tests (`DUBAN_TEST_S3_URL=s3://bucket`, with `AWS_ENDPOINT_URL`
+/// and the other `AWS_*` variables for a real S3-protocol server such as moto); without it,
+/// files go to the local filesystem.
+pub fn s3_base() -> Option<String> {
+    std::env::var("DUBAN_TEST_S3_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Local storage in the test's directory, or a fresh prefix of the test bucket per test (so
+/// that counting a test's objects counts only its own).
+fn test_storage(dir: &std::path::Path) -> duban::storage::Storage {
+    let url = s3_base().map(|base| {
+        format!(
+            "{}/t-{}-{}-{}",
+            base.trim_end_matches('/'),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            rand_suffix()
+        )
+    });
+    let location = duban::storage::Location::parse(url.as_deref(), dir).expect("storage URL");
+    duban::storage::Storage::open(location).expect("open storage")
+}
+
 fn rand_suffix() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
     SystemTime::now()
@@ -126,6 +151,7 @@ impl TestApp {
             token_ttl_hours: 1,
             limits,
             trusted_proxies: vec!["127.0.0.2".parse().unwrap()],
+            storage: test_storage(dir.path()),
         };
         let mut state = AppState::new(db, config);
         state.clock = Clock::fixed(now);

@@ -2,6 +2,10 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::AttachmentOwner;
+use crate::graphql::attachments;
+use crate::services::attachments::Owner;
+use async_graphql::Upload;
 
 #[derive(InputObject)]
 pub struct ProgressReportInput {
@@ -10,6 +14,8 @@ pub struct ProgressReportInput {
     pub period: String,
     pub text: String,
     pub percent: i32,
+    /// Evidence files (佐证材料), sent as a GraphQL multipart request.
+    pub files: Option<Vec<Upload>>,
 }
 
 #[derive(Default)]
@@ -24,13 +30,23 @@ impl WorkflowMutation {
         input: ProgressReportInput,
     ) -> Result<ProgressReport> {
         let v = viewer(ctx)?;
+        let staged = attachments::stage_uploads(ctx, input.files.as_deref().unwrap_or(&[])).await?;
         let data = services::progress::ReportInput {
             task_id: parse_id("task", &input.task_id)?,
             period: input.period,
             text: input.text,
             percent: input.percent,
         };
-        mutate!(ctx, |tx, now| services::progress::submit(tx, v, data, now)).map(ProgressReport)
+        mutate!(ctx, |tx, now| async {
+            let report = services::progress::submit(tx, v, data, now).await?;
+            let owner = Owner {
+                kind: AttachmentOwner::ProgressReport,
+                id: report.id,
+            };
+            attachments::attach_staged(ctx, tx, owner, &staged).await?;
+            Ok::<_, AppError>(report)
+        })
+        .map(ProgressReport)
     }
 
     /// not started / returned → in progress.
@@ -46,9 +62,19 @@ impl WorkflowMutation {
         id: ID,
         version: i32,
         note: Option<String>,
+        #[graphql(desc = "Evidence files (佐证材料), sent as a GraphQL multipart request.")]
+        files: Option<Vec<Upload>>,
     ) -> Result<Task> {
-        self.transition(ctx, id, version, TaskAction::RequestCompletion, note)
-            .await
+        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
+        self.transition_with(
+            ctx,
+            id,
+            version,
+            TaskAction::RequestCompletion,
+            note,
+            &staged,
+        )
+        .await
     }
 
     /// 销号: the office verifies a completion request and closes the task.
@@ -106,13 +132,22 @@ impl WorkflowMutation {
         task_id: ID,
         deadline: String,
         reason: String,
+        #[graphql(desc = "Evidence files (佐证材料), sent as a GraphQL multipart request.")]
+        files: Option<Vec<Upload>>,
     ) -> Result<ExtensionRequest> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &task_id)?;
         let d = Deadline::parse(&deadline)?;
-        mutate!(ctx, |tx, now| services::extensions::request(
-            tx, v, id, d, &reason, now
-        ))
+        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
+        mutate!(ctx, |tx, now| async {
+            let r = services::extensions::request(tx, v, id, d, &reason, now).await?;
+            let owner = Owner {
+                kind: AttachmentOwner::ExtensionRequest,
+                id: r.id,
+            };
+            attachments::attach_staged(ctx, tx, owner, &staged).await?;
+            Ok::<_, AppError>(r)
+        })
         .map(ExtensionRequest)
     }
 
@@ -147,17 +182,36 @@ impl WorkflowMutation {
         action: TaskAction,
         note: Option<String>,
     ) -> Result<Task> {
+        self.transition_with(ctx, id, version, action, note, &[])
+            .await
+    }
+
+    /// A move with evidence staged for it (only a completion request carries any).
+    async fn transition_with(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        action: TaskAction,
+        note: Option<String>,
+        staged: &[services::attachments::Staged],
+    ) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
-        mutate!(ctx, |tx, now| services::workflow::transition(
-            tx,
-            v,
-            id,
-            version,
-            action,
-            note.as_deref(),
-            now
-        ))
+        mutate!(ctx, |tx, now| async {
+            let t =
+                services::workflow::transition(tx, v, id, version, action, note.as_deref(), now)
+                    .await?;
+            if !staged.is_empty() {
+                let request = services::attachments::latest_completion_request(tx, id).await?;
+                let owner = Owner {
+                    kind: AttachmentOwner::CompletionRequest,
+                    id: request,
+                };
+                attachments::attach_staged(ctx, tx, owner, staged).await?;
+            }
+            Ok::<_, AppError>(t)
+        })
         .map(Task)
     }
 }
