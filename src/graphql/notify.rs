@@ -282,6 +282,18 @@ impl SupervisionRecord {
     async fn doc_number(&self) -> Option<&str> {
         self.0.doc_number.as_deref()
     }
+    /// Where the notice's Word document (.docx, exactly as mailed) is downloaded, for a
+    /// numbered record: `GET` it with the same bearer token (the office, leaders and the
+    /// agencies it is addressed to).
+    async fn document_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.0.doc_number.as_ref()?;
+        let base = state(ctx)
+            .config
+            .public_url
+            .trim_end_matches('/')
+            .to_owned();
+        Some(format!("{base}/notices/{}.docx", self.0.id))
+    }
     async fn recipients(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionRecipient>> {
         Ok(self
             .visible_recipients(viewer(ctx)?)

@@ -215,6 +215,7 @@ fn outgoing(m: &outbox_message::Model) -> OutgoingMail {
         text: m.body_text.clone(),
         html: m.body_html.clone(),
         message_id: m.message_id.clone(),
+        attachments: Vec::new(),
     }
 }
 
@@ -301,7 +302,9 @@ pub async fn deliver_one(
     m: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Outcome> {
-    let sent = send(mailer, &outgoing(m)).await;
+    let mut mail = outgoing(m);
+    mail.attachments = super::documents::attachments_for(&db.conn, &m.message_id).await?;
+    let sent = send(mailer, &mail).await;
     record(db, m, sent, now).await
 }
 

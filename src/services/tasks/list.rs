@@ -148,21 +148,7 @@ pub async fn page(
             .expr_as(Expr::val(""), "body");
     }
     if let Some(c) = after {
-        q = q.filter(
-            Condition::any()
-                .add(task::Column::PlanId.gt(c.plan_id))
-                .add(
-                    Condition::all()
-                        .add(task::Column::PlanId.eq(c.plan_id))
-                        .add(task::Column::Position.gt(c.position)),
-                )
-                .add(
-                    Condition::all()
-                        .add(task::Column::PlanId.eq(c.plan_id))
-                        .add(task::Column::Position.eq(c.position))
-                        .add(task::Column::Id.gt(c.id)),
-                ),
-        );
+        q = q.filter(after_cursor(c));
     }
     let mut rows = q
         .order_by_asc(task::Column::PlanId)
@@ -182,4 +168,51 @@ pub async fn count(
     today: NaiveDate,
 ) -> AppResult<u64> {
     Ok(filter.query(today).count(db).await?)
+}
+
+/// Up to `size` tasks after `after`, in list order and without their bodies: the batches
+/// of a ledger export, larger than a page and read one after the other (keyset, so every
+/// batch costs the same however deep into the list it is).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn batch(
+    db: &impl ConnectionTrait,
+    filter: &TaskFilter,
+    size: u64,
+    after: Option<TaskCursor>,
+    today: NaiveDate,
+) -> AppResult<Vec<task::Model>> {
+    use sea_orm::Iterable;
+    let mut q = filter
+        .query(today)
+        .select_only()
+        .columns(task::Column::iter().filter(|c| !matches!(c, task::Column::Body)))
+        .expr_as(Expr::val(""), "body");
+    if let Some(c) = after {
+        q = q.filter(after_cursor(c));
+    }
+    Ok(q.order_by_asc(task::Column::PlanId)
+        .order_by_asc(task::Column::Position)
+        .order_by_asc(task::Column::Id)
+        .limit(std::cmp::max(size, 1))
+        .all(db)
+        .await?)
+}
+
+/// Tasks after `c` in list order (plan, position, id).
+fn after_cursor(c: TaskCursor) -> Condition {
+    Condition::any()
+        .add(task::Column::PlanId.gt(c.plan_id))
+        .add(
+            Condition::all()
+                .add(task::Column::PlanId.eq(c.plan_id))
+                .add(task::Column::Position.gt(c.position)),
+        )
+        .add(
+            Condition::all()
+                .add(task::Column::PlanId.eq(c.plan_id))
+                .add(task::Column::Position.eq(c.position))
+                .add(task::Column::Id.gt(c.id)),
+        )
 }
