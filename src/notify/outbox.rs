@@ -219,6 +219,13 @@ fn outgoing(m: &outbox_message::Model) -> OutgoingMail {
     }
 }
 
+/// The mail of `m` with the notice documents that go with it (see `super::documents`).
+async fn with_attachments(db: &Db, m: &outbox_message::Model) -> AppResult<OutgoingMail> {
+    let mut mail = outgoing(m);
+    mail.attachments = super::documents::attachments_for(&db.conn, &m.message_id).await?;
+    Ok(mail)
+}
+
 /// One SMTP conversation, cut off after [`SEND_DEADLINE`].
 async fn send(mailer: &dyn Mailer, mail: &OutgoingMail) -> Result<(), SendError> {
     match tokio::time::timeout(SEND_DEADLINE, mailer.send(mail)).await {
@@ -302,9 +309,7 @@ pub async fn deliver_one(
     m: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Outcome> {
-    let mut mail = outgoing(m);
-    mail.attachments = super::documents::attachments_for(&db.conn, &m.message_id).await?;
-    let sent = send(mailer, &mail).await;
+    let sent = send(mailer, &with_attachments(db, m).await?).await;
     record(db, m, sent, now).await
 }
 
@@ -337,7 +342,7 @@ pub async fn drain(
         let mut set = tokio::task::JoinSet::new();
         let mut index = std::collections::HashMap::new();
         for (i, m) in claimed.iter().enumerate() {
-            let (mailer, mail) = (mailer.clone(), outgoing(m));
+            let (mailer, mail) = (mailer.clone(), with_attachments(db, m).await?);
             let handle = set.spawn(async move { send(&*mailer, &mail).await });
             index.insert(handle.id(), i);
         }
