@@ -241,6 +241,21 @@ impl SupervisionRecord {
     }
 }
 
+/// This API's public base URL for links it hands out (`DUBAN_API_URL`, else the request's
+/// Host), without a trailing slash.
+fn api_base(ctx: &Context<'_>) -> String {
+    let base = state(ctx)
+        .config
+        .api_url
+        .clone()
+        .or_else(|| {
+            ctx.data_opt::<RequestOrigin>()
+                .map(|o| format!("http://{}", o.0))
+        })
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    base.trim_end_matches('/').to_owned()
+}
+
 /// A rung fired for a task: who was told what, when (evidence for the evaluation).
 pub struct SupervisionRecord(pub supervision_record::Model);
 
@@ -285,12 +300,7 @@ impl SupervisionRecord {
     /// agencies it is addressed to).
     async fn document_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.0.doc_number.as_ref()?;
-        let base = state(ctx)
-            .config
-            .public_url
-            .trim_end_matches('/')
-            .to_owned();
-        Some(format!("{base}/notices/{}.docx", self.0.id))
+        Some(format!("{}/notices/{}.docx", api_base(ctx), self.0.id))
     }
     async fn recipients(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionRecipient>> {
         Ok(self
@@ -654,16 +664,6 @@ impl NotifyMutation {
             }
         }
         let token = mutate!(ctx, |tx, now| store::agency_feed_token(tx, v, agency, now))?;
-        let st = state(ctx);
-        let base = st
-            .config
-            .api_url
-            .clone()
-            .or_else(|| {
-                ctx.data_opt::<RequestOrigin>()
-                    .map(|o| format!("http://{}", o.0))
-            })
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-        Ok(format!("{}/ical/{token}.ics", base.trim_end_matches('/')))
+        Ok(format!("{}/ical/{token}.ics", api_base(ctx)))
     }
 }
