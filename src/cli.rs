@@ -93,6 +93,20 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// The ledger (督办台账): the tasks of a plan, an agency or all plans as .xlsx or CSV.
+    Ledger {
+        /// Only this plan's tasks (its id).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Only the tasks this agency is assigned to (its id), in any role.
+        #[arg(long)]
+        agency: Option<String>,
+        /// xlsx (one sheet per plan) | csv (UTF-8 with BOM)
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,6 +269,26 @@ async fn run(cli: Cli) -> AppResult<()> {
                 Clock::system().now(),
             )
             .await
+        }
+        Command::Ledger {
+            plan,
+            agency,
+            format,
+            output,
+        } => {
+            let (_, db) = connect().await?;
+            db.migrate().await?;
+            let rows = ledger(
+                &db,
+                plan.as_deref(),
+                agency.as_deref(),
+                &format,
+                &output,
+                Clock::system().today(),
+            )
+            .await?;
+            eprintln!("wrote {rows} tasks to {}", output.display());
+            Ok(())
         }
         Command::Import {
             file,
@@ -457,6 +491,56 @@ pub async fn evaluate(
         None => print!("{text}"),
     }
     Ok(())
+}
+
+/// `duban ledger`: writes the ledger of a plan, an agency or everything (judged on `today`)
+/// to `output`, through a temporary file beside it so that a failed export leaves no half
+/// file; returns the number of tasks written.
+///
+/// # Errors
+/// INVALID_INPUT for a malformed id or format or an unwritable path; NOT_FOUND for an unknown
+/// plan or agency; INTERNAL on database errors.
+pub async fn ledger(
+    db: &Db,
+    plan: Option<&str>,
+    agency: Option<&str>,
+    format: &str,
+    output: &std::path::Path,
+    today: chrono::NaiveDate,
+) -> AppResult<u64> {
+    use services::ledger::{self, CsvLedger, LedgerFormat, XlsxLedger};
+    let format = LedgerFormat::parse(format)?;
+    let filter = services::tasks::TaskFilter {
+        plan_id: plan.map(|p| services::parse_id("plan", p)).transpose()?,
+        agency_id: agency
+            .map(|a| services::parse_id("agency", a))
+            .transpose()?,
+        ..Default::default()
+    };
+    let cannot =
+        |e: std::io::Error| AppError::invalid(format!("cannot write {}: {e}", output.display()));
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(cannot)?;
+    let file = std::io::BufWriter::new(tmp.reopen().map_err(cannot)?);
+    let rows = match format {
+        LedgerFormat::Xlsx => {
+            let mut sink = XlsxLedger::new(None)?;
+            let rows = ledger::export(&db.conn, &filter, today, &mut sink).await?;
+            sink.finish(file)?;
+            rows
+        }
+        LedgerFormat::Csv => {
+            let mut sink = CsvLedger::new(file)?;
+            let rows = ledger::export(&db.conn, &filter, today, &mut sink).await?;
+            std::io::Write::flush(&mut sink.finish()?).map_err(cannot)?;
+            rows
+        }
+    };
+    tmp.persist(output).map_err(|e| cannot(e.error))?;
+    Ok(rows)
 }
 
 /// Seeds everything in one transaction; returns a one-line summary.

@@ -1,6 +1,8 @@
 //! HTTP: axum decodes the bearer token, attaches the viewer and fresh DataLoaders, and hands
 //! the request to the schema. Nothing here knows about plans or tasks.
 
+mod downloads;
+
 use std::net::SocketAddr;
 
 use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
@@ -46,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/ical/{file}", get(ical_feed))
         .route("/files/{id}", get(files::download))
+        .route("/ledger.xlsx", get(downloads::ledger_xlsx))
+        .route("/ledger.csv", get(downloads::ledger_csv))
+        .route("/notices/{file}", get(downloads::notice_docx))
         // The whole exchange, the body read included, ends at the time limit (plus a margin
         // for the answer): a client trickling its body holds a connection, not a worker.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -209,3 +209,103 @@ fn evaluate_prints_json_and_writes_xlsx() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn ledger_of_the_seeded_plans_as_xlsx_and_csv() {
+    use calamine::{Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let out = duban(dir.path()).arg("seed").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xlsx = dir.path().join("ledger.xlsx");
+    let out = duban(dir.path())
+        .args([
+            "ledger",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // "wrote N tasks to …"
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let n: usize = said
+        .split_whitespace()
+        .skip_while(|w| *w != "wrote")
+        .nth(1)
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(n > 100, "{said}");
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheets = book.sheet_names();
+    assert_eq!(sheets.len(), 5, "one sheet per seeded plan: {sheets:?}");
+    let mut rows = 0;
+    for s in &sheets {
+        let range = book.worksheet_range(s).unwrap();
+        assert_eq!(range.get_value((0, 1)).unwrap().to_string(), "任务");
+        rows += range.height() - 1;
+    }
+    assert_eq!(rows, n);
+
+    let csv_path = dir.path().join("ledger.csv");
+    let out = duban(dir.path())
+        .args([
+            "ledger",
+            "--plan",
+            "1",
+            "--format",
+            "csv",
+            "--output",
+            csv_path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("实施方案,编号,任务,牵头单位"),
+        "{}",
+        &text[..80]
+    );
+    let first_sheet = book.worksheet_range(&sheets[0]).unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(text.as_bytes()).records().count(),
+        first_sheet.height() - 1,
+        "plan 1's CSV has the rows of plan 1's sheet"
+    );
+
+    // A bad format or an unknown plan is refused with its code, and leaves no file.
+    let none = dir.path().join("none.csv");
+    for (args, code) in [
+        (vec!["--format", "pdf"], "INVALID_INPUT"),
+        (vec!["--plan", "9999", "--format", "csv"], "NOT_FOUND"),
+    ] {
+        let out = duban(dir.path())
+            .arg("ledger")
+            .args(&args)
+            .args(["--output", none.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(code),
+            "{args:?}"
+        );
+        assert!(!none.exists());
+    }
+}

@@ -48,6 +48,7 @@ const RULES: &[Rule] = &[
             "notify/ladder.rs",
             "notify/templates.rs",
             "notify/ical.rs",
+            "notify/notice_doc.rs",
         ],
         forbidden: &[
             "services",
@@ -99,6 +100,7 @@ const RULES: &[Rule] = &[
             "notify/outbox.rs",
             "notify/feed.rs",
             "notify/mailer.rs",
+            "notify/documents.rs",
         ],
         forbidden: &["app", "notify::worker", "graphql", "server", "cli"],
     },

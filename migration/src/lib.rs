@@ -28,6 +28,8 @@ mod m20261130_000001_index_assignment_role;
 mod m20261130_000002_user_token_generation;
 mod m20261202_000101_index_task_order;
 mod m20261202_000301_create_attachment;
+mod m20261202_000401_create_supervision_document;
+mod m20261202_000402_create_outbox_attachment;
 
 pub struct Migrator;
 
@@ -61,6 +63,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_user_token_generation::Migration),
             Box::new(m20261202_000101_index_task_order::Migration),
             Box::new(m20261202_000301_create_attachment::Migration),
+            Box::new(m20261202_000401_create_supervision_document::Migration),
+            Box::new(m20261202_000402_create_outbox_attachment::Migration),
         ]
     }
 }

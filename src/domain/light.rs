@@ -38,6 +38,15 @@ impl Light {
             Light::Red => 2,
         }
     }
+
+    /// The Chinese label (绿灯, 黄灯, 红灯).
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Light::Green => "绿灯",
+            Light::Yellow => "黄灯",
+            Light::Red => "红灯",
+        }
+    }
 }
 
 /// The light of a task on `today`. Resolved tasks and tasks without a deadline are green.

@@ -63,6 +63,18 @@ impl TaskStatus {
         }
     }
 
+    /// The Chinese label shown in documents and spreadsheets (未启动, 推进中, 申请办结 …).
+    pub fn chinese(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "未启动",
+            TaskStatus::InProgress => "推进中",
+            TaskStatus::CompletionRequested => "申请办结",
+            TaskStatus::Completed => "已销号",
+            TaskStatus::Returned => "已退回",
+            TaskStatus::Cancelled => "已撤销",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, AppError> {
         Self::ALL
             .iter()

@@ -18,7 +18,6 @@ pub mod report;
 pub mod result;
 pub mod scheme;
 pub mod scoring;
-pub mod xlsx;
 
 use std::collections::HashSet;
 

@@ -110,29 +110,23 @@ pub fn table(heading: &str, rows: &[Row]) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV with a header: rank, agency_id, subject, score, grade, vetoed.
+/// CSV with a header: rank, agency_id, subject, score, grade, vetoed (the `csv` crate quotes
+/// what needs quoting).
 pub fn csv(rows: &[Row]) -> String {
-    let mut out = String::from("rank,agency_id,subject,score,grade,vetoed\n");
+    let mut out = csv::Writer::from_writer(Vec::new());
+    // Writing records to memory fails only on I/O, which a Vec does not do.
+    let _ = out.write_record(["rank", "agency_id", "subject", "score", "grade", "vetoed"]);
     for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{:.2},{},{}\n",
-            r.rank,
-            r.agency_id,
-            csv_field(&r.subject),
-            r.score,
-            csv_field(&r.grade),
-            r.vetoed
-        ));
+        let _ = out.write_record([
+            r.rank.to_string(),
+            r.agency_id.to_string(),
+            r.subject.clone(),
+            format!("{:.2}", r.score),
+            r.grade.clone(),
+            r.vetoed.to_string(),
+        ]);
     }
-    out
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// A JSON array, one object per subject (subject, score, grade, rank, vetoed, breakdown).
@@ -168,6 +162,23 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_that_reads_back() {
+        use calamine::{Data, Reader, Xlsx};
+        let rows = [row(1, "济宁市生态环境局 <&>", 90.5), row(2, "ABC", 80.0)];
+        let bytes = xlsx("2025年度评估", &rows).unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec!["2025年度评估".to_string()]);
+        let range = book.worksheet_range("2025年度评估").unwrap();
+        assert_eq!(range.get_value((0, 1)), Some(&Data::String("单位".into())));
+        assert_eq!(
+            range.get_value((1, 1)),
+            Some(&Data::String("济宁市生态环境局 <&>".into()))
+        );
+        assert_eq!(range.get_value((1, 2)), Some(&Data::Float(90.5)));
+        assert_eq!(range.height(), 3);
+    }
+
+    #[test]
     fn formats() {
         assert_eq!(Format::parse("CSV"), Ok(Format::Csv));
         assert_eq!(Format::parse("xlsx").unwrap(), Format::Xlsx);
@@ -179,27 +190,45 @@ mod tests {
     }
 }
 
-/// The ranking as a one-sheet workbook: rank, subject, score, grade, veto.
+/// The ranking as a one-sheet workbook (rust_xlsxwriter): rank, subject, score, grade,
+/// veto, with a bold frozen header.
+///
+/// # Errors
+/// Only if the workbook cannot be assembled in memory.
 pub fn xlsx(sheet_name: &str, rows: &[Row]) -> std::io::Result<Vec<u8>> {
-    use super::xlsx::Cell;
-    let mut sheet = vec![
-        ["排名", "单位", "得分", "等次", "一票否决"]
-            .iter()
-            .map(|h| Cell::Text((*h).into()))
-            .collect::<Vec<_>>(),
-    ];
-    for r in rows {
-        sheet.push(vec![
-            Cell::Number(f64::from(r.rank)),
-            Cell::Text(r.subject.clone()),
-            Cell::Number(r.score),
-            Cell::Text(r.grade.clone()),
-            Cell::Text(if r.vetoed {
-                "是".into()
-            } else {
-                String::new()
-            }),
-        ]);
-    }
-    super::xlsx::workbook(sheet_name, &sheet)
+    use rust_xlsxwriter::{Format, Workbook, XlsxError};
+    let build = || -> Result<Vec<u8>, XlsxError> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(sheet_name.chars().take(31).collect::<String>())?;
+        let bold = Format::new().set_bold();
+        for (c, (h, width)) in [
+            ("排名", 6),
+            ("单位", 30),
+            ("得分", 8),
+            ("等次", 8),
+            ("一票否决", 10),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(0, c as u16, h, &bold)?;
+            sheet.set_column_width(c as u16, width)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (i, r) in rows.iter().enumerate() {
+            let at = i as u32 + 1;
+            sheet.write_number(at, 0, f64::from(r.rank))?;
+            sheet.write_string(at, 1, &r.subject)?;
+            if r.score.is_finite() {
+                sheet.write_number(at, 2, r.score)?;
+            }
+            sheet.write_string(at, 3, &r.grade)?;
+            if r.vetoed {
+                sheet.write_string(at, 4, "是")?;
+            }
+        }
+        workbook.save_to_buffer()
+    };
+    build().map_err(std::io::Error::other)
 }

@@ -242,6 +242,21 @@ impl SupervisionRecord {
     }
 }
 
+/// This API's public base URL for links it hands out (`DUBAN_API_URL`, else the request's
+/// Host), without a trailing slash.
+fn api_base(ctx: &Context<'_>) -> String {
+    let base = state(ctx)
+        .config
+        .api_url
+        .clone()
+        .or_else(|| {
+            ctx.data_opt::<RequestOrigin>()
+                .map(|o| format!("http://{}", o.0))
+        })
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    base.trim_end_matches('/').to_owned()
+}
+
 /// A rung fired for a task: who was told what, when (evidence for the evaluation).
 pub struct SupervisionRecord(pub supervision_record::Model);
 
@@ -280,6 +295,13 @@ impl SupervisionRecord {
     /// 文号 of a 督办/通报/约谈, e.g. `督办〔2025〕12号`.
     async fn doc_number(&self) -> Option<&str> {
         self.0.doc_number.as_deref()
+    }
+    /// Where the notice's Word document (.docx, exactly as mailed) is downloaded, for a
+    /// numbered record: `GET` it with the same bearer token (the office, leaders and the
+    /// agencies it is addressed to).
+    async fn document_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.0.doc_number.as_ref()?;
+        Some(format!("{}/notices/{}.docx", api_base(ctx), self.0.id))
     }
     async fn recipients(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionRecipient>> {
         Ok(self
@@ -643,16 +665,6 @@ impl NotifyMutation {
             }
         }
         let token = mutate!(ctx, |tx, now| store::agency_feed_token(tx, v, agency, now))?;
-        let st = state(ctx);
-        let base = st
-            .config
-            .api_url
-            .clone()
-            .or_else(|| {
-                ctx.data_opt::<RequestOrigin>()
-                    .map(|o| format!("http://{}", o.0))
-            })
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-        Ok(format!("{}/ical/{token}.ics", base.trim_end_matches('/')))
+        Ok(format!("{}/ical/{token}.ics", api_base(ctx)))
     }
 }

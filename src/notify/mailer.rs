@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart, header};
+use lettre::message::{Attachment, Mailbox, MultiPart, header};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
@@ -21,6 +21,16 @@ pub struct OutgoingMail {
     pub html: String,
     /// Without angle brackets.
     pub message_id: String,
+    /// Files sent with the mail (the Word documents of numbered notices).
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file attached to a mail.
+#[derive(Clone, Debug)]
+pub struct MailAttachment {
+    pub file_name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
 }
 
 /// Why a send failed, as far as retrying is concerned.
@@ -43,7 +53,8 @@ pub trait Mailer: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// Builds the RFC 5322 message: UTF-8 subject (RFC 2047), `multipart/alternative` body.
+/// Builds the RFC 5322 message: UTF-8 subject (RFC 2047), `multipart/alternative` body, and
+/// with attachments a `multipart/mixed` around it.
 ///
 /// # Errors
 /// `SendError::Permanent` when an address cannot be parsed.
@@ -62,11 +73,24 @@ pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, SendErr
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}>", mail.message_id)))
         .header(header::Date::now())
-        .multipart(MultiPart::alternative_plain_html(
-            mail.text.clone(),
-            mail.html.clone(),
-        ))
+        .multipart(body(mail)?)
         .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+}
+
+fn body(mail: &OutgoingMail) -> Result<MultiPart, SendError> {
+    let alternative = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    if mail.attachments.is_empty() {
+        return Ok(alternative);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternative);
+    for a in &mail.attachments {
+        let kind = header::ContentType::parse(&a.media_type).map_err(|e| {
+            SendError::Permanent(format!("bad attachment type {:?}: {e}", a.media_type))
+        })?;
+        mixed =
+            mixed.singlepart(Attachment::new(a.file_name.clone()).body(a.content.clone(), kind));
+    }
+    Ok(mixed)
 }
 
 /// SMTP through lettre's pooled async transport. `DUBAN_SMTP_URL` chooses the security:

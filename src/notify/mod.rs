@@ -11,6 +11,7 @@
 
 pub mod ical;
 pub mod ladder;
+pub mod notice_doc;
 pub mod templates;
 
 pub use ical::{CalendarEvent, render_calendar};
@@ -25,6 +26,7 @@ pub use templates::{DigestItem, Matter, RenderedMail, Role, format_doc_number, r
 // - [`sweep`]: decides what is due and records and enqueues it;
 // - [`outbox`]: durable mail delivery; [`mailer`]: SMTP or a file;
 // - [`feed`]: an agency's iCalendar feed; [`worker`]: the background loop.
+pub mod documents;
 pub mod feed;
 pub mod mailer;
 pub mod outbox;

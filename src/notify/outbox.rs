@@ -215,7 +215,15 @@ fn outgoing(m: &outbox_message::Model) -> OutgoingMail {
         text: m.body_text.clone(),
         html: m.body_html.clone(),
         message_id: m.message_id.clone(),
+        attachments: Vec::new(),
     }
+}
+
+/// The mail of `m` with the notice documents that go with it (see `super::documents`).
+async fn with_attachments(db: &Db, m: &outbox_message::Model) -> AppResult<OutgoingMail> {
+    let mut mail = outgoing(m);
+    mail.attachments = super::documents::attachments_for(&db.conn, &m.message_id).await?;
+    Ok(mail)
 }
 
 /// One SMTP conversation, cut off after [`SEND_DEADLINE`].
@@ -301,7 +309,7 @@ pub async fn deliver_one(
     m: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Outcome> {
-    let sent = send(mailer, &outgoing(m)).await;
+    let sent = send(mailer, &with_attachments(db, m).await?).await;
     record(db, m, sent, now).await
 }
 
@@ -334,7 +342,7 @@ pub async fn drain(
         let mut set = tokio::task::JoinSet::new();
         let mut index = std::collections::HashMap::new();
         for (i, m) in claimed.iter().enumerate() {
-            let (mailer, mail) = (mailer.clone(), outgoing(m));
+            let (mailer, mail) = (mailer.clone(), with_attachments(db, m).await?);
             let handle = set.spawn(async move { send(&*mailer, &mail).await });
             index.insert(handle.id(), i);
         }

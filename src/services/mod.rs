@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod dashboard;
 pub mod extensions;
 pub mod import;
+pub mod ledger;
 pub mod light;
 pub mod plans;
 pub mod progress;

@@ -304,7 +304,12 @@ pub fn decode(raw: &str) -> Mail {
                 let pct = header(&h, "content-type")
                     .unwrap_or("")
                     .to_ascii_lowercase();
-                if pct.starts_with("text/plain") {
+                if pct.starts_with("multipart/") {
+                    // A mail with attachments: multipart/mixed around the alternative.
+                    let inner = decode(part);
+                    mail.text = inner.text;
+                    mail.html = inner.html;
+                } else if pct.starts_with("text/plain") {
                     mail.text = decode_body(&h, &pb);
                 } else if pct.starts_with("text/html") {
                     mail.html = decode_body(&h, &pb);

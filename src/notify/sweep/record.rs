@@ -4,6 +4,8 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use entity::{outbox_attachment, supervision_document};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 
 /// Runs a sweep at `now`: decides, records and enqueues in one write transaction.
 /// `dry_run` only decides. The mails are due from `deliver_from`, a wall-clock instant (see
@@ -157,6 +159,10 @@ pub async fn run(
         }
     }
 
+    // 2b. The Word document of every numbered notice, stored with its record (a download
+    // returns what was mailed) and attached to the digests below.
+    let documented = store_documents(&*tx, &report.due, &ours, today, now).await?;
+
     // 3. One digest per recipient.
     let mut digests: BTreeMap<String, (Recipient, Vec<DigestItem>, Vec<String>)> = BTreeMap::new();
     for p in &report.due {
@@ -172,6 +178,27 @@ pub async fn run(
     }
     report.mails = digests.len();
     let entries: Vec<_> = digests.into_iter().collect();
+    let attachments: Vec<outbox_attachment::ActiveModel> = entries
+        .iter()
+        .flat_map(|(email, (_, _, keys))| {
+            let message_id = message_ids[email].clone();
+            keys.iter()
+                .filter_map(|k| ours.get(k))
+                .filter(|id| documented.contains(id))
+                .map(move |&record_id| outbox_attachment::ActiveModel {
+                    message_id: Set(message_id.clone()),
+                    record_id: Set(record_id),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    let mut attachments = attachments.into_iter().peekable();
+    while attachments.peek().is_some() {
+        let chunk: Vec<_> = attachments.by_ref().take(CHUNK / 4).collect();
+        outbox_attachment::Entity::insert_many(chunk)
+            .exec(&*tx)
+            .await?;
+    }
     for chunk in entries.chunks(CHUNK / 4) {
         let mut values: Vec<Value> = Vec::new();
         for (email, (r, items, keys)) in chunk {
@@ -213,6 +240,57 @@ pub async fn run(
     audit_sweep(&*tx, actor, &report, today, now).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Renders and stores the .docx of every numbered record in `due` (ids in `ours`); returns
+/// the ids of the records that got one.
+async fn store_documents(
+    db: &impl ConnectionTrait,
+    due: &[PlannedRung],
+    ours: &HashMap<String, i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<HashSet<i64>> {
+    use crate::notify::documents::{REPLY_WORKING_DAYS, for_rung};
+    use crate::notify::notice_doc::{DOCX_MEDIA_TYPE, file_name, render_docx};
+    let numbered: Vec<&PlannedRung> = due.iter().filter(|p| p.item.doc_number.is_some()).collect();
+    let mut done = HashSet::new();
+    if numbered.is_empty() {
+        return Ok(done);
+    }
+    let cal = crate::services::calendar::load_calendar(db).await?;
+    let reply_by = cal.add_working_days(today, REPLY_WORKING_DAYS);
+    // A document is some kilobytes: a few dozen per statement.
+    for chunk in numbered.chunks(50) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for p in chunk {
+            let (Some(number), Some(&record_id)) =
+                (p.item.doc_number.as_deref(), ours.get(&p.rung.dedupe_key))
+            else {
+                continue;
+            };
+            let (doc, addressees) = for_rung(p, number, today, reply_by);
+            let bytes = render_docx(&doc).map_err(crate::error::AppError::internal)?;
+            rows.push(supervision_document::ActiveModel {
+                record_id: Set(record_id),
+                file_name: Set(file_name(number)),
+                media_type: Set(DOCX_MEDIA_TYPE.to_owned()),
+                size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+                sha256: Set(hex::encode(Sha256::digest(&bytes))),
+                content: Set(bytes),
+                addressee_agency_ids: Set(serde_json::json!(addressees)),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            done.insert(record_id);
+        }
+        if !rows.is_empty() {
+            supervision_document::Entity::insert_many(rows)
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(done)
 }
 
 /// Key of the PostgreSQL advisory lock a sweep holds (any constant unlikely to collide).

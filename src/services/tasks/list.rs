@@ -184,3 +184,33 @@ pub async fn count(
 ) -> AppResult<u64> {
     Ok(filter.query(today).count(db).await?)
 }
+
+/// Up to `size` tasks after `after`, in document order and without their bodies: the
+/// batches of a ledger export, larger than a page and read one after the other (keyset, so
+/// every batch costs the same however deep into the list it is). The next batch starts
+/// after `TaskOrder::default().cursor(last row)`.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn batch(
+    db: &impl ConnectionTrait,
+    filter: &TaskFilter,
+    size: u64,
+    after: Option<&TaskCursor>,
+    today: NaiveDate,
+) -> AppResult<Vec<task::Model>> {
+    use sea_orm::Iterable;
+    let order = TaskOrder::default();
+    let mut q = filter
+        .query(today)
+        .select_only()
+        .columns(task::Column::iter().filter(|c| !matches!(c, task::Column::Body)))
+        .expr_as(Expr::val(""), "body");
+    if let Some(c) = after {
+        q = q.filter(order.beyond(c, today, true, false));
+    }
+    for (expr, dir) in order.order_terms(today, true) {
+        q = q.order_by(expr, dir);
+    }
+    Ok(q.limit(std::cmp::max(size, 1)).all(db).await?)
+}
