@@ -159,6 +159,30 @@ fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
     resp
 }
 
+/// A download refused (or failed) as an HTTP status with the error's stable code, in GraphQL's
+/// error shape; the one mapping for every non-GraphQL route (files, ledger, notices).
+fn refused(e: &AppError) -> Response {
+    let status = match e {
+        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::InvalidInput(_) | AppError::Document { .. } => StatusCode::BAD_REQUEST,
+        AppError::LimitExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Conflict(_) | AppError::InvalidTransition(_) => StatusCode::CONFLICT,
+        AppError::Internal(cause) => {
+            tracing::error!(error = %cause, "download failed");
+            return refusal(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+        }
+    };
+    let mut resp = refusal(status, e.code(), e.to_string());
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    resp
+}
+
 fn too_large(limit: usize) -> Response {
     refusal(
         StatusCode::PAYLOAD_TOO_LARGE,

@@ -5,10 +5,10 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Server, authenticate, refusal};
+use super::{Server, authenticate, refused};
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::services::ledger::{self, CsvLedger, LedgerFormat, XlsxLedger};
@@ -18,26 +18,6 @@ use crate::services::ledger::{self, CsvLedger, LedgerFormat, XlsxLedger};
 pub(super) struct LedgerQuery {
     plan: Option<String>,
     agency: Option<String>,
-}
-
-fn refused(e: &AppError) -> Response {
-    let status = match e {
-        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::InvalidInput(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) | AppError::InvalidTransition(_) => StatusCode::CONFLICT,
-        AppError::Internal(cause) => {
-            tracing::error!(error = %cause, "download failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    let mut resp = refusal(status, e.code(), e.to_string());
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    resp
 }
 
 async fn signed_in(s: &Server, headers: &HeaderMap) -> Result<Viewer, AppError> {

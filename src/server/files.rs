@@ -6,34 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Server, authenticate, refusal};
+use super::{Server, authenticate, refusal, refused};
 use crate::domain::evidence::content_disposition;
 use crate::error::AppError;
 use crate::services;
-
-fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::InvalidInput(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-fn refused(e: &AppError) -> Response {
-    let status = status_of(e);
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = %e, "attachment download failed");
-        return refusal(status, "INTERNAL", "internal error");
-    }
-    let mut resp = refusal(status, e.code(), e.to_string());
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    resp
-}
 
 pub(super) async fn download(
     State(s): State<Server>,
