@@ -98,6 +98,13 @@ pub async fn run(
                 {
                     tracing::info!(records = r.recorded, mails = r.mails, "reminder sweep");
                 }
+                // Old live-update events go with the sweep's rhythm: a replica nobody
+                // subscribes to does not read them, so its reader does not prune them either.
+                let db = state.db.clone();
+                let _ = guarded("live-update pruning", async move {
+                    crate::services::events::prune(&db.conn).await
+                })
+                .await;
             }
             _ = deliver_tick.tick() => {
                 let (db, mailer, clock) = (state.db.clone(), mailer.clone(), state.clock.clone());

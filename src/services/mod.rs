@@ -7,6 +7,7 @@ pub mod agency_merge;
 pub mod audit;
 pub mod calendar;
 pub mod dashboard;
+pub mod events;
 pub mod extensions;
 pub mod import;
 pub mod light;

@@ -174,6 +174,7 @@ pub async fn create(
         now,
     )
     .await?;
+    super::events::task_changed(db, None, &model, now).await?;
     Ok(model)
 }
 
@@ -251,6 +252,7 @@ pub async fn update(
         now,
     )
     .await?;
+    super::events::task_changed(db, Some(&before), &after, now).await?;
     Ok(after)
 }
 
@@ -411,6 +413,7 @@ pub(super) async fn record_transition(
         TaskAction::Cancel => AuditAction::TaskCancel,
         TaskAction::Reopen => AuditAction::TaskReopen,
     };
+    super::events::task_changed(db, Some(&before), &after, now).await?;
     let mut after_json = snapshot(&after);
     if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
         obj.insert("note".into(), serde_json::Value::String(n.clone()));
@@ -473,6 +476,7 @@ pub async fn note_progress(
             .await?;
         if res.rows_affected == 1 {
             let after = get(db, task_id).await?;
+            super::events::task_changed(db, Some(&before), &after, now).await?;
             return Ok((before, after));
         }
     }
@@ -526,6 +530,7 @@ pub async fn extend_deadline(
             .await?;
         if res.rows_affected == 1 {
             let after = get(db, task_id).await?;
+            super::events::task_changed(db, Some(&before), &after, now).await?;
             return Ok((before, after));
         }
     }

@@ -157,6 +157,9 @@ pub async fn run(
         }
     }
 
+    // Live updates: one event per record this sweep wrote, in the same transaction.
+    crate::services::events::supervision_records_created(&*tx, &sweep_id, now).await?;
+
     // 3. One digest per recipient.
     let mut digests: BTreeMap<String, (Recipient, Vec<DigestItem>, Vec<String>)> = BTreeMap::new();
     for p in &report.due {

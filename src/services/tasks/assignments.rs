@@ -50,6 +50,7 @@ pub async fn assign(
         now,
     )
     .await?;
+    crate::services::events::assignment_changed(db, model.task_id, now).await?;
     Ok(model)
 }
 
@@ -85,6 +86,7 @@ pub async fn update_assignment(
         now,
     )
     .await?;
+    crate::services::events::assignment_changed(db, after.task_id, now).await?;
     Ok(after)
 }
 
@@ -107,6 +109,7 @@ pub async fn unassign(
         now,
     )
     .await?;
+    crate::services::events::assignment_changed(db, before.task_id, now).await?;
     Ok(before)
 }
 
