@@ -393,3 +393,51 @@ async fn connections_per_user_are_bounded() {
     }
     assert!(again.is_some(), "a freed place was not given back");
 }
+
+#[tokio::test]
+async fn a_reminder_sweep_announces_its_supervision_records() {
+    use chrono::TimeZone;
+    use duban::auth::Actor;
+    use duban::domain::ContactRole;
+    // 2025-04-02 10:00 China time: t2 (due 2025-03-31, led by `other`) is overdue.
+    let now = chrono::Utc.with_ymd_and_hms(2025, 4, 2, 2, 0, 0).unwrap();
+    let app = TestApp::spawn_at(now).await;
+    let w = seed_world(&app).await;
+    let tx = app.state.db.write().await.unwrap();
+    for (role, label) in [
+        (ContactRole::Liaison, "联络员"),
+        (ContactRole::Head, "局长"),
+        (ContactRole::Deputy, "副局长"),
+    ] {
+        duban::services::agencies::add_contact(
+            &*tx,
+            Actor::System,
+            w.other_agency.parse().unwrap(),
+            duban::services::agencies::ContactInput {
+                name: format!("other{label}"),
+                email: format!("{}.other@example.gov.cn", role.as_str()),
+                role,
+                phone: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let q = "subscription($a:ID){ supervisionRecordCreated(agencyId:$a){ eventId record{ taskId level docNumber recipients{ agencyName } } task{ id code } } }";
+    let mut office = Ws::signed_in(app.addr, bearer(&w.office)).await;
+    office.subscribe("s", q, json!({})).await;
+    let mut staff = Ws::signed_in(app.addr, json!({"token": w.other_staff})).await;
+    staff.subscribe("s", q, json!({"a": w.other_agency})).await;
+    let r = app
+        .ok(&w.office, "mutation{ runReminders{ recorded } }", json!({}))
+        .await;
+    assert!(r["runReminders"]["recorded"].as_i64().unwrap() >= 1, "{r}");
+    for ws in [&mut office, &mut staff] {
+        let e = ws.event("s").await;
+        let c = &e["data"]["supervisionRecordCreated"];
+        assert_eq!(c["task"]["id"], w.t2.as_str(), "{e}");
+        assert_eq!(c["record"]["taskId"], w.t2.as_str());
+    }
+}

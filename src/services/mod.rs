@@ -13,6 +13,7 @@ pub mod import;
 pub mod light;
 pub mod plans;
 pub mod progress;
+pub mod record;
 pub mod seed;
 pub mod targets;
 pub mod tasks;
