@@ -123,7 +123,8 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     let Ok((user_id, generation)) = s.state.keys.verify_issued(token) else {
         return Ok(None);
     };
-    s.state.current_viewer(user_id, generation).await
+    crate::services::users::current_viewer(&s.state.db.conn, &s.state.viewers, user_id, generation)
+        .await
 }
 
 /// A refusal before the GraphQL layer runs, in GraphQL's error shape with a stable code.

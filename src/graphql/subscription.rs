@@ -220,10 +220,13 @@ impl Feed {
                 self.done = true;
                 return Some(Err(AppError::Unauthenticated.extend()));
             }
-            match self
-                .state
-                .current_viewer(self.session.user_id, self.session.generation)
-                .await
+            match crate::services::users::current_viewer(
+                &self.state.db.conn,
+                &self.state.viewers,
+                self.session.user_id,
+                self.session.generation,
+            )
+            .await
             {
                 Ok(Some(v)) if may_receive(&v, &d.agencies) => return Some(Ok(d)),
                 Ok(Some(_)) => continue,

@@ -449,15 +449,19 @@ async fn init(s: &Server, payload: &serde_json::Value) -> Result<(Data, Session)
         .keys
         .verify_claims(&token)
         .map_err(|_| forbidden("Forbidden: invalid or expired token"))?;
-    let viewer = s
-        .state
-        .current_viewer(claims.user_id, claims.generation)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "viewer lookup failed");
-            Close(1011, "internal error".into())
-        })?
-        .ok_or_else(|| forbidden("Forbidden: the token no longer counts"))?;
+    let db = s.state.db.conn.clone();
+    let viewer = crate::services::users::current_viewer(
+        &db,
+        &s.state.viewers,
+        claims.user_id,
+        claims.generation,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "viewer lookup failed");
+        Close(1011, "internal error".into())
+    })?
+    .ok_or_else(|| forbidden("Forbidden: the token no longer counts"))?;
     let slot = s.connections.enter(viewer.user_id).ok_or_else(|| {
         forbidden(&format!(
             "Forbidden: at most {MAX_CONNECTIONS_PER_USER} connections per user"
@@ -500,7 +504,14 @@ async fn still_valid(s: &Server, session: &Mutex<Option<Session>>) -> Option<Clo
             "Forbidden: the token has expired".into(),
         ));
     }
-    match s.state.current_viewer(live.user_id, live.generation).await {
+    match crate::services::users::current_viewer(
+        &s.state.db.conn,
+        &s.state.viewers,
+        live.user_id,
+        live.generation,
+    )
+    .await
+    {
         Ok(Some(v)) if v.role == role && v.agency_id == agency => None,
         Ok(_) => Some(Close(
             close::FORBIDDEN,
