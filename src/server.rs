@@ -18,8 +18,7 @@ use crate::error::AppError;
 use crate::graphql::limits::{Cost, LIMIT_EXCEEDED};
 use crate::graphql::parse_cache::ParseCache;
 use crate::graphql::request::{ClientAddr, CredentialBudget, RequestOrigin};
-use crate::graphql::{AppSchema, MAX_BATCH, build_schema, loaders};
-use crate::services;
+use crate::graphql::{AppSchema, MAX_BATCH, build_schema_with, loaders};
 
 mod request;
 #[allow(clippy::wildcard_imports)]
@@ -36,11 +35,18 @@ struct Server {
     large_bodies: std::sync::Arc<tokio::sync::Semaphore>,
     /// Automatic persisted queries known to this process.
     persisted: std::sync::Arc<crate::graphql::persisted::PersistedQueries>,
+    /// This replica's live-update events, fanned out to its subscribers.
+    hub: std::sync::Arc<crate::services::events::Hub>,
+    /// WebSocket connections per user, and those not yet initialised.
+    connections: std::sync::Arc<ws::Connections>,
 }
+
+mod ws;
 
 /// The router, ready to serve or to drive from tests.
 pub fn router(state: AppState) -> Router {
-    let schema = build_schema(state.clone());
+    let hub = crate::services::events::Hub::new(state.db.conn.clone());
+    let schema = build_schema_with(state.clone(), hub.clone());
     Router::new()
         .route("/", get(crate::graphiql::page))
         .route("/graphiql/{file}", get(crate::graphiql::asset))
@@ -63,6 +69,8 @@ pub fn router(state: AppState) -> Router {
             large_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_PERMITS)),
             parsed: std::sync::Arc::default(),
             persisted: std::sync::Arc::default(),
+            hub,
+            connections: std::sync::Arc::new(ws::Connections::new()),
         })
 }
 
@@ -126,23 +134,8 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
     let Ok((user_id, generation)) = s.state.keys.verify_issued(token) else {
         return Ok(None);
     };
-    // A token from before the user's last password change no longer counts.
-    let current = |v: Viewer| (v.token_generation == generation).then_some(v);
-    // A token newer than the cached viewer (a password changed through another replica, or
-    // just now) means the cache is behind: read the user again rather than refuse it.
-    if let Some(v) = s.state.viewers.get(user_id)
-        && v.token_generation >= generation
-    {
-        return Ok(current(v));
-    }
-    match services::users::viewer_for(&s.state.db.conn, user_id).await {
-        Ok(v) => {
-            s.state.viewers.put(v.clone());
-            Ok(current(v))
-        }
-        Err(AppError::Unauthenticated) => Ok(None),
-        Err(e) => Err(e),
-    }
+    crate::services::users::current_viewer(&s.state.db.conn, &s.state.viewers, user_id, generation)
+        .await
 }
 
 /// A refusal before the GraphQL layer runs, in GraphQL's error shape with a stable code.
@@ -213,6 +206,13 @@ fn malformed(e: ParseRequestError) -> Response {
 /// (the same code as ours in `graphql::limits`). Errors from resolvers carry their own code.
 fn code_uncoded_errors(resp: &mut BatchResponse) {
     for r in responses_mut(resp) {
+        code_response(r);
+    }
+}
+
+/// [`code_uncoded_errors`] for one response (a subscription's event).
+fn code_response(r: &mut async_graphql::Response) {
+    {
         for e in &mut r.errors {
             let limit = e.message.contains("too complex") || e.message.contains("nested too deep");
             let ext = e.extensions.get_or_insert_with(Default::default);
@@ -300,6 +300,9 @@ fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> 
 
 async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
+    if parts.method == Method::GET && ws::is_upgrade(&parts) {
+        return ws::upgrade(s, parts).await;
+    }
     let Some(kind) = negotiate(&parts.headers) else {
         return refusal(
             StatusCode::NOT_ACCEPTABLE,

@@ -30,6 +30,7 @@ mod m20261202_000101_index_task_order;
 mod m20261202_000301_create_attachment;
 mod m20261202_000401_create_supervision_document;
 mod m20261202_000402_create_outbox_attachment;
+mod m20261202_000201_create_change_event;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000301_create_attachment::Migration),
             Box::new(m20261202_000401_create_supervision_document::Migration),
             Box::new(m20261202_000402_create_outbox_attachment::Migration),
+            Box::new(m20261202_000201_create_change_event::Migration),
         ]
     }
 }

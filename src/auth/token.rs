@@ -28,6 +28,15 @@ pub struct Claims {
     pub generation: i32,
 }
 
+/// The parts of a verified token the service acts on.
+#[derive(Clone, Copy, Debug)]
+pub struct Verified {
+    pub user_id: i64,
+    pub generation: i32,
+    /// `exp`, unix seconds.
+    pub expires_at: i64,
+}
+
 /// Keys derived once from the configured secret.
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -79,6 +88,11 @@ impl TokenKeys {
 
     /// The user id and the credential generation of a valid token.
     pub fn verify_issued(&self, token: &str) -> AppResult<(i64, i32)> {
+        self.verify_claims(token).map(|c| (c.user_id, c.generation))
+    }
+
+    /// What a valid token says: whose it is, of which credential generation, until when.
+    pub fn verify_claims(&self, token: &str) -> AppResult<Verified> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthenticated)?;
         let now = jsonwebtoken::get_current_timestamp() as i64;
@@ -90,7 +104,11 @@ impl TokenKeys {
             .sub
             .parse()
             .map_err(|_| AppError::Unauthenticated)?;
-        Ok((user, data.claims.generation))
+        Ok(Verified {
+            user_id: user,
+            generation: data.claims.generation,
+            expires_at: data.claims.exp,
+        })
     }
 }
 

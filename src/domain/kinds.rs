@@ -209,4 +209,20 @@ vocabulary! {
         /// An extension request (延期申请).
         ExtensionRequest => "extension_request",
     }
+
+    /// What changed about a task, as a live update (`taskChanged`) reports it.
+    TaskChange {
+        /// The task was created.
+        Created => "created",
+        /// Its code, title, body, outline place, schedule rule or groups.
+        Details => "details",
+        /// Its status (办理, 申请办结, 销号, 退回 …).
+        Status => "status",
+        /// Its progress percentage.
+        Progress => "progress",
+        /// Its deadline (an edit or an approved extension).
+        Deadline => "deadline",
+        /// Which agencies answer for it, in which role.
+        Assignment => "assignment",
+    }
 }

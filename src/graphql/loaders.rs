@@ -257,70 +257,113 @@ where
 
 /// Fresh loaders for one request (their caches must not outlive it).
 pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
-    req.data(by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id))
-        .data(by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id))
-        .data(by_id::<task::Entity>(db, task::Column::Id, |m| m.id))
-        .data(by_id::<user::Entity>(db, user::Column::Id, |m| m.id))
-        .data(grouped::<assignment::Entity>(
-            db,
-            assignment::Column::TaskId,
-            assignment::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
-        .data(grouped::<target::Entity>(
-            db,
-            target::Column::TaskId,
-            target::Column::Id,
-            None,
-            |m| m.task_id.unwrap_or_default(),
-        ))
-        .data(grouped::<extension_request::Entity>(
-            db,
-            extension_request::Column::TaskId,
-            extension_request::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
-        .data(grouped::<contact::Entity>(
-            db,
-            contact::Column::AgencyId,
-            contact::Column::Id,
-            None,
-            |m| m.agency_id,
-        ))
-        .data(windowed::<task::Entity>(
-            db,
-            task::Column::ParentId,
-            task::Column::Position,
-            None,
-            |m| m.parent_id.unwrap_or_default(),
-        ))
-        .data(windowed::<progress_report::Entity>(
-            db,
-            progress_report::Column::TaskId,
-            progress_report::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
-        .data(windowed::<supervision_record::Entity>(
-            db,
-            supervision_record::Column::TaskId,
-            supervision_record::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
-        .data(windowed::<audit_event::Entity>(
-            db,
-            audit_event::Column::EntityId,
-            audit_event::Column::Id,
-            Some(
-                Condition::all()
-                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+    attach_with(req, db, true)
+}
+
+/// Loaders that batch but never cache, for a subscription: its one request lives as long as
+/// the subscription, and each event must be answered with the rows as they are then.
+pub fn attach_uncached(
+    req: async_graphql::Request,
+    db: &DatabaseConnection,
+) -> async_graphql::Request {
+    attach_with(req, db, false)
+}
+
+fn attach_with(
+    req: async_graphql::Request,
+    db: &DatabaseConnection,
+    cache: bool,
+) -> async_graphql::Request {
+    req.data(on(by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id), cache))
+        .data(on(by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id), cache))
+        .data(on(by_id::<task::Entity>(db, task::Column::Id, |m| m.id), cache))
+        .data(on(by_id::<user::Entity>(db, user::Column::Id, |m| m.id), cache))
+        .data(on(
+            grouped::<assignment::Entity>(
+                db,
+                assignment::Column::TaskId,
+                assignment::Column::Id,
+                None,
+                |m| m.task_id,
             ),
-            |m| m.entity_id,
+            cache,
         ))
-        .data(super::attachments::loader_for(db))
+        .data(on(
+            grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
+                m.task_id.unwrap_or_default()
+            }),
+            cache,
+        ))
+        .data(on(
+            grouped::<extension_request::Entity>(
+                db,
+                extension_request::Column::TaskId,
+                extension_request::Column::Id,
+                None,
+                |m| m.task_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            grouped::<contact::Entity>(
+                db,
+                contact::Column::AgencyId,
+                contact::Column::Id,
+                None,
+                |m| m.agency_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<task::Entity>(
+                db,
+                task::Column::ParentId,
+                task::Column::Position,
+                None,
+                |m| m.parent_id.unwrap_or_default(),
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<progress_report::Entity>(
+                db,
+                progress_report::Column::TaskId,
+                progress_report::Column::Id,
+                None,
+                |m| m.task_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<supervision_record::Entity>(
+                db,
+                supervision_record::Column::TaskId,
+                supervision_record::Column::Id,
+                None,
+                |m| m.task_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<audit_event::Entity>(
+                db,
+                audit_event::Column::EntityId,
+                audit_event::Column::Id,
+                Some(
+                    Condition::all()
+                        .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+                ),
+                |m| m.entity_id,
+            ),
+            cache,
+        ))
+        .data(on(super::attachments::loader_for(db), cache))
+}
+
+/// `l` with its cache on or off.
+fn on<L: Send + Sync + 'static>(l: Cached<L>, cache: bool) -> Cached<L> {
+    l.enable_all_cache(cache);
+    l
 }
 
 /// The request's loader of type `L`; INTERNAL (never a panic) if the request was built

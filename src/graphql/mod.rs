@@ -42,16 +42,17 @@ pub mod parse_cache;
 pub mod persisted;
 pub mod query;
 pub mod request;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::{Context, ErrorExtensions, MergedObject, Schema};
 use chrono::NaiveDate;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
 /// All reads. Each subsystem contributes its own object (core, reminders, evaluation).
 #[derive(MergedObject, Default)]
@@ -99,13 +100,24 @@ pub(crate) const AGGREGATE_COST: usize = 1_000;
 /// Most operations accepted in one batched HTTP request.
 pub const MAX_BATCH: usize = 10;
 
+/// The schema over `state`, with its own event hub (one per router: one per replica).
 pub fn build_schema(state: AppState) -> AppSchema {
+    let hub = crate::services::events::Hub::new(state.db.conn.clone());
+    build_schema_with(state, hub)
+}
+
+/// The schema over `state`, serving subscriptions from `hub`.
+pub fn build_schema_with(
+    state: AppState,
+    hub: std::sync::Arc<crate::services::events::Hub>,
+) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .data(state)
+    .data(hub)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
@@ -118,7 +130,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .finish()
     .sdl()

@@ -102,6 +102,13 @@ pub async fn run(
                 {
                     tracing::info!(records = r.recorded, mails = r.mails, "reminder sweep");
                 }
+                // Old live-update events go with the sweep's rhythm: a replica nobody
+                // subscribes to does not read them, so its reader does not prune them either.
+                let db = state.db.clone();
+                let _ = guarded("live-update pruning", async move {
+                    crate::services::events::prune(&db.conn).await
+                })
+                .await;
             }
             _ = orphan_tick.tick() => {
                 let (db, storage, wall) = (state.db.clone(), state.config.storage.clone(), state.clock.wall());

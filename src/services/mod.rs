@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod dashboard;
+pub mod events;
 pub mod extensions;
 pub mod import;
 pub mod ledger;

@@ -175,7 +175,9 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     };
-    record::insert(db, viewer, AuditAction::TaskCreate, row, now).await
+    let model = record::insert(db, viewer, AuditAction::TaskCreate, row, now).await?;
+    super::events::task_changed(db, None, &model, now).await?;
+    Ok(model)
 }
 
 /// Applies `changes` only if the task is still at `version`, bumping the version.
@@ -247,6 +249,7 @@ pub async fn update(
         now,
     )
     .await?;
+    super::events::task_changed(db, Some(&before), &after, now).await?;
     Ok(after)
 }
 
@@ -415,6 +418,7 @@ pub(super) async fn record_transition(
         TaskAction::Cancel => AuditAction::TaskCancel,
         TaskAction::Reopen => AuditAction::TaskReopen,
     };
+    super::events::task_changed(db, Some(&before), &after, now).await?;
     let mut after_json = snapshot(&after);
     if let (Some(n), Some(obj)) = (&note, after_json.as_object_mut()) {
         obj.insert("note".into(), serde_json::Value::String(n.clone()));
@@ -473,6 +477,7 @@ pub async fn note_progress(
         if let Some(after) =
             record::update_if_version::<task::Entity>(db, task_id, version, changes).await?
         {
+            super::events::task_changed(db, Some(&before), &after, now).await?;
             return Ok((before, after));
         }
     }
@@ -519,6 +524,7 @@ pub async fn extend_deadline(
         if let Some(after) =
             record::update_if_version::<task::Entity>(db, task_id, version, changes).await?
         {
+            super::events::task_changed(db, Some(&before), &after, now).await?;
             return Ok((before, after));
         }
     }

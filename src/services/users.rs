@@ -65,6 +65,36 @@ pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Vi
     viewer_of(&u)
 }
 
+/// The user behind a token of credential generation `generation`, if that token still
+/// counts: `Ok(None)` when the user is gone or disabled, or changed their password (or had
+/// their tokens revoked) since. Served from the viewer cache when it is fresh enough.
+///
+/// # Errors
+/// INTERNAL when the database cannot say: an outage must not look like a logout.
+pub async fn current_viewer(
+    db: &impl ConnectionTrait,
+    viewers: &crate::auth::ViewerCache,
+    user_id: i64,
+    generation: i32,
+) -> crate::error::AppResult<Option<crate::auth::Viewer>> {
+    let current = |v: crate::auth::Viewer| (v.token_generation == generation).then_some(v);
+    // A token newer than the cached viewer (a password changed through another replica,
+    // or just now) means the cache is behind: read the user again rather than refuse it.
+    if let Some(v) = viewers.get(user_id)
+        && v.token_generation >= generation
+    {
+        return Ok(current(v));
+    }
+    match viewer_for(db, user_id).await {
+        Ok(v) => {
+            viewers.put(v.clone());
+            Ok(current(v))
+        }
+        Err(crate::error::AppError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The viewer a user row stands for (whether or not it is disabled).
 ///
 /// # Errors

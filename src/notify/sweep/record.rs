@@ -162,6 +162,8 @@ pub async fn run(
     // 2b. The Word document of every numbered notice, stored with its record (a download
     // returns what was mailed) and attached to the digests below.
     let documented = store_documents(&*tx, &report.due, &ours, today, now).await?;
+    // Live updates: one event per record this sweep wrote, in the same transaction.
+    crate::services::events::supervision_records_created(&*tx, &sweep_id, now).await?;
 
     // 3. One digest per recipient.
     let mut digests: BTreeMap<String, (Recipient, Vec<DigestItem>, Vec<String>)> = BTreeMap::new();

@@ -40,7 +40,9 @@ pub async fn assign(
         created_at: Set(now),
         ..Default::default()
     };
-    record::insert(db, viewer, AuditAction::AssignmentCreate, row, now).await
+    let model = record::insert(db, viewer, AuditAction::AssignmentCreate, row, now).await?;
+    crate::services::events::assignment_changed(db, model.task_id, now).await?;
+    Ok(model)
 }
 
 /// # Errors
@@ -62,7 +64,7 @@ pub async fn update_assignment(
     am.role = Set(role.as_str().into());
     am.note = Set(text::optional("note", note.as_deref(), text::MEDIUM)?);
     am.sub_deadline = Set(sub_deadline);
-    record::update(
+    let after = record::update(
         db,
         Actor::User(viewer),
         AuditAction::AssignmentUpdate,
@@ -70,7 +72,9 @@ pub async fn update_assignment(
         am,
         now,
     )
-    .await
+    .await?;
+    crate::services::events::assignment_changed(db, after.task_id, now).await?;
+    Ok(after)
 }
 
 /// # Errors
@@ -84,14 +88,16 @@ pub async fn unassign(
 ) -> AppResult<assignment::Model> {
     viewer.require_office()?;
     let before = record::find::<assignment::Entity>(db, id).await?;
-    record::delete::<assignment::Entity>(
+    let before = record::delete::<assignment::Entity>(
         db,
         Actor::User(viewer),
         AuditAction::AssignmentDelete,
         before,
         now,
     )
-    .await
+    .await?;
+    crate::services::events::assignment_changed(db, before.task_id, now).await?;
+    Ok(before)
 }
 
 /// Moves the source agency's assignments to the target (part of an agency merge), dropping
