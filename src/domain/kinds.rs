@@ -209,7 +209,9 @@ vocabulary! {
         /// An extension request (延期申请).
         ExtensionRequest => "extension_request",
     }
+}
 
+vocabulary! {
     /// What changed about a task, as a live update (`taskChanged`) reports it.
     TaskChange {
         /// The task was created.
