@@ -566,13 +566,13 @@ impl EvaluationMutation {
     ) -> Result<EvaluationScheme> {
         let v = viewer(ctx)?;
         v.require_office()?;
-        Ok(EvaluationScheme(in_write_txn!(ctx, |tx| svc::save_scheme(
+        mutate!(ctx, |tx, now| svc::save_scheme(
             tx,
             Actor::User(v),
             &definition,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(EvaluationScheme)
     }
 
     /// Enters an indicator value for a subject. Only staff of a data-source agency the
@@ -600,9 +600,7 @@ impl EvaluationMutation {
             target,
             note,
         };
-        Ok(IndicatorValue(in_write_txn!(ctx, |tx| {
-            svc::set_indicator_value(tx, v, input, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| svc::set_indicator_value(tx, v, input, now)).map(IndicatorValue)
     }
 
     /// Enters a manual score (0–100, with a reason). Office only.
@@ -620,7 +618,7 @@ impl EvaluationMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let agency_id = parse_id("agency", &agency_id)?;
-        Ok(ManualScore(in_write_txn!(ctx, |tx| svc::set_manual_score(
+        mutate!(ctx, |tx, now| svc::set_manual_score(
             tx,
             v,
             year,
@@ -629,9 +627,9 @@ impl EvaluationMutation {
             &criterion_key,
             score,
             &reason,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(ManualScore)
     }
 
     /// Adds a manual bonus (positive) or deduction (negative) with a reason. Office only.
@@ -647,19 +645,17 @@ impl EvaluationMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let agency_id = parse_id("agency", &agency_id)?;
-        Ok(ManualAdjustment(in_write_txn!(ctx, |tx| {
-            svc::add_manual_adjustment(
-                tx,
-                v,
-                year,
-                scheme_name(&scheme),
-                agency_id,
-                amount,
-                &reason,
-                state(ctx).now(),
-            )
-            .await?
-        })))
+        mutate!(ctx, |tx, now| svc::add_manual_adjustment(
+            tx,
+            v,
+            year,
+            scheme_name(&scheme),
+            agency_id,
+            amount,
+            &reason,
+            now
+        ))
+        .map(ManualAdjustment)
     }
 
     /// Computes (or recomputes) a year: results stored, status computed. Office only.
@@ -681,15 +677,15 @@ impl EvaluationMutation {
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?;
-        Ok(Evaluation(in_write_txn!(ctx, |tx| svc::compute(
+        mutate!(ctx, |tx, now| svc::compute(
             tx,
             Actor::User(v),
             year,
             Some(scheme_name(&scheme)),
             subjects,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(Evaluation)
     }
 
     /// Publishes a computed revision; its results never change afterwards. Office only.
@@ -697,13 +693,7 @@ impl EvaluationMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let id = parse_id("evaluation", &id)?;
-        Ok(Evaluation(in_write_txn!(ctx, |tx| svc::publish(
-            tx,
-            Actor::User(v),
-            id,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| svc::publish(tx, Actor::User(v), id, now)).map(Evaluation)
     }
 
     /// Corrects a published revision: a new revision recording who, when and why; the old
@@ -717,13 +707,13 @@ impl EvaluationMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let id = parse_id("evaluation", &id)?;
-        Ok(Evaluation(in_write_txn!(ctx, |tx| svc::correct(
+        mutate!(ctx, |tx, now| svc::correct(
             tx,
             Actor::User(v),
             id,
             &reason,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(Evaluation)
     }
 }

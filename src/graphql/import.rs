@@ -200,10 +200,12 @@ impl ImportMutation {
         let plan = if input.dry_run {
             None
         } else {
-            let guard = st.db.write().await?;
-            let summary =
-                services::import::store(&*guard, Actor::User(v), &parsed, st.now()).await?;
-            guard.commit().await?;
+            let summary = mutate!(ctx, |tx, now| services::import::store(
+                tx,
+                Actor::User(v),
+                &parsed,
+                now
+            ))?;
             Some(Plan(summary.plan))
         };
         Ok(ImportResult {

@@ -1,18 +1,33 @@
 //! The GraphQL API. The schema is built without HTTP (`build_schema`); the server only
 //! decodes the bearer token and attaches the viewer to the request.
 
-/// The transaction step of the resolver skeleton (authorise → transaction → service with its
-/// audit event → map), written once: opens a write transaction, runs `$body` with it bound
-/// to `$tx`, commits on success. An error (`?` in `$body`) drops the uncommitted transaction,
-/// which rolls it back. Defined before the modules so that every resolver file can use it.
-macro_rules! in_write_txn {
-    ($ctx:expr, |$tx:ident| $body:expr) => {{
-        let guard = $crate::graphql::state($ctx).db.write().await?;
-        let $tx = &*guard;
-        let out = $body;
-        guard.commit().await?;
-        out
-    }};
+/// The resolver skeleton (authorise → transaction → service with its audit event → map),
+/// written once. A resolver authorises (`viewer(ctx)?`, and `require_*` where the role
+/// decides before the input is read), parses its input, then states only its service call:
+///
+/// `mutate!(ctx, |tx, now| services::plans::delete(tx, v, id, now)).map(Plan)`
+///
+/// opens a write transaction, runs the call with `tx` bound to it and `now` to the request's
+/// business time, commits on success and yields `Result<T>` for the resolver to map. An
+/// error drops the uncommitted transaction, which rolls it back. A macro rather than a
+/// generic function over an async closure: the call borrows the transaction, and stable Rust
+/// cannot promise that such a closure's future is `Send`, which every resolver must be.
+/// Defined before the modules that use it.
+macro_rules! mutate {
+    ($ctx:expr, |$tx:ident, $now:ident| $call:expr) => {
+        async {
+            let st = $crate::graphql::state($ctx);
+            let guard = st.db.write().await?;
+            let out = {
+                let $tx = &*guard;
+                let $now = st.now();
+                $call.await?
+            };
+            guard.commit().await?;
+            ::std::result::Result::<_, ::async_graphql::Error>::Ok(out)
+        }
+        .await
+    };
 }
 
 pub mod evaluation;

@@ -10,7 +10,6 @@ use super::request::RequestOrigin;
 use super::{state, viewer};
 use crate::auth::Actor;
 use crate::auth::Viewer;
-use crate::domain::AuditAction;
 use crate::domain::UserRole;
 use crate::domain::calendar::DayCount;
 use crate::domain::deadline::parse_day;
@@ -19,7 +18,6 @@ use crate::notify::ladder::{Audience, Level, Policy, Rung};
 use crate::notify::outbox::{self, DeliveryState};
 use crate::notify::store::{self, PolicyScope};
 use crate::notify::sweep::{self, PlannedRung};
-use crate::services::audit::{self, Change};
 use crate::services::calendar::{self, CalendarDayKind, CalendarDayView};
 use crate::services::parse_id;
 
@@ -537,10 +535,14 @@ impl NotifyMutation {
                 Policy::new(rungs).map_err(|e| AppError::invalid(e.to_string()))
             })
             .transpose()?;
-        let st = state(ctx);
-        let tx = st.db.write().await?;
-        store::set_policy(&*tx, v, scope, sid, policy.clone(), st.now()).await?;
-        tx.commit().await?;
+        mutate!(ctx, |tx, now| store::set_policy(
+            tx,
+            v,
+            scope,
+            sid,
+            policy.clone(),
+            now
+        ))?;
         let own = policy.is_some();
         let shown = policy.unwrap_or_else(Policy::default_ladder);
         Ok(policy_view(scope, (sid > 0).then_some(sid), own, &shown))
@@ -556,11 +558,10 @@ impl NotifyMutation {
     ) -> Result<CalendarDay> {
         let v = viewer(ctx)?;
         let date = parse_day(&date)?;
-        let st = state(ctx);
-        let tx = st.db.write().await?;
-        let day = calendar::set_calendar_day(&*tx, v, date, kind, &name, st.now()).await?;
-        tx.commit().await?;
-        Ok(day.into())
+        mutate!(ctx, |tx, now| calendar::set_calendar_day(
+            tx, v, date, kind, &name, now
+        ))
+        .map(Into::into)
     }
 
     /// Runs a reminder sweep as of `now` (default: the clock), office only. With `dryRun`
@@ -619,35 +620,9 @@ impl NotifyMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let id = parse_id("outbox message", &id)?;
-        let st = state(ctx);
-        let tx = st.db.write().await?;
-        let before = outbox_message::Entity::find_by_id(id)
-            .one(&*tx)
-            .await
-            .map_err(AppError::from)?
-            .map(|m| {
-                serde_json::json!({
-                    "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
-                    "recipient": m.recipient,
-                })
-            });
         // Delivery runs on the wall clock (see `notify::outbox`).
-        let m = outbox::retry(&*tx, id, st.clock.wall()).await?;
-        audit::record(
-            &*tx,
-            Actor::User(v),
-            Change {
-                action: AuditAction::OutboxRetry,
-                entity: "outbox_message",
-                entity_id: id,
-                before,
-                after: Some(serde_json::json!({ "state": m.state, "attempts": m.attempts })),
-            },
-            st.now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(OutboxMessage(m))
+        let wall = state(ctx).clock.wall();
+        mutate!(ctx, |tx, now| outbox::retry_audited(tx, v, id, wall, now)).map(OutboxMessage)
     }
 
     /// The iCalendar URL of an agency's deadlines (office, or staff of that agency). The
@@ -666,26 +641,8 @@ impl NotifyMutation {
                 .into());
             }
         }
+        let token = mutate!(ctx, |tx, now| store::agency_feed_token(tx, v, agency, now))?;
         let st = state(ctx);
-        let tx = st.db.write().await?;
-        crate::services::agencies::get(&*tx, agency).await?;
-        let (token, created) = store::feed_token(&*tx, agency, st.now()).await?;
-        if created {
-            audit::record(
-                &*tx,
-                Actor::User(v),
-                Change {
-                    action: AuditAction::CalendarFeedCreate,
-                    entity: "agency",
-                    entity_id: agency,
-                    before: None,
-                    after: Some(serde_json::json!({ "calendar_feed": "created" })),
-                },
-                st.now(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
         let base = st
             .config
             .api_url

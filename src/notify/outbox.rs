@@ -419,6 +419,46 @@ pub async fn retry(
         .unwrap_or(m))
 }
 
+/// [`retry`] for the office, audited: the message's delivery state before and after.
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND; INVALID_TRANSITION unless the message
+/// failed.
+pub async fn retry_audited(
+    db: &impl ConnectionTrait,
+    viewer: &crate::auth::Viewer,
+    id: i64,
+    wall: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<outbox_message::Model> {
+    viewer.require_office()?;
+    let before = outbox_message::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|m| {
+            serde_json::json!({
+                "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
+                "recipient": m.recipient,
+            })
+        });
+    // Delivery runs on the wall clock; the audit trail on the business clock.
+    let m = retry(db, id, wall).await?;
+    crate::services::audit::record(
+        db,
+        crate::auth::Actor::User(viewer),
+        crate::services::audit::Change {
+            action: crate::domain::AuditAction::OutboxRetry,
+            entity: "outbox_message",
+            entity_id: id,
+            before,
+            after: Some(serde_json::json!({ "state": m.state, "attempts": m.attempts })),
+        },
+        now,
+    )
+    .await?;
+    Ok(m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -259,6 +259,37 @@ pub async fn feed_token(
     Ok((token, true))
 }
 
+/// [`feed_token`] for a viewer allowed to see it: the agency must exist, and creating the
+/// token is audited (the URL is a credential).
+///
+/// # Errors
+/// NOT_FOUND for an unknown agency; INTERNAL on database errors.
+pub async fn agency_feed_token(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    agency_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    crate::services::agencies::get(db, agency_id).await?;
+    let (token, created) = feed_token(db, agency_id, now).await?;
+    if created {
+        audit::record(
+            db,
+            Actor::User(viewer),
+            Change {
+                action: AuditAction::CalendarFeedCreate,
+                entity: "agency",
+                entity_id: agency_id,
+                before: None,
+                after: Some(serde_json::json!({ "calendar_feed": "created" })),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(token)
+}
+
 /// The agency a feed token belongs to.
 ///
 /// # Errors

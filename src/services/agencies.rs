@@ -9,7 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::audit::{self, Change};
+use super::record;
 use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{AgencyKind, AgencyLevel, ContactRole, text};
@@ -25,10 +25,7 @@ pub struct AgencyInput {
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::Model> {
-    agency::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("agency", id))
+    record::find::<agency::Entity>(db, id).await
 }
 
 /// Agencies matching `search` (name or short name), in name order, bounded.
@@ -103,7 +100,7 @@ pub async fn create(
     let name = text::required("name", &input.name, text::SHORT)?;
     let aliases = clean_aliases(&input.aliases, &name)?;
     check_parent(db, None, input.parent_id).await?;
-    let model = agency::ActiveModel {
+    let row = agency::ActiveModel {
         name: Set(name),
         short_name: Set(text::optional(
             "shortName",
@@ -118,17 +115,8 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::AgencyCreate, "agency", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::AgencyCreate, row, now).await
 }
 
 /// An agency met by the importer and not in the registry: created unconfirmed, audited
@@ -170,15 +158,15 @@ pub async fn update(
         am.confirmed = Set(c);
     }
     am.updated_at = Set(now);
-    let after = am.update(db).await?;
-    audit::record(
+    record::update(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::AgencyUpdate, "agency", id, &before, &after),
+        AuditAction::AgencyUpdate,
+        &before,
+        am,
         now,
     )
-    .await?;
-    Ok(after)
+    .await
 }
 
 /// Checks that `source` may be merged into `target` (see [`super::agency_merge::merge`])
@@ -319,7 +307,7 @@ pub async fn add_contact(
     {
         return Err(AppError::invalid("an agency has at most 100 contacts"));
     }
-    let model = contact::ActiveModel {
+    let row = contact::ActiveModel {
         agency_id: Set(agency_id),
         name: Set(text::required("name", &input.name, text::SHORT)?),
         email: Set(text::email("email", &input.email)?),
@@ -327,17 +315,8 @@ pub async fn add_contact(
         phone: Set(text::optional("phone", input.phone.as_deref(), 50)?),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::ContactCreate, "contact", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::ContactCreate, row, now).await
 }
 
 pub async fn update_contact(
@@ -347,25 +326,22 @@ pub async fn update_contact(
     input: ContactInput,
     now: DateTime<Utc>,
 ) -> AppResult<contact::Model> {
-    let before = contact::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("contact", id))?;
+    let before = record::find::<contact::Entity>(db, id).await?;
     can_manage_contacts(viewer, before.agency_id)?;
     let mut am: contact::ActiveModel = before.clone().into();
     am.name = Set(text::required("name", &input.name, text::SHORT)?);
     am.email = Set(text::email("email", &input.email)?);
     am.role = Set(input.role.as_str().into());
     am.phone = Set(text::optional("phone", input.phone.as_deref(), 50)?);
-    let after = am.update(db).await?;
-    audit::record(
+    record::update(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::ContactUpdate, "contact", id, &before, &after),
+        AuditAction::ContactUpdate,
+        &before,
+        am,
         now,
     )
-    .await?;
-    Ok(after)
+    .await
 }
 
 pub async fn remove_contact(
@@ -374,20 +350,16 @@ pub async fn remove_contact(
     id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<contact::Model> {
-    let before = contact::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("contact", id))?;
+    let before = record::find::<contact::Entity>(db, id).await?;
     can_manage_contacts(viewer, before.agency_id)?;
-    contact::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
+    record::delete::<contact::Entity>(
         db,
         Actor::User(viewer),
-        Change::deleted(AuditAction::ContactDelete, "contact", id, &before),
+        AuditAction::ContactDelete,
+        before,
         now,
     )
-    .await?;
-    Ok(before)
+    .await
 }
 
 /// Finds an agency by canonical name or alias (exact match).

@@ -3,11 +3,10 @@
 use chrono::{DateTime, Utc};
 use entity::extension_request;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::audit::{self, Change};
+use super::record;
 use super::tasks;
 use crate::auth::Actor;
 use crate::auth::Viewer;
@@ -49,7 +48,7 @@ pub async fn request(
             "an extension request for this task is already pending".into(),
         ));
     }
-    let model = extension_request::ActiveModel {
+    let row = extension_request::ActiveModel {
         task_id: Set(task_id),
         agency_id: Set(agency_id),
         requested_by: Set(viewer.user_id),
@@ -59,22 +58,15 @@ pub async fn request(
         status: Set(ExtensionStatus::Pending.as_str().into()),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
+    };
+    record::insert(
         db,
         Actor::User(viewer),
-        Change::created(
-            AuditAction::ExtensionRequest,
-            "extension_request",
-            model.id,
-            &model,
-        ),
+        AuditAction::ExtensionRequest,
+        row,
         now,
     )
-    .await?;
-    Ok(model)
+    .await
 }
 
 /// Approving moves the task's deadline and keeps the original for the evaluation.
@@ -87,10 +79,7 @@ pub async fn decide(
     now: DateTime<Utc>,
 ) -> AppResult<extension_request::Model> {
     viewer.require_office()?;
-    let before = extension_request::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("extension request", id))?;
+    let before = record::find::<extension_request::Entity>(db, id).await?;
     if before.status != ExtensionStatus::Pending.as_str() {
         return Err(AppError::InvalidTransition(format!(
             "the request is already {}",
@@ -124,10 +113,7 @@ pub async fn decide(
             "the request was decided meanwhile".into(),
         ));
     }
-    let after = extension_request::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("extension request", id))?;
+    let after = record::find::<extension_request::Entity>(db, id).await?;
     if approve {
         let precision = crate::domain::Precision::parse(&before.requested_precision)
             .unwrap_or(crate::domain::Precision::Day);
@@ -144,16 +130,12 @@ pub async fn decide(
         )
         .await?;
     }
-    audit::record(
+    record::audited_update::<extension_request::Entity>(
         db,
         Actor::User(viewer),
-        Change::updated(
-            AuditAction::ExtensionDecide,
-            "extension_request",
-            id,
-            &before,
-            &after,
-        ),
+        AuditAction::ExtensionDecide,
+        &before,
+        &after,
         now,
     )
     .await?;

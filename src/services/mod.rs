@@ -12,6 +12,7 @@ pub mod import;
 pub mod light;
 pub mod plans;
 pub mod progress;
+pub mod record;
 pub mod seed;
 pub mod targets;
 pub mod tasks;

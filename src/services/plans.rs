@@ -4,11 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::plan;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::audit::{self, Change};
+use super::record;
 use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
 use crate::domain::{Deadline, PlanStatus, text};
@@ -25,10 +24,7 @@ pub struct PlanInput {
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<plan::Model> {
-    plan::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("plan", id))
+    record::find::<plan::Entity>(db, id).await
 }
 
 pub async fn list(
@@ -70,7 +66,7 @@ pub async fn create(
     if let Actor::User(v) = viewer {
         v.require_office()?;
     }
-    let model = plan::ActiveModel {
+    let row = plan::ActiveModel {
         title: Set(text::required("title", &input.title, text::MEDIUM)?),
         document_number: Set(text::optional(
             "documentNumber",
@@ -95,17 +91,8 @@ pub async fn create(
         updated_at: Set(now),
         version: Set(1),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::PlanCreate, "plan", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::PlanCreate, row, now).await
 }
 
 /// Replaces a plan's fields if `version` is still current (optimistic lock).
@@ -158,10 +145,12 @@ pub async fn update(
         )));
     }
     let after = get(db, id).await?;
-    audit::record(
+    record::audited_update::<plan::Entity>(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::PlanUpdate, "plan", id, &before, &after),
+        AuditAction::PlanUpdate,
+        &before,
+        &after,
         now,
     )
     .await?;
@@ -203,13 +192,12 @@ pub async fn delete(
 ) -> AppResult<plan::Model> {
     viewer.require_office()?;
     let before = get(db, id).await?;
-    plan::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
+    record::delete::<plan::Entity>(
         db,
         Actor::User(viewer),
-        Change::deleted(AuditAction::PlanDelete, "plan", id, &before),
+        AuditAction::PlanDelete,
+        before,
         now,
     )
-    .await?;
-    Ok(before)
+    .await
 }

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::target;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, Set};
 
-use super::audit::{self, Change};
+use super::record;
 use super::{plans, tasks};
 use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
@@ -70,15 +70,7 @@ pub async fn create(
     }
     let mut am = validated(db, &input).await?;
     am.created_at = Set(now);
-    let model = am.insert(db).await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::TargetCreate, "target", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    record::insert(db, viewer, AuditAction::TargetCreate, am, now).await
 }
 
 pub async fn update(
@@ -89,22 +81,19 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<target::Model> {
     viewer.require_office()?;
-    let before = target::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("target", id))?;
+    let before = record::find::<target::Entity>(db, id).await?;
     let mut am = validated(db, &input).await?;
     am.id = sea_orm::Unchanged(id);
     am.created_at = sea_orm::Unchanged(before.created_at);
-    let after = am.update(db).await?;
-    audit::record(
+    record::update(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::TargetUpdate, "target", id, &before, &after),
+        AuditAction::TargetUpdate,
+        &before,
+        am,
         now,
     )
-    .await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete(
@@ -114,17 +103,13 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> AppResult<target::Model> {
     viewer.require_office()?;
-    let before = target::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("target", id))?;
-    target::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
+    let before = record::find::<target::Entity>(db, id).await?;
+    record::delete::<target::Entity>(
         db,
         Actor::User(viewer),
-        Change::deleted(AuditAction::TargetDelete, "target", id, &before),
+        AuditAction::TargetDelete,
+        before,
         now,
     )
-    .await?;
-    Ok(before)
+    .await
 }

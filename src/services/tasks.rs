@@ -10,12 +10,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{assignment, task};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 
 use super::audit::{self, Change};
 use super::light::{green_cond, not_overdue_cond, overdue_cond, yellow_cond};
+use super::record;
 use super::{agencies, plans, snapshot};
 use crate::auth::{Actor, Viewer};
 use crate::domain::AuditAction;
@@ -28,10 +29,7 @@ use crate::error::{AppError, AppResult};
 pub const MAX_PAGE: u64 = 100;
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<task::Model> {
-    task::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("task", id))
+    record::find::<task::Entity>(db, id).await
 }
 
 /// A task with its plan, in one statement.
@@ -141,7 +139,7 @@ pub async fn create(
         .one(db)
         .await?
         .flatten();
-    let model = task::ActiveModel {
+    let row = task::ActiveModel {
         plan_id: Set(input.plan_id),
         parent_id: Set(input.parent_id),
         position: Set(last.map_or(0, |p| p + 1)),
@@ -164,17 +162,8 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::TaskCreate, "task", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::TaskCreate, row, now).await
 }
 
 /// Applies `changes` only if the task is still at `version`, bumping the version.
@@ -244,10 +233,12 @@ pub async fn update(
         ..Default::default()
     };
     let after = write_versioned(db, &before, version, changes).await?;
-    audit::record(
+    record::audited_update::<task::Entity>(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::TaskUpdate, "task", id, &before, &after),
+        AuditAction::TaskUpdate,
+        &before,
+        &after,
         now,
     )
     .await?;
@@ -262,15 +253,14 @@ pub async fn delete(
 ) -> AppResult<task::Model> {
     viewer.require_office()?;
     let before = get(db, id).await?;
-    task::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
+    record::delete::<task::Entity>(
         db,
         Actor::User(viewer),
-        Change::deleted(AuditAction::TaskDelete, "task", id, &before),
+        AuditAction::TaskDelete,
+        before,
         now,
     )
-    .await?;
-    Ok(before)
+    .await
 }
 
 // ---------------------------------------------------------------- workflow

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::agencies;
-use super::audit::{self, Change};
+use super::audit;
+use super::record;
 use crate::auth::Actor;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::{TokenKeys, Viewer, password};
@@ -27,10 +28,7 @@ pub struct UserInput {
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("user", id))
+    record::find::<user::Entity>(db, id).await
 }
 
 pub async fn list(
@@ -133,7 +131,7 @@ pub async fn create_hashed(
         Some(e) => Some(text::email("email", e)?),
         None => None,
     };
-    let model = user::ActiveModel {
+    let row = user::ActiveModel {
         username: Set(username),
         display_name: Set(text::required(
             "displayName",
@@ -148,17 +146,8 @@ pub async fn create_hashed(
         created_at: Set(now),
         token_generation: Set(0),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(AuditAction::UserCreate, "user", model.id, &model),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::UserCreate, row, now).await
 }
 
 pub struct UserUpdate {
@@ -204,15 +193,40 @@ pub async fn update(
     if let Some(d) = input.disabled {
         am.disabled = Set(d);
     }
-    let after = am.update(db).await?;
-    audit::record(
+    record::update(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::UserUpdate, "user", id, &before, &after),
+        AuditAction::UserUpdate,
+        &before,
+        am,
         now,
     )
-    .await?;
-    Ok(after)
+    .await
+}
+
+/// Records a sign-in in the audit trail (who, when, from where).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn record_login(
+    db: &impl ConnectionTrait,
+    session: &Viewer,
+    client: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::record(
+        db,
+        Actor::User(session),
+        audit::Change {
+            action: AuditAction::UserLogin,
+            entity: "user",
+            entity_id: session.user_id,
+            before: None,
+            after: Some(serde_json::json!({ "client": client })),
+        },
+        now,
+    )
+    .await
 }
 
 /// Where a current-password check comes from, for the sign-in throttle it shares.
@@ -299,16 +313,12 @@ pub async fn apply_password_change(
     // A stolen token dies with the old password.
     am.token_generation = Set(before.token_generation.wrapping_add(1));
     let after = am.update(db).await?;
-    audit::record(
+    record::audited_update::<user::Entity>(
         db,
         Actor::User(viewer),
-        Change::updated(
-            AuditAction::UserSetPassword,
-            "user",
-            before.id,
-            &before,
-            &after,
-        ),
+        AuditAction::UserSetPassword,
+        &before,
+        &after,
         now,
     )
     .await?;

@@ -57,21 +57,9 @@ impl AccountMutation {
         // Sign-ins are part of the trail (who, when, from where); failures are not written,
         // so a guesser cannot turn the throttle's budget into database writes.
         let session = services::users::viewer_of(&user)?;
-        let tx = st.db.write().await?;
-        services::audit::record(
-            &*tx,
-            Actor::User(&session),
-            services::audit::Change {
-                action: AuditAction::UserLogin,
-                entity: "user",
-                entity_id: user.id,
-                before: None,
-                after: Some(serde_json::json!({ "client": client })),
-            },
-            st.now(),
-        )
-        .await?;
-        tx.commit().await?;
+        mutate!(ctx, |tx, now| services::users::record_login(
+            tx, &session, client, now
+        ))?;
         Ok(LoginPayload {
             token,
             expires_at: chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default(),
@@ -107,13 +95,9 @@ impl AccountMutation {
             &new_password,
         )
         .await?;
-        in_write_txn!(ctx, |tx| services::users::apply_password_change(
-            tx,
-            v,
-            change,
-            state(ctx).now()
-        )
-        .await?);
+        mutate!(ctx, |tx, now| services::users::apply_password_change(
+            tx, v, change, now
+        ))?;
         // Tokens issued before the change stop working at once in this process.
         state(ctx).viewers.forget(id);
         Ok(true)
@@ -135,9 +119,14 @@ impl AccountMutation {
         };
         // Hashed before the write transaction: argon2 must not hold the lock.
         let hash = crate::auth::password::hash_off_thread(&input.password).await?;
-        Ok(User(in_write_txn!(ctx, |tx| {
-            services::users::create_hashed(tx, Actor::User(v), data, hash, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::users::create_hashed(
+            tx,
+            Actor::User(v),
+            data,
+            hash,
+            now
+        ))
+        .map(User)
     }
 
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
@@ -158,14 +147,7 @@ impl AccountMutation {
             agency_id,
             disabled: input.disabled,
         };
-        let user = in_write_txn!(ctx, |tx| services::users::update(
-            tx,
-            v,
-            id,
-            data,
-            state(ctx).now()
-        )
-        .await?);
+        let user = mutate!(ctx, |tx, now| services::users::update(tx, v, id, data, now))?;
         // Role, agency or disabled may have changed: the next request must see it.
         state(ctx).viewers.forget(id);
         Ok(User(user))

@@ -56,9 +56,14 @@ impl AgencyMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let input = input.parse()?;
-        Ok(Agency::from(in_write_txn!(ctx, |tx| {
-            services::agencies::create(tx, Actor::User(v), input, true, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::agencies::create(
+            tx,
+            Actor::User(v),
+            input,
+            true,
+            now
+        ))
+        .map(Agency::from)
     }
 
     /// Replaces an agency's fields; `confirmed` confirms a name the importer met.
@@ -72,9 +77,10 @@ impl AgencyMutation {
         let v = viewer(ctx)?;
         let id = parse_id("agency", &id)?;
         let input = input.parse()?;
-        Ok(Agency::from(in_write_txn!(ctx, |tx| {
-            services::agencies::update(tx, v, id, input, confirmed, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::agencies::update(
+            tx, v, id, input, confirmed, now
+        ))
+        .map(Agency::from)
     }
 
     /// Merges `sourceId` into `targetId` (assignments, contacts, users, reports move over;
@@ -90,14 +96,9 @@ impl AgencyMutation {
             parse_id("agency", &source_id)?,
             parse_id("agency", &target_id)?,
         );
-        let merged = in_write_txn!(ctx, |tx| services::agency_merge::merge(
-            tx,
-            v,
-            s,
-            t,
-            state(ctx).now()
-        )
-        .await?);
+        let merged = mutate!(ctx, |tx, now| services::agency_merge::merge(
+            tx, v, s, t, now
+        ))?;
         // The source's staff now belong to the target.
         state(ctx).viewers.clear();
         Ok(Agency::from(merged))
@@ -111,10 +112,14 @@ impl AgencyMutation {
     ) -> Result<Contact> {
         let v = viewer(ctx)?;
         let a = parse_id("agency", &agency_id)?;
-        Ok(Contact(in_write_txn!(ctx, |tx| {
-            services::agencies::add_contact(tx, Actor::User(v), a, input.into(), state(ctx).now())
-                .await?
-        })))
+        mutate!(ctx, |tx, now| services::agencies::add_contact(
+            tx,
+            Actor::User(v),
+            a,
+            input.into(),
+            now
+        ))
+        .map(Contact)
     }
 
     async fn update_contact(
@@ -125,16 +130,22 @@ impl AgencyMutation {
     ) -> Result<Contact> {
         let v = viewer(ctx)?;
         let id = parse_id("contact", &id)?;
-        Ok(Contact(in_write_txn!(ctx, |tx| {
-            services::agencies::update_contact(tx, v, id, input.into(), state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::agencies::update_contact(
+            tx,
+            v,
+            id,
+            input.into(),
+            now
+        ))
+        .map(Contact)
     }
 
     async fn remove_contact(&self, ctx: &Context<'_>, id: ID) -> Result<Contact> {
         let v = viewer(ctx)?;
         let id = parse_id("contact", &id)?;
-        Ok(Contact(in_write_txn!(ctx, |tx| {
-            services::agencies::remove_contact(tx, v, id, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::agencies::remove_contact(
+            tx, v, id, now
+        ))
+        .map(Contact)
     }
 }

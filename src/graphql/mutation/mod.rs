@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use super::request::{ClientAddr, CredentialBudget};
 use super::types::*;
 use super::{state, viewer};
-use crate::domain::AuditAction;
 use crate::domain::deadline::parse_day;
 use crate::domain::{
     AgencyKind, AgencyLevel, AssignmentRole, ContactRole, Deadline, PlanStatus, ReportCadence,

@@ -46,14 +46,14 @@ impl PlanMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let input = input.parse()?;
-        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::create(
+        mutate!(ctx, |tx, now| services::plans::create(
             tx,
             Actor::User(v),
             input,
             None,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(Plan)
     }
 
     /// Replaces a plan's fields; `version` must be the one you read (else CONFLICT).
@@ -68,15 +68,10 @@ impl PlanMutation {
         v.require_office()?;
         let id = parse_id("plan", &id)?;
         let input = input.parse()?;
-        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::update(
-            tx,
-            v,
-            id,
-            version,
-            input,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::plans::update(
+            tx, v, id, version, input, now
+        ))
+        .map(Plan)
     }
 
     /// Deletes a plan and its tasks. Refused (CONFLICT) while a task has progress reports,
@@ -84,12 +79,6 @@ impl PlanMutation {
     async fn delete_plan(&self, ctx: &Context<'_>, id: ID) -> Result<Plan> {
         let v = viewer(ctx)?;
         let id = parse_id("plan", &id)?;
-        Ok(Plan(in_write_txn!(ctx, |tx| services::plans::delete(
-            tx,
-            v,
-            id,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::plans::delete(tx, v, id, now)).map(Plan)
     }
 }

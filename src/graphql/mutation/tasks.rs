@@ -89,13 +89,13 @@ impl TaskMutation {
         let v = viewer(ctx)?;
         v.require_office()?;
         let input = input.parse()?;
-        Ok(Task(in_write_txn!(ctx, |tx| services::tasks::create(
+        mutate!(ctx, |tx, now| services::tasks::create(
             tx,
             Actor::User(v),
             input,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(Task)
     }
 
     /// Replaces a task's fields; `version` must be the one you read (else CONFLICT).
@@ -110,15 +110,10 @@ impl TaskMutation {
         v.require_office()?;
         let id = parse_id("task", &id)?;
         let input = input.parse()?;
-        Ok(Task(in_write_txn!(ctx, |tx| services::tasks::update(
-            tx,
-            v,
-            id,
-            version,
-            input,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::tasks::update(
+            tx, v, id, version, input, now
+        ))
+        .map(Task)
     }
 
     /// Deletes a task and its sub-tasks; refused (CONFLICT) while evidence refers to it —
@@ -126,13 +121,7 @@ impl TaskMutation {
     async fn delete_task(&self, ctx: &Context<'_>, id: ID) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
-        Ok(Task(in_write_txn!(ctx, |tx| services::tasks::delete(
-            tx,
-            v,
-            id,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::tasks::delete(tx, v, id, now)).map(Task)
     }
 
     async fn assign_agency(&self, ctx: &Context<'_>, input: AssignmentInput) -> Result<Assignment> {
@@ -145,9 +134,13 @@ impl TaskMutation {
             note: input.note,
             sub_deadline: sub_deadline(input.sub_deadline.as_deref())?,
         };
-        Ok(Assignment(in_write_txn!(ctx, |tx| {
-            services::tasks::assign(tx, Actor::User(v), data, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::tasks::assign(
+            tx,
+            Actor::User(v),
+            data,
+            now
+        ))
+        .map(Assignment)
     }
 
     async fn update_assignment(
@@ -161,55 +154,44 @@ impl TaskMutation {
         let v = viewer(ctx)?;
         let id = parse_id("assignment", &id)?;
         let sd = self::sub_deadline(sub_deadline.as_deref())?;
-        Ok(Assignment(in_write_txn!(ctx, |tx| {
-            services::tasks::update_assignment(tx, v, id, role, note, sd, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::tasks::update_assignment(
+            tx, v, id, role, note, sd, now
+        ))
+        .map(Assignment)
     }
 
     async fn remove_assignment(&self, ctx: &Context<'_>, id: ID) -> Result<Assignment> {
         let v = viewer(ctx)?;
         let id = parse_id("assignment", &id)?;
-        Ok(Assignment(in_write_txn!(ctx, |tx| {
-            services::tasks::unassign(tx, v, id, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::tasks::unassign(tx, v, id, now)).map(Assignment)
     }
 
     async fn create_target(&self, ctx: &Context<'_>, input: TargetInput) -> Result<Target> {
         let v = viewer(ctx)?;
         v.require_office()?;
         let input = input.parse()?;
-        Ok(Target(in_write_txn!(ctx, |tx| services::targets::create(
+        mutate!(ctx, |tx, now| services::targets::create(
             tx,
             Actor::User(v),
             input,
-            state(ctx).now()
-        )
-        .await?)))
+            now
+        ))
+        .map(Target)
     }
 
     async fn update_target(&self, ctx: &Context<'_>, id: ID, input: TargetInput) -> Result<Target> {
         let v = viewer(ctx)?;
         let id = parse_id("target", &id)?;
         let input = input.parse()?;
-        Ok(Target(in_write_txn!(ctx, |tx| services::targets::update(
-            tx,
-            v,
-            id,
-            input,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::targets::update(
+            tx, v, id, input, now
+        ))
+        .map(Target)
     }
 
     async fn delete_target(&self, ctx: &Context<'_>, id: ID) -> Result<Target> {
         let v = viewer(ctx)?;
         let id = parse_id("target", &id)?;
-        Ok(Target(in_write_txn!(ctx, |tx| services::targets::delete(
-            tx,
-            v,
-            id,
-            state(ctx).now()
-        )
-        .await?)))
+        mutate!(ctx, |tx, now| services::targets::delete(tx, v, id, now)).map(Target)
     }
 }

@@ -30,9 +30,7 @@ impl WorkflowMutation {
             text: input.text,
             percent: input.percent,
         };
-        Ok(ProgressReport(in_write_txn!(ctx, |tx| {
-            services::progress::submit(tx, v, data, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::progress::submit(tx, v, data, now)).map(ProgressReport)
     }
 
     /// not started / returned → in progress.
@@ -112,9 +110,10 @@ impl WorkflowMutation {
         let v = viewer(ctx)?;
         let id = parse_id("task", &task_id)?;
         let d = Deadline::parse(&deadline)?;
-        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
-            services::extensions::request(tx, v, id, d, &reason, state(ctx).now()).await?
-        })))
+        mutate!(ctx, |tx, now| services::extensions::request(
+            tx, v, id, d, &reason, now
+        ))
+        .map(ExtensionRequest)
     }
 
     /// The office approves (the deadline moves, the original is kept) or rejects.
@@ -127,10 +126,15 @@ impl WorkflowMutation {
     ) -> Result<ExtensionRequest> {
         let v = viewer(ctx)?;
         let id = parse_id("extension request", &id)?;
-        Ok(ExtensionRequest(in_write_txn!(ctx, |tx| {
-            services::extensions::decide(tx, v, id, approve, note.as_deref(), state(ctx).now())
-                .await?
-        })))
+        mutate!(ctx, |tx, now| services::extensions::decide(
+            tx,
+            v,
+            id,
+            approve,
+            note.as_deref(),
+            now
+        ))
+        .map(ExtensionRequest)
     }
 }
 
@@ -145,17 +149,15 @@ impl WorkflowMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         let id = parse_id("task", &id)?;
-        Ok(Task(in_write_txn!(ctx, |tx| {
-            services::workflow::transition(
-                tx,
-                v,
-                id,
-                version,
-                action,
-                note.as_deref(),
-                state(ctx).now(),
-            )
-            .await?
-        })))
+        mutate!(ctx, |tx, now| services::workflow::transition(
+            tx,
+            v,
+            id,
+            version,
+            action,
+            note.as_deref(),
+            now
+        ))
+        .map(Task)
     }
 }

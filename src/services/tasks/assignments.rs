@@ -27,7 +27,7 @@ pub async fn assign(
             "the agency already has this role on the task".into(),
         ));
     }
-    let model = assignment::ActiveModel {
+    let row = assignment::ActiveModel {
         task_id: Set(input.task_id),
         agency_id: Set(input.agency_id),
         role: Set(input.role.as_str().into()),
@@ -35,22 +35,8 @@ pub async fn assign(
         sub_deadline: Set(input.sub_deadline),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
-        db,
-        viewer,
-        Change::created(
-            AuditAction::AssignmentCreate,
-            "assignment",
-            model.id,
-            &model,
-        ),
-        now,
-    )
-    .await?;
-    Ok(model)
+    };
+    record::insert(db, viewer, AuditAction::AssignmentCreate, row, now).await
 }
 
 pub async fn update_assignment(
@@ -63,29 +49,20 @@ pub async fn update_assignment(
     now: DateTime<Utc>,
 ) -> AppResult<assignment::Model> {
     viewer.require_office()?;
-    let before = assignment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("assignment", id))?;
+    let before = record::find::<assignment::Entity>(db, id).await?;
     let mut am: assignment::ActiveModel = before.clone().into();
     am.role = Set(role.as_str().into());
     am.note = Set(text::optional("note", note.as_deref(), text::MEDIUM)?);
     am.sub_deadline = Set(sub_deadline);
-    let after = am.update(db).await?;
-    audit::record(
+    record::update(
         db,
         Actor::User(viewer),
-        Change::updated(
-            AuditAction::AssignmentUpdate,
-            "assignment",
-            id,
-            &before,
-            &after,
-        ),
+        AuditAction::AssignmentUpdate,
+        &before,
+        am,
         now,
     )
-    .await?;
-    Ok(after)
+    .await
 }
 
 pub async fn unassign(
@@ -95,19 +72,15 @@ pub async fn unassign(
     now: DateTime<Utc>,
 ) -> AppResult<assignment::Model> {
     viewer.require_office()?;
-    let before = assignment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("assignment", id))?;
-    assignment::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
+    let before = record::find::<assignment::Entity>(db, id).await?;
+    record::delete::<assignment::Entity>(
         db,
         Actor::User(viewer),
-        Change::deleted(AuditAction::AssignmentDelete, "assignment", id, &before),
+        AuditAction::AssignmentDelete,
+        before,
         now,
     )
-    .await?;
-    Ok(before)
+    .await
 }
 
 /// Moves the source agency's assignments to the target (part of an agency merge), dropping
