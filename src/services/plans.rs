@@ -174,10 +174,12 @@ pub async fn mark_demo(
         .exec(db)
         .await?;
     let after = get(db, id).await?;
-    audit::record(
+    record::audited_update::<plan::Entity>(
         db,
         Actor::System,
-        Change::updated(AuditAction::PlanUpdate, "plan", id, &before, &after),
+        AuditAction::PlanUpdate,
+        &before,
+        &after,
         now,
     )
     .await?;
