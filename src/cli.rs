@@ -71,6 +71,10 @@ enum Command {
         /// Print how long reading, parsing and storing took (to stderr).
         #[arg(long)]
         timings: bool,
+        /// The importing office's region (`宜昌市`, `湖北省宜昌市`, `达州市大竹县`), used when the
+        /// document names none (a task sheet without a title row) to qualify relative names.
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Manage user accounts.
     User {
@@ -274,7 +278,11 @@ async fn run(cli: Cli) -> AppResult<()> {
             dry_run,
             json,
             timings,
-        } => import_file(&file, dry_run, json, timings).await,
+            region,
+        } => {
+            let options = duban_import::ParseOptions { region };
+            import_file(&file, dry_run, json, timings, &options).await
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -331,6 +339,7 @@ async fn import_file(
     dry_run: bool,
     json: bool,
     timings: bool,
+    options: &duban_import::ParseOptions,
 ) -> AppResult<()> {
     let started = std::time::Instant::now();
     let bytes = std::fs::read(file)
@@ -346,7 +355,7 @@ async fn import_file(
     let registry = services::import::registry(&db.conn).await?;
     let read = started.elapsed();
     let parse_start = std::time::Instant::now();
-    let parsed = services::import::parse(&bytes, &registry)?;
+    let parsed = services::import::parse(&bytes, &registry, options)?;
     let parse_time = parse_start.elapsed();
     // The same document imported before (by its fingerprint): said in both outputs.
     let duplicate = services::import::duplicate_of(&db.conn, &parsed).await?;

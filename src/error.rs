@@ -1,7 +1,9 @@
 //! One error type for the whole service, with stable machine codes.
 //!
 //! Clients see `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, INVALID_INPUT, CONFLICT,
-//! INVALID_TRANSITION, INTERNAL). Internal causes are logged with their chain and never shown.
+//! INVALID_TRANSITION, INTERNAL, and for a plan document that cannot be imported the parser's
+//! reason: EMPTY_DOCUMENT, UNSUPPORTED_ENCODING, BROKEN_DOCUMENT, UNSUPPORTED_FORMAT, TOO_LARGE,
+//! TOO_MANY_TASKS, NO_TASKS). Internal causes are logged with their chain and never shown.
 
 use async_graphql::ErrorExtensions;
 
@@ -22,6 +24,11 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     InvalidTransition(String),
+    /// A plan document the importer refuses; `code` is its stable reason (the import crate's
+    /// `ImportError::code`, e.g. BROKEN_DOCUMENT), so a client can tell an empty file from a
+    /// damaged one without reading the message.
+    #[error("{message}")]
+    Document { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -37,6 +44,7 @@ impl AppError {
             AppError::InvalidInput(_) => "INVALID_INPUT",
             AppError::Conflict(_) => "CONFLICT",
             AppError::InvalidTransition(_) => "INVALID_TRANSITION",
+            AppError::Document { code, .. } => code,
             AppError::Internal(_) => "INTERNAL",
         }
     }

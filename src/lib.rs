@@ -10,7 +10,7 @@
 //! - [`app`]: the shared state and the injected clock (nothing else reads the time).
 //! - [`graphql`] (schema, resolvers, loaders), `notify::worker` (the background loop) and
 //!   [`demo`] (the demo world's simulated year, through the services).
-//! - [`server`] (HTTP) and [`cli`].
+//! - [`server`] (HTTP: routing and answering; `server::request` reads requests) and [`cli`].
 
 pub mod app;
 pub mod auth;

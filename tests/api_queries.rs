@@ -457,25 +457,49 @@ async fn task_page_costs_constant_statements() {
         }
         tx.commit().await.unwrap();
     }
-    let q = "query($n:Int){ tasks(first:$n){ nodes{ code light assignments{ role agency{ name shortName } } } } }";
+    let q = "query($n:Int,$o:[TaskOrder!]){ tasks(first:$n, orderBy:$o){ nodes{ code light assignments{ role agency{ name shortName } } } } }";
     // Reads of the token's user are left out: they happen at most once per request, and
-    // only when the viewer cache has expired.
-    let mut costs = Vec::new();
-    for n in [5, 50, 100] {
-        let before = app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
-        let r = app.ok(&w.leader, q, json!({"n": n})).await;
-        let after = app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
-        assert_eq!(r["tasks"]["nodes"].as_array().unwrap().len(), n as usize);
-        assert!(
-            r["tasks"]["nodes"][n as usize - 1]["assignments"][0]["agency"]["name"].is_string()
-        );
-        costs.push(after - before);
+    // only when the viewer cache has expired. Every order costs the same.
+    let orders = [
+        json!(null),
+        json!([{"field": "DEADLINE"}]),
+        json!([{"field": "ORIGINAL_DEADLINE", "direction": "DESC"}]),
+        json!([{"field": "STATUS"}, {"field": "PROGRESS", "direction": "DESC"}]),
+        json!([{"field": "UPDATED_AT", "direction": "DESC"}]),
+        json!([{"field": "LIGHT", "direction": "DESC"}, {"field": "DEADLINE"}]),
+        json!([{"field": "DOCUMENT_ORDER", "direction": "DESC"}]),
+    ];
+    for o in &orders {
+        let mut costs = Vec::new();
+        for n in [5, 50, 100] {
+            let before =
+                app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
+            let r = app.ok(&w.leader, q, json!({"n": n, "o": o})).await;
+            let after =
+                app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
+            assert_eq!(r["tasks"]["nodes"].as_array().unwrap().len(), n as usize);
+            assert!(
+                r["tasks"]["nodes"][n as usize - 1]["assignments"][0]["agency"]["name"].is_string()
+            );
+            costs.push(after - before);
+        }
+        eprintln!("statements per page of 5/50/100 tasks by {o}: {costs:?}");
+        assert_eq!(costs[0], costs[1], "{o}");
+        assert_eq!(costs[1], costs[2], "{o}");
+        // One for the page, one for the assignments, one for their agencies.
+        assert!(costs[2] <= 3, "a page by {o} costs {} statements", costs[2]);
     }
-    eprintln!("statements per page of 5/50/100 tasks: {costs:?}");
-    assert_eq!(costs[0], costs[1]);
-    assert_eq!(costs[1], costs[2]);
-    // One for the page, one for the assignments, one for their agencies.
-    assert!(costs[2] <= 3, "a page costs {} statements", costs[2]);
+    // Paging backwards with the page info asked for costs one statement more, once.
+    let q2 = "query($o:[TaskOrder!],$b:String){ tasks(last:50, before:$b, orderBy:$o){ pageInfo{ hasNextPage hasPreviousPage startCursor } nodes{ code } } }";
+    for o in &orders {
+        let p = app.ok(&w.leader, q2, json!({"o": o})).await;
+        let cursor = p["tasks"]["pageInfo"]["startCursor"].clone();
+        let before = app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
+        let r = app.ok(&w.leader, q2, json!({"o": o, "b": cursor})).await;
+        let after = app.statements.load(Ordering::SeqCst) - app.user_reads.load(Ordering::SeqCst);
+        assert_eq!(r["tasks"]["pageInfo"]["hasNextPage"], true, "{o}: {r}");
+        assert_eq!(after - before, 2, "page and probe by {o}");
+    }
 
     // One task with its plan and agencies: the plan joins the task's own statement.
     let t = r_first_id(&app, &w.leader).await;

@@ -92,7 +92,8 @@ fn import_refuses_broken_files_without_panicking() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("INVALID_INPUT"),
+        // the importer's own reason, as over GraphQL
+        String::from_utf8_lossy(&out.stderr).contains("BROKEN_DOCUMENT"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

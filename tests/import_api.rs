@@ -139,6 +139,9 @@ async fn dry_run_writes_nothing_then_import_and_duplicate() {
     assert_eq!(dry["importPlan"]["duplicateOf"], plan_id.as_str());
 }
 
+/// Binary garbage is read as a broken document (neither a container nor text).
+const GARBAGE_CODE: &str = "BROKEN_DOCUMENT";
+
 #[tokio::test]
 async fn broken_documents_are_refused_and_write_nothing() {
     let app = TestApp::spawn().await;
@@ -149,20 +152,36 @@ async fn broken_documents_are_refused_and_write_nothing() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
+    // A document the importer refuses has the importer's reason as its code; a request that
+    // gives no document (or two) is INVALID_INPUT.
     let cases = [
-        json!({"text": ""}),
-        json!({"text": "   \n  "}),
-        json!({"contentBase64": b64(&truncated_zip)}),
-        json!({"contentBase64": b64(&garbage)}),
-        json!({"contentBase64": "%%% not base64 %%%"}),
-        json!({"text": "x", "contentBase64": "eA=="}),
-        json!({}),
+        (json!({"text": ""}), "EMPTY_DOCUMENT"),
+        (json!({"text": "   \n  "}), "EMPTY_DOCUMENT"),
+        (json!({"text": "一段没有任何任务的说明文字。"}), "NO_TASKS"),
+        (
+            json!({"contentBase64": b64(&truncated_zip)}),
+            "BROKEN_DOCUMENT",
+        ),
+        (json!({"contentBase64": b64(&garbage)}), GARBAGE_CODE),
+        (
+            json!({"contentBase64": b64(b"%PDF-1.7\n1 0 obj")}),
+            "UNSUPPORTED_FORMAT",
+        ),
+        (
+            json!({"contentBase64": "%%% not base64 %%%"}),
+            "INVALID_INPUT",
+        ),
+        (
+            json!({"text": "x", "contentBase64": "eA=="}),
+            "INVALID_INPUT",
+        ),
+        (json!({}), "INVALID_INPUT"),
     ];
     let tasks = count_rows(&app, "task").await;
     let audits = count_rows(&app, "audit_event").await;
-    for c in cases {
+    for (c, want) in cases {
         let r = app.gql(Some(&w.office), IMPORT, json!({"i": c})).await;
-        assert_eq!(code(&r), "INVALID_INPUT", "{c}: {r}");
+        assert_eq!(code(&r), want, "{c}: {r}");
     }
     assert_eq!(count_rows(&app, "task").await, tasks);
     assert_eq!(count_rows(&app, "audit_event").await, audits);
@@ -353,4 +372,67 @@ async fn uploaded_files_are_imported() {
         )
         .await;
     assert_eq!(code(&both), "INVALID_INPUT");
+}
+
+#[tokio::test]
+async fn a_sheet_without_a_title_takes_the_offices_region_and_conventions_are_listed() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let plans = count_rows(&app, "plan").await;
+    const Q: &str = "mutation($i:ImportPlanInput!){ importPlan(input:$i){ region tasks{ code leads participants } warnings{ code } conventions{ code description fromCode taskCodes } } }";
+    let sheet = "序号,工作任务,牵头单位,配合单位,完成时限\n1,建设公共服务平台,市发展改革委,市财政局,2025年12月底前\n2,完善统计制度,市统计局,,2025年6月底前\n";
+    let bare = app
+        .ok(&w.office, Q, json!({"i": {"text": sheet, "dryRun": true}}))
+        .await;
+    let bare = &bare["importPlan"];
+    assert!(bare["region"].is_null(), "{bare}");
+    assert!(
+        bare["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "NO_REGION"),
+        "{bare}"
+    );
+    let r = app
+        .ok(
+            &w.office,
+            Q,
+            json!({"i": {"text": sheet, "dryRun": true, "region": "宜昌市"}}),
+        )
+        .await;
+    let r = &r["importPlan"];
+    assert_eq!(r["region"], "宜昌市", "{r}");
+    assert_eq!(r["tasks"][0]["leads"][0], "宜昌市发展改革委", "{r}");
+    assert_eq!(r["tasks"][0]["participants"][0], "宜昌市财政局", "{r}");
+    let conventions = r["conventions"].as_array().unwrap();
+    let given = conventions
+        .iter()
+        .find(|c| c["code"] == "REGION_GIVEN")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(given["description"].as_str().unwrap().contains("宜昌市"));
+    assert!(given["fromCode"].is_null());
+    // A rule stated in a clause says where it was stated and where it was applied.
+    let plan = "某某省2024年重点工作分工方案\n一、重点任务\n（一）推进数字政府建设。（省发展改革委、省财政厅、省统计局等负责。列第一位者为牵头单位，下同）\n（二）完善统计制度。（省统计局、省财政厅负责）\n";
+    let r = app
+        .ok(&w.office, Q, json!({"i": {"text": plan, "dryRun": true}}))
+        .await;
+    let first = r["importPlan"]["conventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "FIRST_LISTED_LEAD")
+        .cloned()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(first["fromCode"], "一(一)", "{r}");
+    assert!(
+        first["taskCodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "一(二)"),
+        "{r}"
+    );
+    // Nothing was written by the dry runs.
+    assert_eq!(count_rows(&app, "plan").await, plans);
 }

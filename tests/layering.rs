@@ -123,7 +123,7 @@ const RULES: &[Rule] = &[
         forbidden: &["graphql", "notify::worker", "server", "cli"],
     },
     Rule {
-        files: &["server.rs"],
+        files: &["server.rs", "server/"],
         forbidden: &["cli"],
     },
 ];

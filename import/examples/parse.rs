@@ -1,6 +1,7 @@
 //! Parses one document and prints the CLI JSON.
 //!
 //! `cargo run -p duban-import --example parse -- <file> [agencies.json]`
+//! (`DUBAN_REGION=宜昌市`: the importing office's region, for a sheet naming none)
 
 use std::path::PathBuf;
 
@@ -18,7 +19,10 @@ fn main() {
         Err(_) => duban_import::Registry::empty(),
     };
     let bytes = std::fs::read(&file).expect("readable file");
-    match duban_import::parse_bytes(&bytes, &registry) {
+    let options = duban_import::ParseOptions {
+        region: std::env::var("DUBAN_REGION").ok(),
+    };
+    match duban_import::parse_bytes_with(&bytes, &registry, &options) {
         Ok(plan) => println!(
             "{}",
             serde_json::to_string_pretty(&plan.to_cli_json()).expect("json")

@@ -205,6 +205,15 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
         {
             continue;
         }
+        let year_only = caps.get(3).is_none() && caps.get(5).is_none();
+        // `2025年“数据要素×”大赛`: the year names an edition of an event.
+        if year_only && text[m.end()..].starts_with(['“', '"', '「', '《']) {
+            continue;
+        }
+        // `2016年安排500亿元`: the year of a budget, not a deadline.
+        if year_only && budget_re().is_match(&text[m.end()..]) {
+            continue;
+        }
         let y: i32 = match caps.get(2).and_then(|y| y.as_str().parse().ok()) {
             Some(y) => y,
             None => continue,
@@ -231,6 +240,35 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
         }
     }
     out
+}
+
+fn budget_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^\s*(?:[\p{Han}]{0,6}?)(?:安排|下达|拨付|投入|筹集|筹措|预算)[^,，。;；]{0,10}?\d[\d.,]*\s*(?:多|余)?\s*(?:亿|万|千)?元")
+            .expect("static regex")
+    })
+}
+
+fn month_cell_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?(?:底|末|中旬|上旬|下旬)?")
+            .expect("static regex")
+    })
+}
+
+/// A deadline cell that opens with a month but no 前 (`9月投入使用`, `12月`):
+/// the column says it is the time limit, so the month is the deadline, in the
+/// plan's year. (In running text such a month is not read: `9月投入使用`
+/// there may report what happened.)
+pub fn month_cell(cell: &str, year: i32) -> Option<Deadline> {
+    let c = month_cell_re().captures(cell.trim())?;
+    let month: u32 = c[1].parse().ok()?;
+    match c.get(2).and_then(|d| d.as_str().parse::<u32>().ok()) {
+        Some(day) => Deadline::day(year, month, day),
+        None => Deadline::month(year, month),
+    }
 }
 
 fn is_quote(c: char) -> bool {
@@ -300,14 +338,71 @@ pub fn is_ongoing(text: &str) -> bool {
     ONGOING_MARKERS.iter().any(|m| text.contains(m))
 }
 
+/// Is the task *as a whole* continuing work? Its title or the opening of its
+/// text says so (`持续优化…服务`, `加强宣传。持续推进绿色低碳宣传`), or its text
+/// ends with the time of the work (`…，长期坚持`). A marker inside one of
+/// several actions (`实施A改革，持续推进B`, `完善常态化防控机制`) describes that
+/// action, not the task: such a task is not ongoing, and without a date it is
+/// warned about (NO_DEADLINE).
+pub fn is_ongoing_task(text: &str) -> bool {
+    let opens = |s: &str| {
+        // an outline marker (`(二)`, `3.`) is no part of the sentence
+        let s = s.trim_start_matches(|c: char| !is_han(c));
+        let s = strip_outline_marker(s);
+        ONGOING_MARKERS.iter().any(|m| s.starts_with(m))
+            || ["持续", "长期", "常态化"].iter().any(|m| s.starts_with(m))
+    };
+    let sentences: Vec<&str> = text
+        .split(['。', ';', '；', '\n', '！', '？'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect();
+    let Some(first) = sentences.first() else {
+        return false;
+    };
+    if opens(first) {
+        return true;
+    }
+    // A short title sentence (`加强宣传`) is followed by the work itself.
+    if first.chars().count() <= 30
+        && !first.contains([',', '，'])
+        && sentences.get(1).is_some_and(|s| opens(s))
+    {
+        return true;
+    }
+    // `…，长期坚持`: the last segment is the time of the work.
+    sentences
+        .last()
+        .and_then(|s| s.rsplit([',', '，']).next())
+        .map(str::trim)
+        .is_some_and(|seg| ONGOING_MARKERS.contains(&seg) || seg == "长期")
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// `(二)加强…` / `二、加强…` without the marker.
+fn strip_outline_marker(s: &str) -> &str {
+    let numerals = |c: char| "一二三四五六七八九十".contains(c);
+    let rest = s.trim_start_matches(numerals);
+    if rest.len() != s.len()
+        && let Some(r) = rest.strip_prefix(['、', ')', '）', '.'])
+    {
+        return r.trim_start();
+    }
+    s
+}
+
 /// The deadline of a task text: the latest deadline it names. When it names
-/// none, the task is ongoing if it says so (`持续推进`, `长期坚持`).
+/// none, the task is ongoing if it is continuing work as a whole
+/// ([`is_ongoing_task`]).
 pub fn task_deadline(text: &str) -> (Option<Deadline>, bool) {
     let found = find_deadlines(text);
     let latest = found.into_iter().max_by_key(|d| d.date);
     match latest {
         Some(d) => (Some(d), false),
-        None => (None, is_ongoing(text)),
+        None => (None, is_ongoing_task(text)),
     }
 }
 
@@ -503,6 +598,57 @@ mod tests {
                 .0
                 .is_none()
         );
+    }
+
+    #[test]
+    fn ongoing_is_the_task_as_a_whole() {
+        // title or opening sentence
+        assert!(task_deadline("持续优化跨境往来综合服务。推动通行证电子化办理。").1);
+        assert!(task_deadline("加强宣传。持续推进绿色低碳宣传。").1);
+        assert!(task_deadline("（三）长期坚持节约用水。").1);
+        // the time of the work at the end
+        assert!(task_deadline("开展节水宣传，长期坚持").1);
+        // one action among several, or an adjective
+        assert!(!task_deadline("建设农业智慧大脑。推进营销体系建设，持续实施出村进城工程。").1);
+        assert!(!task_deadline("实施证照分离改革全覆盖，持续推进一网通办。").1);
+        assert!(!task_deadline("坚持总体防控策略，完善常态化防控举措。").1);
+    }
+
+    #[test]
+    fn budget_years_and_event_editions_are_no_deadlines() {
+        assert_eq!(task_deadline("中央财政2016年安排500亿元专项资金").0, None);
+        assert_eq!(task_deadline("2016年中央财政安排1000亿元奖补资金").0, None);
+        assert_eq!(task_deadline("做好2025年“数据要素×”大赛组织").0, None);
+        // a year with its work stays a deadline
+        assert_eq!(
+            task_deadline("2016年完成改造2836户")
+                .0
+                .map(|d| d.date.to_string()),
+            Some("2016-12-31".into())
+        );
+        assert_eq!(
+            task_deadline("2025年6月底前完成平台建设")
+                .0
+                .map(|d| d.date.to_string()),
+            Some("2025-06-30".into())
+        );
+    }
+
+    #[test]
+    fn yearless_forms_in_the_plan_year() {
+        assert_eq!(
+            yearless_deadline("年底前完成", 2024).map(|d| d.date.to_string()),
+            Some("2024-12-31".into())
+        );
+        assert_eq!(
+            month_cell("9月投入使用", 2016).map(|d| d.date.to_string()),
+            Some("2016-09-30".into())
+        );
+        assert_eq!(
+            month_cell("12月底前", 2016).map(|d| d.date.to_string()),
+            Some("2016-12-31".into())
+        );
+        assert_eq!(month_cell("投入使用", 2016), None);
     }
 
     #[test]

@@ -702,7 +702,14 @@ pub fn score_all(paths: &Paths, registry: &Registry) -> Vec<DocScore> {
         .into_iter()
         .map(|(set, name, bytes, label)| {
             let start = std::time::Instant::now();
-            match crate::parse_bytes(&bytes, registry) {
+            // Imported by the office of the labelled region: a document that
+            // names no region of its own (a task sheet without a title row)
+            // is read with it, as `importPlan(input: {region})` does.
+            let region = label.region.trim();
+            let options = crate::ParseOptions {
+                region: (!region.is_empty() && region != "国家").then(|| region.to_string()),
+            };
+            match crate::parse_bytes_with(&bytes, registry, &options) {
                 Ok(plan) => {
                     let mut sc = score_label(&set, &plan, &label, registry);
                     sc.doc = name;

@@ -217,8 +217,27 @@ pub struct ContextText {
     pub text: String,
 }
 
+/// What the caller knows about a document that the document may not say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The importing office's region (`宜昌市`, `湖北省宜昌市`, `新宾县`): used when
+    /// the document names none (a task sheet without a title row), so that
+    /// relative names (`市发展改革委`) are qualified. A region the document
+    /// names itself wins: an office also imports the plans of its province.
+    pub region: Option<String>,
+}
+
 /// Parses a document of any supported format from its bytes.
 pub fn parse_bytes(bytes: &[u8], registry: &Registry) -> Result<ParsedPlan, ImportError> {
+    parse_bytes_with(bytes, registry, &ParseOptions::default())
+}
+
+/// [`parse_bytes`] with what the caller knows ([`ParseOptions`]).
+pub fn parse_bytes_with(
+    bytes: &[u8],
+    registry: &Registry,
+    options: &ParseOptions,
+) -> Result<ParsedPlan, ImportError> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(ImportError::TooLarge(bytes.len(), MAX_INPUT_BYTES));
     }
@@ -230,21 +249,21 @@ pub fn parse_bytes(bytes: &[u8], registry: &Registry) -> Result<ParsedPlan, Impo
         docx::check_zip_bounds(bytes, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES)?;
     }
     let plan = match format {
-        decode::Format::Docx => plan::build_plan(docx::read_docx(bytes)?, registry),
+        decode::Format::Docx => plan::build_plan(docx::read_docx(bytes)?, registry, options),
         decode::Format::Xlsx => {
             let sheets = sheet::read_xlsx(bytes)?;
             let blocks = sheets
                 .into_iter()
                 .map(|(_, grid)| docx::Block::Grid(grid))
                 .collect();
-            plan::build_plan(blocks, registry)
+            plan::build_plan(blocks, registry, options)
         }
         decode::Format::Text => {
             let text = decode::decode_text(bytes)?;
             if text.trim().is_empty() {
                 return Err(ImportError::EmptyDocument);
             }
-            parse_text(&text, registry)
+            parse_text_with(&text, registry, options)
         }
     };
     if plan.tasks.len() > MAX_TASKS {
@@ -261,12 +280,17 @@ pub fn parse_bytes(bytes: &[u8], registry: &Registry) -> Result<ParsedPlan, Impo
 
 /// Parses plain text (a CSV/TSV task sheet is recognised by its header).
 pub fn parse_text(text: &str, registry: &Registry) -> ParsedPlan {
+    parse_text_with(text, registry, &ParseOptions::default())
+}
+
+/// [`parse_text`] with what the caller knows ([`ParseOptions`]).
+pub fn parse_text_with(text: &str, registry: &Registry, options: &ParseOptions) -> ParsedPlan {
     // Sheets are detected on the raw text: normalisation would turn tabs
     // into spaces and full-width commas into field separators.
     if let Some((grid, _)) = sheet::csv_task_list(text.trim_start_matches('\u{feff}')) {
-        return plan::build_plan(vec![docx::Block::Grid(grid)], registry);
+        return plan::build_plan(vec![docx::Block::Grid(grid)], registry, options);
     }
-    plan::build_plan(vec![docx::Block::Text(text.to_string())], registry)
+    plan::build_plan(vec![docx::Block::Text(text.to_string())], registry, options)
 }
 
 fn agency_names(v: &[AgencyRef]) -> Value {

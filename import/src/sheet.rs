@@ -243,7 +243,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             .collect::<Vec<_>>()
             .join(":");
         let (lead, lead_cut) = {
-            let l = cell(row, lead_col);
+            let l = names_in_cell(&cell(row, lead_col));
             let (c, cut) = cap_chars(&l, MAX_LIST_CHARS);
             (c.to_string(), cut)
         };
@@ -320,7 +320,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             None => r.leads = split_list(&lead),
         }
         if let Some(p) = part_col {
-            let v = cell(row, p);
+            let v = names_in_cell(&cell(row, p));
             r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
             // The cell may itself be a clause (`各县区政府负责落实`).
             match parse_clause(&v) {
@@ -334,7 +334,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             }
         }
         if let Some(i) = impl_col {
-            let v = cell(row, i);
+            let v = names_in_cell(&cell(row, i));
             r.truncated |= cap_chars(&v, MAX_LIST_CHARS).1;
             match parse_clause(&v) {
                 Some(c) => {
@@ -367,6 +367,30 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
     })
 }
 
+/// An agency cell with one name per line (`县水务局⏎县住建局`): a line break
+/// after a whole name separates names; after a part of one (a name wrapped
+/// inside the cell, `县发展和改革⏎委员会`) it joins.
+fn names_in_cell(v: &str) -> String {
+    if !v.contains('\n') {
+        return v.to_string();
+    }
+    let mut out = String::with_capacity(v.len() + 8);
+    for piece in v.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        if !out.is_empty()
+            && !out.ends_with(['、', ',', '，', ';', '；'])
+            && crate::registry::reads_as_body(
+                out.rsplit(['、', ',', '，', ';', '；'])
+                    .next()
+                    .unwrap_or(""),
+            )
+        {
+            out.push('、');
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
 /// Parses CSV (or TSV) text with quoted fields. Returns None when the text is
 /// not shaped like a table.
 pub fn parse_csv(text: &str) -> Option<Grid> {
@@ -384,39 +408,42 @@ pub fn parse_csv(text: &str) -> Option<Grid> {
     } else {
         return None;
     };
+    // The `csv` crate reads the quoting (`""` inside quotes, delimiters and
+    // line breaks inside a quoted cell); rows may differ in length (a title
+    // row of one cell above the header row). A blank line is a row of one
+    // empty cell, as a spreadsheet shows it (the crate would skip it).
     let mut rows: Grid = Vec::new();
-    let mut row: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    in_quotes = false;
-                }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delim as u8)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for record in reader.records() {
+        // The input is a &str and the reader flexible: no record fails.
+        let Ok(record) = record else { break };
+        // The record's position is taken before the blank lines the reader
+        // skips: each of them is a row of one empty cell.
+        let mut at = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+        if at > 0
+            && text.as_bytes().get(at - 1) == Some(&b'\r')
+            && text.get(at..).is_some_and(|r| r.starts_with('\n'))
+        {
+            // the second half of the previous record's CRLF
+            at += 1;
+        }
+        while let Some(rest) = text.get(at..) {
+            let skip = if rest.starts_with("\r\n") {
+                2
+            } else if rest.starts_with('\n') {
+                1
             } else {
-                field.push(c);
-            }
-            continue;
+                break;
+            };
+            rows.push(vec![String::new()]);
+            at += skip;
         }
-        match c {
-            '"' if field.is_empty() => in_quotes = true,
-            '\r' => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            c if c == delim => row.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
+        let cells: Vec<String> = record.iter().map(|c| c.replace('\r', "")).collect();
+        rows.push(cells);
     }
     Some(rows)
 }
@@ -714,6 +741,38 @@ mod tests {
         let reg = crate::Registry::from_entries(vec![]);
         let plan = crate::parse_bytes(text.as_bytes(), &reg).unwrap();
         assert!(plan.warnings.iter().any(|w| w.code == "TEXT_TRUNCATED"));
+    }
+
+    #[test]
+    fn csv_grid_keeps_blank_lines_and_quoted_breaks() {
+        // A blank line stays a row of one empty cell (the fingerprint hashes
+        // the rows); a quoted cell may hold delimiters, quotes and breaks.
+        let text =
+            "标题,,\n\n序号,任务,牵头单位\n1,\"甲\n乙,\"\"丙\"\"\",市财政局\r\n2,丁,市统计局";
+        let grid = parse_csv(text).unwrap();
+        assert_eq!(
+            grid,
+            vec![
+                vec!["标题".to_string(), String::new(), String::new()],
+                vec![String::new()],
+                vec!["序号".into(), "任务".into(), "牵头单位".into()],
+                vec!["1".into(), "甲\n乙,\"丙\"".into(), "市财政局".into()],
+                vec!["2".into(), "丁".into(), "市统计局".into()],
+            ]
+        );
+    }
+
+    #[test]
+    fn one_name_per_line_in_a_cell() {
+        assert_eq!(names_in_cell("县水务局\n县住建局"), "县水务局、县住建局");
+        assert_eq!(names_in_cell("县发展和改革\n委员会"), "县发展和改革委员会");
+        assert_eq!(names_in_cell("县财政局、\n县统计局"), "县财政局、县统计局");
+        let text = "序号,任务,责任单位,完成时限\n1,建设东湖湿地公园,\"县水务局\n县住建局\",2025年12月底前\n";
+        let (_, list) = csv_task_list(text).unwrap();
+        let ListItem::Row(r) = &list.items[0] else {
+            panic!()
+        };
+        assert_eq!(r.leads, ["县水务局", "县住建局"]);
     }
 
     #[test]

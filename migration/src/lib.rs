@@ -26,6 +26,7 @@ mod m20261121_000105_create_manual_score;
 mod m20261121_000106_create_manual_adjustment;
 mod m20261130_000001_index_assignment_role;
 mod m20261130_000002_user_token_generation;
+mod m20261202_000101_index_task_order;
 mod m20261202_000501_plan_demo;
 
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000106_create_manual_adjustment::Migration),
             Box::new(m20261130_000001_index_assignment_role::Migration),
             Box::new(m20261130_000002_user_token_generation::Migration),
+            Box::new(m20261202_000101_index_task_order::Migration),
             Box::new(m20261202_000501_plan_demo::Migration),
         ]
     }

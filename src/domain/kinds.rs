@@ -108,6 +108,24 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Status of an evaluation revision (考核): computed results may be recomputed until
+    /// published; a published revision never changes (a correction is a new revision).
+    EvaluationStatus { Draft => "draft", Computed => "computed", Published => "published" }
+}
+
+vocabulary! {
+    /// Where a policy applies.
+    PolicyScope {
+        /// The default for every task.
+        Global => "global",
+        /// Every task of one plan (overrides the global policy).
+        Plan => "plan",
+        /// One task (overrides the plan's and the global policy).
+        Task => "task",
+    }
+}
+
+vocabulary! {
     ExtensionStatus { Pending => "pending", Approved => "approved", Rejected => "rejected" }
 }
 

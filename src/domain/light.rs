@@ -28,6 +28,18 @@ pub enum Light {
     Red,
 }
 
+impl Light {
+    /// Rank by severity (green 0, yellow 1, red 2): what ordering by light sorts on, here and
+    /// in its SQL form (`services::light::severity_expr`).
+    pub fn severity(self) -> i64 {
+        match self {
+            Light::Green => 0,
+            Light::Yellow => 1,
+            Light::Red => 2,
+        }
+    }
+}
+
 /// The light of a task on `today`. Resolved tasks and tasks without a deadline are green.
 ///
 /// The rule is deliberately expressible in SQL (see `services::tasks`), so that filtering by

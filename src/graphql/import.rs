@@ -24,6 +24,25 @@ pub struct ImportPlanInput {
     /// Parse and report only; write nothing.
     #[graphql(default)]
     pub dry_run: bool,
+    /// The importing office's region (`宜昌市`, `湖北省宜昌市`, `达州市大竹县`): used when the
+    /// document names none (a task sheet without a title row), so that relative names
+    /// (`市发展改革委`) are qualified. A region the document names itself wins.
+    pub region: Option<String>,
+}
+
+/// A convention of the document the importer detected and applied, and where: why each
+/// role was given (a first-listed lead rule, numbering gaps, a default deadline …).
+#[derive(SimpleObject)]
+pub struct ImportConvention {
+    /// Stable code: FIRST_LISTED_LEAD, STANDING_IMPLEMENTERS, NUMBERING, DEFAULT_DEADLINE,
+    /// REGION_GIVEN, TRADITIONAL_CHARACTERS, CELL_PER_LINE_TABLE …
+    pub code: String,
+    /// What was read, in words.
+    pub description: String,
+    /// The task code where it was stated (null: the preamble or the whole document).
+    pub from_code: Option<String>,
+    /// Codes of the tasks it was applied to (at most 200).
+    pub task_codes: Vec<String>,
 }
 
 /// Something a person should check before trusting the import.
@@ -79,6 +98,10 @@ pub struct ImportResult {
     pub warnings: Vec<ImportWarning>,
     /// Names not in the registry; a real import creates them as unconfirmed agencies.
     pub unconfirmed_agencies: Vec<String>,
+    /// The region relative names were qualified with (the document's, else the one given).
+    pub region: Option<String>,
+    /// How the document was read: the conventions detected and where they apply.
+    pub conventions: Vec<ImportConvention>,
 }
 
 fn warn(w: &duban_import::Warning) -> ImportWarning {
@@ -86,6 +109,15 @@ fn warn(w: &duban_import::Warning) -> ImportWarning {
         code: w.code.clone(),
         message: w.message.clone(),
         task_code: w.task_code.clone(),
+    }
+}
+
+fn convention(c: &duban_import::Convention) -> ImportConvention {
+    ImportConvention {
+        code: c.code.clone(),
+        description: c.description.clone(),
+        from_code: c.from.clone(),
+        task_codes: c.tasks.clone(),
     }
 }
 
@@ -142,6 +174,13 @@ fn view(p: &duban_import::ParsedPlan) -> (Vec<ParsedTaskView>, Vec<ParsedTargetV
     (tasks, targets)
 }
 
+/// The parser's own refusal of a document past its size limit (same code, TOO_LARGE).
+fn too_large() -> AppError {
+    services::import::document_error(duban_import::ImportError::TooLargeContent(format!(
+        "more than {MAX_DOCUMENT_BYTES} bytes"
+    )))
+}
+
 /// The bytes of an uploaded document, refused past the parser's size limit.
 fn read_upload(ctx: &Context<'_>, file: &Upload) -> Result<Vec<u8>, AppError> {
     use std::io::Read;
@@ -155,7 +194,7 @@ fn read_upload(ctx: &Context<'_>, file: &Upload) -> Result<Vec<u8>, AppError> {
         .read_to_end(&mut bytes)
         .map_err(AppError::internal)?;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(AppError::invalid("the document is too large"));
+        return Err(too_large());
     }
     Ok(bytes)
 }
@@ -175,7 +214,7 @@ impl ImportMutation {
             (Some(t), None, None) => t.into_bytes(),
             (None, Some(b), None) => {
                 if b.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
-                    return Err(AppError::invalid("the document is too large").into());
+                    return Err(too_large().into());
                 }
                 base64::engine::general_purpose::STANDARD
                     .decode(b.trim())
@@ -191,10 +230,14 @@ impl ImportMutation {
         let st = state(ctx);
         let registry = services::import::registry(&st.db.conn).await?;
         // Parsing is CPU work; keep it off the async workers.
-        let parsed =
-            tokio::task::spawn_blocking(move || services::import::parse(&bytes, &registry))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string().into()))??;
+        let options = duban_import::ParseOptions {
+            region: input.region,
+        };
+        let parsed = tokio::task::spawn_blocking(move || {
+            services::import::parse(&bytes, &registry, &options)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string().into()))??;
         let (tasks, targets) = view(&parsed);
         let duplicate = services::import::duplicate_of(&st.db.conn, &parsed).await?;
         let plan = if input.dry_run {
@@ -219,6 +262,8 @@ impl ImportMutation {
             targets,
             warnings: parsed.warnings.iter().map(warn).collect(),
             unconfirmed_agencies: parsed.unconfirmed_agencies.clone(),
+            region: parsed.region.clone(),
+            conventions: parsed.conventions.iter().map(convention).collect(),
         })
     }
 }

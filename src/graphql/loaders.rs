@@ -14,6 +14,7 @@ use entity::{
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
+use crate::services::record::Audited;
 
 /// A per-request loader with its cache on (a key loaded once is served from memory after).
 pub type Cached<L> = DataLoader<L, HashMapCache>;
@@ -85,6 +86,131 @@ where
     }
 }
 
+/// One page of a grouped relation: rows `offset + 1 ..= offset + limit` of `parent`'s list.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct Window {
+    pub parent: i64,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Like [`GroupedBy`], but a bounded page of each parent's rows: one statement per distinct
+/// page (usually one per request and relation), cut per parent by
+/// `ROW_NUMBER() OVER (PARTITION BY <parent> ORDER BY <order>, id)`, which SQLite and
+/// PostgreSQL both run, so a long history never comes back whole.
+pub struct WindowedBy<E: EntityTrait> {
+    db: DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    extra: Option<Condition>,
+    key: fn(&E::Model) -> i64,
+    _e: PhantomData<E>,
+}
+
+impl<E: EntityTrait> Loader<Window> for WindowedBy<E>
+where
+    E::Model: Clone + Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[Window]) -> Result<HashMap<Window, Vec<E::Model>>, Arc<AppError>> {
+        use sea_orm::IdenStatic;
+        use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
+        let mut pages: HashMap<(u32, u32), Vec<i64>> = HashMap::new();
+        for k in keys {
+            pages.entry((k.offset, k.limit)).or_default().push(k.parent);
+        }
+        let mut out: HashMap<Window, Vec<E::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for ((offset, limit), parents) in pages {
+            let (col, order) = (self.column.as_str(), self.order.as_str());
+            let mut inner = Query::select();
+            inner
+                .column(Asterisk)
+                .expr_as(
+                    Expr::cust(format!(
+                        r#"ROW_NUMBER() OVER (PARTITION BY "{col}" ORDER BY "{order}", "id")"#
+                    )),
+                    Alias::new("rn"),
+                )
+                .from(Alias::new(E::default().table_name()))
+                .and_where(self.column.is_in(parents));
+            if let Some(c) = &self.extra {
+                inner.cond_where(c.clone());
+            }
+            let mut outer = Query::select();
+            outer
+                .column(Asterisk)
+                .from_subquery(inner, Alias::new("w"))
+                .and_where(Expr::col(Alias::new("rn")).gt(i64::from(offset)))
+                .and_where(Expr::col(Alias::new("rn")).lte(i64::from(offset) + i64::from(limit)))
+                .order_by(Alias::new(col), sea_orm::Order::Asc)
+                .order_by(Alias::new("rn"), sea_orm::Order::Asc);
+            let stmt = self.db.get_database_backend().build(&outer);
+            let rows = E::find()
+                .from_raw_sql(stmt)
+                .all(&self.db)
+                .await
+                .map_err(|e| Arc::new(e.into()))?;
+            for m in rows {
+                let w = Window {
+                    parent: (self.key)(&m),
+                    offset,
+                    limit,
+                };
+                out.entry(w).or_default().push(m);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn windowed<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    extra: Option<Condition>,
+    key: fn(&E::Model) -> i64,
+) -> Cached<WindowedBy<E>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    DataLoader::with_cache(
+        WindowedBy::<E> {
+            db: db.clone(),
+            column,
+            order,
+            extra,
+            key,
+            _e: PhantomData,
+        },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+}
+
+/// One page of the rows related to `parent` through the request's windowed loader.
+pub(crate) async fn window<E: EntityTrait>(
+    ctx: &Context<'_>,
+    parent: i64,
+    offset: u32,
+    limit: u32,
+) -> async_graphql::Result<Vec<E::Model>>
+where
+    E::Model: Clone + Send + Sync,
+{
+    Ok(loader::<Cached<WindowedBy<E>>>(ctx)?
+        .load_one(Window {
+            parent,
+            offset,
+            limit,
+        })
+        .await
+        .map_err(loader_err)?
+        .unwrap_or_default())
+}
+
 fn by_id<E: EntityTrait>(
     db: &DatabaseConnection,
     column: E::Column,
@@ -142,13 +268,6 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             None,
             |m| m.task_id,
         ))
-        .data(grouped::<task::Entity>(
-            db,
-            task::Column::ParentId,
-            task::Column::Position,
-            None,
-            |m| m.parent_id.unwrap_or_default(),
-        ))
         .data(grouped::<target::Entity>(
             db,
             target::Column::TaskId,
@@ -156,24 +275,10 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             None,
             |m| m.task_id.unwrap_or_default(),
         ))
-        .data(grouped::<progress_report::Entity>(
-            db,
-            progress_report::Column::TaskId,
-            progress_report::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
         .data(grouped::<extension_request::Entity>(
             db,
             extension_request::Column::TaskId,
             extension_request::Column::Id,
-            None,
-            |m| m.task_id,
-        ))
-        .data(grouped::<supervision_record::Entity>(
-            db,
-            supervision_record::Column::TaskId,
-            supervision_record::Column::Id,
             None,
             |m| m.task_id,
         ))
@@ -184,11 +289,35 @@ pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_gra
             None,
             |m| m.agency_id,
         ))
-        .data(grouped::<audit_event::Entity>(
+        .data(windowed::<task::Entity>(
+            db,
+            task::Column::ParentId,
+            task::Column::Position,
+            None,
+            |m| m.parent_id.unwrap_or_default(),
+        ))
+        .data(windowed::<progress_report::Entity>(
+            db,
+            progress_report::Column::TaskId,
+            progress_report::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(windowed::<supervision_record::Entity>(
+            db,
+            supervision_record::Column::TaskId,
+            supervision_record::Column::Id,
+            None,
+            |m| m.task_id,
+        ))
+        .data(windowed::<audit_event::Entity>(
             db,
             audit_event::Column::EntityId,
             audit_event::Column::Id,
-            Some(Condition::all().add(audit_event::Column::Entity.eq("task"))),
+            Some(
+                Condition::all()
+                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+            ),
             |m| m.entity_id,
         ))
 }

@@ -30,6 +30,7 @@ macro_rules! mutate {
     };
 }
 
+pub mod connection;
 pub mod evaluation;
 pub mod import;
 pub mod limits;
@@ -78,10 +79,14 @@ pub struct MutationRoot(
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 20_000;
 
-/// How many items a list under a task counts as, for the complexity limit: these lists are
-/// unbounded (a task's history grows), so a page of 100 tasks each asking for nested lists
-/// of nested lists is refused before it runs rather than answered at any cost.
+/// How many items a list under a task that is read whole (targets, extension requests: a few
+/// per task) counts as, for the complexity limit.
 pub(crate) const NESTED_LIST_COST: usize = 10;
+/// The page of a bounded list under a task (`history`, `reports`, `children`,
+/// `supervisionRecords`, `assignments`) when `first` is not given, and its largest; the
+/// complexity limit counts such a list as the page it asks for.
+pub(crate) const SUB_PAGE_DEFAULT: usize = 20;
+pub(crate) const SUB_PAGE_MAX: usize = 100;
 /// How many rows a list with one row per agency counts as (the registry has hundreds).
 pub(crate) const AGENCY_ROWS: usize = 200;
 /// How many revisions a list of evaluations counts as (a few a year).

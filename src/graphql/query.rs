@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+use super::connection::{TaskConnection, TaskOrderInput, parse_order, parse_page};
 use super::types::*;
 use super::{AGENCY_ROWS, AGGREGATE_COST, state, today, viewer};
 use crate::domain::{
@@ -150,38 +151,47 @@ impl CoreQuery {
         ))
     }
 
-    /// Tasks in document order, as a Relay connection (at most 100 per page).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    /// Tasks as a Relay connection, at most 100 per page: `first`/`after` forwards,
+    /// `last`/`before` backwards. `orderBy` sorts (document order when absent); ties are
+    /// broken by id, and a cursor is accepted only by the order it came from.
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
         filter: Option<TaskFilterInput>,
+        order_by: Option<Vec<TaskOrderInput>>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<TaskConnection> {
         viewer(ctx)?;
         let filter = filter.unwrap_or_default().parse()?;
-        let first = bounded(first, 20, services::tasks::MAX_PAGE)?;
-        let after = after
-            .as_deref()
-            .map(services::tasks::TaskCursor::decode)
-            .transpose()?;
+        let order = parse_order(order_by)?;
+        let today = today(ctx);
+        let req = parse_page(
+            &order,
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            today,
+        )?;
         let look = ctx.look_ahead();
         let with_body = look.field("nodes").field("body").exists()
             || look.field("edges").field("node").field("body").exists();
-        let (rows, has_next_page) = services::tasks::page(
-            &state(ctx).db.conn,
-            &filter,
-            first,
-            after,
-            today(ctx),
-            with_body,
-        )
-        .await?;
+        let page =
+            services::tasks::page(&state(ctx).db.conn, &filter, &order, &req, today, with_body)
+                .await?;
         Ok(TaskConnection {
-            rows,
-            has_next_page,
+            page,
+            req,
             filter,
+            order,
+            today,
         })
     }
 

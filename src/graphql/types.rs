@@ -8,7 +8,7 @@ use entity::{
     task, user,
 };
 
-use super::loaders::{many, one};
+use super::loaders::{many, one, window};
 use super::{today, viewer};
 use crate::domain::light::{is_overdue, traffic_light};
 use crate::domain::{
@@ -32,7 +32,33 @@ fn parsed<T: Copy>(s: &str, parse: fn(&str) -> crate::error::AppResult<T>, fallb
     parse(s).unwrap_or(fallback)
 }
 
-use super::NESTED_LIST_COST;
+use super::{NESTED_LIST_COST, SUB_PAGE_DEFAULT, SUB_PAGE_MAX};
+
+/// Reads a list-under-a-task page: `(offset, first)`, `first` 1..=[`SUB_PAGE_MAX`] (default
+/// [`SUB_PAGE_DEFAULT`]), `offset` 0..=[`super::query::MAX_OFFSET`].
+fn sub_page(first: Option<i32>, offset: Option<i32>) -> Result<(u32, u32), crate::error::AppError> {
+    let first = first.unwrap_or(SUB_PAGE_DEFAULT as i32);
+    if !(1..=SUB_PAGE_MAX as i32).contains(&first) {
+        return Err(crate::error::AppError::invalid(format!(
+            "first must be between 1 and {SUB_PAGE_MAX}"
+        )));
+    }
+    let offset = offset.unwrap_or(0);
+    if !(0..=super::query::MAX_OFFSET).contains(&offset) {
+        return Err(crate::error::AppError::invalid(format!(
+            "offset must be between 0 and {}",
+            super::query::MAX_OFFSET
+        )));
+    }
+    Ok((offset as u32, first as u32))
+}
+
+/// What a list under a task counts as for the complexity limit: the page it asks for.
+fn sub_page_cost(first: Option<i32>) -> usize {
+    first
+        .unwrap_or(SUB_PAGE_DEFAULT as i32)
+        .clamp(1, SUB_PAGE_MAX as i32) as usize
+}
 
 /// Agency (单位).
 pub struct Agency(pub std::sync::Arc<agency::Model>);
@@ -303,26 +329,40 @@ impl Task {
             None => Ok(None),
         }
     }
-    /// Sub-tasks in document order.
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
-    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        Ok(many::<task::Entity>(ctx, self.0.id)
+    /// Sub-tasks in document order: `first` (at most 100, default 20) from `offset`.
+    #[graphql(complexity = "sub_page_cost(first) * child_complexity")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> Result<Vec<Task>> {
+        let (offset, first) = sub_page(first, offset)?;
+        Ok(window::<task::Entity>(ctx, self.0.id, offset, first)
             .await?
             .into_iter()
             .map(Task)
             .collect())
     }
-    /// Lead, participating and implementing agencies.
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    /// Lead, participating and implementing agencies: `first` (at most 100, default 20)
+    /// from `offset`.
+    #[graphql(complexity = "sub_page_cost(first) * child_complexity")]
     async fn assignments(
         &self,
         ctx: &Context<'_>,
         role: Option<AssignmentRole>,
+        first: Option<i32>,
+        offset: Option<i32>,
     ) -> Result<Vec<Assignment>> {
+        let (offset, first) = sub_page(first, offset)?;
+        // Read whole (one statement for the page's tasks, with their agencies, see
+        // `prefetch_assignments`): a task names a handful of agencies.
         let all = many::<assignment::Entity>(ctx, self.0.id).await?;
         Ok(all
             .into_iter()
             .filter(|a| role.is_none_or(|r| a.role == r.as_str()))
+            .skip(offset as usize)
+            .take(first as usize)
             .map(Assignment)
             .collect())
     }
@@ -334,13 +374,22 @@ impl Task {
             .map(Target)
             .collect())
     }
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
-    async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<ProgressReport>> {
-        Ok(many::<progress_report::Entity>(ctx, self.0.id)
-            .await?
-            .into_iter()
-            .map(ProgressReport)
-            .collect())
+    /// Progress reports, oldest first: `first` (at most 100, default 20) from `offset`.
+    #[graphql(complexity = "sub_page_cost(first) * child_complexity")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> Result<Vec<ProgressReport>> {
+        let (offset, first) = sub_page(first, offset)?;
+        Ok(
+            window::<progress_report::Entity>(ctx, self.0.id, offset, first)
+                .await?
+                .into_iter()
+                .map(ProgressReport)
+                .collect(),
+        )
     }
     #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
     async fn extension_requests(&self, ctx: &Context<'_>) -> Result<Vec<ExtensionRequest>> {
@@ -350,22 +399,35 @@ impl Task {
             .map(ExtensionRequest)
             .collect())
     }
-    /// Reminders and escalations fired on this task (提醒/催办/督办/通报), oldest first.
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
+    /// Reminders and escalations fired on this task (提醒/催办/督办/通报), oldest first:
+    /// `first` (at most 100, default 20) from `offset`.
+    #[graphql(complexity = "sub_page_cost(first) * child_complexity")]
     async fn supervision_records(
         &self,
         ctx: &Context<'_>,
+        first: Option<i32>,
+        offset: Option<i32>,
     ) -> Result<Vec<super::notify::SupervisionRecord>> {
-        Ok(many::<entity::supervision_record::Entity>(ctx, self.0.id)
-            .await?
-            .into_iter()
-            .map(super::notify::SupervisionRecord)
-            .collect())
+        let (offset, first) = sub_page(first, offset)?;
+        Ok(
+            window::<entity::supervision_record::Entity>(ctx, self.0.id, offset, first)
+                .await?
+                .into_iter()
+                .map(super::notify::SupervisionRecord)
+                .collect(),
+        )
     }
-    /// Audit history of the task itself, oldest first. The office and leaders see every
-    /// task's; agency staff only those of tasks their agency is assigned to (empty otherwise).
-    #[graphql(complexity = "NESTED_LIST_COST * child_complexity")]
-    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
+    /// Audit history of the task itself, oldest first: `first` (at most 100, default 20)
+    /// from `offset`. The office and leaders see every task's; agency staff only those of
+    /// tasks their agency is assigned to (empty otherwise).
+    #[graphql(complexity = "sub_page_cost(first) * child_complexity")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> Result<Vec<AuditEvent>> {
+        let (offset, first) = sub_page(first, offset)?;
         let v = viewer(ctx)?;
         if !v.can_read_all() {
             let assigned = many::<assignment::Entity>(ctx, self.0.id).await?;
@@ -373,7 +435,7 @@ impl Task {
                 return Ok(vec![]);
             }
         }
-        Ok(many::<audit_event::Entity>(ctx, self.0.id)
+        Ok(window::<audit_event::Entity>(ctx, self.0.id, offset, first)
             .await?
             .into_iter()
             .map(AuditEvent)
@@ -593,31 +655,6 @@ impl AuditEvent {
     }
 }
 
-/// A page of tasks (Relay connection).
-pub struct TaskConnection {
-    pub rows: Vec<task::Model>,
-    pub has_next_page: bool,
-    pub filter: crate::services::tasks::TaskFilter,
-}
-
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
-
-pub struct TaskEdge(task::Model);
-
-#[Object]
-impl TaskEdge {
-    async fn cursor(&self) -> String {
-        crate::services::tasks::TaskCursor::of(&self.0).encode()
-    }
-    async fn node(&self) -> Task {
-        Task(self.0.clone())
-    }
-}
-
 /// Loads the relations a query selects below a list of tasks (`node`: the look-ahead at the
 /// task) for all of them at once: one statement per relation, whatever the number of tasks,
 /// and no DataLoader batch window to wait out.
@@ -657,32 +694,6 @@ pub(crate) async fn prefetch_assignments(
         prime_by_id::<agency::Entity>(ctx, loaded.values().flatten().map(|a| a.agency_id)).await?;
     }
     Ok(())
-}
-
-#[Object]
-impl TaskConnection {
-    async fn edges(&self, ctx: &Context<'_>) -> Result<Vec<TaskEdge>> {
-        prefetch_tasks(ctx, &self.rows, ctx.look_ahead().field("node")).await?;
-        Ok(self.rows.iter().cloned().map(TaskEdge).collect())
-    }
-    async fn nodes(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        prefetch_tasks(ctx, &self.rows, ctx.look_ahead()).await?;
-        Ok(self.rows.iter().cloned().map(Task).collect())
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next_page,
-            end_cursor: self
-                .rows
-                .last()
-                .map(|t| crate::services::tasks::TaskCursor::of(t).encode()),
-        }
-    }
-    /// Number of tasks matching the filter (one extra COUNT query; ask only when needed).
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let st = super::state(ctx);
-        Ok(crate::services::tasks::count(&st.db.conn, &self.filter, today(ctx)).await?)
-    }
 }
 
 /// Dashboard line for one agency (tasks it leads).

@@ -12,33 +12,12 @@ use sea_orm::{
 use super::ladder::{Level, Policy};
 use crate::auth::Actor;
 use crate::auth::Viewer;
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, PolicyScope};
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Change};
 use crate::services::{query_all, snapshot, sql};
 
 // ------------------------------------------------------------------ policies
-
-/// Where a policy applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, async_graphql::Enum)]
-pub enum PolicyScope {
-    /// The default for every task.
-    Global,
-    /// Every task of one plan (overrides the global policy).
-    Plan,
-    /// One task (overrides the plan's and the global policy).
-    Task,
-}
-
-impl PolicyScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicyScope::Global => "global",
-            PolicyScope::Plan => "plan",
-            PolicyScope::Task => "task",
-        }
-    }
-}
 
 /// All policies in force, loaded once per sweep.
 #[derive(Clone, Debug)]
@@ -76,15 +55,16 @@ pub async fn load_policies(db: &impl ConnectionTrait) -> AppResult<Policies> {
     };
     for row in &rows {
         let p = parse_stored(row)?;
-        match row.scope.as_str() {
-            "global" => out.global = p,
-            "plan" => {
+        // A scope this release does not know (written by a newer one) is skipped.
+        match PolicyScope::parse(&row.scope) {
+            Ok(PolicyScope::Global) => out.global = p,
+            Ok(PolicyScope::Plan) => {
                 out.plans.insert(row.scope_id, p);
             }
-            "task" => {
+            Ok(PolicyScope::Task) => {
                 out.tasks.insert(row.scope_id, p);
             }
-            _ => {}
+            Err(_) => {}
         }
     }
     Ok(out)

@@ -24,11 +24,16 @@ pub struct AgencyInput {
     pub parent_id: Option<i64>,
 }
 
+/// # Errors
+/// NOT_FOUND when there is no such agency; INTERNAL on database errors.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<agency::Model> {
     record::find::<agency::Entity>(db, id).await
 }
 
 /// Agencies matching `search` (name or short name), in name order, bounded.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn list(
     db: &impl ConnectionTrait,
     search: Option<&str>,
@@ -87,6 +92,9 @@ async fn check_parent(
     Err(AppError::invalid("agency hierarchy is too deep"))
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; INVALID_INPUT for input that breaks a rule (lengths,
+/// ranges, references); INTERNAL on database errors.
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -121,6 +129,9 @@ pub async fn create(
 
 /// An agency met by the importer and not in the registry: created unconfirmed, audited
 /// under the importing user (the office), for the office to confirm or merge later.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn create_unconfirmed(
     db: &impl ConnectionTrait,
     importer: Actor<'_>,
@@ -130,6 +141,10 @@ pub async fn create_unconfirmed(
     create(db, importer, input, false, now).await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing agency (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -288,6 +303,10 @@ fn can_manage_contacts(viewer: &Viewer, agency_id: i64) -> AppResult<()> {
     }
 }
 
+/// # Errors
+/// FORBIDDEN unless the office or staff of the contact's agency; NOT_FOUND for a missing agency
+/// (or a record it names); INVALID_INPUT for input that breaks a rule (lengths, ranges,
+/// references); INTERNAL on database errors.
 pub async fn add_contact(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -319,6 +338,10 @@ pub async fn add_contact(
     record::insert(db, viewer, AuditAction::ContactCreate, row, now).await
 }
 
+/// # Errors
+/// FORBIDDEN unless the office or staff of the contact's agency; NOT_FOUND for a missing agency
+/// (or a record it names); INVALID_INPUT for input that breaks a rule (lengths, ranges,
+/// references); INTERNAL on database errors.
 pub async fn update_contact(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -344,6 +367,10 @@ pub async fn update_contact(
     .await
 }
 
+/// # Errors
+/// FORBIDDEN unless the office or staff of the contact's agency; NOT_FOUND for a missing agency
+/// (or a record it names); CONFLICT while other records still refer to it; INTERNAL on database
+/// errors.
 pub async fn remove_contact(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -363,6 +390,9 @@ pub async fn remove_contact(
 }
 
 /// Finds an agency by canonical name or alias (exact match).
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn find_by_name(
     db: &impl ConnectionTrait,
     name: &str,

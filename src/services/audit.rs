@@ -72,6 +72,9 @@ impl<'a> Change<'a> {
 }
 
 /// Records `change` by `actor` (`Actor::System` for the seeder, the command line or the worker).
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: Actor<'_>,
@@ -111,6 +114,9 @@ fn redact(mut v: serde_json::Value) -> serde_json::Value {
 }
 
 /// The history of one record, newest first, at most `limit` events.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn history(
     db: &impl ConnectionTrait,
     entity: &str,

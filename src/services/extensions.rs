@@ -14,6 +14,11 @@ use crate::domain::AuditAction;
 use crate::domain::{AssignmentRole, Deadline, ExtensionStatus, TaskAction, text};
 use crate::error::{AppError, AppResult};
 
+/// # Errors
+/// FORBIDDEN when the viewer may not act on it; NOT_FOUND for a missing extension request (or a
+/// record it names); INVALID_INPUT for input that breaks a rule (lengths, ranges, references);
+/// CONFLICT when someone else changed it first; INVALID_TRANSITION when its state does not
+/// allow the change; INTERNAL on database errors.
 pub async fn request(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -70,6 +75,11 @@ pub async fn request(
 }
 
 /// Approving moves the task's deadline and keeps the original for the evaluation.
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing extension request (or a record
+/// it names); INVALID_INPUT for input that breaks a rule (lengths, ranges, references);
+/// INVALID_TRANSITION when its state does not allow the change; INTERNAL on database errors.
 pub async fn decide(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

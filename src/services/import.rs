@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use duban_import::{AgencyRef, ParsedPlan, Registry, RegistryEntry};
+use duban_import::{AgencyRef, ParseOptions, ParsedPlan, Registry, RegistryEntry};
 use entity::{agency, plan};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -20,6 +20,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 
 /// The agency registry as the parser wants it, built from the database.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     let rows = agency::Entity::find().all(db).await?;
     let names: HashMap<i64, String> = rows.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -46,16 +49,32 @@ pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     Ok(Registry::from_entries(entries))
 }
 
-/// Parses a document (text, .docx, .xlsx or .csv; encoding detected).
+/// Parses a document (text, .docx, .xlsx or .csv; encoding detected). `options.region` is the
+/// importing office's region, used when the document names none.
 ///
 /// # Errors
-/// INVALID_INPUT with the parser's stable reason (EMPTY_DOCUMENT, BROKEN_DOCUMENT, …).
-pub fn parse(bytes: &[u8], registry: &Registry) -> AppResult<ParsedPlan> {
-    duban_import::parse_bytes(bytes, registry)
-        .map_err(|e| AppError::invalid(format!("{}: {e}", e.code())))
+/// [`AppError::Document`] with the parser's stable reason as its code (EMPTY_DOCUMENT,
+/// BROKEN_DOCUMENT, UNSUPPORTED_FORMAT, TOO_LARGE, …).
+pub fn parse(bytes: &[u8], registry: &Registry, options: &ParseOptions) -> AppResult<ParsedPlan> {
+    duban_import::parse_bytes_with(bytes, registry, options).map_err(document_error)
+}
+
+/// The parser's refusal as an API error with its own code.
+pub fn document_error(e: duban_import::ImportError) -> AppError {
+    match e {
+        // The registry is built from the database: not the document's fault.
+        duban_import::ImportError::BadRegistry(_) => AppError::internal(e),
+        e => AppError::Document {
+            code: e.code(),
+            message: e.to_string(),
+        },
+    }
 }
 
 /// The plan already imported from the same document, if any.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn duplicate_of(
     db: &impl ConnectionTrait,
     parsed: &ParsedPlan,

@@ -59,3 +59,14 @@ pub(crate) fn yellow_cond(today: NaiveDate) -> Condition {
         .add(task::Column::Deadline.lte(today + Duration::days(YELLOW_WINDOW_DAYS)))
         .add(task::Column::Progress.lt(YELLOW_PROGRESS_BELOW))
 }
+
+/// [`crate::domain::Light::severity`] as SQL: `CASE WHEN <red> THEN 2 WHEN <yellow> THEN 1
+/// ELSE 0 END`, from the same red and yellow conditions as the filters (ordering by light
+/// cannot use an index: it changes with the day).
+pub(crate) fn severity_expr(today: NaiveDate) -> sea_orm::sea_query::Expr {
+    use crate::domain::Light;
+    sea_orm::sea_query::Expr::case(overdue_cond(today), Light::Red.severity())
+        .case(yellow_cond(today), Light::Yellow.severity())
+        .finally(Light::Green.severity())
+        .into()
+}

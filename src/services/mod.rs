@@ -1,6 +1,8 @@
 //! Use cases over the database. Each takes `&impl ConnectionTrait` (or a write transaction)
 //! so the API, the CLI, workers, seeds and tests share them and transactions compose.
-//! Authorisation by role and agency happens here, next to the rule it protects.
+//! Authorisation by role and agency happens here, next to the rule it protects. The write
+//! skeleton every area shares (find or NOT_FOUND → insert/update/delete → audit event, and
+//! the optimistic-lock update) is [`record`]; the audit trail itself is [`audit`].
 
 pub mod agencies;
 pub mod agency_merge;
@@ -59,6 +61,9 @@ pub fn sql(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
 }
 
 /// Runs a hand-written query and maps its rows.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn query_all<T: FromQueryResult>(
     db: &impl ConnectionTrait,
     text: &str,

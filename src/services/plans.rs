@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::plan;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -23,10 +22,14 @@ pub struct PlanInput {
     pub default_deadline: Option<Deadline>,
 }
 
+/// # Errors
+/// NOT_FOUND when there is no such plan; INTERNAL on database errors.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<plan::Model> {
     record::find::<plan::Entity>(db, id).await
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn list(
     db: &impl ConnectionTrait,
     status: Option<PlanStatus>,
@@ -56,6 +59,10 @@ fn issuers(list: &[String]) -> AppResult<serde_json::Value> {
 }
 
 /// Creates a plan. `fingerprint` identifies an imported source document (None when typed in).
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; INVALID_INPUT for input that breaks a rule (lengths,
+/// ranges, references); INTERNAL on database errors.
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -96,6 +103,11 @@ pub async fn create(
 }
 
 /// Replaces a plan's fields if `version` is still current (optimistic lock).
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing plan (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); CONFLICT when
+/// someone else changed it first; INTERNAL on database errors.
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -128,23 +140,12 @@ pub async fn update(
         updated_at: Set(now),
         ..Default::default()
     };
-    let res = plan::Entity::update_many()
-        .set(am)
-        .col_expr(
-            plan::Column::Version,
-            Expr::col(plan::Column::Version).add(1),
-        )
-        .filter(plan::Column::Id.eq(id))
-        .filter(plan::Column::Version.eq(version))
-        .exec(db)
-        .await?;
-    if res.rows_affected != 1 {
+    let Some(after) = record::update_if_version::<plan::Entity>(db, id, version, am).await? else {
         return Err(AppError::Conflict(format!(
             "plan {id} was changed by someone else (your version {version}, current {})",
             before.version
         )));
-    }
-    let after = get(db, id).await?;
+    };
     record::audited_update::<plan::Entity>(
         db,
         Actor::User(viewer),
@@ -157,7 +158,6 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes a plan with its tasks (the audit trail keeps the plan's last state).
 /// Marks a plan as demo data (the demo world of `duban seed`). System only; audited.
 ///
 /// # Errors
@@ -186,6 +186,11 @@ pub async fn mark_demo(
     Ok(after)
 }
 
+/// Deletes a plan with its tasks (the audit trail keeps the plan's last state).
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing plan (or a record it names);
+/// CONFLICT while other records still refer to it; INTERNAL on database errors.
 pub async fn delete(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

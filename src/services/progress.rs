@@ -1,10 +1,10 @@
 //! Progress reports (进展情况).
 
 use chrono::{DateTime, Utc};
-use entity::progress_report;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use entity::{progress_report, task};
+use sea_orm::{ConnectionTrait, Set};
 
-use super::audit::{self, Change};
+use super::record;
 use super::tasks;
 use crate::auth::Actor;
 use crate::auth::Viewer;
@@ -20,6 +20,10 @@ pub struct ReportInput {
 }
 
 /// Accepts `2025`, `2025-07`, `2025-Q3` or `2025-H2`.
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub fn check_period(p: &str) -> AppResult<String> {
     let p = p.trim();
     let bad = || {
@@ -49,6 +53,11 @@ pub fn check_period(p: &str) -> AppResult<String> {
 }
 
 /// Agency staff report on a task their agency is assigned to, in their agency's name.
+///
+/// # Errors
+/// FORBIDDEN when the viewer may not act on it; NOT_FOUND for a missing task (or a record it
+/// names); INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL
+/// on database errors.
 pub async fn submit(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -63,7 +72,7 @@ pub async fn submit(
     let period = check_period(&input.period)?;
     let text = text::required("text", &input.text, text::LONG)?;
     let (task, after) = tasks::note_progress(db, task.id, input.percent, now).await?;
-    let model = progress_report::ActiveModel {
+    let row = progress_report::ActiveModel {
         task_id: Set(task.id),
         agency_id: Set(agency_id),
         author_id: Set(viewer.user_id),
@@ -72,25 +81,21 @@ pub async fn submit(
         percent: Set(input.percent),
         submitted_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit::record(
+    };
+    let model = record::insert(
         db,
         Actor::User(viewer),
-        Change::created(
-            AuditAction::ProgressReportCreate,
-            "progress_report",
-            model.id,
-            &model,
-        ),
+        AuditAction::ProgressReportCreate,
+        row,
         now,
     )
     .await?;
-    audit::record(
+    record::audited_update::<task::Entity>(
         db,
         Actor::User(viewer),
-        Change::updated(AuditAction::TaskProgress, "task", task.id, &task, &after),
+        AuditAction::TaskProgress,
+        &task,
+        &after,
         now,
     )
     .await?;

@@ -6,10 +6,14 @@
 //! in the audit trail and in a NOT_FOUND message.
 
 use chrono::{DateTime, Utc};
-use entity::{agency, assignment, contact, extension_request, plan, target, task, user};
+use entity::{
+    agency, assignment, contact, evaluation_scheme, extension_request, manual_adjustment, plan,
+    progress_report, target, task, user,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PrimaryKeyTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryFilter,
 };
 use serde::Serialize;
 
@@ -19,7 +23,9 @@ use crate::domain::AuditAction;
 use crate::error::{AppError, AppResult};
 
 /// A table whose rows the services write and audit, keyed by an `i64` id.
-pub trait Audited: EntityTrait<Model: Serialize + Sync> {
+pub trait Audited:
+    EntityTrait<Model: Serialize + Sync, PrimaryKey: PrimaryKeyTrait<ValueType = i64>>
+{
     /// The `entity` column of its audit events.
     const ENTITY: &'static str;
     /// What a NOT_FOUND message calls it.
@@ -45,8 +51,11 @@ audited! {
     agency => "agency",
     assignment => "assignment",
     contact => "contact",
+    evaluation_scheme => "evaluation_scheme",
     extension_request => "extension_request" as "extension request",
+    manual_adjustment => "manual_adjustment",
     plan => "plan",
+    progress_report => "progress_report",
     target => "target",
     task => "task",
     user => "user",
@@ -56,10 +65,7 @@ audited! {
 ///
 /// # Errors
 /// NOT_FOUND naming the table's label; a database error as INTERNAL.
-pub async fn find<E: Audited>(db: &impl ConnectionTrait, id: i64) -> AppResult<E::Model>
-where
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
+pub async fn find<E: Audited>(db: &impl ConnectionTrait, id: i64) -> AppResult<E::Model> {
     E::find_by_id(id)
         .one(db)
         .await?
@@ -78,10 +84,8 @@ pub async fn insert<A>(
     now: DateTime<Utc>,
 ) -> AppResult<<A::Entity as EntityTrait>::Model>
 where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    A::Entity: Audited,
+    A: ActiveModelTrait<Entity: Audited> + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    <<A::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let model = row.insert(db).await?;
     let change = Change::created(action, A::Entity::ENTITY, A::Entity::id(&model), &model);
@@ -102,10 +106,8 @@ pub async fn update<A>(
     now: DateTime<Utc>,
 ) -> AppResult<<A::Entity as EntityTrait>::Model>
 where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    A::Entity: Audited,
+    A: ActiveModelTrait<Entity: Audited> + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    <<A::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let after = row.update(db).await?;
     audited_update::<A::Entity>(db, actor, action, before, &after, now).await?;
@@ -126,7 +128,6 @@ pub async fn audited_update<E>(
 ) -> AppResult<()>
 where
     E: Audited,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let change = Change::updated(action, E::ENTITY, E::id(before), before, after);
     audit::record(db, actor, change, now).await
@@ -145,11 +146,52 @@ pub async fn delete<E>(
 ) -> AppResult<E::Model>
 where
     E: Audited,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let id = E::id(&before);
     E::delete_by_id(id).exec(db).await?;
     let change = Change::deleted(action, E::ENTITY, id, &before);
     audit::record(db, actor, change, now).await?;
     Ok(before)
+}
+
+/// A table written under an optimistic lock: every write bumps `version`.
+pub trait Versioned: Audited {
+    const ID: Self::Column;
+    const VERSION: Self::Column;
+}
+
+impl Versioned for plan::Entity {
+    const ID: plan::Column = plan::Column::Id;
+    const VERSION: plan::Column = plan::Column::Version;
+}
+
+impl Versioned for task::Entity {
+    const ID: task::Column = task::Column::Id;
+    const VERSION: task::Column = task::Column::Version;
+}
+
+/// Applies `changes` to row `id` only while it is still at `version`, bumping the version.
+/// The check and the write are one `UPDATE … WHERE id = ? AND version = ?`, so of two
+/// concurrent writers exactly one wins, on SQLite and PostgreSQL alike. Returns the row as
+/// written, or `None` when another writer got in first (the caller says CONFLICT or retries).
+///
+/// # Errors
+/// A constraint violation or database error (classified by [`AppError`]).
+pub async fn update_if_version<E: Versioned>(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i32,
+    changes: E::ActiveModel,
+) -> AppResult<Option<E::Model>> {
+    let res = E::update_many()
+        .set(changes)
+        .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(None);
+    }
+    find::<E>(db, id).await.map(Some)
 }

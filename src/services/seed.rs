@@ -34,12 +34,19 @@ pub fn seeds_dir() -> PathBuf {
 }
 
 /// Whether the database holds no users yet (a first run).
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? == 0)
 }
 
 /// Loads the agency registry (`seeds/agencies.json`), skipping names already present, and
 /// the shipped evaluation schemes if absent. Returns the number of agencies created.
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn load_registry(
     db: &impl ConnectionTrait,
     dir: &Path,
@@ -93,6 +100,10 @@ pub async fn load_registry(
 
 /// Imports every plan in `seeds/plans/` through the importer, skipping documents already
 /// imported. Returns the number of plans written.
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn load_plans(
     db: &impl ConnectionTrait,
     dir: &Path,
@@ -117,7 +128,7 @@ pub async fn load_plans(
     for path in files {
         let bytes = std::fs::read(&path)
             .map_err(|e| AppError::invalid(format!("cannot read {}: {e}", path.display())))?;
-        let parsed = super::import::parse(&bytes, &registry)?;
+        let parsed = super::import::parse(&bytes, &registry, &Default::default())?;
         if super::import::duplicate_of(db, &parsed).await?.is_some() {
             continue;
         }
@@ -130,6 +141,9 @@ pub async fn load_plans(
 
 /// Gives every agency that has tasks a liaison, a head and a deputy in charge with example
 /// addresses, and a demo staff account `staff<agency id>`; creates `office` and `leader`.
+///
+/// # Errors
+/// NOT_FOUND for a missing record (or a record it names); INTERNAL on database errors.
 pub async fn demo_people(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
     let with_tasks: Vec<i64> = assignment::Entity::find()
         .select_only()

@@ -59,6 +59,9 @@ async fn validated(
     })
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; INVALID_INPUT for input that breaks a rule (lengths,
+/// ranges, references); INTERNAL on database errors.
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -73,6 +76,10 @@ pub async fn create(
     record::insert(db, viewer, AuditAction::TargetCreate, am, now).await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing target (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -96,6 +103,9 @@ pub async fn update(
     .await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing target (or a record it names);
+/// CONFLICT while other records still refer to it; INTERNAL on database errors.
 pub async fn delete(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -2,13 +2,15 @@
 
 mod assignments;
 mod list;
+mod order;
 
 pub use assignments::*;
 pub use list::*;
+pub use order::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{assignment, task};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Set,
@@ -28,11 +30,16 @@ use crate::error::{AppError, AppResult};
 /// Largest page the task list serves.
 pub const MAX_PAGE: u64 = 100;
 
+/// # Errors
+/// NOT_FOUND when there is no such task; INTERNAL on database errors.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<task::Model> {
     record::find::<task::Entity>(db, id).await
 }
 
 /// A task with its plan, in one statement.
+///
+/// # Errors
+/// NOT_FOUND for a missing task (or a record it names); INTERNAL on database errors.
 pub async fn get_with_plan(
     db: &impl ConnectionTrait,
     id: i64,
@@ -119,6 +126,11 @@ fn check_schedule(input: &TaskInput) -> AppResult<()> {
 }
 
 /// Creates a task at the end of its plan (document order).
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing task (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -179,20 +191,9 @@ async fn write_versioned(
     if before.version != version {
         return Err(stale(before, version));
     }
-    let res = task::Entity::update_many()
-        .set(changes)
-        .col_expr(
-            task::Column::Version,
-            Expr::col(task::Column::Version).add(1),
-        )
-        .filter(task::Column::Id.eq(before.id))
-        .filter(task::Column::Version.eq(version))
-        .exec(db)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(stale(before, version));
-    }
-    get(db, before.id).await
+    record::update_if_version::<task::Entity>(db, before.id, version, changes)
+        .await?
+        .ok_or_else(|| stale(before, version))
 }
 
 fn stale(t: &task::Model, version: i32) -> AppError {
@@ -202,6 +203,10 @@ fn stale(t: &task::Model, version: i32) -> AppError {
     ))
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing task (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); CONFLICT when
+/// someone else changed it first; INTERNAL on database errors.
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -245,6 +250,9 @@ pub async fn update(
     Ok(after)
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing task (or a record it names);
+/// CONFLICT while other records still refer to it; INTERNAL on database errors.
 pub async fn delete(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -266,6 +274,9 @@ pub async fn delete(
 // ---------------------------------------------------------------- workflow
 
 /// Whether `agency_id` is assigned to the task, in `role` if given.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn is_assigned(
     db: &impl ConnectionTrait,
     task_id: i64,
@@ -282,6 +293,9 @@ pub async fn is_assigned(
 }
 
 /// The agency in whose name an AGENCY user writes on this task; FORBIDDEN unless assigned.
+///
+/// # Errors
+/// FORBIDDEN when the viewer may not act on it; INTERNAL on database errors.
 pub async fn require_assigned_staff(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -449,20 +463,16 @@ pub async fn note_progress(
             TaskStatus::NotStarted | TaskStatus::Returned => TaskStatus::InProgress,
             s => s,
         };
-        let res = task::Entity::update_many()
-            .col_expr(task::Column::Progress, Expr::value(percent))
-            .col_expr(task::Column::Status, Expr::value(next.as_str()))
-            .col_expr(task::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                task::Column::Version,
-                Expr::col(task::Column::Version).add(1),
-            )
-            .filter(task::Column::Id.eq(task_id))
-            .filter(task::Column::Version.eq(before.version))
-            .exec(db)
-            .await?;
-        if res.rows_affected == 1 {
-            let after = get(db, task_id).await?;
+        let changes = task::ActiveModel {
+            progress: Set(percent),
+            status: Set(next.as_str().into()),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let version = before.version;
+        if let Some(after) =
+            record::update_if_version::<task::Entity>(db, task_id, version, changes).await?
+        {
             return Ok((before, after));
         }
     }
@@ -498,24 +508,17 @@ pub async fn extend_deadline(
             ));
         }
         let original = before.original_deadline.or(before.deadline);
-        let res = task::Entity::update_many()
-            .col_expr(task::Column::Deadline, Expr::value(Some(new.date)))
-            .col_expr(
-                task::Column::DeadlinePrecision,
-                Expr::value(Some(new.precision.as_str())),
-            )
-            .col_expr(task::Column::OriginalDeadline, Expr::value(original))
-            .col_expr(task::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                task::Column::Version,
-                Expr::col(task::Column::Version).add(1),
-            )
-            .filter(task::Column::Id.eq(task_id))
-            .filter(task::Column::Version.eq(before.version))
-            .exec(db)
-            .await?;
-        if res.rows_affected == 1 {
-            let after = get(db, task_id).await?;
+        let changes = task::ActiveModel {
+            deadline: Set(Some(new.date)),
+            deadline_precision: Set(Some(new.precision.as_str().into())),
+            original_deadline: Set(original),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let version = before.version;
+        if let Some(after) =
+            record::update_if_version::<task::Entity>(db, task_id, version, changes).await?
+        {
             return Ok((before, after));
         }
     }

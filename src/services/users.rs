@@ -27,10 +27,14 @@ pub struct UserInput {
     pub agency_id: Option<i64>,
 }
 
+/// # Errors
+/// NOT_FOUND when there is no such user; INTERNAL on database errors.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<user::Model> {
     record::find::<user::Entity>(db, id).await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; INTERNAL on database errors.
 pub async fn list(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -47,6 +51,9 @@ pub async fn list(
 }
 
 /// The viewer behind a verified token; disabled or deleted users are UNAUTHENTICATED.
+///
+/// # Errors
+/// NOT_FOUND for a missing user (or a record it names); INTERNAL on database errors.
 pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Viewer> {
     let u = user::Entity::find_by_id(user_id)
         .one(db)
@@ -59,6 +66,10 @@ pub async fn viewer_for(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Vi
 }
 
 /// The viewer a user row stands for (whether or not it is disabled).
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub fn viewer_of(u: &user::Model) -> AppResult<Viewer> {
     Ok(Viewer {
         user_id: u.id,
@@ -98,6 +109,9 @@ fn check_username(name: &str) -> AppResult<String> {
 }
 
 /// Creates an account. `Actor::System` is the CLI or the seeder (trusted, audited as system).
+///
+/// # Errors
+/// FORBIDDEN for anyone but the office; INTERNAL on database errors.
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -113,6 +127,10 @@ pub async fn create(
 }
 
 /// Like [`create`] with a ready argon2 hash (the seeder hashes a shared demo password once).
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn create_hashed(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -158,6 +176,10 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing user (or a record it names);
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn update(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -336,6 +358,9 @@ fn throttled(wait: std::time::Duration) -> AppError {
 /// Checks credentials. Wrong password and unknown user give the same error (and take the
 /// same time); repeated failures are slowed down per name and client address and per address
 /// (see [`LoginThrottle`]), never locking the owner out for more than a minute.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,

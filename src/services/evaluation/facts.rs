@@ -52,7 +52,7 @@ pub(super) async fn completion_request_days(
     let mut last_request: HashMap<i64, DateTime<Utc>> = HashMap::new();
     for chunk in completed.chunks(500) {
         for e in audit_event::Entity::find()
-            .filter(audit_event::Column::Entity.eq("task"))
+            .filter(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY))
             .filter(audit_event::Column::EntityId.is_in(chunk.to_vec()))
             .filter(
                 audit_event::Column::Action.is_in(
@@ -91,6 +91,10 @@ pub(super) fn addressed_to(recipients: &serde_json::Value, agency_id: i64) -> bo
 /// on the tasks it leads (due dates as the reminders compute them, on `cal`), escalations
 /// addressed to it on those tasks, returned completions, and the indicator values, manual
 /// scores and adjustments entered for it.
+///
+/// # Errors
+/// INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL on
+/// database errors.
 pub async fn subject_input(
     db: &impl ConnectionTrait,
     year: i32,
@@ -223,7 +227,7 @@ pub async fn subject_input(
     if !led.is_empty() {
         for e in audit_event::Entity::find()
             .filter(audit_event::Column::Action.eq(AuditAction::TaskReturn.as_str()))
-            .filter(audit_event::Column::Entity.eq("task"))
+            .filter(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY))
             .filter(audit_event::Column::EntityId.is_in(led.clone()))
             .order_by_asc(audit_event::Column::Id)
             .all(db)
@@ -340,7 +344,7 @@ pub async fn default_subjects(
             Some(p) => {
                 agency::Entity::find()
                     .filter(agency::Column::ParentId.eq(p.id))
-                    .filter(agency::Column::Kind.eq("local_government"))
+                    .filter(agency::Column::Kind.eq(AgencyKind::LocalGovernment.as_str()))
                     .order_by_asc(agency::Column::Id)
                     .all(db)
                     .await?
@@ -376,8 +380,11 @@ pub async fn default_subjects(
         .into_iter()
         .filter(|a| with_tasks.contains(&a.id))
         .filter(|a| match scheme.subject_kind {
-            SubjectKind::LocalGovernment => a.kind == "local_government",
-            SubjectKind::Agency => a.kind != "local_government" && a.kind != "group",
+            SubjectKind::LocalGovernment => a.kind == AgencyKind::LocalGovernment.as_str(),
+            SubjectKind::Agency => {
+                a.kind != AgencyKind::LocalGovernment.as_str()
+                    && a.kind != AgencyKind::Group.as_str()
+            }
         })
         .collect())
 }

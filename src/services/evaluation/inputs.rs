@@ -293,6 +293,8 @@ pub async fn add_manual_adjustment(
     Ok(model)
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn indicator_values(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -315,6 +317,8 @@ pub async fn indicator_values(
     Ok(q.order_by_asc(indicator_value::Column::Id).all(db).await?)
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn manual_scores(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -330,6 +334,8 @@ pub async fn manual_scores(
     Ok(q.order_by_asc(manual_score::Column::Id).all(db).await?)
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn manual_adjustments(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -28,7 +28,7 @@ pub async fn compute(
     let (scheme_model, scheme) = scheme_by_name(db, scheme_name.unwrap_or(DEFAULT_SCHEME)).await?;
     let existing = latest_revision(db, year, scheme_model.id).await?;
     if let Some(e) = &existing
-        && e.status == PUBLISHED
+        && status_of(&e) == EvaluationStatus::Published
     {
         return Err(AppError::InvalidTransition(format!(
             "the {year} evaluation (revision {}) is published; its results never change — correct it to recompute",
@@ -76,7 +76,7 @@ pub async fn compute(
             evaluation::ActiveModel {
                 year: Set(year),
                 scheme_id: Set(scheme_model.id),
-                status: Set(DRAFT.into()),
+                status: Set(EvaluationStatus::Draft.as_str().into()),
                 revision: Set(1),
                 supersedes_id: Set(None),
                 subjects: Set(serde_json::json!([])),
@@ -93,7 +93,10 @@ pub async fn compute(
     // since the check above, nothing is written. On PostgreSQL this also locks the row, so a
     // concurrent publish waits until the new results are committed.
     let moved = evaluation::Entity::update_many()
-        .col_expr(evaluation::Column::Status, Expr::value(COMPUTED))
+        .col_expr(
+            evaluation::Column::Status,
+            Expr::value(EvaluationStatus::Computed.as_str()),
+        )
         .col_expr(
             evaluation::Column::Subjects,
             Expr::value(serde_json::json!(subject_ids)),
@@ -101,7 +104,7 @@ pub async fn compute(
         .col_expr(evaluation::Column::ComputedAt, Expr::value(Some(now)))
         .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
         .filter(evaluation::Column::Id.eq(eval.id))
-        .filter(evaluation::Column::Status.ne(PUBLISHED))
+        .filter(evaluation::Column::Status.ne(EvaluationStatus::Published.as_str()))
         .exec(db)
         .await?;
     if moved.rows_affected == 0 {
@@ -207,11 +210,11 @@ pub async fn publish(
         v.require_office()?;
     }
     let eval = get(db, id).await?;
-    if eval.status != COMPUTED {
+    if status_of(&eval) != EvaluationStatus::Computed {
         return Err(AppError::InvalidTransition(format!(
             "evaluation {id} is {}; only a computed evaluation can be published{}",
             eval.status,
-            if eval.status == DRAFT && eval.computed_at.is_some() {
+            if status_of(&eval) == EvaluationStatus::Draft && eval.computed_at.is_some() {
                 " (its inputs changed after it was computed: recompute it first)"
             } else {
                 ""
@@ -222,7 +225,10 @@ pub async fn publish(
     // publish or correction loses here); on PostgreSQL the row stays locked until commit, so
     // a concurrent compute or input write waits and then sees it published.
     let moved = evaluation::Entity::update_many()
-        .col_expr(evaluation::Column::Status, Expr::value(PUBLISHED))
+        .col_expr(
+            evaluation::Column::Status,
+            Expr::value(EvaluationStatus::Published.as_str()),
+        )
         .col_expr(evaluation::Column::PublishedAt, Expr::value(Some(now)))
         .col_expr(
             evaluation::Column::PublishedBy,
@@ -238,7 +244,7 @@ pub async fn publish(
         )
         .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
         .filter(evaluation::Column::Id.eq(id))
-        .filter(evaluation::Column::Status.eq(COMPUTED))
+        .filter(evaluation::Column::Status.eq(EvaluationStatus::Computed.as_str()))
         .exec(db)
         .await?;
     if moved.rows_affected == 0 {
@@ -311,7 +317,7 @@ pub async fn correct(
     }
     let reason = crate::domain::text::required("reason", reason, 2000)?;
     let eval = get(db, id).await?;
-    if eval.status != PUBLISHED {
+    if status_of(&eval) != EvaluationStatus::Published {
         return Err(AppError::InvalidTransition(format!(
             "evaluation {id} is {}; only a published evaluation is corrected (recompute a draft instead)",
             eval.status
@@ -329,7 +335,7 @@ pub async fn correct(
     let next = evaluation::ActiveModel {
         year: Set(eval.year),
         scheme_id: Set(eval.scheme_id),
-        status: Set(COMPUTED.into()),
+        status: Set(EvaluationStatus::Computed.as_str().into()),
         revision: Set(eval.revision + 1),
         supersedes_id: Set(Some(eval.id)),
         subjects: Set(eval.subjects.clone()),

@@ -49,7 +49,10 @@ pub async fn reassign_agency(
             .all(db)
             .await?
     };
-    if let Some(p) = with_results.iter().find(|e| e.status == PUBLISHED) {
+    if let Some(p) = with_results
+        .iter()
+        .find(|e| status_of(&e) == EvaluationStatus::Published)
+    {
         return Err(AppError::Conflict(format!(
             "agency {source_id} has published evaluation results ({} revision {}); merge refused",
             p.year, p.revision
@@ -83,7 +86,7 @@ pub async fn reassign_agency(
     // by the target in their subjects.
     let touched: HashSet<i64> = with_results.iter().map(|e| e.id).collect();
     for e in evaluation::Entity::find()
-        .filter(evaluation::Column::Status.ne(PUBLISHED))
+        .filter(evaluation::Column::Status.ne(EvaluationStatus::Published.as_str()))
         .all(db)
         .await?
     {
@@ -99,13 +102,16 @@ pub async fn reassign_agency(
             .filter(|a| seen.insert(*a))
             .collect();
         evaluation::Entity::update_many()
-            .col_expr(evaluation::Column::Status, Expr::value(DRAFT))
+            .col_expr(
+                evaluation::Column::Status,
+                Expr::value(EvaluationStatus::Draft.as_str()),
+            )
             .col_expr(
                 evaluation::Column::Subjects,
                 Expr::value(serde_json::json!(subjects)),
             )
             .filter(evaluation::Column::Id.eq(e.id))
-            .filter(evaluation::Column::Status.ne(PUBLISHED))
+            .filter(evaluation::Column::Status.ne(EvaluationStatus::Published.as_str()))
             .exec(db)
             .await?;
     }

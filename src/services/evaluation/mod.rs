@@ -46,7 +46,7 @@ use serde::Serialize;
 use crate::auth::Viewer;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::time::china_day;
-use crate::domain::{AuditAction, TaskStatus};
+use crate::domain::{AgencyKind, AuditAction, EvaluationStatus, TaskStatus};
 use crate::error::{AppError, AppResult};
 use crate::evaluation::{
     self as core, AssignmentRole, CriterionKind, EvalError, EventFact, ReportFact, Scheme,
@@ -54,15 +54,17 @@ use crate::evaluation::{
 };
 use crate::notify::ladder;
 use crate::services::audit::{self, Change};
+use crate::services::record::Audited;
 use crate::services::snapshot;
 
 /// The scheme used when none is named.
 pub const DEFAULT_SCHEME: &str = "agency-performance";
 
-/// Status of an evaluation revision.
-pub const DRAFT: &str = "draft";
-pub const COMPUTED: &str = "computed";
-pub const PUBLISHED: &str = "published";
+/// The stored status of an evaluation revision. A value this release does not know reads
+/// as draft: it is neither served as published nor publishable.
+pub(crate) fn status_of(e: &evaluation::Model) -> EvaluationStatus {
+    EvaluationStatus::parse(&e.status).unwrap_or(EvaluationStatus::Draft)
+}
 
 impl From<EvalError> for AppError {
     fn from(e: EvalError) -> Self {

@@ -6,6 +6,9 @@ use crate::auth::Actor;
 
 /// Results of one revision in rank order; agency staff see only their own agency's, and
 /// only in a published revision.
+///
+/// # Errors
+/// NOT_FOUND for a missing record (or a record it names); INTERNAL on database errors.
 pub async fn results(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -17,7 +20,7 @@ pub async fn results(
         let own = viewer.require_agency_staff()?;
         // Staff read their agency's result once it is published, never a draft's or a
         // computed revision's (those may still change).
-        if get(db, evaluation_id).await?.status != PUBLISHED {
+        if status_of(&get(db, evaluation_id).await?) != EvaluationStatus::Published {
             return Ok(Vec::new());
         }
         q = q.filter(evaluation_result::Column::AgencyId.eq(own));
@@ -62,7 +65,7 @@ pub async fn leader_history(
         Some(viewer.require_agency_staff()?)
     };
     let published = evaluation::Entity::find()
-        .filter(evaluation::Column::Status.eq(PUBLISHED))
+        .filter(evaluation::Column::Status.eq(EvaluationStatus::Published.as_str()))
         .order_by_asc(evaluation::Column::Year)
         .order_by_asc(evaluation::Column::Revision)
         .all(db)
@@ -130,7 +133,7 @@ pub async fn settle_year(
     ensure_seed_schemes(&*tx, now).await?;
     let (scheme_model, _) = scheme_by_name(&*tx, name).await?;
     let mut eval = match latest_revision(&*tx, year, scheme_model.id).await? {
-        Some(e) if e.status == PUBLISHED => {
+        Some(e) if status_of(&e) == EvaluationStatus::Published => {
             eprintln!(
                 "the {year} evaluation (revision {}) is published: showing it unchanged",
                 e.revision
@@ -139,7 +142,7 @@ pub async fn settle_year(
         }
         _ => compute(&*tx, Actor::System, year, Some(name), None, now).await?,
     };
-    if publish_it && eval.status != PUBLISHED {
+    if publish_it && status_of(&eval) != EvaluationStatus::Published {
         eval = publish(&*tx, Actor::System, eval.id, now).await?;
     }
     let rows: Vec<Row> = evaluation_result::Entity::find()

@@ -4,6 +4,9 @@
 use super::*;
 
 /// The latest revision for a year and scheme, if any.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn latest_revision(
     db: &impl ConnectionTrait,
     year: i32,
@@ -39,7 +42,7 @@ pub(super) async fn ensure_writable(
         .one(db)
         .await?;
     if let Some(e) = &latest
-        && e.status == PUBLISHED
+        && status_of(&e) == EvaluationStatus::Published
     {
         return Err(AppError::InvalidTransition(format!(
             "the {year} evaluation (revision {}) is published and cannot change; correct it first",
@@ -47,19 +50,24 @@ pub(super) async fn ensure_writable(
         )));
     }
     if let Some(e) = latest
-        && e.status == COMPUTED
+        && status_of(&e) == EvaluationStatus::Computed
     {
         evaluation::Entity::update_many()
-            .col_expr(evaluation::Column::Status, Expr::value(DRAFT))
+            .col_expr(
+                evaluation::Column::Status,
+                Expr::value(EvaluationStatus::Draft.as_str()),
+            )
             .col_expr(evaluation::Column::UpdatedAt, Expr::value(now))
             .filter(evaluation::Column::Id.eq(e.id))
-            .filter(evaluation::Column::Status.eq(COMPUTED))
+            .filter(evaluation::Column::Status.eq(EvaluationStatus::Computed.as_str()))
             .exec(db)
             .await?;
     }
     Ok(())
 }
 
+/// # Errors
+/// NOT_FOUND when there is no such evaluation; INTERNAL on database errors.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<evaluation::Model> {
     evaluation::Entity::find_by_id(id)
         .one(db)
@@ -68,6 +76,9 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<evaluation::Mo
 }
 
 /// Evaluations, newest year and revision first, optionally of one year and/or scheme.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn list(
     db: &impl ConnectionTrait,
     year: Option<i32>,

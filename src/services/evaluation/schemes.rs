@@ -5,6 +5,9 @@ use super::*;
 use crate::auth::Actor;
 
 /// Stores the shipped schemes (agency-performance, jianwu-jiangtan-index) if absent.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn ensure_seed_schemes(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
     for json in [
         core::AGENCY_PERFORMANCE_JSON,
@@ -102,6 +105,9 @@ pub async fn save_scheme(
 }
 
 /// Parses a stored scheme.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub fn parse_scheme(model: &evaluation_scheme::Model) -> AppResult<Scheme> {
     let scheme: Scheme =
         serde_json::from_value(model.definition.clone()).map_err(AppError::internal)?;
@@ -125,6 +131,9 @@ pub async fn scheme_by_name(
     Ok((model, scheme))
 }
 
+/// # Errors
+/// NOT_FOUND for a missing evaluation scheme (or a record it names); INTERNAL on database
+/// errors.
 pub async fn scheme_by_id(
     db: &impl ConnectionTrait,
     id: i64,
@@ -137,6 +146,8 @@ pub async fn scheme_by_id(
     Ok((model, scheme))
 }
 
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn list_schemes(db: &impl ConnectionTrait) -> AppResult<Vec<evaluation_scheme::Model>> {
     Ok(evaluation_scheme::Entity::find()
         .order_by_asc(evaluation_scheme::Column::Name)

@@ -11,6 +11,10 @@ pub struct AssignmentInput {
     pub sub_deadline: Option<NaiveDate>,
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing assignment (or a record it
+/// names); INVALID_INPUT for input that breaks a rule (lengths, ranges, references); CONFLICT
+/// when someone else changed it first; INTERNAL on database errors.
 pub async fn assign(
     db: &impl ConnectionTrait,
     viewer: Actor<'_>,
@@ -39,6 +43,10 @@ pub async fn assign(
     record::insert(db, viewer, AuditAction::AssignmentCreate, row, now).await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing assignment (or a record it
+/// names); INVALID_INPUT for input that breaks a rule (lengths, ranges, references); INTERNAL
+/// on database errors.
 pub async fn update_assignment(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -65,6 +73,9 @@ pub async fn update_assignment(
     .await
 }
 
+/// # Errors
+/// FORBIDDEN for anyone but the office; NOT_FOUND for a missing assignment (or a record it
+/// names); CONFLICT while other records still refer to it; INTERNAL on database errors.
 pub async fn unassign(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -84,62 +84,45 @@ impl TaskFilter {
     }
 }
 
-/// Position of a task in list order (plan, document position, id): the keyset cursor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TaskCursor {
-    pub plan_id: i64,
-    pub position: i32,
-    pub id: i64,
+/// Which slice of the ordered list a page is: bounded by cursors (exclusive), then the
+/// first `n` from the start or the last `n` from the end (the Relay connection spec).
+#[derive(Clone, Debug, Default)]
+pub struct PageRequest {
+    pub after: Option<TaskCursor>,
+    pub before: Option<TaskCursor>,
+    /// `Some(n)` for `first: n`, or the default page.
+    pub first: Option<u64>,
+    /// `Some(n)` for `last: n` (reads backwards, returns the rows in order).
+    pub last: Option<u64>,
 }
 
-impl TaskCursor {
-    pub fn of(t: &task::Model) -> Self {
-        TaskCursor {
-            plan_id: t.plan_id,
-            position: t.position,
-            id: t.id,
-        }
-    }
-
-    pub fn encode(&self) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(format!("t:{}:{}:{}", self.plan_id, self.position, self.id))
-    }
-
-    pub fn decode(s: &str) -> AppResult<Self> {
-        use base64::Engine;
-        let bad = || AppError::invalid(format!("malformed cursor {s:?}"));
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(s.as_bytes())
-            .map_err(|_| bad())?;
-        let raw = String::from_utf8(raw).map_err(|_| bad())?;
-        let parts: Vec<&str> = raw.split(':').collect();
-        match parts.as_slice() {
-            ["t", p, pos, id] => Ok(TaskCursor {
-                plan_id: p.parse().map_err(|_| bad())?,
-                position: pos.parse().map_err(|_| bad())?,
-                id: id.parse().map_err(|_| bad())?,
-            }),
-            _ => Err(bad()),
-        }
-    }
+/// One page, in list order, and whether more rows follow it in the direction it was read.
+pub struct Page {
+    pub rows: Vec<task::Model>,
+    /// More rows after the page (`first`) or before it (`last`).
+    pub more: bool,
+    /// True when the page was read backwards (`last`).
+    pub backward: bool,
 }
 
-/// One page of tasks after `after`, in document order; returns whether more follow.
+/// One page of tasks in `order` (see [`PageRequest`]): a single statement.
 ///
 /// `with_body: false` leaves the (long) body text out of the rows, as an empty string: a task
 /// list that does not show it should not pay for reading and decoding it.
+///
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,
-    first: u64,
-    after: Option<TaskCursor>,
+    order: &TaskOrder,
+    req: &PageRequest,
     today: NaiveDate,
     with_body: bool,
-) -> AppResult<(Vec<task::Model>, bool)> {
+) -> AppResult<Page> {
     use sea_orm::Iterable;
-    let first = first.clamp(1, MAX_PAGE);
+    let backward = req.last.is_some();
+    let n = req.last.or(req.first).unwrap_or(20).clamp(1, MAX_PAGE);
     let mut q = filter.query(today);
     if !with_body {
         q = q
@@ -147,35 +130,53 @@ pub async fn page(
             .columns(task::Column::iter().filter(|c| !matches!(c, task::Column::Body)))
             .expr_as(Expr::val(""), "body");
     }
-    if let Some(c) = after {
-        q = q.filter(
-            Condition::any()
-                .add(task::Column::PlanId.gt(c.plan_id))
-                .add(
-                    Condition::all()
-                        .add(task::Column::PlanId.eq(c.plan_id))
-                        .add(task::Column::Position.gt(c.position)),
-                )
-                .add(
-                    Condition::all()
-                        .add(task::Column::PlanId.eq(c.plan_id))
-                        .add(task::Column::Position.eq(c.position))
-                        .add(task::Column::Id.gt(c.id)),
-                ),
-        );
+    if let Some(c) = &req.after {
+        q = q.filter(order.beyond(c, today, true, false));
     }
-    let mut rows = q
-        .order_by_asc(task::Column::PlanId)
-        .order_by_asc(task::Column::Position)
-        .order_by_asc(task::Column::Id)
-        .limit(first + 1)
-        .all(db)
-        .await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, more))
+    if let Some(c) = &req.before {
+        q = q.filter(order.beyond(c, today, false, false));
+    }
+    for (expr, dir) in order.order_terms(today, !backward) {
+        q = q.order_by(expr, dir);
+    }
+    let mut rows = q.limit(n + 1).all(db).await?;
+    let more = rows.len() as u64 > n;
+    rows.truncate(n as usize);
+    if backward {
+        rows.reverse();
+    }
+    Ok(Page {
+        rows,
+        more,
+        backward,
+    })
 }
 
+/// Whether any task matching `filter` lies before `c` (`forward: false`) or after it, the
+/// cursor's own row included: the other side of a page, for `hasPreviousPage` after `after`
+/// and `hasNextPage` before `before`. One statement, asked only when the field is selected.
+pub async fn exists_beyond(
+    db: &impl ConnectionTrait,
+    filter: &TaskFilter,
+    order: &TaskOrder,
+    c: &TaskCursor,
+    forward: bool,
+    today: NaiveDate,
+) -> AppResult<bool> {
+    let hit = filter
+        .query(today)
+        .select_only()
+        .column(task::Column::Id)
+        .filter(order.beyond(c, today, forward, true))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(hit.is_some())
+}
+
+/// # Errors
+/// INTERNAL on database errors.
 pub async fn count(
     db: &impl ConnectionTrait,
     filter: &TaskFilter,

@@ -1,0 +1,144 @@
+use super::*;
+
+fn roles(s: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let c = parse_clause(s).expect("a clause");
+    (c.leads, c.participants, c.implementers)
+}
+
+#[test]
+fn labelled_fields_with_local_governments_after_the_departments() {
+    let (l, p, i) =
+        roles("牵头单位:市委组织部,配合单位:市人力资源和社会保障局、市财政局,各区、县级市");
+    assert_eq!(l, ["市委组织部"]);
+    assert_eq!(p, ["市人力资源和社会保障局", "市财政局"]);
+    assert_eq!(i, ["各区、县级市"]);
+}
+
+#[test]
+fn responsible_department_and_scope_fields() {
+    let (l, p, i) = roles("负责部门:省发展改革委、省财政厅;适用范围:全省");
+    assert_eq!(l, ["省发展改革委", "省财政厅"]);
+    assert!(p.is_empty() && i.is_empty());
+}
+
+#[test]
+fn lead_and_cooperating_responsibility_labels() {
+    let (l, p, _) = roles("牵头责任单位:省商务厅;协同责任单位:省发展改革委、省财政厅等");
+    assert_eq!(l, ["省商务厅"]);
+    assert_eq!(p, ["省发展改革委", "省财政厅"]);
+}
+
+#[test]
+fn a_label_whose_value_is_a_clause() {
+    let (l, p, i) = roles("部门分工:省发展改革委牵头,各地、各部门配合");
+    assert_eq!(l, ["省发展改革委"]);
+    assert_eq!(p, ["各部门"]);
+    assert_eq!(i, ["各地"]);
+}
+
+#[test]
+fn a_labelled_field_followed_by_a_verb() {
+    let (l, _, _) = roles("责任单位:省发展改革委、省大数据中心按职责分工负责");
+    assert_eq!(l, ["省发展改革委", "省大数据中心"]);
+}
+
+#[test]
+fn a_person_label_names_no_agency() {
+    let (l, p, _) = roles("牵头负责领导:刘惠;牵头责任单位:省发展改革委");
+    assert_eq!(l, ["省发展改革委"]);
+    assert!(p.is_empty());
+}
+
+#[test]
+fn local_government_groups_are_one_entry() {
+    assert_eq!(split_list("各区、县级市"), ["各区、县级市"]);
+    assert_eq!(
+        split_list("市财政局、各州、市人民政府"),
+        ["市财政局", "各州、市人民政府"]
+    );
+    assert_eq!(
+        split_list("各有关部门、各有关单位"),
+        ["各有关部门", "各有关单位"]
+    );
+    assert_eq!(split_list("各区、市财政局"), ["各区", "市财政局"]);
+}
+
+#[test]
+fn named_local_governments_after_an_explicit_lead_implement() {
+    let (_, p, i) = roles("牵头单位:市委组织部;配合单位:市科协,越秀区");
+    assert_eq!(p, ["市科协"]);
+    assert_eq!(i, ["越秀区"]);
+    let (l, p, i) = roles("牵头单位:区发改局;责任单位:立山经济开发区,各街道、区直各部门");
+    assert_eq!(l, ["区发改局"]);
+    assert_eq!(p, ["区直各部门"]);
+    assert_eq!(i, ["立山经济开发区", "各街道"]);
+}
+
+#[test]
+fn the_first_listed_rule_is_read_and_is_no_agency() {
+    for rule in [
+        "国家发展改革委、财政部、商务部等负责。列第一位者为牵头单位,下同",
+        "国家发展改革委、财政部、商务部按职责分工负责,排在第一位的部门为牵头部门",
+    ] {
+        let c = parse_clause(rule).unwrap();
+        assert!(c.first_listed_rule, "{rule}");
+        assert!(!c.explicit_lead);
+        assert_eq!(c.leads, ["国家发展改革委", "财政部", "商务部"], "{rule}");
+        assert!(c.participants.is_empty());
+    }
+    assert!(parse_clause("财政部牵头,商务部参与").unwrap().explicit_lead);
+}
+
+#[test]
+fn standing_implementers_of_every_kind() {
+    let c = parse_clause("省发展改革委、省市场监管局按职责分工负责。具体任务均涉及相关市(州)人民政府,不再做分工,下同").unwrap();
+    assert_eq!(c.leads, ["省发展改革委", "省市场监管局"]);
+    assert_eq!(c.standing_implementers, ["相关市(州)人民政府"]);
+    let c = parse_clause("市财政局牵头,各县市区政府负责落实,下同").unwrap();
+    assert_eq!(c.implementers, ["各县市区政府"]);
+    assert_eq!(c.standing_implementers, ["各县市区政府"]);
+}
+
+#[test]
+fn local_governments_after_co_leads_implement() {
+    let (l, p, i) =
+        roles("省发展改革委、交通运输厅等省有关部门和各地级以上市人民政府按职责分工负责");
+    assert_eq!(l, ["省发展改革委", "交通运输厅"]);
+    assert!(p.is_empty());
+    assert_eq!(i, ["各地级以上市人民政府"]);
+    // a local government named first leads
+    let (l, _, _) = roles("各县区政府、市财政局按职责分工负责");
+    assert_eq!(l, ["各县区政府", "市财政局"]);
+}
+
+#[test]
+fn a_comma_between_kinds_of_bodies_is_no_column_break() {
+    let (l, p, _) = roles("省发展改革委、商务厅,省税务局按职责分工负责");
+    assert_eq!(l, ["省发展改革委", "商务厅", "省税务局"]);
+    assert!(p.is_empty());
+    // one name, then a list: the lead column and the participant column
+    let (l, p, _) = roles("市住房城乡建设局,市发展改革委、市自然资源局按职责分工负责");
+    assert_eq!(l, ["市住房城乡建设局"]);
+    assert_eq!(p, ["市发展改革委", "市自然资源局"]);
+}
+
+#[test]
+fn a_clause_cut_off_at_the_end_is_read() {
+    let f = find_clauses("全面开放市场。(牵头单位:省发展改革委;责任单位:省编办、省环保厅、");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].clause.leads, ["省发展改革委"]);
+    assert_eq!(f[0].clause.participants, ["省编办", "省环保厅"]);
+    // a name cut in the middle is dropped
+    let f = find_clauses("内容。(省发展改革委牵头,省工业和信息化厅、省");
+    assert_eq!(f[0].clause.participants, ["省工业和信息化厅"]);
+    // an open bracket of prose is no clause
+    assert!(find_clauses("全面开放市场(包括").is_empty());
+}
+
+#[test]
+fn local_governments_after_an_explicit_lead_implement() {
+    let (l, p, i) = roles("省发展改革委、财政厅牵头;省林业厅,各州、市人民政府配合");
+    assert_eq!(l, ["省发展改革委", "财政厅"]);
+    assert_eq!(p, ["省林业厅"]);
+    assert_eq!(i, ["各州、市人民政府"]);
+}

@@ -1,0 +1,136 @@
+//! No silent loss: the accounting of every source line after the tasks are
+//! built (see [`account_for_every_line`]).
+
+use crate::clean;
+use crate::{ParsedTask, TaskKind, Warning};
+
+/// No silent loss: every non-blank line of the source must end up in a
+/// heading or task (title, body or clause), the header or the preamble. The
+/// lines that do not are kept as `unread` context, each run of them with a
+/// `TEXT_UNREAD` warning. Also warns of a task body holding outline-numbered
+/// lines (`BODY_HAS_OUTLINE`) and of a heading that absorbed a responsibility
+/// clause (`HEADING_WITH_CLAUSE`).
+pub(super) fn account_for_every_line(
+    source: &str,
+    header: &crate::header::Header,
+    preamble: &[String],
+    tasks: &mut [ParsedTask],
+    warnings: &mut Vec<Warning>,
+) -> Vec<crate::ContextText> {
+    let mut context: Vec<crate::ContextText> = preamble
+        .iter()
+        .map(|l| crate::ContextText {
+            kind: "preamble".into(),
+            text: l.clone(),
+        })
+        .collect();
+    // Everything read, normalised for matching, in document order.
+    let mut places = String::new();
+    for s in std::iter::once(&header.title)
+        .chain(header.document_number.iter())
+        .chain(header.issuers.iter())
+        .chain(preamble.iter())
+    {
+        places.push_str(&clean::match_key(s));
+        places.push('|');
+    }
+    for t in tasks.iter() {
+        // title and body run on (a key may span both)
+        places.push_str(&clean::match_key(&t.title));
+        places.push_str(&clean::match_key(&t.body));
+        places.push('|');
+        places.push_str(&clean::match_key(&t.clause_text));
+        places.push('|');
+    }
+    let mut cursor = 0usize;
+    let mut run: Vec<String> = Vec::new();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut misses = 0usize;
+    for line in source.split('\n') {
+        let line = line.trim();
+        let key = clean::line_key(line);
+        if key.chars().count() < 2 {
+            continue;
+        }
+        let key: String = key.chars().take(16).collect();
+        if misses >= 300 {
+            // A document this far out of order is reported, not searched.
+            run.push(line.to_string());
+            continue;
+        }
+        let window_end = places.len().min(cursor + 100_000);
+        let window_end = (window_end..=places.len())
+            .find(|&e| places.is_char_boundary(e))
+            .unwrap_or(places.len());
+        let found = places[cursor..window_end]
+            .find(&key)
+            .map(|p| p + cursor)
+            .or_else(|| {
+                // Out of order (a table read after the text): search it all,
+                // for documents of ordinary size.
+                (places.len() <= 2_000_000)
+                    .then(|| places.find(&key))
+                    .flatten()
+            });
+        match found {
+            Some(p) => {
+                if p >= cursor {
+                    cursor = p;
+                }
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+            }
+            None => {
+                misses += 1;
+                run.push(line.to_string());
+            }
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    for r in runs {
+        let first: String = r[0].chars().take(40).collect();
+        warnings.push(Warning::new(
+            "TEXT_UNREAD",
+            format!(
+                "{} line(s) not read into any heading or task (kept as context): {first}{}",
+                r.len(),
+                if r.len() > 1 || r[0].chars().count() > 40 {
+                    "…"
+                } else {
+                    ""
+                }
+            ),
+            None,
+        ));
+        for l in r {
+            context.push(crate::ContextText {
+                kind: "unread".into(),
+                text: l,
+            });
+        }
+    }
+    for t in tasks.iter_mut() {
+        if t.kind == TaskKind::Heading && !t.clause_text.is_empty() {
+            let w = Warning::new(
+                "HEADING_WITH_CLAUSE",
+                "a heading carries a responsibility clause: check whether it is a task",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+        if t.kind != TaskKind::Heading && t.body.lines().skip(1).any(clean::starts_with_marker) {
+            let w = Warning::new(
+                "BODY_HAS_OUTLINE",
+                "the task body holds outline-numbered lines that were not read as items",
+                Some(&t.code),
+            );
+            t.warnings.push(w.clone());
+            warnings.push(w);
+        }
+    }
+    context
+}

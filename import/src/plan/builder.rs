@@ -1,0 +1,305 @@
+//! The task builder: applies a responsibility clause to a task (roles
+//! resolved against the registry, names validated, the first-listed lead and
+//! standing implementer rules, warnings), keeps task codes unique, records the
+//! conventions read and adds the targets a task's text states.
+
+use std::collections::HashSet;
+
+use super::body::Body;
+use super::front::Front;
+use crate::clause::Clause;
+use crate::registry::{Region, Registry, Resolved, resolve_list};
+use crate::target::extract_targets;
+use crate::{ParsedTarget, ParsedTask, TaskKind, Warning};
+
+/// Everything needed while building tasks.
+pub(super) struct Builder<'a> {
+    pub registry: &'a Registry,
+    pub region: Region,
+    pub tasks: Vec<ParsedTask>,
+    pub targets: Vec<ParsedTarget>,
+    pub warnings: Vec<Warning>,
+    pub unconfirmed: Vec<String>,
+    pub standing: Vec<Resolved>,
+    pub codes: HashSet<String>,
+    /// The plan's year (title `2024年…`, else issue date) for dates written
+    /// without one (`6月底前`).
+    pub plan_year: Option<i32>,
+    /// The first-listed lead rule is in force (stated in the preamble or in
+    /// a clause, from that task on).
+    pub first_listed: bool,
+    /// How the document was read, for [`ParsedPlan::conventions`].
+    pub conventions: Vec<crate::Convention>,
+}
+
+impl<'a> Builder<'a> {
+    pub(super) fn new(
+        registry: &'a Registry,
+        region: Region,
+        plan_year: Option<i32>,
+    ) -> Builder<'a> {
+        Builder {
+            registry,
+            region,
+            tasks: Vec::new(),
+            targets: Vec::new(),
+            warnings: Vec::new(),
+            unconfirmed: Vec::new(),
+            standing: Vec::new(),
+            codes: HashSet::new(),
+            plan_year,
+            first_listed: false,
+            conventions: Vec::new(),
+        }
+    }
+
+    /// The plan-wide rules and warnings known before the first task: a
+    /// preamble rule (`排在第一位的部门为牵头部门`) holds for the whole document.
+    pub(super) fn start(&mut self, body: &Body, front: &Front) {
+        let b = self;
+        // A preamble rule (`排在第一位的部门为牵头部门`) holds for the whole document.
+        if crate::clause::states_first_listed_rule(&body.outline.preamble.join("\n"))
+            || crate::clause::states_first_listed_rule(&front.preamble.join("\n"))
+        {
+            b.first_listed = true;
+            b.convention(
+                "FIRST_LISTED_LEAD",
+                None,
+                "first-listed lead (排在第一位的部门为牵头部门) stated in the preamble: in every list of the document the first body leads and the others participate, unless 牵头 is written".into(),
+            );
+        }
+        if front.region_given
+            && let Some(r) = b.region.name()
+        {
+            b.convention(
+                "REGION_GIVEN",
+                None,
+                format!("the document names no region: relative names (市…/省…/区…) are qualified with the importing office's region {r}"),
+            );
+        }
+        b.warnings.extend(body.dropped_warning.clone());
+        for (code, note) in &body.outline.notes {
+            b.warnings
+                .push(Warning::new("NUMBERING_SKIP", note.clone(), Some(code)));
+        }
+        if b.region.name().is_none() {
+            b.warnings.push(Warning::new(
+                "NO_REGION",
+                "the plan's region could not be inferred; relative names (市…/省…) stay unqualified",
+                None,
+            ));
+        }
+    }
+
+    pub(super) fn unique_code(&mut self, code: String) -> String {
+        let mut c = code.clone();
+        let mut k = 2;
+        while self.codes.contains(&c) {
+            c = format!("{code}#{k}");
+            k += 1;
+        }
+        self.codes.insert(c.clone());
+        c
+    }
+
+    pub(super) fn resolve(&self, names: &[String]) -> Vec<Resolved> {
+        resolve_list(names, &self.region, self.registry)
+    }
+
+    /// Applies roles to a task, records standing rules, and warns.
+    pub(super) fn convention(&mut self, code: &str, from: Option<&str>, description: String) {
+        match self.conventions.iter_mut().find(|c| c.code == code) {
+            Some(c) => {
+                if let Some(f) = from
+                    && !c.tasks.iter().any(|t| t == f)
+                    && c.tasks.len() < 200
+                {
+                    c.tasks.push(f.to_string());
+                }
+            }
+            None => self.conventions.push(crate::Convention {
+                code: code.to_string(),
+                description,
+                from: from.map(|f| f.to_string()),
+                tasks: from.map(|f| vec![f.to_string()]).unwrap_or_default(),
+            }),
+        }
+    }
+
+    pub(super) fn assign(&mut self, task: &mut ParsedTask, clause: &Clause, by_reference: bool) {
+        if clause.first_listed_rule && !self.first_listed {
+            self.first_listed = true;
+            let code = task.code.clone();
+            self.convention(
+                "FIRST_LISTED_LEAD",
+                Some(&code),
+                format!("first-listed lead (列第一位者为牵头单位) from {code} on: in every later list the first body leads and the others participate, unless 牵头 is written"),
+            );
+        }
+        let mut leads = self.resolve(&clause.leads);
+        let mut participants = self.resolve(&clause.participants);
+        let mut implementers = self.resolve(&clause.implementers);
+        // Agency names are validated: a string that is not in the registry
+        // and does not read as a body is warned about, never assigned.
+        for list in [&mut leads, &mut participants, &mut implementers] {
+            list.retain(|r| {
+                let ok = r.is_group
+                    || r.agency.confirmed
+                    || crate::registry::reads_as_body(&r.agency.raw);
+                if !ok {
+                    task.warnings.push(Warning::new(
+                        "NOT_AN_AGENCY",
+                        format!(
+                            "\"{}\" does not read as the name of a body and was not assigned",
+                            r.agency.raw
+                        ),
+                        Some(&task.code),
+                    ));
+                }
+                ok
+            });
+        }
+        if self.first_listed && !clause.explicit_lead && leads.len() > 1 {
+            // The standing rule: the first body leads, the rest participate.
+            let rest: Vec<Resolved> = leads.drain(1..).collect();
+            participants.splice(0..0, rest);
+            if task.kind != TaskKind::Heading {
+                let code = task.code.clone();
+                self.convention("FIRST_LISTED_LEAD", Some(&code), String::new());
+            }
+        }
+        let standing = self.resolve(&clause.standing_implementers);
+        participants.retain(|p| !leads.iter().any(|l| l.agency.name == p.agency.name));
+        implementers.retain(|p| {
+            !leads.iter().any(|l| l.agency.name == p.agency.name)
+                && !participants.iter().any(|l| l.agency.name == p.agency.name)
+        });
+        if !standing.is_empty() {
+            // The rule applies from this task on.
+            let names: Vec<String> = standing.iter().map(|r| r.agency.name.clone()).collect();
+            self.standing = standing;
+            let code = task.code.clone();
+            self.conventions.retain(|c| {
+                c.code != "STANDING_IMPLEMENTERS" || c.from.as_deref() != Some(code.as_str())
+            });
+            self.conventions.push(crate::Convention {
+                code: "STANDING_IMPLEMENTERS".into(),
+                description: format!(
+                    "standing rule from {code} on: {} implement every later task (以下均…落实/不再列出/下同)",
+                    names.join("、")
+                ),
+                from: Some(code.clone()),
+                tasks: vec![code],
+            });
+        }
+        if task.kind != TaskKind::Heading {
+            for s in &self.standing {
+                let present = leads
+                    .iter()
+                    .chain(participants.iter())
+                    .chain(implementers.iter())
+                    .any(|r| r.agency.name == s.agency.name);
+                if !present {
+                    implementers.push(s.clone());
+                }
+            }
+        }
+        let code = task.code.clone();
+        if clause.truncated {
+            let w = Warning::new(
+                "TEXT_TRUNCATED",
+                format!(
+                    "a responsibility cell or clause longer than {} characters was cut; names after the cut were not read",
+                    crate::clause::MAX_LIST_CHARS
+                ),
+                Some(&code),
+            );
+            if !task.warnings.contains(&w) {
+                task.warnings.push(w);
+            }
+        }
+        for r in leads
+            .iter()
+            .chain(participants.iter())
+            .chain(implementers.iter())
+        {
+            if r.is_group {
+                if !task.groups.contains(&r.agency.name) {
+                    task.groups.push(r.agency.name.clone());
+                }
+            } else if !r.agency.confirmed {
+                let w = Warning::new(
+                    "UNKNOWN_AGENCY",
+                    format!(
+                        "agency not in the registry: {} (written \"{}\")",
+                        r.agency.name, r.agency.raw
+                    ),
+                    Some(&code),
+                );
+                if !task.warnings.contains(&w) {
+                    task.warnings.push(w);
+                }
+                if !self.unconfirmed.contains(&r.agency.name) {
+                    self.unconfirmed.push(r.agency.name.clone());
+                }
+            }
+        }
+        task.leads = leads.into_iter().map(|r| r.agency).collect();
+        task.participants = participants.into_iter().map(|r| r.agency).collect();
+        task.implementers = implementers.into_iter().map(|r| r.agency).collect();
+        task.lead_undecided = clause.lead_undecided;
+        if task.kind == TaskKind::Heading {
+            return;
+        }
+        if clause.lead_undecided {
+            task.warnings.push(Warning::new(
+                "LEAD_UNDECIDED",
+                "the lead agency is not decided yet (待国家分工明确后确定)",
+                Some(&code),
+            ));
+        } else if by_reference || clause.by_reference {
+            task.warnings.push(Warning::new(
+                "LEAD_BY_REFERENCE",
+                "responsibility is given by reference to another document",
+                Some(&code),
+            ));
+        } else if task.leads.is_empty() {
+            task.warnings.push(Warning::new(
+                "NO_LEAD",
+                "no lead agency is named for this task",
+                Some(&code),
+            ));
+        }
+    }
+
+    pub(super) fn deadline_warning(&self, task: &mut ParsedTask) {
+        if task.kind != TaskKind::Heading && task.deadline.is_none() && !task.ongoing {
+            let code = task.code.clone();
+            task.warnings.push(Warning::new(
+                "NO_DEADLINE",
+                "no deadline is stated; set one or mark the task ongoing",
+                Some(&code),
+            ));
+        }
+    }
+
+    pub(super) fn add_targets(&mut self, task_index: usize, text: &str, year: Option<i32>) {
+        let (leads, participants) = {
+            let t = &self.tasks[task_index];
+            (t.leads.clone(), t.participants.clone())
+        };
+        for d in extract_targets(text, year) {
+            self.targets.push(ParsedTarget {
+                task_index: Some(task_index),
+                indicator: d.indicator,
+                value: d.value,
+                unit: d.unit,
+                direction: d.direction,
+                target_year: d.target_year,
+                baseline: d.baseline,
+                leads: leads.clone(),
+                participants: participants.clone(),
+            });
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Phase 2: the header (title, 文号, issuers, issue date) from the lines
+//! before the first outline marker, and the region relative names are
+//! qualified with: from the title and issuers, else a signature line, else the
+//! province of the 文号.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::ParseOptions;
+use crate::clean;
+use crate::header::{Header, infer_region, parse_header, split_title_line};
+use crate::registry::{Region, Registry};
+use crate::sheet::Grid;
+
+/// What the front of the document says.
+pub(super) struct Front {
+    pub header: Header,
+    pub region: Region,
+    /// Issuers by their canonical names where known.
+    pub issuers: Vec<String>,
+    /// The lines before the first outline marker (at most 80).
+    pub preamble: Vec<String>,
+    /// The region is the caller's ([`ParseOptions::region`]): the document
+    /// names none.
+    pub region_given: bool,
+}
+
+/// Reads the front; splits the title from the rest of a one-line document.
+pub(super) fn read_front(
+    lines: &mut Vec<String>,
+    grids: &[Grid],
+    registry: &Registry,
+    options: &ParseOptions,
+) -> Front {
+    // A one-line document: split its title from the rest.
+    if let Some(first) = lines.first()
+        && let Some((title, rest)) = split_title_line(first)
+    {
+        lines[0] = title;
+        lines.insert(1, rest);
+    }
+    // Header and region from the lines before the first outline marker.
+    let first_marker = lines
+        .iter()
+        .position(|l| clean::starts_with_marker(l))
+        .unwrap_or(lines.len());
+    let preamble: Vec<String> = lines[..first_marker.min(80)].to_vec();
+    let tail_start = lines.len().saturating_sub(6);
+    let mut header = parse_header(&preamble, &lines[tail_start..]);
+    if header.title.is_empty() {
+        // A sheet: its title row.
+        if let Some(t) = grids.iter().flat_map(|g| g.iter().take(3)).find_map(|r| {
+            let ne: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
+            (ne.len() == 1 && ne[0].chars().count() <= 60).then(|| ne[0].clone())
+        }) {
+            header.title = t;
+        }
+    }
+    let sample: String = lines.join("\n").chars().take(200_000).collect();
+    let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
+    // `区人民政府办公室关于…` names the level only: a signature line
+    // (`蔡甸区人民政府办公室`) names the place.
+    if region.name().is_none() {
+        static SIG: OnceLock<Regex> = OnceLock::new();
+        let sig = SIG.get_or_init(|| {
+            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
+                .expect("static regex")
+        });
+        if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
+            let place = c[1].to_string();
+            if !matches!(place.as_str(), "区" | "县" | "市")
+                && !place.starts_with(['省', '市', '县', '区'])
+            {
+                if place.ends_with('市') {
+                    region.city = Some(place);
+                } else {
+                    region.county = Some(place);
+                }
+            }
+        }
+    }
+    if region.name().is_none()
+        && let Some(p) = header
+            .document_number
+            .as_deref()
+            .and_then(crate::header::province_of_document_number)
+    {
+        region.province = Some(p.to_string());
+    }
+    let mut region_given = false;
+    if region.name().is_none()
+        && let Some(given) = options
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+    {
+        // The caller's region, read like a title naming it.
+        region = given_region(given, registry);
+        region_given = region.name().is_some();
+    }
+
+    // Issuers to canonical names where known.
+    let issuers: Vec<String> = header
+        .issuers
+        .iter()
+        .map(|i| {
+            registry
+                .lookup(&region.qualify(i))
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| i.clone())
+        })
+        .collect();
+
+    Front {
+        header,
+        region,
+        issuers,
+        preamble,
+        region_given,
+    }
+}
+
+/// The region of a name the caller gives: `湖北省宜昌市`, `宜昌市`,
+/// `达州市大竹县`, `蔡甸区`, `宁波市象山县泗洲头镇` (a town keeps its county's
+/// region: its relative names are the county's).
+fn given_region(given: &str, registry: &Registry) -> Region {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(
+            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(?:\p{Han}+?(?:镇|乡|街道))?$",
+        )
+        .expect("static regex")
+    });
+    let mut region = Region::default();
+    if let Some(c) = re.captures(given) {
+        region.province = c.get(1).map(|m| m.as_str().to_string());
+        region.city = c.get(2).map(|m| m.as_str().to_string());
+        region.county = c.get(3).map(|m| m.as_str().to_string());
+        if region.province.is_none()
+            && let Some(city) = &region.city
+        {
+            region.province = registry.province_of(city);
+        }
+    }
+    if region.name().is_none() {
+        region = infer_region(given, &[], given, registry);
+    }
+    region
+}

@@ -1,0 +1,441 @@
+//! Plan assembly read end to end through [`crate::parse_text`].
+
+#[cfg(test)]
+mod reading {
+
+    #[test]
+    fn plan_year_ignores_a_span_in_the_title() {
+        let issued = chrono::NaiveDate::from_ymd_opt(2022, 3, 1);
+        assert_eq!(
+            crate::plan::years::plan_year("某市2024年节能降碳工作要点", issued),
+            Some(2024)
+        );
+        assert_eq!(
+            crate::plan::years::plan_year("某市碳达峰实施方案（2021—2030年）", issued),
+            Some(2022)
+        );
+        assert_eq!(
+            crate::plan::years::plan_year("某市行动计划(2021-2025年)", issued),
+            Some(2022)
+        );
+        assert_eq!(crate::plan::years::plan_year("某市行动计划", None), None);
+    }
+
+    use crate::{Registry, RegistryEntry, TaskKind, parse_text};
+
+    fn reg() -> Registry {
+        let e = |name: &str, aliases: &[&str]| RegistryEntry {
+            name: name.into(),
+            short_name: None,
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            level: "city".into(),
+            kind: "department".into(),
+            parent: Some("抚顺市人民政府".into()),
+        };
+        Registry::from_entries(vec![
+            e("抚顺市发展和改革委员会", &["抚顺市发展改革委"]),
+            e("抚顺市生态环境局", &[]),
+            e("抚顺市财政局", &[]),
+        ])
+    }
+
+    #[test]
+    fn plain_sentence_standing_rule_applies_to_later_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n以下各项任务均需各县(市、区)政府落实,不再一一列出。\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)",
+            &reg(),
+        );
+        let kinds: Vec<TaskKind> = plan.tasks.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TaskKind::Heading, TaskKind::Task, TaskKind::Task]);
+        for t in &plan.tasks[1..] {
+            assert_eq!(t.groups, ["各县(市、区)政府"], "{t:?}");
+        }
+        assert!(!plan.tasks[0].body.contains("不再"));
+    }
+
+    #[test]
+    fn yearless_dates_use_the_title_year() {
+        let plan = parse_text(
+            "抚顺市2024年节能工作要点\n一、重点任务\n(一)推进能源转型。6月底前完成方案。(市发展改革委牵头负责)\n(二)加大资金支持。巩固“十三五”成果。(市财政局负责)",
+            &reg(),
+        );
+        let t = plan.tasks.iter().find(|t| t.code == "一(一)").unwrap();
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        let t = plan.tasks.iter().find(|t| t.code == "一(二)").unwrap();
+        assert!(t.deadline.is_none(), "{t:?}");
+    }
+
+    #[test]
+    fn items_inherit_their_sections_clause() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。(市发展改革委牵头,市财政局配合)\n1.发展光伏发电项目。建设一批分布式光伏。\n2.发展风电项目。建设一批集中式风电。\n(二)加大资金支持。\n1.设立专项资金支持。(市财政局负责)\n2.完善补贴政策制度。修订补贴办法。\n二、实施步骤\n(一)动员部署阶段。2024年3月前完成动员部署。",
+            &reg(),
+        );
+        let t = |c: &str| plan.tasks.iter().find(|t| t.code == c).unwrap();
+        for c in ["一(一)1", "一(一)2"] {
+            assert_eq!(t(c).kind, TaskKind::Task);
+            assert_eq!(t(c).leads[0].name, "抚顺市发展和改革委员会", "{c}");
+            assert_eq!(t(c).participants[0].name, "抚顺市财政局", "{c}");
+            assert!(!t(c).warnings.iter().any(|w| w.code == "NO_LEAD"));
+        }
+        // Without a clause on the section, nothing is inherited.
+        assert!(t("一(二)2").leads.is_empty());
+        // 实施步骤 is context.
+        assert_eq!(t("二(一)").kind, TaskKind::Heading);
+    }
+
+    #[test]
+    fn text_cut_at_an_attachment_mark_is_reported() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)\n(三)加强统计。内容很具体。(市财政局负责)\n附件\n重点项目表\n1.建设储能电站。(市发展改革委负责)",
+            &reg(),
+        );
+        assert!(plan.warnings.iter().any(|w| w.code == "TEXT_DROPPED"));
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)推进能源转型。内容很具体。(市发展改革委牵头负责)\n(二)加大资金支持。内容很具体。(市财政局负责)\n(三)加强统计。内容很具体。(市财政局负责)\n附件\n领导小组成员名单",
+            &reg(),
+        );
+        assert!(!plan.warnings.iter().any(|w| w.code == "TEXT_DROPPED"));
+    }
+
+    #[test]
+    fn pasted_task_table_rows_become_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、总体要求\n坚持系统观念。\n附件\n任务清单\n序号 工作任务 牵头单位 配合单位 完成时限\n1 推进能源转型。 市发展改革委 市财政局 2025年底前\n2 加大资金支持。 市财政局 市生态环境局 2024年6月底前\n注：表中未注明时限的，均于2025年底前完成。",
+            &reg(),
+        );
+        let tasks: Vec<_> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Task)
+            .collect();
+        assert_eq!(tasks.len(), 2, "{:#?}", plan.tasks);
+        assert_eq!(tasks[0].leads[0].name, "抚顺市发展和改革委员会");
+        assert_eq!(tasks[1].participants[0].name, "抚顺市生态环境局");
+        assert_eq!(tasks[1].deadline.unwrap().date.to_string(), "2024-06-30");
+    }
+
+    #[test]
+    fn context_chapters_are_headings_and_work_is_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、总体要求\n(一)指导思想\n坚持系统观念。\n二、重点任务\n(一)推进能源转型。内容。(市发展改革委牵头负责)\n(二)无分工的任务。内容很具体。\n三、保障措施\n(一)加强组织领导。各部门要加强领导。\n(二)加大资金支持。(市财政局负责)",
+            &reg(),
+        );
+        let kinds: Vec<(&str, TaskKind)> = plan
+            .tasks
+            .iter()
+            .map(|t| (t.code.as_str(), t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("一", TaskKind::Heading),
+                ("一(一)", TaskKind::Heading),
+                ("二", TaskKind::Heading),
+                ("二(一)", TaskKind::Task),
+                ("二(二)", TaskKind::Task),
+                ("三", TaskKind::Heading),
+                ("三(一)", TaskKind::Heading),
+                ("三(二)", TaskKind::Task),
+            ]
+        );
+        assert!(plan.tasks[4].warnings.iter().any(|w| w.code == "NO_LEAD"));
+        assert_eq!(plan.tasks[3].parent, Some(2));
+    }
+
+    #[test]
+    fn standing_rule_applies_to_later_tasks() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n1.任务甲。内容。(市发展改革委、各县区政府等按职责分工负责。以下均需各县区政府、各开发区管委会落实,不再列出)\n2.任务乙。内容。(市生态环境局负责)\n3.任务丙。内容。(市财政局牵头,各县区政府配合)",
+            &reg(),
+        );
+        let t1 = &plan.tasks[1];
+        // local governments named after the departments implement
+        let imp: Vec<_> = t1.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
+        let t2 = &plan.tasks[2];
+        let imp: Vec<_> = t2.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
+        assert_eq!(t2.groups, ["各县区政府", "各开发区管委会"]);
+        let t3 = &plan.tasks[3];
+        // local governments after an explicit lead implement; the standing
+        // rule does not repeat them
+        assert!(t3.participants.is_empty());
+        let imp: Vec<_> = t3.implementers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(imp, ["各县区政府", "各开发区管委会"]);
+    }
+
+    #[test]
+    fn undecided_lead_and_unknown_agency_warnings() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容。(待国家分工明确后确定)\n(二)任务乙。内容。(市气象局负责)",
+            &reg(),
+        );
+        assert!(plan.tasks[1].lead_undecided);
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.code == "LEAD_UNDECIDED" && w.task_code.as_deref() == Some("一(一)"))
+        );
+        let a = &plan.tasks[2].leads[0];
+        assert_eq!(a.name, "抚顺市气象局");
+        assert_eq!(a.raw, "市气象局");
+        assert!(!a.confirmed);
+        assert_eq!(plan.unconfirmed_agencies, ["抚顺市气象局"]);
+        assert!(plan.warnings.iter().any(|w| w.code == "UNKNOWN_AGENCY"));
+    }
+
+    #[test]
+    fn unknown_region_qualifies_names() {
+        let plan = parse_text(
+            "南京市碳达峰实施方案\n一、重点任务\n(一)任务甲。内容。(市发展改革委、市生态环境局按职责分工负责)",
+            &reg(),
+        );
+        assert_eq!(plan.region.as_deref(), Some("南京市"));
+        let names: Vec<_> = plan.tasks[1]
+            .leads
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["南京市发展改革委", "南京市生态环境局"]);
+        assert!(plan.tasks[1].leads.iter().all(|a| !a.confirmed));
+    }
+
+    #[test]
+    fn labelled_responsibility_lines() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容。\n牵头单位:市发展改革委\n配合单位:市财政局\n完成时限:2024年6月底前",
+            &reg(),
+        );
+        let t = &plan.tasks[1];
+        assert_eq!(t.leads[0].name, "抚顺市发展和改革委员会");
+        assert_eq!(t.participants[0].name, "抚顺市财政局");
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        assert!(!t.body.contains("牵头单位"));
+    }
+
+    #[test]
+    fn labelled_lead_and_responsible_lines_read_together() {
+        let plan = parse_text(
+            "抚顺市测试方案\n一、重点任务\n(一)任务甲。内容到2025年\n完成。\n牵头单位:市发展改革委\n责任单位:市财政局、市统计局\n(完成时限:2024年6月底前)\n(二)任务乙。内容。\n责任单位:市财政局、市统计局",
+            &reg(),
+        );
+        let t = &plan.tasks[1];
+        assert_eq!(t.leads.len(), 1);
+        assert_eq!(t.participants.len(), 2);
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2024-06-30");
+        assert!(t.body.contains("内容到2025年完成"), "{}", t.body);
+        // 责任单位 alone: co-leads.
+        assert_eq!(plan.tasks[2].leads.len(), 2);
+        assert!(plan.tasks[2].participants.is_empty());
+    }
+
+    #[test]
+    fn targets_from_goal_chapter() {
+        let plan = parse_text(
+            "济宁市测试方案\n一、主要目标\n到2025年,非化石能源消费比重提高至13%左右。到2030年,单位地区生产总值二氧化碳排放比2005年下降68%以上。\n二、重点任务\n(一)任务。内容。(市发展改革委负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(plan.targets.len(), 2);
+        assert_eq!(plan.targets[0].target_year, Some(2025));
+        assert_eq!(plan.targets[1].baseline.as_deref(), Some("2005"));
+        assert_eq!(plan.targets[0].task_index, Some(0));
+    }
+}
+
+#[cfg(test)]
+mod standing_role_tests {
+    use crate::{Registry, parse_text};
+
+    fn roles(plan: &crate::ParsedPlan, code: &str) -> (Vec<String>, Vec<String>) {
+        let t = plan
+            .tasks
+            .iter()
+            .find(|t| t.code == code)
+            .unwrap_or_else(|| panic!("{code}"));
+        (
+            t.leads.iter().map(|a| a.name.clone()).collect(),
+            t.participants.iter().map(|a| a.name.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_clause_rule_applies_from_its_task_on() {
+        let plan = parse_text(
+            "国务院关于某项工作的意见\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)\n(二)乙工作。内容。(国家发展改革委、财政部、商务部等按职责分工负责。列第一位者为牵头单位,下同)\n(三)丙工作。内容。(商务部、财政部按职责分工负责)\n(四)丁工作。内容。(财政部、商务部牵头,人民银行参与)",
+            &Registry::empty(),
+        );
+        // before the rule: co-leads
+        assert_eq!(roles(&plan, "一(一)").0, ["国家发展改革委", "财政部"]);
+        assert_eq!(
+            roles(&plan, "一(二)"),
+            (
+                vec!["国家发展改革委".into()],
+                vec!["财政部".into(), "商务部".into()]
+            )
+        );
+        assert_eq!(
+            roles(&plan, "一(三)"),
+            (vec!["商务部".into()], vec!["财政部".into()])
+        );
+        // an explicit 牵头 overrides the rule
+        assert_eq!(roles(&plan, "一(四)").0, ["财政部", "商务部"]);
+        let c = plan
+            .conventions
+            .iter()
+            .find(|c| c.code == "FIRST_LISTED_LEAD")
+            .unwrap();
+        assert_eq!(c.from.as_deref(), Some("一(二)"));
+        assert!(c.description.contains("一(二)"));
+        // the rule sentence is no agency
+        assert!(plan.tasks.iter().all(|t| {
+            t.leads
+                .iter()
+                .chain(&t.participants)
+                .all(|a| !a.name.contains("第一位"))
+        }));
+    }
+
+    #[test]
+    fn a_preamble_rule_applies_to_the_whole_document() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的通知\n各部门按照分工落实。排在第一位的部门为牵头部门。\n一、重点任务\n(一)甲工作。内容。(国家发展改革委、财政部负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(
+            roles(&plan, "一(一)"),
+            (vec!["国家发展改革委".into()], vec!["财政部".into()])
+        );
+        let c = plan
+            .conventions
+            .iter()
+            .find(|c| c.code == "FIRST_LISTED_LEAD")
+            .unwrap();
+        assert!(c.from.is_none());
+        assert!(
+            plan.to_cli_json()["conventions"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        );
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    #[test]
+    fn a_signature_names_the_place_a_relative_title_does_not() {
+        let plan = crate::parse_text(
+            "区人民政府办公室关于印发重点工作分解方案的通知\n蔡甸区人民政府办公室\n一、主要目标\n(一)地区生产总值增长7%以上。(区发展和改革局)",
+            &crate::Registry::empty(),
+        );
+        assert_eq!(plan.region.as_deref(), Some("蔡甸区"));
+    }
+}
+
+#[cfg(test)]
+mod yearless_tests {
+    #[test]
+    fn dates_without_a_year_after_a_dated_one_are_in_its_year() {
+        let plan = crate::parse_text(
+            "某省2017年稳增长意见\n一、推进重大项目建设\n资金须于2017年6月底前下达60%以上、9月底前下达80%以上、11月底前全部下达到位。(省财政厅牵头)",
+            &crate::Registry::empty(),
+        );
+        let t = plan.tasks.iter().find(|t| t.code == "一").unwrap();
+        assert_eq!(t.deadline.unwrap().date.to_string(), "2017-11-30");
+    }
+}
+
+#[cfg(test)]
+mod given_region_tests {
+    use crate::{ParseOptions, Registry, parse_text, parse_text_with};
+
+    const SHEET: &str = "序号,工作任务,牵头单位,配合单位,完成时限\n1,建设公共服务平台,市发展改革委,市财政局,2025年12月底前\n";
+
+    #[test]
+    fn a_sheet_without_a_title_takes_the_callers_region() {
+        let reg = Registry::from_entries(Vec::new());
+        let bare = parse_text(SHEET, &reg);
+        assert!(bare.warnings.iter().any(|w| w.code == "NO_REGION"));
+        assert_eq!(bare.tasks[0].leads[0].name, "市发展改革委");
+        let opts = ParseOptions {
+            region: Some("宜昌市".into()),
+        };
+        let plan = parse_text_with(SHEET, &reg, &opts);
+        assert_eq!(plan.region.as_deref(), Some("宜昌市"));
+        assert!(!plan.warnings.iter().any(|w| w.code == "NO_REGION"));
+        assert_eq!(plan.tasks[0].leads[0].name, "宜昌市发展改革委");
+        assert_eq!(plan.tasks[0].participants[0].name, "宜昌市财政局");
+        assert!(plan.conventions.iter().any(|c| c.code == "REGION_GIVEN"));
+    }
+
+    #[test]
+    fn a_given_region_names_its_levels() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = SHEET
+            .replace("市发展改革委", "县发展改革委")
+            .replace("市财政局", "省财政厅");
+        let opts = ParseOptions {
+            region: Some("某某省某州市某某县".into()),
+        };
+        let plan = parse_text_with(&sheet, &reg, &opts);
+        assert_eq!(plan.region.as_deref(), Some("某某县"));
+        assert_eq!(plan.tasks[0].leads[0].name, "某某县发展改革委");
+        assert_eq!(plan.tasks[0].participants[0].name, "某某省财政厅");
+    }
+
+    #[test]
+    fn the_documents_own_region_wins() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = format!("湖北省2024年重点工作任务分解表\n{SHEET}");
+        let opts = ParseOptions {
+            region: Some("宜昌市".into()),
+        };
+        let plan = parse_text_with(&text, &reg, &opts);
+        assert_ne!(plan.region.as_deref(), Some("宜昌市"));
+        assert!(!plan.conventions.iter().any(|c| c.code == "REGION_GIVEN"));
+    }
+}
+
+#[cfg(test)]
+mod sentence_clause_tests {
+    use crate::{Registry, TaskKind, parse_text};
+
+    fn leads(plan: &crate::ParsedPlan, code: &str) -> Vec<String> {
+        let t = plan.tasks.iter().find(|t| t.code == code).unwrap();
+        t.leads.iter().map(|a| a.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_document_without_brackets_states_responsibility_in_sentences() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = "某某省人民政府关于同意设立某某园区的批复\n一、同意设立某某园区，由省发展改革委、省财政厅合作共建。\n二、园区建设要坚持绿色发展，提升服务功能。\n三、省科技厅要加强业务指导，会同省统计局做好监测。\n";
+        let plan = parse_text(text, &reg);
+        // (the fictitious province is not read as a region: names stay as written)
+        assert_eq!(leads(&plan, "一"), ["省发展改革委", "省财政厅"]);
+        assert_eq!(leads(&plan, "三"), ["省科技厅"]);
+        let three = plan.tasks.iter().find(|t| t.code == "三").unwrap();
+        assert_eq!(three.participants[0].name, "省统计局");
+        let two = plan.tasks.iter().find(|t| t.code == "二").unwrap();
+        assert_eq!(two.kind, TaskKind::Heading);
+        assert!(
+            plan.conventions
+                .iter()
+                .any(|c| c.code == "SENTENCE_CLAUSES")
+        );
+    }
+
+    #[test]
+    fn in_a_document_with_brackets_a_sentence_is_prose() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = "某某市2024年重点工作分解方案\n一、推进园区建设。（市发展改革委负责）\n二、市考评办要将重点工作纳入绩效考核，确保落到实处。\n";
+        let plan = parse_text(text, &reg);
+        let two = plan.tasks.iter().find(|t| t.code == "二").unwrap();
+        assert!(two.leads.is_empty(), "{:?}", two.leads);
+        assert!(
+            !plan
+                .conventions
+                .iter()
+                .any(|c| c.code == "SENTENCE_CLAUSES")
+        );
+    }
+}

@@ -1,0 +1,27 @@
+use super::reads_as_body;
+
+#[test]
+fn only_names_of_bodies_are_agencies() {
+    for ok in [
+        "杭州市发展改革委",
+        "之江实验室",
+        "国网浙江省电力有限公司",
+        "立山经济开发区",
+        "各区",
+        "越秀区",
+        "全区经济运行各专班",
+        "人民银行杭州中心支行",
+    ] {
+        assert!(reads_as_body(ok), "{ok}");
+    }
+    for no in [
+        "列第一位者为牵头单位",
+        "牵头单位",
+        "确保任务落实",
+        "下同",
+        "2025年底前",
+        "有关",
+    ] {
+        assert!(!reads_as_body(no), "{no}");
+    }
+}
