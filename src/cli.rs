@@ -50,8 +50,13 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
-    /// Load `seeds/`: the agency registry, the source plans, demo contacts and accounts.
-    Seed,
+    /// Load `seeds/`: the agency registry, the source plans, demo contacts and accounts, and
+    /// (into a database without plans) a simulated year of activity on them (the demo world).
+    Seed {
+        /// Load the plans and accounts only: no simulated activity.
+        #[arg(long)]
+        without_activity: bool,
+    },
     /// Print the GraphQL SDL.
     Schema,
     /// Import a plan document (.txt in UTF-8 or GBK, .docx, .xlsx, .csv).
@@ -177,11 +182,16 @@ async fn run(cli: Cli) -> AppResult<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
-            let (_, db) = connect().await?;
+        Command::Seed { without_activity } => {
+            let (config, db) = connect().await?;
             db.migrate().await?;
-            let summary = seed_all(&db).await?;
-            eprintln!("{summary}");
+            if without_activity {
+                eprintln!("{}", seed_all(&db).await?);
+            } else {
+                let (summary, activity) = seed_demo_world(&db, &config.public_url).await?;
+                eprintln!("{summary}");
+                eprintln!("{}", activity?);
+            }
             Ok(())
         }
         Command::Remind { once, now, every } => {
@@ -227,8 +237,15 @@ async fn run(cli: Cli) -> AppResult<()> {
                 && services::seed::is_empty(&db.conn).await?
             {
                 eprintln!("empty embedded database: loading demo data");
-                let summary = seed_all(&db).await?;
+                let (summary, activity) = seed_demo_world(&db, &config.public_url).await?;
                 eprintln!("{summary}");
+                // The plans and accounts are in: a failed simulation does not stop the server.
+                match activity {
+                    Ok(a) => eprintln!("{a}"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the demo activity could not be simulated")
+                    }
+                }
             }
             let mailer = crate::notify::mailer::from_config(&config)?;
             let state = AppState::new(db, config);
@@ -543,17 +560,54 @@ pub async fn ledger(
     Ok(rows)
 }
 
-/// Seeds everything in one transaction; returns a one-line summary.
+/// Seeds the registry, the plans and the demo people in one transaction, dated now, with no
+/// activity (`duban seed --without-activity`; what most tests use); returns a one-line summary.
 pub async fn seed_all(db: &Db) -> AppResult<String> {
-    let now = Clock::system().now();
+    Ok(seed_at(db, Clock::system().now()).await?.0)
+}
+
+/// Returns the summary and the number of plans there were before.
+async fn seed_at(db: &Db, now: chrono::DateTime<chrono::Utc>) -> AppResult<(String, u64)> {
     let dir = services::seed::seeds_dir();
     let tx = db.write().await?;
+    let before = entity::plan::Entity::find().count(&*tx).await?;
     let agencies = services::seed::load_registry(&*tx, &dir, now).await?;
     let plans = services::seed::load_plans(&*tx, &dir, now).await?;
     services::seed::demo_people(&*tx, now).await?;
     tx.commit().await?;
-    Ok(format!(
-        "seeded {agencies} agencies and {plans} plans from {}",
-        dir.display()
+    Ok((
+        format!(
+            "seeded {agencies} agencies and {plans} plans from {}",
+            dir.display()
+        ),
+        before,
     ))
+}
+
+/// The demo world (`duban seed`, the first `duban serve`): seeds as of the first simulated
+/// day (2 January 2025) and, when the database had no plans before, simulates 2025 on the
+/// seeded plans ([`crate::demo`]). Returns the seeding summary and the simulation's outcome
+/// (a line saying what it did, or why it was skipped, or its error).
+///
+/// # Errors
+/// Those of seeding (the simulation's own error is in the second value).
+pub async fn seed_demo_world(db: &Db, public_url: &str) -> AppResult<(String, AppResult<String>)> {
+    let start = crate::demo::china_instant(crate::demo::script::start_day(), 9, 0);
+    let (summary, before) = seed_at(db, start).await?;
+    if before > 0 {
+        return Ok((
+            summary,
+            Ok("demo activity skipped: the database already had plans".into()),
+        ));
+    }
+    let plans: Vec<i64> = entity::plan::Entity::find()
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let activity = crate::demo::simulate(db, &plans, public_url)
+        .await
+        .map(|s| s.to_string());
+    Ok((summary, activity))
 }

@@ -9,7 +9,8 @@
 //! - [`services`]: use cases over the database, one module (or folder) per area.
 //! - `notify`'s database side (store, sweep, outbox, feed, mailer), over services.
 //! - [`app`]: the shared state and the injected clock (nothing else reads the time).
-//! - [`graphql`] (schema, resolvers, loaders) and `notify::worker` (the background loop).
+//! - [`graphql`] (schema, resolvers, loaders), `notify::worker` (the background loop) and
+//!   [`demo`] (the demo world's simulated year, through the services).
 //! - [`server`] (HTTP: routing and answering; `server::request` reads requests) and [`cli`].
 
 pub mod app;
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod evaluation;

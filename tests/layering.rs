@@ -7,7 +7,7 @@
 //!   ← services (use cases over the database)
 //!   ← notify's database side: store, sweep, outbox, feed, mailer
 //!   ← app (state and clock)
-//!   ← graphql, notify::worker
+//!   ← graphql, notify::worker, demo (the demo world's simulated year)
 //!   ← server
 //!   ← cli
 //! ```
@@ -118,6 +118,11 @@ const RULES: &[Rule] = &[
     Rule {
         files: &["graphql/", "notify/worker.rs"],
         forbidden: &["server", "cli"],
+    },
+    // The demo world acts through the services and the sweep, as users and the worker do.
+    Rule {
+        files: &["demo/"],
+        forbidden: &["graphql", "notify::worker", "server", "cli"],
     },
     Rule {
         files: &["server.rs", "server/"],

@@ -211,6 +211,10 @@ impl Plan {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// Demo data (`duban seed`): the plan's activity in 2025 was simulated.
+    async fn demo(&self) -> bool {
+        self.0.demo
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

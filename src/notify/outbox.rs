@@ -60,6 +60,9 @@ pub enum DeliveryState {
     Sent,
     /// Refused permanently (5xx) or too many failures; the office must act.
     Failed,
+    /// Written by the demo world's simulated sweeps (`duban seed`): kept to be read, never
+    /// delivered (no worker claims it, and it cannot be retried).
+    Demo,
 }
 
 impl std::fmt::Display for DeliveryState {
@@ -76,11 +79,12 @@ impl DeliveryState {
             DeliveryState::Sending => "sending",
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
+            DeliveryState::Demo => "demo",
         }
     }
     /// The state a stored value stands for; anything unknown reads as pending.
     pub fn parse(s: &str) -> DeliveryState {
-        [Self::Sending, Self::Sent, Self::Failed]
+        [Self::Sending, Self::Sent, Self::Failed, Self::Demo]
             .into_iter()
             .find(|d| d.as_str() == s)
             .unwrap_or(DeliveryState::Pending)

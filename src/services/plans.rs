@@ -158,6 +158,34 @@ pub async fn update(
     Ok(after)
 }
 
+/// Marks a plan as demo data (the demo world of `duban seed`). System only; audited.
+///
+/// # Errors
+/// NOT_FOUND for a missing plan.
+pub async fn mark_demo(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    let before = get(db, id).await?;
+    plan::Entity::update_many()
+        .col_expr(plan::Column::Demo, sea_orm::sea_query::Expr::value(true))
+        .filter(plan::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    let after = get(db, id).await?;
+    record::audited_update::<plan::Entity>(
+        db,
+        Actor::System,
+        AuditAction::PlanUpdate,
+        &before,
+        &after,
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
 /// Deletes a plan with its tasks (the audit trail keeps the plan's last state).
 ///
 /// # Errors

@@ -32,7 +32,7 @@ mod plan;
 mod recipients;
 mod record;
 
-pub use record::{SWEEP_LOCK, run};
+pub use record::{SWEEP_LOCK, run, run_demo};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -22,6 +22,43 @@ pub async fn run(
     actor: crate::auth::Actor<'_>,
     public_url: &str,
 ) -> AppResult<SweepReport> {
+    run_as(db, now, deliver_from, dry_run, actor, public_url, None).await
+}
+
+/// A sweep of the demo world's simulated past (see `crate::demo`): recorded like any other,
+/// but under the given sweep id (so that the demo database is the same on every run: the id
+/// is also in the records' Message-IDs) and with its mails stored as
+/// [`DeliveryState::Demo`], which no worker ever claims — the simulation's mail never goes out.
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_demo(
+    db: &Db,
+    now: DateTime<Utc>,
+    public_url: &str,
+    sweep_id: &str,
+) -> AppResult<SweepReport> {
+    run_as(
+        db,
+        now,
+        now,
+        false,
+        crate::auth::Actor::System,
+        public_url,
+        Some(sweep_id),
+    )
+    .await
+}
+
+async fn run_as(
+    db: &Db,
+    now: DateTime<Utc>,
+    deliver_from: DateTime<Utc>,
+    dry_run: bool,
+    actor: crate::auth::Actor<'_>,
+    public_url: &str,
+    demo_sweep_id: Option<&str>,
+) -> AppResult<SweepReport> {
     if dry_run {
         return plan(&db.conn, now).await;
     }
@@ -43,7 +80,9 @@ pub async fn run(
         );
     }
     let today = report.today.unwrap_or_else(|| china_day(now));
-    let sweep_id = {
+    let sweep_id = if let Some(id) = demo_sweep_id {
+        id.to_owned()
+    } else {
         use rand::RngCore;
         let mut b = [0u8; 8];
         rand::rng().fill_bytes(&mut b);
@@ -221,7 +260,13 @@ pub async fn run(
                 mail.text.into(),
                 mail.html.into(),
                 message_ids[email].clone().into(),
-                DeliveryState::Pending.as_str().into(),
+                if demo_sweep_id.is_some() {
+                    DeliveryState::Demo
+                } else {
+                    DeliveryState::Pending
+                }
+                .as_str()
+                .into(),
                 0i32.into(),
                 deliver_from.into(),
                 now.into(),

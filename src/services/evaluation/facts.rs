@@ -334,7 +334,7 @@ pub(super) fn relevant_to(t: &task::Model, year: i32) -> bool {
 /// - Otherwise the agencies of the scheme's kind (local governments, or departments and
 ///   other non-group agencies) that have an assignment on a task relevant to the year
 ///   ([`relevant_to`]): an agency with nothing to be evaluated on is not ranked.
-pub(super) async fn default_subjects(
+pub async fn default_subjects(
     db: &impl ConnectionTrait,
     scheme: &Scheme,
     year: i32,
