@@ -165,13 +165,19 @@ fn refused(e: &AppError) -> Response {
         AppError::Conflict(_) | AppError::InvalidTransition(_) => StatusCode::CONFLICT,
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "download failed");
-            return refusal(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            );
         }
     };
     let mut resp = refusal(status, e.code(), e.to_string());
     if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
     }
     resp
 }

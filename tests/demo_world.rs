@@ -49,13 +49,13 @@ async fn summary_of(app: &TestApp) -> duban::demo::Summary {
     }
 }
 
-const TASKS_PAGE: &str = "query($after: String) { tasks(first: 50, after: $after) {
+const TASKS_PAGE: &str = "query($after: String) { tasks(first: 10, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes { status originalDeadline
-            reports { period percent }
+            reports(first: 100) { period percent }
             extensionRequests { status }
-            supervisionRecords { level docNumber }
-            history { action } } } }";
+            supervisionRecords(first: 100) { level docNumber }
+            history(first: 100) { action } } } }";
 
 #[tokio::test]
 async fn the_demo_world_shows_a_year_of_work_through_graphql() {

@@ -27,10 +27,10 @@ mod m20261121_000106_create_manual_adjustment;
 mod m20261130_000001_index_assignment_role;
 mod m20261130_000002_user_token_generation;
 mod m20261202_000101_index_task_order;
+mod m20261202_000201_create_change_event;
 mod m20261202_000301_create_attachment;
 mod m20261202_000401_create_supervision_document;
 mod m20261202_000402_create_outbox_attachment;
-mod m20261202_000201_create_change_event;
 mod m20261202_000501_plan_demo;
 
 pub struct Migrator;

@@ -274,90 +274,102 @@ fn attach_with(
     db: &DatabaseConnection,
     cache: bool,
 ) -> async_graphql::Request {
-    req.data(on(by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id), cache))
-        .data(on(by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id), cache))
-        .data(on(by_id::<task::Entity>(db, task::Column::Id, |m| m.id), cache))
-        .data(on(by_id::<user::Entity>(db, user::Column::Id, |m| m.id), cache))
-        .data(on(
-            grouped::<assignment::Entity>(
-                db,
-                assignment::Column::TaskId,
-                assignment::Column::Id,
-                None,
-                |m| m.task_id,
+    req.data(on(
+        by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id),
+        cache,
+    ))
+    .data(on(
+        by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id),
+        cache,
+    ))
+    .data(on(
+        by_id::<task::Entity>(db, task::Column::Id, |m| m.id),
+        cache,
+    ))
+    .data(on(
+        by_id::<user::Entity>(db, user::Column::Id, |m| m.id),
+        cache,
+    ))
+    .data(on(
+        grouped::<assignment::Entity>(
+            db,
+            assignment::Column::TaskId,
+            assignment::Column::Id,
+            None,
+            |m| m.task_id,
+        ),
+        cache,
+    ))
+    .data(on(
+        grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
+            m.task_id.unwrap_or_default()
+        }),
+        cache,
+    ))
+    .data(on(
+        grouped::<extension_request::Entity>(
+            db,
+            extension_request::Column::TaskId,
+            extension_request::Column::Id,
+            None,
+            |m| m.task_id,
+        ),
+        cache,
+    ))
+    .data(on(
+        grouped::<contact::Entity>(
+            db,
+            contact::Column::AgencyId,
+            contact::Column::Id,
+            None,
+            |m| m.agency_id,
+        ),
+        cache,
+    ))
+    .data(on(
+        windowed::<task::Entity>(
+            db,
+            task::Column::ParentId,
+            task::Column::Position,
+            None,
+            |m| m.parent_id.unwrap_or_default(),
+        ),
+        cache,
+    ))
+    .data(on(
+        windowed::<progress_report::Entity>(
+            db,
+            progress_report::Column::TaskId,
+            progress_report::Column::Id,
+            None,
+            |m| m.task_id,
+        ),
+        cache,
+    ))
+    .data(on(
+        windowed::<supervision_record::Entity>(
+            db,
+            supervision_record::Column::TaskId,
+            supervision_record::Column::Id,
+            None,
+            |m| m.task_id,
+        ),
+        cache,
+    ))
+    .data(on(
+        windowed::<audit_event::Entity>(
+            db,
+            audit_event::Column::EntityId,
+            audit_event::Column::Id,
+            Some(
+                Condition::all()
+                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
             ),
-            cache,
-        ))
-        .data(on(
-            grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
-                m.task_id.unwrap_or_default()
-            }),
-            cache,
-        ))
-        .data(on(
-            grouped::<extension_request::Entity>(
-                db,
-                extension_request::Column::TaskId,
-                extension_request::Column::Id,
-                None,
-                |m| m.task_id,
-            ),
-            cache,
-        ))
-        .data(on(
-            grouped::<contact::Entity>(
-                db,
-                contact::Column::AgencyId,
-                contact::Column::Id,
-                None,
-                |m| m.agency_id,
-            ),
-            cache,
-        ))
-        .data(on(
-            windowed::<task::Entity>(
-                db,
-                task::Column::ParentId,
-                task::Column::Position,
-                None,
-                |m| m.parent_id.unwrap_or_default(),
-            ),
-            cache,
-        ))
-        .data(on(
-            windowed::<progress_report::Entity>(
-                db,
-                progress_report::Column::TaskId,
-                progress_report::Column::Id,
-                None,
-                |m| m.task_id,
-            ),
-            cache,
-        ))
-        .data(on(
-            windowed::<supervision_record::Entity>(
-                db,
-                supervision_record::Column::TaskId,
-                supervision_record::Column::Id,
-                None,
-                |m| m.task_id,
-            ),
-            cache,
-        ))
-        .data(on(
-            windowed::<audit_event::Entity>(
-                db,
-                audit_event::Column::EntityId,
-                audit_event::Column::Id,
-                Some(
-                    Condition::all()
-                        .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
-                ),
-                |m| m.entity_id,
-            ),
-            cache,
-        ))
-        .data(on(super::attachments::loader_for(db), cache))
+            |m| m.entity_id,
+        ),
+        cache,
+    ))
+    .data(on(super::attachments::loader_for(db), cache))
 }
 
 /// `l` with its cache on or off.

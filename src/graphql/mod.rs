@@ -30,8 +30,8 @@ macro_rules! mutate {
     };
 }
 
-pub mod connection;
 pub mod attachments;
+pub mod connection;
 pub mod evaluation;
 pub mod import;
 pub mod limits;
