@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 
 use super::loaders::{Cached, loader, loader_err, many, one};
 use super::{NESTED_LIST_COST, state, viewer};
-use crate::domain::{AttachmentOwner, AuditAction};
+use crate::domain::AttachmentOwner;
 use crate::error::AppError;
 use crate::services::attachments::{Owner, Staged};
 use crate::services::{self, parse_id};
@@ -117,10 +117,10 @@ pub(crate) async fn completion_requests(
     if !may_read(ctx, task_id).await? {
         return Ok(vec![]);
     }
+    // The loader reads only `task.request_completion` events (see `loaders::attach_with`).
     Ok(many::<audit_event::Entity>(ctx, task_id)
         .await?
         .into_iter()
-        .filter(|e| e.action == AuditAction::TaskRequestCompletion.as_str())
         .map(CompletionRequest)
         .collect())
 }

@@ -369,6 +369,25 @@ fn attach_with(
         ),
         cache,
     ))
+    // Completion requests (申请办结) are the task's `task.request_completion` audit events:
+    // the only grouped read of that table (the paged history is windowed above).
+    .data(on(
+        grouped::<audit_event::Entity>(
+            db,
+            audit_event::Column::EntityId,
+            audit_event::Column::Id,
+            Some(
+                Condition::all()
+                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY))
+                    .add(
+                        audit_event::Column::Action
+                            .eq(crate::domain::AuditAction::TaskRequestCompletion.as_str()),
+                    ),
+            ),
+            |m| m.entity_id,
+        ),
+        cache,
+    ))
     .data(on(super::attachments::loader_for(db), cache))
 }
 

@@ -3,6 +3,13 @@
 //!
 //! Deadlines are dates, not instants, so every event is an all-day `VEVENT`
 //! (`DTSTART;VALUE=DATE`, `DTEND` the next day) and no time zone is needed.
+//!
+//! Written by hand on purpose. The `icalendar` crate (0.17, tried 2026-12-02 on this feed's
+//! events) is worse here: it writes a URL value's CR/LF through unescaped (a stored URL could
+//! inject a property such as `ATTACH`), keeps bare CR and control characters in TEXT values,
+//! always emits its own `PRODID` (a second one is invalid, RFC 5545 §3.6), and writes
+//! `all_day` events with `DTEND` equal to `DTSTART`. Its folding was right; so is ours (tests
+//! below).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
