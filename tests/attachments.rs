@@ -498,6 +498,44 @@ async fn a_failed_write_leaves_only_an_orphan_for_the_sweep() {
     assert!(objects(&app).await.is_empty());
 }
 
+/// Files sent with a one-shot mutation by someone who may not make it are refused before
+/// anything reaches the store (not left for the orphan sweep).
+#[tokio::test]
+async fn evidence_from_someone_who_may_not_send_it_is_never_stored() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let pdf = [file("a.pdf", "application/pdf", PDF)];
+    let outsider = report_with(&app, &w.other_staff, &w.t1, &pdf).await;
+    assert_eq!(code(&outsider), "FORBIDDEN", "{outsider}");
+    let leader = report_with(&app, &w.leader, &w.t1, &pdf).await;
+    assert_eq!(code(&leader), "FORBIDDEN", "{leader}");
+    // Only a lead agency may ask to close a task: a participant's files are refused too.
+    let version = app
+        .ok(
+            &w.office,
+            "query($t:ID!){ task(id:$t){ version } }",
+            json!({"t": w.t1}),
+        )
+        .await["task"]["version"]
+        .as_i64()
+        .unwrap();
+    let part = upload(
+        &app,
+        &w.part_staff,
+        "mutation($t:ID!,$v:Int!,$f:[Upload!]){ requestCompletion(id:$t, version:$v, files:$f){ status } }",
+        json!({"t": w.t1, "v": version, "f": [null]}),
+        &[File {
+            var: "f.0",
+            ..pdf[0]
+        }],
+    )
+    .await;
+    assert_eq!(code(&part), "FORBIDDEN", "{part}");
+    assert!(objects(&app).await.is_empty(), "nothing was stored");
+    assert_eq!(count_rows(&app, "attachment").await, 0);
+    assert_eq!(count_rows(&app, "progress_report").await, 0);
+}
+
 #[tokio::test]
 async fn an_extension_request_takes_evidence_from_its_agency_only() {
     let app = TestApp::spawn().await;

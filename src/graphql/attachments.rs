@@ -213,6 +213,27 @@ pub fn loader_for(db: &DatabaseConnection) -> Cached<ByOwner> {
     )
 }
 
+/// Like [`stage_uploads`], but only once the viewer is agency staff assigned to `task_id`
+/// (in `role`, if given): the one-shot mutations store their files before their own checks
+/// run, so without this anyone signed in could park objects in the store until the orphan
+/// sweep. The mutation's service checks again inside its transaction.
+///
+/// # Errors
+/// FORBIDDEN or NOT_FOUND before anything is stored; then as [`stage_uploads`].
+pub(crate) async fn stage_for_task(
+    ctx: &Context<'_>,
+    task_id: i64,
+    role: Option<crate::domain::AssignmentRole>,
+    files: &[Upload],
+) -> Result<Vec<Staged>> {
+    if files.is_empty() {
+        return Ok(vec![]);
+    }
+    let v = viewer(ctx)?;
+    services::tasks::require_assigned_staff(&state(ctx).db.conn, v, task_id, role).await?;
+    stage_uploads(ctx, files).await
+}
+
 /// Checks the uploaded files (size, type from their content) and puts their bytes in the
 /// store, before the write transaction. The files are in memory already (the request body is
 /// read whole, within `DUBAN_MAX_BODY_BYTES`). A refused file stores nothing; a batch over the

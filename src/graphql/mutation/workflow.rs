@@ -30,9 +30,11 @@ impl WorkflowMutation {
         input: ProgressReportInput,
     ) -> Result<ProgressReport> {
         let v = viewer(ctx)?;
-        let staged = attachments::stage_uploads(ctx, input.files.as_deref().unwrap_or(&[])).await?;
+        let task_id = parse_id("task", &input.task_id)?;
+        let files = input.files.as_deref().unwrap_or(&[]);
+        let staged = attachments::stage_for_task(ctx, task_id, None, files).await?;
         let data = services::progress::ReportInput {
-            task_id: parse_id("task", &input.task_id)?,
+            task_id,
             period: input.period,
             text: input.text,
             percent: input.percent,
@@ -65,7 +67,10 @@ impl WorkflowMutation {
         #[graphql(desc = "Evidence files (佐证材料), sent as a GraphQL multipart request.")]
         files: Option<Vec<Upload>>,
     ) -> Result<Task> {
-        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
+        let task_id = parse_id("task", &id)?;
+        let files = files.as_deref().unwrap_or(&[]);
+        let staged =
+            attachments::stage_for_task(ctx, task_id, Some(AssignmentRole::Lead), files).await?;
         self.transition_with(
             ctx,
             id,
@@ -138,7 +143,9 @@ impl WorkflowMutation {
         let v = viewer(ctx)?;
         let id = parse_id("task", &task_id)?;
         let d = Deadline::parse(&deadline)?;
-        let staged = attachments::stage_uploads(ctx, files.as_deref().unwrap_or(&[])).await?;
+        let files = files.as_deref().unwrap_or(&[]);
+        let staged =
+            attachments::stage_for_task(ctx, id, Some(AssignmentRole::Lead), files).await?;
         mutate!(ctx, |tx, now| async {
             let r = services::extensions::request(tx, v, id, d, &reason, now).await?;
             let owner = Owner {
