@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object, Result, Upload};
 use chrono::{DateTime, Utc};
 use entity::{assignment, attachment, audit_event, user};
@@ -206,11 +206,7 @@ impl Loader<Owner> for ByOwner {
 
 /// The request's attachment loader (see `loaders::attach`).
 pub fn loader_for(db: &DatabaseConnection) -> Cached<ByOwner> {
-    DataLoader::with_cache(
-        ByOwner { db: db.clone() },
-        tokio::spawn,
-        HashMapCache::default(),
-    )
+    super::loaders::cached(ByOwner { db: db.clone() })
 }
 
 /// Like [`stage_uploads`], but only once the viewer is agency staff assigned to `task_id`

@@ -176,18 +176,19 @@ fn windowed<E: EntityTrait>(
 where
     E::Model: Clone + Send + Sync,
 {
-    DataLoader::with_cache(
-        WindowedBy::<E> {
-            db: db.clone(),
-            column,
-            order,
-            extra,
-            key,
-            _e: PhantomData,
-        },
-        tokio::spawn,
-        HashMapCache::default(),
-    )
+    cached(WindowedBy::<E> {
+        db: db.clone(),
+        column,
+        order,
+        extra,
+        key,
+        _e: PhantomData,
+    })
+}
+
+/// A loader with a per-request cache, its batches run on the runtime.
+pub(crate) fn cached<L: Send + Sync + 'static>(loader: L) -> Cached<L> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }
 
 /// One page of the rows related to `parent` through the request's windowed loader.
@@ -219,16 +220,12 @@ fn by_id<E: EntityTrait>(
 where
     E::Model: Clone + Send + Sync,
 {
-    DataLoader::with_cache(
-        ById::<E> {
-            db: db.clone(),
-            column,
-            key,
-            _e: PhantomData,
-        },
-        tokio::spawn,
-        HashMapCache::default(),
-    )
+    cached(ById::<E> {
+        db: db.clone(),
+        column,
+        key,
+        _e: PhantomData,
+    })
 }
 
 fn grouped<E: EntityTrait>(
@@ -241,18 +238,14 @@ fn grouped<E: EntityTrait>(
 where
     E::Model: Clone + Send + Sync,
 {
-    DataLoader::with_cache(
-        GroupedBy::<E> {
-            db: db.clone(),
-            column,
-            order,
-            extra,
-            key,
-            _e: PhantomData,
-        },
-        tokio::spawn,
-        HashMapCache::default(),
-    )
+    cached(GroupedBy::<E> {
+        db: db.clone(),
+        column,
+        order,
+        extra,
+        key,
+        _e: PhantomData,
+    })
 }
 
 /// Fresh loaders for one request (their caches must not outlive it).
