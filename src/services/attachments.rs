@@ -16,12 +16,12 @@
 use chrono::{DateTime, Utc};
 use entity::{attachment, audit_event, extension_request, progress_report};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::audit::{self, Change};
-use super::tasks;
+use super::{record, tasks};
 use crate::auth::{Actor, Viewer};
 use crate::config::AttachmentLimits;
 use crate::domain::evidence;
@@ -214,7 +214,7 @@ pub async fn attach(
     )?;
     let mut out = Vec::with_capacity(staged.len());
     for s in staged {
-        let model = attachment::ActiveModel {
+        let row = attachment::ActiveModel {
             task_id: Set(task_id),
             owner_kind: Set(owner.kind.as_str().to_owned()),
             owner_id: Set(owner.id),
@@ -226,18 +226,12 @@ pub async fn attach(
             uploaded_by: Set(viewer.user_id),
             uploaded_at: Set(now),
             ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        audit::record(
+        };
+        let model = record::insert(
             db,
             Actor::User(viewer),
-            Change::created(
-                AuditAction::AttachmentCreate,
-                "attachment",
-                model.id,
-                &model,
-            ),
+            AuditAction::AttachmentCreate,
+            row,
             now,
         )
         .await?;
@@ -290,10 +284,7 @@ pub async fn for_download(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<attachment::Model> {
-    let a = attachment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("attachment", id))?;
+    let a = record::find::<attachment::Entity>(db, id).await?;
     if !may_read_task(db, viewer, a.task_id).await? {
         return Err(AppError::forbidden(
             "only the office, leaders and the agencies assigned to the task may read its evidence",
@@ -317,12 +308,10 @@ pub async fn delete(
 ) -> AppResult<attachment::Model> {
     viewer.require_office()?;
     let reason = crate::domain::text::required("reason", reason, crate::domain::text::LONG)?;
-    let a = attachment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("attachment", id))?;
+    let a = record::find::<attachment::Entity>(db, id).await?;
     attachment::Entity::delete_by_id(id).exec(db).await?;
-    let mut change = Change::deleted(AuditAction::AttachmentDelete, "attachment", id, &a);
+    let entity = <attachment::Entity as record::Audited>::ENTITY;
+    let mut change = Change::deleted(AuditAction::AttachmentDelete, entity, id, &a);
     change.after = Some(serde_json::json!({ "reason": reason }));
     audit::record(db, Actor::User(viewer), change, now).await?;
     Ok(a)

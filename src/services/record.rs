@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    agency, assignment, contact, evaluation_scheme, extension_request, manual_adjustment, plan,
-    progress_report, target, task, user,
+    agency, assignment, attachment, contact, evaluation_scheme, extension_request,
+    manual_adjustment, plan, progress_report, target, task, user,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -50,6 +50,7 @@ macro_rules! audited {
 audited! {
     agency => "agency",
     assignment => "assignment",
+    attachment => "attachment",
     contact => "contact",
     evaluation_scheme => "evaluation_scheme",
     extension_request => "extension_request" as "extension request",
