@@ -59,6 +59,10 @@ pub struct Limits {
     pub request_time: std::time::Duration,
     /// Evidence attachments (佐证材料): what one file and one item may hold.
     pub attachments: AttachmentLimits,
+    /// `DUBAN_MAX_CONCURRENT_EXPORTS` (default 2): ledger exports running at once per
+    /// replica. Each holds a database connection and a temporary file for seconds; one more
+    /// is refused (429) rather than queued.
+    pub concurrent_exports: usize,
 }
 
 /// Limits on evidence attachments (README "Attachments").
@@ -91,6 +95,7 @@ impl Default for Limits {
             response_bytes: 16 * 1024 * 1024,
             request_time: std::time::Duration::from_secs(30),
             attachments: AttachmentLimits::default(),
+            concurrent_exports: 2,
         }
     }
 }
@@ -195,6 +200,8 @@ impl Config {
                         .map_or(d.response_bytes, |n| n as usize),
                     request_time: num("DUBAN_REQUEST_TIMEOUT_SECS")
                         .map_or(d.request_time, std::time::Duration::from_secs),
+                    concurrent_exports: num("DUBAN_MAX_CONCURRENT_EXPORTS")
+                        .map_or(d.concurrent_exports, |n| n as usize),
                     attachments: AttachmentLimits {
                         file_bytes: num("DUBAN_MAX_ATTACHMENT_BYTES")
                             .unwrap_or(d.attachments.file_bytes),

@@ -33,6 +33,8 @@ struct Server {
     parsed: std::sync::Arc<ParseCache>,
     /// Permits to read a large body (see `read_request`).
     large_bodies: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Ledger exports running now (`Limits::concurrent_exports`).
+    exports: std::sync::Arc<tokio::sync::Semaphore>,
     /// Automatic persisted queries known to this process.
     persisted: std::sync::Arc<crate::graphql::persisted::PersistedQueries>,
     /// This replica's live-update events, fanned out to its subscribers.
@@ -47,6 +49,7 @@ mod ws;
 pub fn router(state: AppState) -> Router {
     let hub = crate::services::events::Hub::new(state.db.conn.clone());
     let schema = build_schema_with(state.clone(), hub.clone());
+    let exports = tokio::sync::Semaphore::new(state.config.limits.concurrent_exports);
     Router::new()
         .route("/", get(crate::graphiql::page))
         .route("/graphiql/{file}", get(crate::graphiql::asset))
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             state,
             schema,
             large_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_PERMITS)),
+            exports: std::sync::Arc::new(exports),
             parsed: std::sync::Arc::default(),
             persisted: std::sync::Arc::default(),
             hub,

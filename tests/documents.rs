@@ -225,6 +225,26 @@ async fn the_ledger_matches_the_task_list_and_follows_each_role() {
     assert_eq!(rows.len(), 2);
 }
 
+/// Ledger exports are bounded per replica: past the limit an export is refused with 429 and
+/// LIMIT_EXCEEDED (and Retry-After), after sign-in, so a request without a token still hears
+/// 401. Zero permits stand for "all taken" without a race in the test.
+#[tokio::test]
+async fn ledger_exports_past_the_limit_are_refused_not_queued() {
+    let limits = duban::config::Limits {
+        concurrent_exports: 0,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with_limits(limits).await;
+    let w = seed_world(&app).await;
+    let busy = get(&app, Some(&w.office), "/ledger.xlsx").await;
+    assert_eq!(busy.headers()["retry-after"], "5");
+    assert_eq!(refusal(busy).await, (429, "LIMIT_EXCEEDED".into()));
+    assert_eq!(
+        refusal(get(&app, None, "/ledger.csv").await).await,
+        (401, "UNAUTHENTICATED".into())
+    );
+}
+
 fn mailer(server: &SmtpServer) -> Arc<dyn Mailer> {
     Arc::new(
         SmtpMailer::new(

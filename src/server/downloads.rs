@@ -5,10 +5,10 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Server, authenticate, refused};
+use super::{Server, authenticate, refusal, refused};
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::services::ledger::{self, CsvLedger, LedgerFormat, XlsxLedger};
@@ -68,7 +68,22 @@ async fn ledger_download(
     q: LedgerQuery,
     format: LedgerFormat,
 ) -> Response {
-    match build_ledger(&s, &headers, &q, format).await {
+    let viewer = match signed_in(&s, &headers).await {
+        Ok(v) => v,
+        Err(e) => return refused(&e),
+    };
+    // Bounded after sign-in, so anonymous requests cannot hold the permits.
+    let Ok(_running) = s.exports.try_acquire() else {
+        let mut resp = refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            crate::graphql::limits::LIMIT_EXCEEDED,
+            "other ledger exports are running; try again shortly",
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return resp;
+    };
+    match build_ledger(&s, &viewer, &q, format).await {
         Ok(file) => {
             let name = format!("ledger.{}", format.extension());
             let body = Body::from_stream(tokio_util::io::ReaderStream::new(
@@ -99,19 +114,18 @@ async fn ledger_download(
 
 async fn build_ledger(
     s: &Server,
-    headers: &HeaderMap,
+    viewer: &Viewer,
     q: &LedgerQuery,
     format: LedgerFormat,
 ) -> Result<std::fs::File, AppError> {
     use std::io::Seek;
-    let viewer = signed_in(s, headers).await?;
     let id = |what: &str, v: &Option<String>| {
         v.as_deref()
             .filter(|v| !v.trim().is_empty())
             .map(|v| crate::services::parse_id(what, v))
             .transpose()
     };
-    let filter = ledger::scope(&viewer, id("plan", &q.plan)?, id("agency", &q.agency)?)?;
+    let filter = ledger::scope(viewer, id("plan", &q.plan)?, id("agency", &q.agency)?)?;
     let today = s.state.today();
     let mut file = tempfile::tempfile().map_err(AppError::internal)?;
     let out = std::io::BufWriter::new(file.try_clone().map_err(AppError::internal)?);
