@@ -30,7 +30,7 @@ async fn varied_tasks(app: &TestApp, w: &World) {
     use duban::services::tasks;
     use entity::task;
     use sea_orm::{ActiveModelTrait, Set};
-    let plan: i64 = w.plan.parse().unwrap();
+    let plan: i64 = row(&w.plan);
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     let deadlines = [
         Some("2025-05-01"), // past: red unless resolved
@@ -94,7 +94,7 @@ fn ids(page: &Value) -> Vec<i64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["node"]["id"].as_str().unwrap().parse().unwrap())
+        .map(|e| row(e["node"]["id"].as_str().unwrap()))
         .collect()
 }
 
@@ -104,8 +104,8 @@ fn key(field: &str, n: &Value) -> (i64, String) {
     match field {
         // Tasks are created one after the other here, so the outline position follows the id.
         "DOCUMENT_ORDER" => (
-            n["plan"]["id"].as_str().unwrap().parse().unwrap(),
-            format!("{:020}", n["id"].as_str().unwrap().parse::<i64>().unwrap()),
+            row(n["plan"]["id"].as_str().unwrap()),
+            format!("{:020}", row(n["id"].as_str().unwrap())),
         ),
         "DEADLINE" => (0, s("deadline").unwrap_or_else(|| "9999-12-31".into())),
         "ORIGINAL_DEADLINE" => (
@@ -139,7 +139,7 @@ fn key(field: &str, n: &Value) -> (i64, String) {
 
 /// The order the API should give for `order` ([(field, desc)]), ties broken by id.
 fn expected(nodes: &[Value], order: &[(&str, bool)]) -> Vec<i64> {
-    let id = |n: &Value| n["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let id = |n: &Value| row(n["id"].as_str().unwrap());
     let mut v: Vec<&Value> = nodes.iter().collect();
     v.sort_by(|a, b| {
         for (f, desc) in order {
@@ -251,7 +251,7 @@ async fn every_order_pages_both_ways() {
     let undated: Vec<i64> = nodes
         .iter()
         .filter(|n| n["deadline"].is_null())
-        .map(|n| n["id"].as_str().unwrap().parse().unwrap())
+        .map(|n| row(n["id"].as_str().unwrap()))
         .collect();
     assert!(!undated.is_empty());
     assert!(by_deadline.ends_with(&{
@@ -397,9 +397,9 @@ async fn lists_under_a_task_are_bounded() {
     use sea_orm::{ActiveModelTrait, Set};
     let app = TestApp::spawn().await;
     let w = seed_world(&app).await;
-    let author: i64 = app.my_id(&w.lead_staff).await.parse().unwrap();
-    let lead: i64 = w.lead_agency.parse().unwrap();
-    let (t1, t2): (i64, i64) = (w.t1.parse().unwrap(), w.t2.parse().unwrap());
+    let author: i64 = row(&app.my_id(&w.lead_staff).await);
+    let lead: i64 = row(&w.lead_agency);
+    let (t1, t2): (i64, i64) = (row(&w.t1), row(&w.t2));
     {
         let tx = app.state.db.write().await.unwrap();
         for (task, n) in [(t1, 130), (t2, 7)] {
@@ -465,7 +465,7 @@ async fn lists_under_a_task_are_bounded() {
     assert_eq!(whole.len(), 131, "130 recorded and the creation");
     assert_eq!(whole_reports.len(), 130);
     let mut sorted = whole.clone();
-    sorted.sort_by_key(|x| x.parse::<i64>().unwrap());
+    sorted.sort_by_key(|x| row(x));
     assert_eq!(whole, sorted, "oldest first");
     let r = app.ok(&w.leader, q, json!({"f": 7, "o": 14})).await;
     assert_eq!(page(&r, &w.t1, "history", "id"), whole[14..21]);

@@ -413,7 +413,7 @@ async fn task_page_costs_constant_statements() {
         use duban::domain::{AssignmentRole, TaskKind};
         use duban::services::tasks;
         let tx = app.state.db.write().await.unwrap();
-        let plan: i64 = w.plan.parse().unwrap();
+        let plan: i64 = row(&w.plan);
         for i in 0..120 {
             let t = tasks::create(
                 &*tx,
@@ -444,7 +444,7 @@ async fn task_page_costs_constant_statements() {
                     Actor::System,
                     tasks::AssignmentInput {
                         task_id: t.id,
-                        agency_id: a.parse().unwrap(),
+                        agency_id: row(a),
                         role: r,
                         note: None,
                         sub_deadline: None,

@@ -140,7 +140,10 @@ async fn the_ledger_matches_the_task_list_and_follows_each_role() {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
     let (sheets, rows, header) = workbook_rows(resp.bytes().await.unwrap().to_vec());
-    assert_eq!(sheets, vec![format!("{} 测试市碳达峰实施方案", w.plan)]);
+    assert_eq!(
+        sheets,
+        vec![format!("{} 测试市碳达峰实施方案", row(&w.plan))]
+    );
     assert_eq!(header[0], "编号");
     assert_eq!(header[17], "最新文号");
     let expected = expected_rows(&app, &w.office, json!({ "planId": w.plan })).await;
@@ -320,7 +323,7 @@ async fn a_supervision_notice_is_a_docx_mailed_with_its_digest_and_downloadable_
         agencies::add_contact(
             &*tx,
             Actor::System,
-            agency.parse().unwrap(),
+            row(agency),
             agencies::ContactInput {
                 name: format!("{tag}联络员"),
                 email: format!("liaison.{tag}@example.gov.cn"),

@@ -36,7 +36,7 @@ const SAVE: &str = "mutation($d:String!){ saveEvaluationScheme(definition:$d){ i
 const INDICATOR: &str = "mutation($y:Int!,$k:String!,$a:ID!,$v:Float!,$t:Float){ setIndicatorValue(year:$y,scheme:\"test-scheme\",criterionKey:$k,agencyId:$a,value:$v,target:$t){ id value } }";
 const MANUAL: &str = "mutation($y:Int!,$a:ID!,$s:Float!,$r:String!){ setManualScore(year:$y,scheme:\"test-scheme\",agencyId:$a,criterionKey:\"review\",score:$s,reason:$r){ id score } }";
 const ADJUST: &str = "mutation($y:Int!,$a:ID!,$n:Float!,$r:String!){ addManualAdjustment(year:$y,scheme:\"test-scheme\",agencyId:$a,amount:$n,reason:$r){ id amount } }";
-const COMPUTE: &str = "mutation($y:Int!,$s:[ID!]){ computeEvaluation(year:$y,scheme:\"test-scheme\",subjects:$s){ id status revision results{ agencyId subject score grade rank vetoed vetoReasons weightedScore adjustmentTotal breakdown criteria{ key score rawValue contribution evidence{ kind id favourable } } } } }";
+const COMPUTE: &str = "mutation($y:Int!,$s:[ID!]){ computeEvaluation(year:$y,scheme:\"test-scheme\",subjects:$s){ id status revision results{ agencyId subject score grade rank vetoed vetoReasons weightedScore adjustmentTotal breakdown criteria{ key score rawValue contribution evidence{ kind recordId favourable } } } } }";
 const PUBLISH: &str =
     "mutation($id:ID!){ publishEvaluation(id:$id){ id status publishedAt publishedBy } }";
 const CORRECT: &str = "mutation($id:ID!,$r:String!){ correctEvaluation(id:$id,reason:$r){ id status revision supersedesId correctionReason correctedBy createdAt } }";
@@ -174,7 +174,7 @@ async fn fixture_scores_match_the_hand_computation() {
     };
     let on_time = crit(a, "on_time");
     assert!(close(&on_time["score"], 100.0), "{on_time}");
-    assert_eq!(on_time["evidence"][0]["id"], w.t1.as_str());
+    assert_eq!(on_time["evidence"][0]["recordId"], w.t1.as_str());
     assert_eq!(on_time["evidence"][0]["favourable"], true);
     assert!(close(&crit(a, "energy")["score"], 80.0));
     assert!(close(&crit(a, "energy")["contribution"], 24.0));
@@ -543,7 +543,7 @@ async fn default_scheme_is_seeded_on_first_use() {
 }
 
 fn id(s: &str) -> i64 {
-    s.parse().unwrap()
+    row(s)
 }
 
 #[tokio::test]
@@ -794,7 +794,7 @@ async fn one_metric_scheme(app: &TestApp, w: &World, name: &str, metric: Value) 
 
 /// Computes `scheme` for 2025 over `subjects` and returns criterion `m` per agency id.
 async fn metric_of(app: &TestApp, w: &World, scheme: &str, subjects: &[&str]) -> Value {
-    let q = "mutation($s:String!,$a:[ID!]){ computeEvaluation(year:2025,scheme:$s,subjects:$a){ results{ agencyId criteria(key:\"m\"){ rawValue score applicable notes evidence{ kind id favourable detail } } } } }";
+    let q = "mutation($s:String!,$a:[ID!]){ computeEvaluation(year:2025,scheme:$s,subjects:$a){ results{ agencyId criteria(key:\"m\"){ rawValue score applicable notes evidence{ kind recordId favourable detail } } } } }";
     let r = app
         .ok(&w.office, q, json!({"s": scheme, "a": subjects}))
         .await;
@@ -975,7 +975,7 @@ async fn supervision_records_count_only_against_their_recipients() {
         .insert(&*tx)
         .await
         .unwrap();
-        ids.push(r.id.to_string());
+        ids.push(gid("SupervisionRecord", r.id));
     }
     tx.commit().await.unwrap();
 
@@ -991,7 +991,7 @@ async fn supervision_records_count_only_against_their_recipients() {
         assert_eq!(c["rawValue"], 1.0, "{agency}: {c}");
         assert!(close(&c["score"], 90.0), "{c}");
         assert_eq!(c["evidence"].as_array().unwrap().len(), 1, "{c}");
-        assert_eq!(c["evidence"][0]["id"], record.as_str());
+        assert_eq!(c["evidence"][0]["recordId"], record.as_str());
     }
 }
 
@@ -1070,7 +1070,7 @@ async fn agencies_without_relevant_tasks_are_not_default_subjects() {
         .map(|r| r["agencyId"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 3, "{e}");
-    assert!(!ids.contains(&idle.id.to_string().as_str()), "{e}");
+    assert!(!ids.contains(&gid("Agency", idle.id).as_str()), "{e}");
     // 2024: every task of the world is due in 2025 — nothing to evaluate.
     let r = app.gql(Some(&w.office), q, json!({"y": 2024})).await;
     assert_eq!(code(&r), "INVALID_INPUT", "{r}");

@@ -450,7 +450,7 @@ async fn set_password_is_no_password_oracle() {
 async fn tokens_from_the_future_are_refused() {
     let app = TestApp::spawn().await;
     let w = seed_world(&app).await;
-    let me: i64 = app.my_id(&w.office).await.parse().unwrap();
+    let me: i64 = row(&app.my_id(&w.office).await);
     let now = chrono::Utc::now().timestamp();
     let forge = |iat: i64, nbf: Option<i64>| {
         let mut claims = json!({

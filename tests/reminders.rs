@@ -52,7 +52,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         (&w.part_agency, "part"),
         (&w.other_agency, "other"),
     ] {
-        let id: i64 = agency.parse().unwrap();
+        let id: i64 = row(agency);
         for (role, label) in [
             (ContactRole::Liaison, "联络员"),
             (ContactRole::Head, "局长"),
@@ -74,8 +74,8 @@ async fn fixture(app: &TestApp) -> Fixture {
             .unwrap();
         }
     }
-    let plan_id: i64 = w.plan.parse().unwrap();
-    let lead: i64 = w.lead_agency.parse().unwrap();
+    let plan_id: i64 = row(&w.plan);
+    let lead: i64 = row(&w.lead_agency);
     let mut ids = Vec::new();
     for (code, title, deadline) in [
         ("二(一)", "加快推进光伏发电规模化开发", "2025-04-09"),
@@ -115,7 +115,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await
         .unwrap();
-        ids.push(t.id.to_string());
+        ids.push(gid("Task", t.id));
     }
     tx.commit().await.unwrap();
     exec(
@@ -164,7 +164,7 @@ async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> Value {
         .iter()
         .map(|p| {
             json!({
-                "taskId": p.task_id.to_string(),
+                "taskId": gid("Task", p.task_id),
                 "level": format!("{:?}", p.rung.level).to_uppercase(),
                 "rung": p.rung_key,
                 "trigger": p.rung.trigger_key,
@@ -178,7 +178,7 @@ async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> Value {
     let unaddressed: Vec<Value> = r
         .unaddressed
         .iter()
-        .map(|p| json!({"taskId": p.task_id.to_string(), "dedupeKey": p.rung.dedupe_key}))
+        .map(|p| json!({"taskId": gid("Task", p.task_id), "dedupeKey": p.rung.dedupe_key}))
         .collect();
     json!({
         "today": r.today.unwrap().to_string(), "dryRun": false, "recorded": r.recorded,
@@ -409,7 +409,7 @@ async fn pending_extension_pauses_urging_and_dry_run_writes_nothing() {
         &format!(
             "INSERT INTO extension_request (task_id, agency_id, requested_by, requested_deadline, requested_precision, reason, status, created_at) \
              VALUES ({}, {}, {other_user}, '2025-06-30', 'day', '需要更多时间', 'pending', '2025-03-28 01:00:00+00:00')",
-            f.w.t2, f.w.other_agency
+            row(&f.w.t2), row(&f.w.other_agency)
         ),
     )
     .await;
@@ -442,7 +442,7 @@ async fn working_day_offsets_follow_holidays_makeup_saturdays_and_office_edits()
         &app,
         &format!(
             "UPDATE task SET deadline = '2025-10-09' WHERE id = {}",
-            f.t3
+            row(&f.t3)
         ),
     )
     .await;
@@ -450,7 +450,7 @@ async fn working_day_offsets_follow_holidays_makeup_saturdays_and_office_edits()
         &app,
         &format!(
             "UPDATE task SET deadline = '2025-10-10' WHERE id = {}",
-            f.t4
+            row(&f.t4)
         ),
     )
     .await;
@@ -717,7 +717,8 @@ async fn agency_calendar_feed_at_a_tokenised_url() {
         &format!(
             "INSERT INTO assignment (task_id, agency_id, role, created_at) \
              VALUES ({}, {}, 'participant', '2025-03-28 01:00:00+00:00')",
-            f.t4, f.w.lead_agency
+            row(&f.t4),
+            row(&f.w.lead_agency)
         ),
     )
     .await;
@@ -1203,7 +1204,7 @@ async fn a_reopened_task_re_arms_and_climbs_again() {
         &app,
         &format!(
             "UPDATE task SET reopened_at = '2025-04-15 02:00:00+00:00' WHERE id = {}",
-            f.t4
+            row(&f.t4)
         ),
     )
     .await;
@@ -1233,7 +1234,10 @@ async fn a_rung_without_recipients_waits_for_an_address_instead_of_spending_its_
     let f = fixture(&app).await;
     exec(
         &app,
-        &format!("DELETE FROM contact WHERE agency_id = {}", f.w.other_agency),
+        &format!(
+            "DELETE FROM contact WHERE agency_id = {}",
+            row(&f.w.other_agency)
+        ),
     )
     .await;
     // The office sees it in a dry run.
@@ -1250,7 +1254,12 @@ async fn a_rung_without_recipients_waits_for_an_address_instead_of_spending_its_
     let r = run(&app, &f.w.office, "2025-04-02", false).await;
     assert_eq!(r["unaddressed"].as_array().unwrap().len(), 1, "{r}");
     assert_eq!(
-        count_where(&app, "supervision_record", &format!("task_id = {}", f.w.t2)).await,
+        count_where(
+            &app,
+            "supervision_record",
+            &format!("task_id = {}", row(&f.w.t2))
+        )
+        .await,
         0,
         "no record of a rung nobody was told of"
     );
@@ -1263,7 +1272,7 @@ async fn a_rung_without_recipients_waits_for_an_address_instead_of_spending_its_
         &format!(
             "INSERT INTO contact (agency_id, name, email, role, created_at) \
              VALUES ({}, '新联络员', 'new.liaison@example.gov.cn', 'liaison', '2025-04-08 01:00:00+00:00')",
-            f.w.other_agency
+            row(&f.w.other_agency)
         ),
     )
     .await;
@@ -1329,7 +1338,7 @@ async fn a_missing_report_of_an_ongoing_task_is_a_breach_of_its_own() {
         &app,
         &format!(
             "UPDATE task SET ongoing = TRUE, report_cadence = 'monthly', deadline = NULL WHERE id = {}",
-            f.w.t1
+            row(&f.w.t1)
         ),
     )
     .await;
@@ -1376,7 +1385,10 @@ async fn the_office_is_reminded_of_an_unverified_completion_request() {
     let version = task["task"]["version"].as_i64().unwrap();
     exec(
         &app,
-        &format!("UPDATE task SET status = 'in_progress' WHERE id = {}", f.t3),
+        &format!(
+            "UPDATE task SET status = 'in_progress' WHERE id = {}",
+            row(&f.t3)
+        ),
     )
     .await;
     app.ok(
@@ -1421,7 +1433,7 @@ async fn document_numbers_restart_in_a_new_year() {
         &app,
         &format!(
             "UPDATE task SET deadline = '2025-12-26' WHERE id = {}",
-            f.t3
+            row(&f.t3)
         ),
     )
     .await;

@@ -2,6 +2,7 @@
 pub mod calendar;
 pub mod deadline;
 pub mod evidence;
+pub mod global_id;
 pub mod kinds;
 pub mod light;
 pub mod order;

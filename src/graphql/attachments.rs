@@ -13,6 +13,7 @@ use entity::{assignment, attachment, audit_event, user};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::loaders::{Cached, loader, loader_err, many, one};
+use super::node::gid;
 use super::{NESTED_LIST_COST, state, viewer};
 use crate::domain::AttachmentOwner;
 use crate::error::AppError;
@@ -25,8 +26,14 @@ pub struct Attachment(pub attachment::Model);
 
 #[Object]
 impl Attachment {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Attachment", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     /// The file name the uploader gave (without any directory).
     async fn file_name(&self) -> &str {
@@ -49,10 +56,13 @@ impl Attachment {
         AttachmentOwner::parse(&self.0.owner_kind).unwrap_or(AttachmentOwner::ProgressReport)
     }
     async fn owner_id(&self) -> ID {
-        ID(self.0.owner_id.to_string())
+        ID(crate::domain::global_id::encode(
+            &crate::domain::global_id::type_name_of(&self.0.owner_kind),
+            self.0.owner_id,
+        ))
     }
     async fn task_id(&self) -> ID {
-        ID(self.0.task_id.to_string())
+        gid("Task", self.0.task_id)
     }
     /// Display name of the uploader.
     async fn uploaded_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
@@ -66,7 +76,7 @@ impl Attachment {
     /// Where to download it: `GET` with the same `Authorization: Bearer` token, relative to
     /// the API's base URL.
     async fn download_path(&self) -> String {
-        format!("/files/{}", self.0.id)
+        format!("/files/{}", gid("Attachment", self.0.id).0)
     }
 }
 
@@ -76,8 +86,14 @@ pub struct CompletionRequest(pub audit_event::Model);
 #[Object]
 impl CompletionRequest {
     /// The id to attach evidence to (`attachEvidence(kind: COMPLETION_REQUEST, id: …)`).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("CompletionRequest", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn requested_at(&self) -> DateTime<Utc> {
         self.0.at

@@ -9,6 +9,7 @@ use entity::{
     manual_score,
 };
 
+use super::node::gid;
 use super::{AGENCY_ROWS, EVALUATION_ROWS, state, viewer};
 use crate::auth::Actor;
 use crate::evaluation::{CriterionKind, CriterionResult, Scheme, SubjectResult, round2};
@@ -28,8 +29,14 @@ pub struct EvaluationScheme(pub evaluation_scheme::Model);
 
 #[Object]
 impl EvaluationScheme {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("EvaluationScheme", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -98,8 +105,14 @@ pub struct Evaluation(pub evaluation::Model);
 
 #[Object]
 impl Evaluation {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Evaluation", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn year(&self) -> i32 {
         self.0.year
@@ -117,13 +130,13 @@ impl Evaluation {
     }
     /// The published revision this one corrects.
     async fn supersedes_id(&self) -> Option<ID> {
-        self.0.supersedes_id.map(|i| ID(i.to_string()))
+        self.0.supersedes_id.map(|i| gid("Evaluation", i))
     }
     async fn correction_reason(&self) -> Option<&str> {
         self.0.correction_reason.as_deref()
     }
     async fn corrected_by(&self) -> Option<ID> {
-        self.0.corrected_by.map(|i| ID(i.to_string()))
+        self.0.corrected_by.map(|i| gid("User", i))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -160,15 +173,21 @@ impl EvaluationResult {
 
 #[Object]
 impl EvaluationResult {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("EvaluationResult", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn evaluation_id(&self) -> ID {
-        ID(self.0.evaluation_id.to_string())
+        gid("Evaluation", self.0.evaluation_id)
     }
     /// The subject agency's id.
     async fn agency_id(&self) -> ID {
-        ID(self.0.agency_id.to_string())
+        gid("Agency", self.0.agency_id)
     }
     /// The subject agency's name.
     async fn subject(&self) -> &str {
@@ -260,7 +279,7 @@ fn flatten(c: &CriterionResult, parent: Option<&str>, depth: i32, out: &mut Vec<
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
-                id: ID(e.id.to_string()),
+                record_id: evidence_record(e),
                 favourable: e.favourable,
                 detail: e.detail.clone(),
             })
@@ -269,6 +288,17 @@ fn flatten(c: &CriterionResult, parent: Option<&str>, depth: i32, out: &mut Vec<
     for ch in &c.children {
         flatten(ch, Some(&c.key), depth + 1, out);
     }
+}
+
+/// The global id of the record behind a piece of evidence.
+fn evidence_record(e: &crate::evaluation::Evidence) -> ID {
+    use crate::evaluation::EvidenceKind;
+    let kind = match e.kind {
+        EvidenceKind::Task | EvidenceKind::Report => "Task",
+        EvidenceKind::Supervision => "SupervisionRecord",
+        EvidenceKind::Event => "AuditEvent",
+    };
+    gid(kind, e.id)
 }
 
 /// One criterion of a result.
@@ -304,7 +334,9 @@ pub struct CriterionScore {
 pub struct EvidenceItem {
     /// task / report / supervision / event
     pub kind: String,
-    pub id: ID,
+    /// The global id of the record: the task (for `task` and for `report`, whose period is
+    /// in `detail`), the supervision record or the audit event; `node(id:)` fetches it.
+    pub record_id: ID,
     pub favourable: bool,
     pub detail: String,
 }
@@ -352,8 +384,14 @@ pub struct IndicatorValue(pub indicator_value::Model);
 
 #[Object]
 impl IndicatorValue {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("IndicatorValue", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn year(&self) -> i32 {
         self.0.year
@@ -362,7 +400,7 @@ impl IndicatorValue {
         &self.0.criterion_key
     }
     async fn agency_id(&self) -> ID {
-        ID(self.0.agency_id.to_string())
+        gid("Agency", self.0.agency_id)
     }
     async fn value(&self) -> f64 {
         self.0.value
@@ -374,10 +412,10 @@ impl IndicatorValue {
         self.0.note.as_deref()
     }
     async fn source_agency_id(&self) -> ID {
-        ID(self.0.source_agency_id.to_string())
+        gid("Agency", self.0.source_agency_id)
     }
     async fn entered_by(&self) -> ID {
-        ID(self.0.entered_by.to_string())
+        gid("User", self.0.entered_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
@@ -389,14 +427,20 @@ pub struct ManualScore(pub manual_score::Model);
 
 #[Object]
 impl ManualScore {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("ManualScore", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn year(&self) -> i32 {
         self.0.year
     }
     async fn agency_id(&self) -> ID {
-        ID(self.0.agency_id.to_string())
+        gid("Agency", self.0.agency_id)
     }
     async fn criterion_key(&self) -> &str {
         &self.0.criterion_key
@@ -408,7 +452,7 @@ impl ManualScore {
         &self.0.reason
     }
     async fn entered_by(&self) -> ID {
-        ID(self.0.entered_by.to_string())
+        gid("User", self.0.entered_by)
     }
 }
 
@@ -417,14 +461,20 @@ pub struct ManualAdjustment(pub manual_adjustment::Model);
 
 #[Object]
 impl ManualAdjustment {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("ManualAdjustment", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn year(&self) -> i32 {
         self.0.year
     }
     async fn agency_id(&self) -> ID {
-        ID(self.0.agency_id.to_string())
+        gid("Agency", self.0.agency_id)
     }
     /// Signed points.
     async fn amount(&self) -> f64 {
@@ -434,7 +484,7 @@ impl ManualAdjustment {
         &self.0.reason
     }
     async fn entered_by(&self) -> ID {
-        ID(self.0.entered_by.to_string())
+        gid("User", self.0.entered_by)
     }
 }
 

@@ -254,7 +254,7 @@ impl ImportMutation {
         Ok(ImportResult {
             dry_run: input.dry_run,
             plan,
-            duplicate_of: duplicate.map(|p| ID(p.id.to_string())),
+            duplicate_of: duplicate.map(|p| super::node::gid("Plan", p.id)),
             title: parsed.title.clone(),
             document_number: parsed.document_number.clone(),
             default_deadline: parsed.default_deadline.map(|d| d.date),

@@ -37,6 +37,7 @@ pub mod import;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod node;
 pub mod notify;
 pub mod parse_cache;
 pub mod persisted;
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     query::CoreQuery,
     notify::NotifyQuery,
     evaluation::EvaluationQuery,
+    node::NodeQuery,
 );
 
 /// All writes, merged the same way.

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{outbox_message, supervision_record};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::node::gid;
 use super::request::RequestOrigin;
 use super::{state, viewer};
 use crate::auth::Actor;
@@ -172,7 +173,10 @@ pub struct EscalationPolicy {
 fn policy_view(scope: PolicyScope, id: Option<i64>, own: bool, p: &Policy) -> EscalationPolicy {
     EscalationPolicy {
         scope,
-        scope_id: id.map(ID::from),
+        scope_id: id.map(|id| match scope {
+            PolicyScope::Task => gid("Task", id),
+            _ => gid("Plan", id),
+        }),
         own,
         rungs: p.rungs().iter().map(EscalationRung::from).collect(),
     }
@@ -262,11 +266,17 @@ pub struct SupervisionRecord(pub supervision_record::Model);
 
 #[Object]
 impl SupervisionRecord {
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("SupervisionRecord", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn task_id(&self) -> ID {
-        ID::from(self.0.task_id)
+        gid("Task", self.0.task_id)
     }
     async fn level(&self) -> SupervisionLevel {
         Level::parse(&self.0.level)
@@ -301,7 +311,11 @@ impl SupervisionRecord {
     /// agencies it is addressed to).
     async fn document_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.0.doc_number.as_ref()?;
-        Some(format!("{}/notices/{}.docx", api_base(ctx), self.0.id))
+        Some(format!(
+            "{}/notices/{}.docx",
+            api_base(ctx),
+            gid("SupervisionRecord", self.0.id).0
+        ))
     }
     async fn recipients(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionRecipient>> {
         Ok(self
@@ -332,8 +346,14 @@ pub struct OutboxMessage(pub outbox_message::Model);
 
 #[Object]
 impl OutboxMessage {
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("OutboxMessage", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn recipient(&self) -> &str {
         &self.0.recipient
@@ -390,7 +410,7 @@ pub struct DueReminder {
 impl From<&PlannedRung> for DueReminder {
     fn from(p: &PlannedRung) -> Self {
         DueReminder {
-            task_id: ID::from(p.task_id),
+            task_id: gid("Task", p.task_id),
             level: p.rung.level.into(),
             rung: p.rung_key.clone(),
             occurrence: i32::try_from(p.rung.occurrence).unwrap_or(i32::MAX),

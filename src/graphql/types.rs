@@ -9,6 +9,7 @@ use entity::{
 };
 
 use super::loaders::{many, one, window};
+use super::node::gid;
 use super::{today, viewer};
 use crate::domain::light::{is_overdue, traffic_light};
 use crate::domain::{
@@ -71,8 +72,14 @@ impl From<agency::Model> for Agency {
 
 #[Object]
 impl Agency {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Agency", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     /// Canonical full name.
     async fn name(&self) -> &str {
@@ -119,8 +126,14 @@ pub struct Contact(pub contact::Model);
 
 #[Object]
 impl Contact {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Contact", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -145,8 +158,14 @@ pub struct User(pub user::Model);
 
 #[Object]
 impl User {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("User", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn username(&self) -> &str {
         &self.0.username
@@ -176,8 +195,14 @@ pub struct Plan(pub plan::Model);
 
 #[Object]
 impl Plan {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Plan", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -234,8 +259,14 @@ pub struct Task(pub task::Model);
 
 #[Object]
 impl Task {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Task", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     /// Outline code such as 三(二)1.
     async fn code(&self) -> &str {
@@ -458,8 +489,14 @@ pub struct Assignment(pub assignment::Model);
 
 #[Object]
 impl Assignment {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Assignment", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn role(&self) -> AssignmentRole {
         parsed(
@@ -492,8 +529,14 @@ pub struct Target(pub target::Model);
 
 #[Object]
 impl Target {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("Target", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn indicator(&self) -> &str {
         &self.0.indicator
@@ -518,7 +561,7 @@ impl Target {
         self.0.baseline.as_deref()
     }
     async fn plan_id(&self) -> ID {
-        ID(self.0.plan_id.to_string())
+        gid("Plan", self.0.plan_id)
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         match self.0.task_id {
@@ -536,8 +579,14 @@ pub struct ProgressReport(pub progress_report::Model);
 
 #[Object]
 impl ProgressReport {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("ProgressReport", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     /// e.g. 2025-Q3.
     async fn period(&self) -> &str {
@@ -584,8 +633,14 @@ pub struct ExtensionRequest(pub extension_request::Model);
 
 #[Object]
 impl ExtensionRequest {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("ExtensionRequest", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn requested_deadline(&self) -> NaiveDate {
         self.0.requested_deadline
@@ -655,8 +710,14 @@ pub struct AuditEvent(pub audit_event::Model);
 
 #[Object]
 impl AuditEvent {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global object id (Relay): opaque and unique across all types; `node(id:)` fetches
+    /// the object again.
+    pub(crate) async fn id(&self) -> ID {
+        gid("AuditEvent", self.0.id)
+    }
+    /// The row id within its type, for clients that need a number (URLs, exports).
+    async fn row_id(&self) -> i64 {
+        self.0.id
     }
     async fn actor_name(&self) -> &str {
         &self.0.actor_name
@@ -668,7 +729,10 @@ impl AuditEvent {
         &self.0.entity
     }
     async fn entity_id(&self) -> ID {
-        ID(self.0.entity_id.to_string())
+        ID(crate::domain::global_id::encode(
+            &crate::domain::global_id::type_name_of(&self.0.entity),
+            self.0.entity_id,
+        ))
     }
     /// State before the change, as JSON text.
     async fn before(&self) -> Option<String> {

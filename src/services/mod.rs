@@ -15,6 +15,7 @@ pub mod extensions;
 pub mod import;
 pub mod ledger;
 pub mod light;
+pub mod nodes;
 pub mod plans;
 pub mod progress;
 pub mod record;
@@ -29,16 +30,25 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, Statemen
 
 use crate::error::{AppError, AppResult};
 
-/// Parses a GraphQL ID into a row id.
+/// Parses a GraphQL ID of a `what` (`"task"`, `"extension request"` …) into a row id: its
+/// global id (see [`crate::domain::global_id`]), or the bare row id older clients and the
+/// download URLs send.
 ///
 /// # Errors
-/// INVALID_INPUT for anything but a positive integer.
+/// INVALID_INPUT for anything else, including the global id of another type.
 pub fn parse_id(what: &str, id: &str) -> AppResult<i64> {
-    id.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::invalid(format!("malformed {what} id {id:?}")))
+    use crate::domain::global_id;
+    if let Some(row) = id.trim().parse::<i64>().ok().filter(|v| *v > 0) {
+        return Ok(row);
+    }
+    let shown: String = id.chars().take(64).collect();
+    match global_id::decode(id) {
+        Some((kind, row)) if kind == global_id::type_name_of(what) => Ok(row),
+        Some((kind, _)) => Err(AppError::invalid(format!(
+            "{shown:?} is the id of a {kind}, not of a {what}"
+        ))),
+        None => Err(AppError::invalid(format!("malformed {what} id {shown:?}"))),
+    }
 }
 
 /// Builds a statement from SQL written with `?` placeholders, numbering them `$1, $2 …`

@@ -270,6 +270,20 @@ async fn serve(state: AppState) -> SocketAddr {
     addr
 }
 
+/// The global id (what the API hands out) of row `row` of GraphQL type `kind`.
+pub fn gid(kind: &str, row: i64) -> String {
+    duban::domain::global_id::encode(kind, row)
+}
+
+/// The row id inside an id the API handed out (a global id), or of a bare row id.
+pub fn row(id: &str) -> i64 {
+    id.parse::<i64>().ok().unwrap_or_else(|| {
+        duban::domain::global_id::decode(id)
+            .unwrap_or_else(|| panic!("not an id: {id:?}"))
+            .1
+    })
+}
+
 /// The error code of the first error in a response.
 pub fn code(v: &Value) -> &str {
     v["errors"][0]["extensions"]["code"]
@@ -434,12 +448,12 @@ pub async fn seed_world(app: &TestApp) -> World {
         lead_staff: app.login("lead", PASSWORD).await,
         part_staff: app.login("part", PASSWORD).await,
         other_staff: app.login("other", PASSWORD).await,
-        lead_agency: lead.id.to_string(),
-        part_agency: part.id.to_string(),
-        other_agency: other.id.to_string(),
-        plan: plan.id.to_string(),
-        t1: t1.id.to_string(),
-        t2: t2.id.to_string(),
+        lead_agency: gid("Agency", lead.id),
+        part_agency: gid("Agency", part.id),
+        other_agency: gid("Agency", other.id),
+        plan: gid("Plan", plan.id),
+        t1: gid("Task", t1.id),
+        t2: gid("Task", t2.id),
     }
 }
 
