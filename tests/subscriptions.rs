@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{TestApp, seed_world};
+use common::{TestApp, row, seed_world};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -412,7 +412,7 @@ async fn a_reminder_sweep_announces_its_supervision_records() {
         duban::services::agencies::add_contact(
             &*tx,
             Actor::System,
-            w.other_agency.parse().unwrap(),
+            row(&w.other_agency),
             duban::services::agencies::ContactInput {
                 name: format!("other{label}"),
                 email: format!("{}.other@example.gov.cn", role.as_str()),
@@ -440,4 +440,46 @@ async fn a_reminder_sweep_announces_its_supervision_records() {
         assert_eq!(c["task"]["id"], w.t2.as_str(), "{e}");
         assert_eq!(c["record"]["taskId"], w.t2.as_str());
     }
+}
+
+#[tokio::test]
+async fn a_deleted_task_is_announced_to_the_office_only() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let mut office = Ws::signed_in(app.addr, bearer(&w.office)).await;
+    let mut staff = Ws::signed_in(app.addr, bearer(&w.lead_staff)).await;
+    let q = "subscription($p:ID){ taskChanged(planId:$p){ taskId changes task{ id } } }";
+    office.subscribe("1", q, json!({"p": w.plan})).await;
+    staff.subscribe("1", q, json!({"p": w.plan})).await;
+    let created = app
+        .ok(
+            &w.office,
+            "mutation($p:ID!){ createTask(input:{planId:$p, code:\"九\", title:\"临时任务\"}){ id } }",
+            json!({"p": w.plan}),
+        )
+        .await["createTask"]["id"]
+        .clone();
+    let e = office.event("1").await;
+    assert_eq!(
+        e["data"]["taskChanged"]["changes"],
+        json!(["CREATED"]),
+        "{e}"
+    );
+    app.ok(
+        &w.office,
+        "mutation($id:ID!){ deleteTask(id:$id){ id } }",
+        json!({"id": created}),
+    )
+    .await;
+    let e = office.event("1").await;
+    let c = &e["data"]["taskChanged"];
+    assert_eq!(c["changes"], json!(["DELETED"]), "{e}");
+    assert_eq!(c["taskId"], created);
+    assert!(c["task"].is_null(), "{e}");
+    // Staff of the lead agency heard of neither (the task was never theirs); a report on
+    // their own task afterwards is the next thing they receive.
+    app.ok(&w.lead_staff, REPORT, json!({"t": w.t1, "p": 10}))
+        .await;
+    let e = staff.event("1").await;
+    assert_eq!(e["data"]["taskChanged"]["taskId"], w.t1.as_str(), "{e}");
 }

@@ -226,5 +226,7 @@ vocabulary! {
         Deadline => "deadline",
         /// Which agencies answer for it, in which role.
         Assignment => "assignment",
+        /// The task was deleted (the office's act; `task` is then null).
+        Deleted => "deleted",
     }
 }

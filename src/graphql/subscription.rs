@@ -56,9 +56,11 @@ impl SubscriptionRoot {
         let feed = feed(ctx, EventKind::Task, plan_id, agency_id).await?;
         Ok(feed
             .map(|d| {
-                d.and_then(|d| match &d.task {
-                    Some(_) => Ok(Some(TaskChangeEvent(d))),
-                    None => Ok(None),
+                d.map(|d| {
+                    // A task deleted since its event was written is skipped, unless the event
+                    // is its deletion.
+                    let deleted = d.event.changes.contains(&TaskChange::Deleted);
+                    (d.task.is_some() || deleted).then(|| TaskChangeEvent(d))
                 })
             })
             .filter_map(|r| async move { r.transpose() }))
@@ -95,7 +97,11 @@ impl TaskChangeEvent {
     async fn event_id(&self) -> ID {
         ID(self.0.event.id.to_string())
     }
-    /// The task as it is now.
+    /// The task's global id (also when it was deleted).
+    async fn task_id(&self) -> ID {
+        super::node::gid("Task", self.0.event.task_id)
+    }
+    /// The task as it is now; null when it was deleted.
     async fn task(&self) -> Option<Task> {
         self.0.task.clone().map(Task)
     }

@@ -264,14 +264,16 @@ pub async fn delete(
 ) -> AppResult<task::Model> {
     viewer.require_office()?;
     let before = get(db, id).await?;
-    record::delete::<task::Entity>(
+    let deleted = record::delete::<task::Entity>(
         db,
         Actor::User(viewer),
         AuditAction::TaskDelete,
         before,
         now,
     )
-    .await
+    .await?;
+    super::events::task_deleted(db, &deleted, now).await?;
+    Ok(deleted)
 }
 
 // ---------------------------------------------------------------- workflow

@@ -116,6 +116,33 @@ pub async fn task_changed(
     wake(db).await
 }
 
+/// Announces that a task was deleted. Its assignments are gone with it, so only the office
+/// and leaders hear of it (see the subscription's `may_receive`).
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn task_deleted(
+    db: &impl ConnectionTrait,
+    task: &task::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    db.execute_raw(sql(
+        backend,
+        "INSERT INTO change_event (kind, task_id, plan_id, record_id, changes, created_at) \
+         VALUES (?, ?, ?, NULL, ?, ?)",
+        vec![
+            EventKind::Task.as_str().into(),
+            task.id.into(),
+            task.plan_id.into(),
+            TaskChange::Deleted.as_str().into(),
+            now.into(),
+        ],
+    ))
+    .await?;
+    wake(db).await
+}
+
 /// Announces that task `task_id`'s assignments changed (the task row itself did not).
 ///
 /// # Errors
