@@ -38,6 +38,10 @@ pub struct Config {
     /// files are kept, e.g. `s3://bucket/prefix` with `AWS_ENDPOINT_URL`, `AWS_REGION`,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_ALLOW_HTTP=true` for plain HTTP).
     pub storage: crate::storage::Storage,
+    /// `DUBAN_METRICS_TOKEN`: the bearer token a Prometheus scraper sends to `/metrics`
+    /// (at least 16 bytes); unset, `/metrics` answers 404. Kept apart from user tokens so a
+    /// scraper holds no account, and the metrics name no user.
+    pub metrics_token: Option<String>,
 }
 
 /// Per-request limits of the HTTP API (README "Limits"). The shape of a GraphQL document
@@ -162,6 +166,14 @@ impl Config {
             jwt_secret,
             smtp_url: var("DUBAN_SMTP_URL"),
             mail_from: var("DUBAN_MAIL_FROM").unwrap_or_else(|| "duban@localhost".into()),
+            metrics_token: match var("DUBAN_METRICS_TOKEN") {
+                Some(t) if t.trim().len() < 16 => {
+                    return Err(AppError::invalid(
+                        "DUBAN_METRICS_TOKEN must be at least 16 characters",
+                    ));
+                }
+                t => t.map(|t| t.trim().to_owned()),
+            },
             api_url: var("DUBAN_API_URL").map(|u| u.trim_end_matches('/').to_owned()),
             public_url: var("DUBAN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             db_max_connections: var("DUBAN_DB_MAX_CONNECTIONS")

@@ -82,11 +82,41 @@ impl Db {
             opts.max_connections(max_connections.unwrap_or(10))
                 .min_connections(2);
         }
-        let conn = Database::connect(opts).await?;
+        let mut conn = Database::connect(opts).await?;
+        conn.set_metric_callback(|info| crate::metrics::record_statement(info.elapsed));
         Ok(Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
         })
+    }
+
+    /// Calls `observe` after every statement, besides the metrics (tests count statements
+    /// with it). The connection has one callback; this keeps the metrics' in it.
+    pub fn observe_statements<F>(&mut self, observe: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    {
+        self.conn.set_metric_callback(move |info| {
+            crate::metrics::record_statement(info.elapsed);
+            observe(info);
+        });
+    }
+
+    /// The pool's connections now: (in use, idle, max).
+    pub fn pool_usage(&self) -> (u32, u32, u32) {
+        fn usage<D: sea_orm::sqlx::Database>(p: &sea_orm::sqlx::Pool<D>) -> (u32, u32, u32) {
+            let idle = u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+            (
+                p.size().saturating_sub(idle),
+                idle,
+                p.options().get_max_connections(),
+            )
+        }
+        match self.backend() {
+            DbBackend::Sqlite => usage(self.conn.get_sqlite_connection_pool()),
+            DbBackend::Postgres => usage(self.conn.get_postgres_connection_pool()),
+            _ => (0, 0, 0),
+        }
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -4,8 +4,8 @@
 //! - [`domain`]: vocabularies, rules, China civil time and the holiday calendar; pure.
 //! - pure cores: [`evaluation`] (scoring), `notify::{ladder, templates, ical}`, and the
 //!   `duban-import` crate (the plan-document parser).
-//! - [`auth`], [`config`], [`db`], [`error`], [`storage`]: who asks, settings, the database
-//!   handle, the object store.
+//! - [`auth`], [`config`], [`db`], [`error`], [`storage`], [`metrics`]: who asks, settings,
+//!   the database handle, the object store, the process's Prometheus metrics.
 //! - [`services`]: use cases over the database, one module (or folder) per area.
 //! - `notify`'s database side (store, sweep, outbox, feed, mailer), over services.
 //! - [`app`]: the shared state and the injected clock (nothing else reads the time).
@@ -24,6 +24,7 @@ pub mod error;
 pub mod evaluation;
 pub mod graphiql;
 pub mod graphql;
+pub mod metrics;
 pub mod notify;
 pub mod server;
 pub mod services;

@@ -24,6 +24,7 @@ mod request;
 #[allow(clippy::wildcard_imports)]
 use request::*;
 mod files;
+mod metrics;
 
 #[derive(Clone)]
 struct Server {
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/graphql", get(graphql).post(graphql))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::scrape))
         .route("/ical/{file}", get(ical_feed))
         .route("/files/{id}", get(files::download))
         .route("/ledger.xlsx", get(downloads::ledger_xlsx))
@@ -66,6 +68,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             state.config.limits.request_time + std::time::Duration::from_secs(5),
         ))
+        // Outermost, so that what the time limit cuts off is measured too.
+        .layer(axum::middleware::from_fn(metrics::observe))
         .with_state(Server {
             state,
             schema,
@@ -122,7 +126,19 @@ async fn ical_feed(
 /// INTERNAL when the database cannot say who the token belongs to: a database outage must not
 /// look like a logout to the client.
 async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
-    let Some(token) = headers
+    let Some(token) = bearer(headers) else {
+        return Ok(None);
+    };
+    let Ok((user_id, generation)) = s.state.keys.verify_issued(token) else {
+        return Ok(None);
+    };
+    crate::services::users::current_viewer(&s.state.db.conn, &s.state.viewers, user_id, generation)
+        .await
+}
+
+/// The token of `Authorization: Bearer …`, if there is one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         // The scheme is case-insensitive (RFC 9110).
@@ -132,14 +148,6 @@ async fn authenticate(s: &Server, headers: &HeaderMap) -> Result<Option<Viewer>,
                 .map(|_| &v[7..])
         })
         .map(str::trim)
-    else {
-        return Ok(None);
-    };
-    let Ok((user_id, generation)) = s.state.keys.verify_issued(token) else {
-        return Ok(None);
-    };
-    crate::services::users::current_viewer(&s.state.db.conn, &s.state.viewers, user_id, generation)
-        .await
 }
 
 /// A refusal before the GraphQL layer runs, in GraphQL's error shape with a stable code.
@@ -344,6 +352,7 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
             Ok(b) => b,
             Err(resp) => return resp,
         };
+    metrics::name_operation(&parts, &batch, viewer.is_some());
     // No `query` is no GraphQL request (a persisted query sends its hash instead).
     if batch
         .iter()

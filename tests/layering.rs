@@ -67,7 +67,7 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
-        files: &["auth/", "config.rs", "db.rs", "storage/"],
+        files: &["auth/", "config.rs", "db.rs", "storage/", "metrics.rs"],
         forbidden: &[
             "services",
             "notify",

@@ -186,9 +186,14 @@ where
     })
 }
 
-/// A loader with a per-request cache, its batches run on the runtime.
+/// A loader with a per-request cache, its batches run on the runtime (counted in the
+/// request's SQL metrics: `metrics::carry`).
 pub(crate) fn cached<L: Send + Sync + 'static>(loader: L) -> Cached<L> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(
+        loader,
+        |batch| tokio::spawn(crate::metrics::carry(batch)),
+        HashMapCache::default(),
+    )
 }
 
 /// One page of the rows related to `parent` through the request's windowed loader.

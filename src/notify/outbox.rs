@@ -338,6 +338,14 @@ pub async fn drain(
     loop {
         let claimed = claim(db, now(), per_claim).await?;
         if claimed.is_empty() {
+            for (outcome, n) in [
+                ("sent", report.sent),
+                ("retrying", report.retrying),
+                ("failed", report.failed),
+                ("superseded", report.superseded),
+            ] {
+                crate::metrics::count_deliveries(outcome, n);
+            }
             return Ok(report);
         }
         report.claimed += claimed.len();
@@ -368,6 +376,41 @@ pub async fn drain(
             }
         }
     }
+}
+
+/// How many messages wait in each undelivered state (pending, sending, failed), for the
+/// metrics: one grouped count over the `(state, next_attempt_at)` index; delivered and demo
+/// messages, which only grow, are not counted.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub async fn backlog(db: &impl ConnectionTrait) -> AppResult<Vec<(DeliveryState, i64)>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        state: String,
+        n: i64,
+    }
+    let rows = query_all::<Row>(
+        db,
+        "SELECT state, COUNT(*) AS n FROM outbox_message \
+         WHERE state IN ('pending', 'sending', 'failed') GROUP BY state",
+        vec![],
+    )
+    .await?;
+    Ok([
+        DeliveryState::Pending,
+        DeliveryState::Sending,
+        DeliveryState::Failed,
+    ]
+    .into_iter()
+    .map(|s| {
+        let n = rows
+            .iter()
+            .find(|r| r.state == s.as_str())
+            .map_or(0, |r| r.n);
+        (s, n)
+    })
+    .collect())
 }
 
 /// Outbox messages, newest first, optionally in one state.

@@ -14,6 +14,8 @@ use duban::db::Db;
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "test-password-1";
+/// The scraper's bearer token for `/metrics` in tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -130,7 +132,7 @@ impl TestApp {
         let user_reads = Arc::new(AtomicU64::new(0));
         let user_counter = user_reads.clone();
         let log_sql = std::env::var_os("DUBAN_TEST_LOG_SQL").is_some();
-        db.conn.set_metric_callback(move |info| {
+        db.observe_statements(move |info| {
             if log_sql {
                 eprintln!("SQL: {}", info.statement.sql);
             }
@@ -152,6 +154,7 @@ impl TestApp {
             limits,
             trusted_proxies: vec!["127.0.0.2".parse().unwrap()],
             storage: test_storage(dir.path()),
+            metrics_token: Some(METRICS_TOKEN.into()),
         };
         let mut state = AppState::new(db, config);
         state.clock = Clock::fixed(now);

@@ -22,7 +22,13 @@ pub async fn run(
     actor: crate::auth::Actor<'_>,
     public_url: &str,
 ) -> AppResult<SweepReport> {
-    run_as(db, now, deliver_from, dry_run, actor, public_url, None).await
+    // A real sweep's duration is a metric (the demo world's simulated ones are not).
+    let started = std::time::Instant::now();
+    let report = run_as(db, now, deliver_from, dry_run, actor, public_url, None).await;
+    if report.is_ok() && !dry_run {
+        crate::metrics::observe_sweep(started.elapsed());
+    }
+    report
 }
 
 /// A sweep of the demo world's simulated past (see `crate::demo`): recorded like any other,
