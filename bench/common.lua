@@ -15,9 +15,12 @@ function init(args)
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
 end
 
+-- make_body() returns a body, and optionally the headers of that one request (a write sent
+-- with another account's token); otherwise wrk.headers are sent.
 if make_body then
   function request()
-    return wrk.format(nil, nil, nil, make_body())
+    local body, headers = make_body()
+    return wrk.format(nil, nil, headers, body)
   end
 end
 

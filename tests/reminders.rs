@@ -1519,3 +1519,51 @@ async fn concurrent_sweeps_are_serialised_on_postgres() {
     }
     assert_eq!(total, 3, "each rung recorded by exactly one replica");
 }
+
+/// What a sweep decides, in a comparable form.
+fn decided(r: &duban::notify::sweep::SweepReport) -> Value {
+    let rung = |p: &duban::notify::sweep::PlannedRung| {
+        json!([
+            p.task_id,
+            p.rung.dedupe_key,
+            p.rung.due_on.to_string(),
+            p.item.plan_title,
+            p.recipients
+                .iter()
+                .map(|r| (r.email.clone(), r.agency_name.clone()))
+                .collect::<Vec<_>>()
+        ])
+    };
+    json!({
+        "considered": r.tasks_considered, "mails": r.mails,
+        "due": r.due.iter().map(rung).collect::<Vec<_>>(),
+        "unaddressed": r.unaddressed.iter().map(rung).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test]
+async fn a_sweep_decides_the_same_whatever_its_batch_size() {
+    // The sweep reads open tasks in keyset batches: batches of one task (every boundary) and
+    // of two must decide exactly what one batch of all tasks decides, before and after a
+    // sweep has recorded rungs (records already fired are read per batch too).
+    let app = TestApp::spawn_at(at("2025-04-02")).await;
+    let _f = fixture(&app).await;
+    for (day, record_first) in [("2025-04-02", false), ("2025-04-20", true)] {
+        if record_first {
+            sweep_at(&app, at("2025-04-02")).await;
+        }
+        let all = duban::notify::sweep::plan_in_batches(&app.state.db.conn, at(day), 1_000_000)
+            .await
+            .unwrap();
+        assert!(
+            !all.due.is_empty(),
+            "nothing due on {day}: the comparison would be empty"
+        );
+        for batch in [1, 2] {
+            let batched = duban::notify::sweep::plan_in_batches(&app.state.db.conn, at(day), batch)
+                .await
+                .unwrap();
+            assert_eq!(decided(&batched), decided(&all), "batch {batch} on {day}");
+        }
+    }
+}

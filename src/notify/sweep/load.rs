@@ -1,15 +1,23 @@
 //! Loading a sweep's inputs: the open tasks and what already happened to them (records
 //! fired, pending extensions, reports, completion requests), then the context of the tasks
 //! that have something due (plans, assignments, contacts, the office and the leadership).
-//! A fixed number of set-based queries whatever the number of tasks.
+//! A fixed number of set-based queries per keyset batch of tasks.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// The open tasks and their history.
-pub(super) struct OpenTasks {
+/// What every batch of a sweep shares: the calendar, the escalation policies and the
+/// furthest day a rung can lie ahead of today.
+pub(super) struct Base {
     pub cal: HolidayCalendar,
     pub policies: Policies,
+    pub horizon: NaiveDate,
+}
+
+/// A batch of open tasks and their history.
+pub(super) struct OpenTasks<'a> {
+    pub cal: &'a HolidayCalendar,
+    pub policies: &'a Policies,
     pub tasks: Vec<TaskRow>,
     pub fired: HashMap<i64, Vec<FiredKey>>,
     pub extension_pending: HashSet<i64>,
@@ -17,14 +25,11 @@ pub(super) struct OpenTasks {
     pub requested: HashMap<i64, DateTime<Utc>>,
 }
 
-/// Reads the open tasks that may have something due by `today`'s horizon, and their history.
+/// Reads the calendar and the policies, and from them the horizon of `today`.
 ///
 /// # Errors
 /// INTERNAL on database errors.
-pub(super) async fn open_tasks(
-    db: &impl ConnectionTrait,
-    today: NaiveDate,
-) -> AppResult<OpenTasks> {
+pub(super) async fn base(db: &impl ConnectionTrait, today: NaiveDate) -> AppResult<Base> {
     let cal = crate::services::calendar::load_calendar(db).await?;
     let policies = store::load_policies(db).await?;
     let lead = std::iter::once(&policies.global)
@@ -36,7 +41,26 @@ pub(super) async fn open_tasks(
     let horizon = Duration::try_days(lead)
         .and_then(|l| today.checked_add_signed(l))
         .unwrap_or(NaiveDate::MAX);
+    Ok(Base {
+        cal,
+        policies,
+        horizon,
+    })
+}
 
+/// Reads the next `limit` open tasks after task id `after` (in id order: a keyset batch)
+/// that may have something due by the horizon, and their history. The history queries are
+/// bounded by the batch's first and last id, so that memory stays with the batch size
+/// whatever the number of tasks.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn open_tasks<'a>(
+    db: &impl ConnectionTrait,
+    base: &'a Base,
+    after: i64,
+    limit: usize,
+) -> AppResult<OpenTasks<'a>> {
     let open = open_sql("status");
     let open_t = open_sql("t.status");
     let (heading, requested_status) = (
@@ -47,22 +71,35 @@ pub(super) async fn open_tasks(
         db,
         &format!(
             "SELECT id, plan_id, code, title, deadline, ongoing, report_cadence, status, progress, \
-             created_at, updated_at, reopened_at FROM task WHERE {open} AND kind <> '{heading}' \
+             created_at, updated_at, reopened_at FROM task WHERE id > ? AND {open} \
+             AND kind <> '{heading}' \
              AND ((deadline IS NOT NULL AND deadline <= ?) \
                   OR (ongoing = ? AND report_cadence IS NOT NULL) \
-                  OR status = '{requested_status}') ORDER BY id"
+                  OR status = '{requested_status}') ORDER BY id LIMIT {limit}"
         ),
-        vec![horizon.into(), true.into()],
+        vec![after.into(), base.horizon.into(), true.into()],
     )
     .await?;
+    let (Some(first), Some(last)) = (tasks.first().map(|t| t.id), tasks.last().map(|t| t.id))
+    else {
+        return Ok(OpenTasks {
+            cal: &base.cal,
+            policies: &base.policies,
+            tasks,
+            fired: HashMap::new(),
+            extension_pending: HashSet::new(),
+            reported: HashSet::new(),
+            requested: HashMap::new(),
+        });
+    };
 
     let fired_rows: Vec<FiredRow> = query_all(
         db,
         &format!(
             "SELECT r.task_id, r.dedupe_key, r.fired_at FROM supervision_record r \
-             JOIN task t ON t.id = r.task_id WHERE {open_t}"
+             JOIN task t ON t.id = r.task_id WHERE r.task_id BETWEEN ? AND ? AND {open_t}"
         ),
-        vec![],
+        vec![first.into(), last.into()],
     )
     .await?;
     let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::new();
@@ -75,8 +112,13 @@ pub(super) async fn open_tasks(
     }
     let extension_pending: HashSet<i64> = query_all::<TaskIdRow>(
         db,
-        "SELECT DISTINCT task_id FROM extension_request WHERE status = ?",
-        vec![ExtensionStatus::Pending.as_str().into()],
+        "SELECT DISTINCT task_id FROM extension_request WHERE status = ? \
+         AND task_id BETWEEN ? AND ?",
+        vec![
+            ExtensionStatus::Pending.as_str().into(),
+            first.into(),
+            last.into(),
+        ],
     )
     .await?
     .into_iter()
@@ -86,9 +128,10 @@ pub(super) async fn open_tasks(
         db,
         &format!(
             "SELECT DISTINCT p.task_id, p.period FROM progress_report p \
-             JOIN task t ON t.id = p.task_id WHERE t.ongoing = ? AND {open_t}"
+             JOIN task t ON t.id = p.task_id WHERE p.task_id BETWEEN ? AND ? \
+             AND t.ongoing = ? AND {open_t}"
         ),
-        vec![true.into()],
+        vec![first.into(), last.into(), true.into()],
     )
     .await?
     .into_iter()
@@ -98,10 +141,13 @@ pub(super) async fn open_tasks(
     for r in query_all::<RequestRow>(
         db,
         "SELECT a.entity_id AS task_id, a.at FROM audit_event a JOIN task t ON t.id = a.entity_id \
-         WHERE a.entity = 'task' AND a.action = ? AND t.status = ?",
+         WHERE a.entity = 'task' AND a.action = ? AND t.status = ? \
+         AND a.entity_id BETWEEN ? AND ?",
         vec![
             AuditAction::TaskRequestCompletion.as_str().into(),
             TaskStatus::CompletionRequested.as_str().into(),
+            first.into(),
+            last.into(),
         ],
     )
     .await?
@@ -112,8 +158,8 @@ pub(super) async fn open_tasks(
         }
     }
     Ok(OpenTasks {
-        cal,
-        policies,
+        cal: &base.cal,
+        policies: &base.policies,
         tasks,
         fired,
         extension_pending,

@@ -2,10 +2,11 @@
 //! as a supervision record and enqueues one digest mail per recipient, all in one write
 //! transaction.
 //!
-//! Scale: a fixed number of set-based queries whatever the number of tasks (open tasks,
-//! records already fired, pending extensions, reports, completion requests, then the
-//! assignments, contacts and plans of the tasks that have something due, in chunks), the
-//! decision in memory through the pure [`super::ladder::due_rungs`], and bulk inserts.
+//! Scale: the open tasks are read in keyset batches of [`BATCH`] in id order; per batch a
+//! fixed number of set-based queries (the tasks, records already fired, pending extensions,
+//! reports, completion requests, then the assignments, contacts and plans of the tasks that
+//! have something due, in chunks), the decision in memory through the pure
+//! [`super::ladder::due_rungs`]; then bulk inserts of what is due.
 //!
 //! The steps, one file each: [`load`] (the queries), [`plan`] (the decision, pure and
 //! unit-tested), [`recipients`] (who is told, pure) and [`record`] (records, document
@@ -64,6 +65,9 @@ use recipients::distinct_recipients;
 
 /// Rows per `IN (…)` list or multi-row INSERT (well under SQLite's and PostgreSQL's limits).
 const CHUNK: usize = 500;
+/// Open tasks read and decided at a time: bounds a sweep's memory (a few MB per batch)
+/// while keeping the number of statements per task small.
+const BATCH: usize = 5_000;
 /// Ongoing tasks: report periods that ended more than this many days ago are no longer
 /// chased (a task imported years late is not sent one urging per missed month).
 const REPORT_LOOKBACK_DAYS: i64 = 92;
@@ -209,25 +213,57 @@ fn lead_days(policy: &Policy) -> i64 {
         .max(0)
 }
 
-/// Decides what is due at `now` (see the module documentation). Read-only: loads the open
-/// tasks ([`load`]), decides ([`plan`], pure), loads the context of what is due and
-/// addresses it ([`recipients`], pure).
+/// Decides what is due at `now` (see the module documentation). Read-only: for each keyset
+/// batch of [`BATCH`] open tasks in id order, loads them and their history ([`load`]),
+/// decides ([`plan`], pure), loads the context of what is due and addresses it
+/// ([`recipients`], pure). Only the rungs due are kept from one batch to the next, so a
+/// sweep that finds nothing new holds one batch at a time whatever the number of tasks; the
+/// report (and `runReminders`) lists every rung due, so what a first sweep holds grows with
+/// what it finds due.
 ///
 /// # Errors
 /// INTERNAL on database errors.
 pub async fn plan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<SweepReport> {
+    plan_in_batches(db, now, BATCH).await
+}
+
+/// [`plan`] with batches of `batch` tasks: for tests, which show that the batch size
+/// changes nothing of the answer.
+///
+/// # Errors
+/// INTERNAL on database errors.
+#[doc(hidden)]
+pub async fn plan_in_batches(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    batch: usize,
+) -> AppResult<SweepReport> {
+    let batch = batch.max(1);
     let today = china_day(now);
-    let open = load::open_tasks(db, today).await?;
-    let due = plan::due(&open, today);
-    let ctx = load::context(db, &open.tasks, &due).await?;
-    let (planned, unaddressed) = recipients::address(&open.tasks, due, &ctx, today);
-    Ok(SweepReport {
+    let base = load::base(db, today).await?;
+    let mut report = SweepReport {
         today: Some(today),
-        sweep_id: String::new(),
-        tasks_considered: open.tasks.len(),
-        mails: distinct_recipients(&planned).len(),
-        due: planned,
-        unaddressed,
-        recorded: 0,
-    })
+        ..SweepReport::default()
+    };
+    let mut after = 0;
+    loop {
+        let open = load::open_tasks(db, &base, after, batch).await?;
+        let Some(last) = open.tasks.last().map(|t| t.id) else {
+            break;
+        };
+        after = last;
+        report.tasks_considered += open.tasks.len();
+        let due = plan::due(&open, today);
+        if !due.is_empty() {
+            let ctx = load::context(db, &open.tasks, &due).await?;
+            let (planned, unaddressed) = recipients::address(&open.tasks, due, &ctx, today);
+            report.due.extend(planned);
+            report.unaddressed.extend(unaddressed);
+        }
+        if open.tasks.len() < batch {
+            break;
+        }
+    }
+    report.mails = distinct_recipients(&report.due).len();
+    Ok(report)
 }

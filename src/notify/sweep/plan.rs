@@ -10,7 +10,7 @@ use super::*;
 pub(super) type Due = (usize, Trigger, DueRung, String);
 
 /// The rungs due `today` for the loaded open tasks, in task order.
-pub(super) fn due(open: &OpenTasks, today: NaiveDate) -> Vec<Due> {
+pub(super) fn due(open: &OpenTasks<'_>, today: NaiveDate) -> Vec<Due> {
     let OpenTasks {
         cal,
         policies,
@@ -110,14 +110,17 @@ mod tests {
         }
     }
 
-    fn open(tasks: Vec<TaskRow>) -> OpenTasks {
+    fn open(tasks: Vec<TaskRow>) -> OpenTasks<'static> {
+        // Leaked: a few bytes per test, for the 'static borrow the batch holds.
+        let cal: &'static HolidayCalendar = Box::leak(Box::new(HolidayCalendar::prc_official()));
+        let policies: &'static Policies = Box::leak(Box::new(Policies {
+            global: Policy::default_ladder(),
+            plans: HashMap::new(),
+            tasks: HashMap::new(),
+        }));
         OpenTasks {
-            cal: HolidayCalendar::prc_official(),
-            policies: Policies {
-                global: Policy::default_ladder(),
-                plans: HashMap::new(),
-                tasks: HashMap::new(),
-            },
+            cal,
+            policies,
             tasks,
             fired: HashMap::new(),
             extension_pending: HashSet::new(),

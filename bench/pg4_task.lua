@@ -1,4 +1,4 @@
--- (b) PostGraphile: one task by a random id (1..MAX_TASK_ID) with its plan's title.
+-- (b) PostGraphile 4: one task by a random id (1..MAX_TASK_ID) with its plan's title.
 local max_id = tonumber(os.getenv("MAX_TASK_ID") or "353")
 function make_body()
   return '{"query":"query($id: BigInt!) { taskById(id: $id) { code title deadline planByPlanId { title } } }","variables":{"id":"' .. math.random(1, max_id) .. '"}}'
