@@ -392,8 +392,18 @@ fn names_in_cell(v: &str) -> String {
 }
 
 /// Parses CSV (or TSV) text with quoted fields. Returns None when the text is
-/// not shaped like a table.
+/// not shaped like a table, or holds more than [`crate::MAX_SHEET_CELLS`]
+/// cells (see [`parse_csv_capped`]).
 pub fn parse_csv(text: &str) -> Option<Grid> {
+    parse_csv_capped(text, crate::MAX_SHEET_CELLS)
+        .ok()
+        .flatten()
+}
+
+/// [`parse_csv`] that stops reading, with [`ImportError::TooLargeContent`],
+/// once the grid would hold more than `max_cells` cells (a blank line is a
+/// cell too): no input materialises a bigger grid than an .xlsx may.
+pub fn parse_csv_capped(text: &str, max_cells: u64) -> Result<Option<Grid>, ImportError> {
     // The delimiter shows in the first lines (a title row may precede the
     // header row).
     let head: Vec<&str> = text
@@ -406,7 +416,13 @@ pub fn parse_csv(text: &str) -> Option<Grid> {
     } else if head.iter().any(|l| l.matches(',').count() >= 2) {
         ','
     } else {
-        return None;
+        return Ok(None);
+    };
+    let mut cells = 0u64;
+    let too_large = || {
+        ImportError::TooLargeContent(format!(
+            "the CSV/TSV text holds more than {max_cells} cells"
+        ))
     };
     // The `csv` crate reads the quoting (`""` inside quotes, delimiters and
     // line breaks inside a quoted cell); rows may differ in length (a title
@@ -439,21 +455,41 @@ pub fn parse_csv(text: &str) -> Option<Grid> {
             } else {
                 break;
             };
+            cells += 1;
+            if cells > max_cells {
+                return Err(too_large());
+            }
             rows.push(vec![String::new()]);
             at += skip;
         }
-        let cells: Vec<String> = record.iter().map(|c| c.replace('\r', "")).collect();
-        rows.push(cells);
+        cells += record.len() as u64;
+        if cells > max_cells {
+            return Err(too_large());
+        }
+        let row: Vec<String> = record.iter().map(|c| c.replace('\r', "")).collect();
+        rows.push(row);
     }
-    Some(rows)
+    Ok(Some(rows))
 }
 
 /// Is this text a task sheet in CSV/TSV form (header row with a task and a
 /// lead column)?
 pub fn csv_task_list(text: &str) -> Option<(Grid, TaskList)> {
-    let grid = parse_csv(text)?;
-    let list = grid_to_list(&grid)?;
-    Some((grid, list))
+    csv_task_list_capped(text, crate::MAX_SHEET_CELLS)
+        .ok()
+        .flatten()
+}
+
+/// [`csv_task_list`] that refuses a grid of more than `max_cells` cells with
+/// [`ImportError::TooLargeContent`] instead of reading the text as prose.
+pub fn csv_task_list_capped(
+    text: &str,
+    max_cells: u64,
+) -> Result<Option<(Grid, TaskList)>, ImportError> {
+    let Some(grid) = parse_csv_capped(text, max_cells)? else {
+        return Ok(None);
+    };
+    Ok(grid_to_list(&grid).map(|list| (grid, list)))
 }
 
 /// Excel serial date → ISO date (1900 system, with the 1900 leap-year bug).
