@@ -307,9 +307,15 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
                 r.lead_undecided = c.lead_undecided;
                 r.by_reference = c.by_reference;
                 r.standing = c.standing_implementers;
-                // implementers written in the lead cell stay implementers via
-                // the standing mechanism only when said so; here they lead.
-                r.leads.extend(c.implementers);
+                // A lead cell that is a clause reads as the same clause in
+                // brackets: local governments after the departments
+                // (`A、B按职责分工负责，各地级以上市人民政府结合实际落实`)
+                // implement; named alone they are the row's lead.
+                if r.leads.is_empty() {
+                    r.leads = c.implementers;
+                } else {
+                    r.implementers.extend(c.implementers);
+                }
             }
             Some(c) => {
                 r.leads = c.leads;
@@ -625,6 +631,27 @@ mod tests {
         rows.iter()
             .map(|r| r.iter().map(|s| s.to_string()).collect())
             .collect()
+    }
+
+    /// A lead cell that is a clause reads as the bracketed clause would:
+    /// local governments after the departments implement; alone they lead.
+    #[test]
+    fn local_governments_after_the_departments_of_a_lead_cell_implement() {
+        let grid = g(&[
+            &["序号", "任务", "责任单位"],
+            &[
+                "1",
+                "推进A",
+                "省科技厅、工业和信息化厅按职责分工负责，各地级以上市人民政府结合实际落实",
+            ],
+            &["2", "推进B", "各地级以上市人民政府负责落实"],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r[0].leads, ["省科技厅", "工业和信息化厅"]);
+        assert_eq!(r[0].implementers, ["各地级以上市人民政府"]);
+        assert_eq!(r[1].leads, ["各地级以上市人民政府"]);
+        assert!(r[1].implementers.is_empty());
     }
 
     #[test]
