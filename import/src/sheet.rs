@@ -353,6 +353,21 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         }
         let mut seen = std::collections::HashSet::new();
         r.implementers.retain(|i| seen.insert(i.clone()));
+        // A row without a number and without any agency right after a
+        // numbered row continues it: the number and agency cells were one
+        // merged cell, which a CSV export leaves empty below its first row.
+        let unnumbered = number_col.is_some_and(|i| cell(row, i).is_empty());
+        if unnumbered
+            && r.leads.is_empty()
+            && r.participants.is_empty()
+            && r.implementers.is_empty()
+            && !r.lead_undecided
+            && let Some(ListItem::Row(prev)) = items.last()
+        {
+            r.leads = prev.leads.clone();
+            r.participants = prev.participants.clone();
+            r.implementers = prev.implementers.clone();
+        }
         if let Some(d) = deadline_col {
             let v = cell(row, d);
             if !v.is_empty() {
@@ -631,6 +646,25 @@ mod tests {
         rows.iter()
             .map(|r| r.iter().map(|s| s.to_string()).collect())
             .collect()
+    }
+
+    /// An unnumbered row without agencies after a numbered row continues its
+    /// merged number and agency cells (a CSV export leaves them empty).
+    #[test]
+    fn a_row_below_a_merged_agency_cell_shares_its_agencies() {
+        let grid = g(&[
+            &["序号", "民生实事", "责任单位", "完成时限"],
+            &["5", "开工建设县老年养护楼。", "县民政局", "5月底前动工"],
+            &["", "开工建设老年大学。", "", "12月底前"],
+            &["6", "迁建县政务服务中心。", "县代建中心", "12月底前"],
+            &["7", "建设公园。", "", ""],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r[1].leads, ["县民政局"]);
+        assert_eq!(r[2].leads, ["县代建中心"]);
+        // a numbered row without agencies inherits nothing
+        assert!(r[3].leads.is_empty());
     }
 
     /// A lead cell that is a clause reads as the bracketed clause would:
