@@ -524,6 +524,49 @@ async fn a_sheet_spanning_the_whole_grid_is_refused() {
     healthy(&app, &w.office).await;
 }
 
+/// A 9 MB CSV of 1.5 M one-cell rows, well under the byte limit, once cost the importer minutes and
+/// gigabytes before the task cap refused it; its lines are now counted before it is read. Posted
+/// as a real upload, not a dry run, it is refused with TOO_LARGE and nothing is stored.
+#[tokio::test]
+async fn a_csv_of_millions_of_rows_is_refused_before_it_is_read() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let plans_before = plan_count(&app).await;
+    let tasks_before = entity::task::Entity::find().count(app.db()).await.unwrap();
+    let mut csv = "序号,工作任务,牵头单位\n".as_bytes().to_vec();
+    csv.extend("1,a,b\n".repeat(1_500_000).into_bytes());
+    assert!(csv.len() > 9_000_000 && csv.len() < duban_import::MAX_INPUT_BYTES);
+    let boundary = "XyZ";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n\
+         {{\"query\":\"mutation($f:Upload!){{ importPlan(input:{{file:$f}}){{ plan {{ id }} }} }}\",\"variables\":{{\"f\":null}}}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.f\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"plan.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(csv);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let (status, r) = post_raw(
+        &app,
+        Some(&w.office),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await;
+    assert_eq!((status, code(&r)), (200, "TOO_LARGE"), "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lines"),
+        "{r}"
+    );
+    assert_eq!(plan_count(&app).await, plans_before);
+    let tasks_after = entity::task::Entity::find().count(app.db()).await.unwrap();
+    assert_eq!(tasks_after, tasks_before);
+    healthy(&app, &w.office).await;
+}
+
 #[tokio::test]
 async fn the_throttle_sees_the_client_behind_a_trusted_proxy_only() {
     let app = TestApp::spawn().await;

@@ -23,6 +23,7 @@
 //! → [`tables`] (flattened lists) → [`outline`] → [`clause`] + [`registry`]
 //! (who) → [`deadline`] (when) → [`target`] (how much).
 
+pub mod bounds;
 pub mod clause;
 pub mod clean;
 pub mod deadline;
@@ -66,6 +67,19 @@ pub const MAX_ZIP_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
 /// [`ImportError::TooLargeContent`]; cells are read one by one, never as the
 /// sheet's declared dimensions.
 pub const MAX_SHEET_CELLS: u64 = 2_000_000;
+
+/// Text input with more lines than this is refused with
+/// [`ImportError::TooLargeContent`] (`TOO_LARGE`) before it is decoded:
+/// lines, not bytes, are what the parser's work grows with (9 MB of one-cell
+/// rows are 1.5 M rows). The largest real plan seen has ≈ 500 lines.
+/// Text with more commas or tabs than [`MAX_SHEET_CELLS`] is refused alike.
+pub const MAX_INPUT_LINES: usize = 200_000;
+
+/// Sheets and tables (.xlsx, CSV, .docx tables) with more non-empty rows
+/// than this are refused with [`ImportError::TooManyTasks`] before they are
+/// read: every row becomes a task or heading (the margin is for title,
+/// header and note rows).
+pub const MAX_LIST_ROWS: usize = MAX_TASKS + 200;
 
 /// A parsed plan with more tasks than this is refused with
 /// [`ImportError::TooManyTasks`].
@@ -245,27 +259,27 @@ pub fn parse_bytes_with(
         return Err(ImportError::EmptyDocument);
     }
     let format = decode::detect_format(bytes)?;
-    if format != decode::Format::Text {
+    if format == decode::Format::Text {
+        bounds::check_text_shape(bytes, MAX_INPUT_LINES, MAX_SHEET_CELLS)?;
+    } else {
         docx::check_zip_bounds(bytes, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES)?;
     }
-    let plan = match format {
-        decode::Format::Docx => plan::build_plan(docx::read_docx(bytes)?, registry, options),
-        decode::Format::Xlsx => {
-            let sheets = sheet::read_xlsx(bytes)?;
-            let blocks = sheets
-                .into_iter()
-                .map(|(_, grid)| docx::Block::Grid(grid))
-                .collect();
-            plan::build_plan(blocks, registry, options)
-        }
+    let blocks = match format {
+        decode::Format::Docx => docx::read_docx(bytes)?,
+        decode::Format::Xlsx => sheet::read_xlsx(bytes)?
+            .into_iter()
+            .map(|(_, grid)| docx::Block::Grid(grid))
+            .collect(),
         decode::Format::Text => {
             let text = decode::decode_text(bytes)?;
             if text.trim().is_empty() {
                 return Err(ImportError::EmptyDocument);
             }
-            parse_text_with(&text, registry, options)
+            text_blocks(&text)?
         }
     };
+    bounds::check_blocks(&blocks, MAX_INPUT_LINES, MAX_LIST_ROWS)?;
+    let plan = plan::build_plan(blocks, registry, options);
     if plan.tasks.len() > MAX_TASKS {
         return Err(ImportError::TooManyTasks(plan.tasks.len(), MAX_TASKS));
     }
@@ -278,6 +292,18 @@ pub fn parse_bytes_with(
     Ok(plan)
 }
 
+/// The blocks of a text: one grid if it is a CSV/TSV task sheet (a grid of
+/// more than [`MAX_SHEET_CELLS`] cells is refused), else the text.
+fn text_blocks(text: &str) -> Result<Vec<docx::Block>, ImportError> {
+    // Sheets are detected on the raw text: normalisation would turn tabs
+    // into spaces and full-width commas into field separators.
+    let raw = text.trim_start_matches('\u{feff}');
+    if let Some((grid, _)) = sheet::csv_task_list_capped(raw, MAX_SHEET_CELLS)? {
+        return Ok(vec![docx::Block::Grid(grid)]);
+    }
+    Ok(vec![docx::Block::Text(text.to_string())])
+}
+
 /// Parses plain text (a CSV/TSV task sheet is recognised by its header).
 pub fn parse_text(text: &str, registry: &Registry) -> ParsedPlan {
     parse_text_with(text, registry, &ParseOptions::default())
@@ -285,12 +311,10 @@ pub fn parse_text(text: &str, registry: &Registry) -> ParsedPlan {
 
 /// [`parse_text`] with what the caller knows ([`ParseOptions`]).
 pub fn parse_text_with(text: &str, registry: &Registry, options: &ParseOptions) -> ParsedPlan {
-    // Sheets are detected on the raw text: normalisation would turn tabs
-    // into spaces and full-width commas into field separators.
-    if let Some((grid, _)) = sheet::csv_task_list(text.trim_start_matches('\u{feff}')) {
-        return plan::build_plan(vec![docx::Block::Grid(grid)], registry, options);
-    }
-    plan::build_plan(vec![docx::Block::Text(text.to_string())], registry, options)
+    // A grid past the cell cap is read as prose here: this entry point has
+    // no error to give (`parse_bytes` refuses it with TOO_LARGE).
+    let blocks = text_blocks(text).unwrap_or_else(|_| vec![docx::Block::Text(text.to_string())]);
+    plan::build_plan(blocks, registry, options)
 }
 
 fn agency_names(v: &[AgencyRef]) -> Value {

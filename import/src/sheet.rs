@@ -307,9 +307,15 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
                 r.lead_undecided = c.lead_undecided;
                 r.by_reference = c.by_reference;
                 r.standing = c.standing_implementers;
-                // implementers written in the lead cell stay implementers via
-                // the standing mechanism only when said so; here they lead.
-                r.leads.extend(c.implementers);
+                // A lead cell that is a clause reads as the same clause in
+                // brackets: local governments after the departments
+                // (`A、B按职责分工负责，各地级以上市人民政府结合实际落实`)
+                // implement; named alone they are the row's lead.
+                if r.leads.is_empty() {
+                    r.leads = c.implementers;
+                } else {
+                    r.implementers.extend(c.implementers);
+                }
             }
             Some(c) => {
                 r.leads = c.leads;
@@ -347,6 +353,21 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         }
         let mut seen = std::collections::HashSet::new();
         r.implementers.retain(|i| seen.insert(i.clone()));
+        // A row without a number and without any agency right after a
+        // numbered row continues it: the number and agency cells were one
+        // merged cell, which a CSV export leaves empty below its first row.
+        let unnumbered = number_col.is_some_and(|i| cell(row, i).is_empty());
+        if unnumbered
+            && r.leads.is_empty()
+            && r.participants.is_empty()
+            && r.implementers.is_empty()
+            && !r.lead_undecided
+            && let Some(ListItem::Row(prev)) = items.last()
+        {
+            r.leads = prev.leads.clone();
+            r.participants = prev.participants.clone();
+            r.implementers = prev.implementers.clone();
+        }
         if let Some(d) = deadline_col {
             let v = cell(row, d);
             if !v.is_empty() {
@@ -392,8 +413,18 @@ fn names_in_cell(v: &str) -> String {
 }
 
 /// Parses CSV (or TSV) text with quoted fields. Returns None when the text is
-/// not shaped like a table.
+/// not shaped like a table, or holds more than [`crate::MAX_SHEET_CELLS`]
+/// cells (see [`parse_csv_capped`]).
 pub fn parse_csv(text: &str) -> Option<Grid> {
+    parse_csv_capped(text, crate::MAX_SHEET_CELLS)
+        .ok()
+        .flatten()
+}
+
+/// [`parse_csv`] that stops reading, with [`ImportError::TooLargeContent`],
+/// once the grid would hold more than `max_cells` cells (a blank line is a
+/// cell too): no input materialises a bigger grid than an .xlsx may.
+pub fn parse_csv_capped(text: &str, max_cells: u64) -> Result<Option<Grid>, ImportError> {
     // The delimiter shows in the first lines (a title row may precede the
     // header row).
     let head: Vec<&str> = text
@@ -406,7 +437,13 @@ pub fn parse_csv(text: &str) -> Option<Grid> {
     } else if head.iter().any(|l| l.matches(',').count() >= 2) {
         ','
     } else {
-        return None;
+        return Ok(None);
+    };
+    let mut cells = 0u64;
+    let too_large = || {
+        ImportError::TooLargeContent(format!(
+            "the CSV/TSV text holds more than {max_cells} cells"
+        ))
     };
     // The `csv` crate reads the quoting (`""` inside quotes, delimiters and
     // line breaks inside a quoted cell); rows may differ in length (a title
@@ -439,21 +476,41 @@ pub fn parse_csv(text: &str) -> Option<Grid> {
             } else {
                 break;
             };
+            cells += 1;
+            if cells > max_cells {
+                return Err(too_large());
+            }
             rows.push(vec![String::new()]);
             at += skip;
         }
-        let cells: Vec<String> = record.iter().map(|c| c.replace('\r', "")).collect();
-        rows.push(cells);
+        cells += record.len() as u64;
+        if cells > max_cells {
+            return Err(too_large());
+        }
+        let row: Vec<String> = record.iter().map(|c| c.replace('\r', "")).collect();
+        rows.push(row);
     }
-    Some(rows)
+    Ok(Some(rows))
 }
 
 /// Is this text a task sheet in CSV/TSV form (header row with a task and a
 /// lead column)?
 pub fn csv_task_list(text: &str) -> Option<(Grid, TaskList)> {
-    let grid = parse_csv(text)?;
-    let list = grid_to_list(&grid)?;
-    Some((grid, list))
+    csv_task_list_capped(text, crate::MAX_SHEET_CELLS)
+        .ok()
+        .flatten()
+}
+
+/// [`csv_task_list`] that refuses a grid of more than `max_cells` cells with
+/// [`ImportError::TooLargeContent`] instead of reading the text as prose.
+pub fn csv_task_list_capped(
+    text: &str,
+    max_cells: u64,
+) -> Result<Option<(Grid, TaskList)>, ImportError> {
+    let Some(grid) = parse_csv_capped(text, max_cells)? else {
+        return Ok(None);
+    };
+    Ok(grid_to_list(&grid).map(|list| (grid, list)))
 }
 
 /// Excel serial date → ISO date (1900 system, with the 1900 leap-year bug).
@@ -589,6 +646,46 @@ mod tests {
         rows.iter()
             .map(|r| r.iter().map(|s| s.to_string()).collect())
             .collect()
+    }
+
+    /// An unnumbered row without agencies after a numbered row continues its
+    /// merged number and agency cells (a CSV export leaves them empty).
+    #[test]
+    fn a_row_below_a_merged_agency_cell_shares_its_agencies() {
+        let grid = g(&[
+            &["序号", "民生实事", "责任单位", "完成时限"],
+            &["5", "开工建设县老年养护楼。", "县民政局", "5月底前动工"],
+            &["", "开工建设老年大学。", "", "12月底前"],
+            &["6", "迁建县政务服务中心。", "县代建中心", "12月底前"],
+            &["7", "建设公园。", "", ""],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r[1].leads, ["县民政局"]);
+        assert_eq!(r[2].leads, ["县代建中心"]);
+        // a numbered row without agencies inherits nothing
+        assert!(r[3].leads.is_empty());
+    }
+
+    /// A lead cell that is a clause reads as the bracketed clause would:
+    /// local governments after the departments implement; alone they lead.
+    #[test]
+    fn local_governments_after_the_departments_of_a_lead_cell_implement() {
+        let grid = g(&[
+            &["序号", "任务", "责任单位"],
+            &[
+                "1",
+                "推进A",
+                "省科技厅、工业和信息化厅按职责分工负责，各地级以上市人民政府结合实际落实",
+            ],
+            &["2", "推进B", "各地级以上市人民政府负责落实"],
+        ]);
+        let list = grid_to_list(&grid).unwrap();
+        let r = rows_of(&list);
+        assert_eq!(r[0].leads, ["省科技厅", "工业和信息化厅"]);
+        assert_eq!(r[0].implementers, ["各地级以上市人民政府"]);
+        assert_eq!(r[1].leads, ["各地级以上市人民政府"]);
+        assert!(r[1].implementers.is_empty());
     }
 
     #[test]

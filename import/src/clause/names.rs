@@ -227,5 +227,10 @@ pub(super) fn looks_like_agency_loose(s: &str) -> bool {
     (2..=40).contains(&n)
         && !s.contains('。')
         && (looks_like_agency(&s)
-            || (n <= 20 && (has_agency_suffix(base) || EXTRA.iter().any(|x| base.ends_with(x)))))
+            || (n <= 20
+                && (has_agency_suffix(base)
+                    || EXTRA.iter().any(|x| base.ends_with(x))
+                    // institutions are bodies too (`合肥海关`, `之江实验室`):
+                    // dropping them here lost them without a warning
+                    || crate::registry::is_institution(base))))
 }

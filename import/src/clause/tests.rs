@@ -211,3 +211,14 @@ fn split_list_keeps_names_with_he() {
         ]
     );
 }
+
+/// Institutions (customs, laboratories, banks) in a role list are bodies:
+/// `合肥海关` was dropped from the participants without a warning.
+#[test]
+fn institutions_in_a_role_list_are_kept() {
+    let c = p("省商务厅牵头，省财政厅、合肥海关、省税务局配合");
+    assert_eq!(c.leads, ["省商务厅"]);
+    assert_eq!(c.participants, ["省财政厅", "合肥海关", "省税务局"]);
+    let c = p("省科技厅牵头，之江实验室、国家开发银行浙江省分行配合");
+    assert_eq!(c.participants, ["之江实验室", "国家开发银行浙江省分行"]);
+}

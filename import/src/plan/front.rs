@@ -123,13 +123,15 @@ pub(super) fn read_front(
 }
 
 /// The region of a name the caller gives: `湖北省宜昌市`, `宜昌市`,
-/// `达州市大竹县`, `蔡甸区`, `宁波市象山县泗洲头镇` (a town keeps its county's
-/// region: its relative names are the county's).
+/// `达州市大竹县`, `蔡甸区`, `宁波市象山县泗洲头镇`: the finest place is the
+/// plan's, as when a title names it (a town's bare offices, `乡村振兴办`, are
+/// the town's: `泗洲头镇乡村振兴办`), so a town's sheet without a title reads
+/// like the same table with its title.
 fn given_region(given: &str, registry: &Registry) -> Region {
     static R: OnceLock<Regex> = OnceLock::new();
     let re = R.get_or_init(|| {
         Regex::new(
-            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(?:\p{Han}+?(?:镇|乡|街道))?$",
+            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(\p{Han}+?(?:镇|乡|街道))?$",
         )
         .expect("static regex")
     });
@@ -138,6 +140,11 @@ fn given_region(given: &str, registry: &Registry) -> Region {
         region.province = c.get(1).map(|m| m.as_str().to_string());
         region.city = c.get(2).map(|m| m.as_str().to_string());
         region.county = c.get(3).map(|m| m.as_str().to_string());
+        // A town takes the county's place, as `header::infer_region` reads a
+        // title naming the town.
+        if let Some(town) = c.get(4) {
+            region.county = Some(town.as_str().to_string());
+        }
         if region.province.is_none()
             && let Some(city) = &region.city
         {

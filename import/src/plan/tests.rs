@@ -383,6 +383,22 @@ mod given_region_tests {
         assert_eq!(plan.tasks[0].participants[0].name, "某某省财政厅");
     }
 
+    /// A town's sheet without a title reads like the same table under a
+    /// title naming the town: its bare offices are the town's.
+    #[test]
+    fn a_given_town_owns_the_bare_offices() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = "序号,重点工作,责任科室\n1,建设美丽城镇,乡村振兴办\n";
+        let opts = ParseOptions {
+            region: Some("某市某某县某某镇".into()),
+        };
+        let given = parse_text_with(sheet, &reg, &opts);
+        let titled = parse_text(&format!("某某镇2024年度重点工作计划\n{sheet}"), &reg);
+        assert_eq!(given.region.as_deref(), Some("某某镇"));
+        assert_eq!(given.tasks[0].leads[0].name, "某某镇乡村振兴办");
+        assert_eq!(titled.tasks[0].leads[0].name, given.tasks[0].leads[0].name);
+    }
+
     #[test]
     fn the_documents_own_region_wins() {
         let reg = Registry::from_entries(Vec::new());
