@@ -195,8 +195,20 @@ fn title_like(l: &str) -> bool {
 }
 
 /// Extracts the plan title from a `关于印发X的通知` line.
+/// Not from a sentence citing another notice (`根据《昆明市人民政府关于印发…的通知》
+/// …，特制定如下政策措施。`): that names the document this one implements.
 fn notice_inner(l: &str) -> Option<String> {
-    let start = l.find("关于印发")? + "关于印发".len();
+    let at = l.find("关于印发")?;
+    let before = &l[..at];
+    let in_citation = match (before.rfind('《'), before.rfind('》')) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if in_citation || l.trim_end().ends_with('。') {
+        return None;
+    }
+    let start = at + "关于印发".len();
     let rest = &l[start..];
     let end = rest.rfind("的通知").unwrap_or(rest.len());
     let t = rest[..end].trim_matches(['《', '》']);
@@ -290,6 +302,28 @@ pub fn split_title_line(line: &str) -> Option<(String, String)> {
     Some((title, line[m.end()..].to_string()))
 }
 
+/// `开发区`, `高新区`, `园区` …: a kind of area, not the name of one.
+fn is_generic_area(name: &str) -> bool {
+    matches!(
+        name,
+        "开发区"
+            | "经济开发区"
+            | "经开区"
+            | "高新区"
+            | "新区"
+            | "园区"
+            | "工业园区"
+            | "城区"
+            | "市区"
+            | "辖区"
+            | "社区"
+            | "景区"
+            | "示范区"
+            | "自贸区"
+            | "保税区"
+    )
+}
+
 /// Infers the plan region from title and issuers, and its province from the
 /// registry or from the province most named in the text.
 pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Registry) -> Region {
@@ -323,6 +357,12 @@ pub fn infer_region(title: &str, issuers: &[String], text: &str, registry: &Regi
         };
         let mut name = c[1].to_string();
         if name.starts_with('全') || name.starts_with('我') || name.starts_with('本') {
+            continue;
+        }
+        // A generic word for a kind of area (`2025年开发区重点工作`: the zone the
+        // issuer runs, unnamed) names no place: qualifying with it would write
+        // `开发区改革办`. The caller's region (`ParseOptions.region`) names it.
+        if is_generic_area(&name) {
             continue;
         }
         if let Some((full, _)) = PROVINCES.iter().find(|(full, _)| name == *full) {
@@ -465,6 +505,32 @@ mod tests {
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn a_generic_area_in_a_title_names_no_region() {
+        let reg = Registry::from_entries(Vec::new());
+        let r = infer_region("2025年开发区重点工作及责任清单", &[], "", &reg);
+        assert_eq!(r.name(), None);
+        let r = infer_region("2025年高新区重点工作任务分解", &[], "", &reg);
+        assert_eq!(r.name(), None);
+        // A named zone or district still is one.
+        let r = infer_region("蔡甸区2023年政府工作报告重点任务分解", &[], "", &reg);
+        assert_eq!(r.name().as_deref(), Some("蔡甸区"));
+    }
+
+    #[test]
+    fn a_cited_notice_is_not_the_title() {
+        let l = "为贯彻落实决策部署,根据《某市人民政府关于印发某市稳增长若干政策措施的通知》(某政发〔2016〕13号),结合某区实际,特制定如下政策措施。";
+        assert_eq!(notice_inner(l), None);
+        assert_eq!(
+            notice_inner("某市人民政府关于印发某市稳增长若干政策措施的通知").as_deref(),
+            Some("某市稳增长若干政策措施")
+        );
+        assert_eq!(
+            notice_inner("关于印发《某市稳增长若干政策措施》的通知").as_deref(),
+            Some("某市稳增长若干政策措施")
+        );
     }
 
     #[test]

@@ -126,12 +126,14 @@ pub(super) fn read_front(
 /// `达州市大竹县`, `蔡甸区`, `宁波市象山县泗洲头镇`: the finest place is the
 /// plan's, as when a title names it (a town's bare offices, `乡村振兴办`, are
 /// the town's: `泗洲头镇乡村振兴办`), so a town's sheet without a title reads
-/// like the same table with its title.
+/// like the same table with its title. A development zone or park under a
+/// county (`霍山县霍山经济开发区`) is such a finest place too: its plans name its
+/// own bureaus bare (`招商工作部`).
 fn given_region(given: &str, registry: &Registry) -> Region {
     static R: OnceLock<Regex> = OnceLock::new();
     let re = R.get_or_init(|| {
         Regex::new(
-            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(\p{Han}+?(?:镇|乡|街道))?$",
+            r"^(\p{Han}{2,}?(?:省|自治区))?(\p{Han}{2,}?市)?(\p{Han}{1,}?(?:县|区|旗))?(\p{Han}+?(?:镇|乡|街道|开发区|园区|示范区))?$",
         )
         .expect("static regex")
     });
@@ -140,8 +142,8 @@ fn given_region(given: &str, registry: &Registry) -> Region {
         region.province = c.get(1).map(|m| m.as_str().to_string());
         region.city = c.get(2).map(|m| m.as_str().to_string());
         region.county = c.get(3).map(|m| m.as_str().to_string());
-        // A town takes the county's place, as `header::infer_region` reads a
-        // title naming the town.
+        // A town (or zone) takes the county's place, as `header::infer_region`
+        // reads a title naming the town.
         if let Some(town) = c.get(4) {
             region.county = Some(town.as_str().to_string());
         }

@@ -399,6 +399,20 @@ mod given_region_tests {
         assert_eq!(titled.tasks[0].leads[0].name, given.tasks[0].leads[0].name);
     }
 
+    /// A development zone's office passes its zone as its region: the zone's
+    /// bare bureaus are the zone's, not the county's.
+    #[test]
+    fn a_given_development_zone_owns_the_bare_offices() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = "序号,重点工作,责任单位\n1,优化项目服务,招商工作部\n";
+        let opts = ParseOptions {
+            region: Some("某某县某某经济开发区".into()),
+        };
+        let given = parse_text_with(sheet, &reg, &opts);
+        assert_eq!(given.region.as_deref(), Some("某某经济开发区"));
+        assert_eq!(given.tasks[0].leads[0].name, "某某经济开发区招商工作部");
+    }
+
     #[test]
     fn the_documents_own_region_wins() {
         let reg = Registry::from_entries(Vec::new());

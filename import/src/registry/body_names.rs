@@ -184,12 +184,14 @@ pub fn is_institution(s: &str) -> bool {
     ENDS.iter().any(|e| s.ends_with(e))
 }
 
-/// A department name without any place or level (`税务局`, `改革办`): short,
-/// ending like a government department, no institution.
+/// A department name without any place or level (`税务局`, `改革办`, a zone's
+/// or a party committee's `招商工作部`): short, ending like a government
+/// department, no institution. A bare `…部` is not one: it is a national
+/// ministry (`商务部`).
 pub(super) fn is_bare_department(s: &str) -> bool {
     let n = s.chars().count();
     (3..=8).contains(&n)
-        && ["局", "委", "办", "厅", "委员会", "办公室"]
+        && ["局", "委", "办", "厅", "委员会", "办公室", "工作部"]
             .iter()
             .any(|e| s.ends_with(e))
         || (4..=24).contains(&n)
