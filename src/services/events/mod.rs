@@ -99,21 +99,7 @@ pub async fn task_changed(
     if changes.is_empty() {
         return Ok(());
     }
-    let backend = db.get_database_backend();
-    db.execute_raw(sql(
-        backend,
-        "INSERT INTO change_event (kind, task_id, plan_id, record_id, changes, created_at) \
-         VALUES (?, ?, ?, NULL, ?, ?)",
-        vec![
-            EventKind::Task.as_str().into(),
-            after.id.into(),
-            after.plan_id.into(),
-            join(&changes).into(),
-            now.into(),
-        ],
-    ))
-    .await?;
-    wake(db).await
+    insert_task_event(db, after, &join(&changes), now).await
 }
 
 /// Announces that a task was deleted. Its assignments are gone with it, so only the office
@@ -126,16 +112,25 @@ pub async fn task_deleted(
     task: &task::Model,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let backend = db.get_database_backend();
+    insert_task_event(db, task, TaskChange::Deleted.as_str(), now).await
+}
+
+/// Writes one task event (`changes` as stored: comma-separated) and wakes the readers.
+async fn insert_task_event(
+    db: &impl ConnectionTrait,
+    task: &task::Model,
+    changes: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     db.execute_raw(sql(
-        backend,
+        db.get_database_backend(),
         "INSERT INTO change_event (kind, task_id, plan_id, record_id, changes, created_at) \
          VALUES (?, ?, ?, NULL, ?, ?)",
         vec![
             EventKind::Task.as_str().into(),
             task.id.into(),
             task.plan_id.into(),
-            TaskChange::Deleted.as_str().into(),
+            changes.to_owned().into(),
             now.into(),
         ],
     ))
