@@ -398,12 +398,32 @@ fn strip_outline_marker(s: &str) -> &str {
 /// none, the task is ongoing if it is continuing work as a whole
 /// ([`is_ongoing_task`]).
 pub fn task_deadline(text: &str) -> (Option<Deadline>, bool) {
-    let found = find_deadlines(text);
+    // A date on a line of its own is a signature or issue date (`国务院` /
+    // `2018年11月16日` after the last task), never a deadline: deadlines are
+    // written in the task's sentences (`2025年6月底前完成`).
+    let text: String = if text.lines().any(is_date_line) {
+        text.lines()
+            .filter(|l| !is_date_line(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        text.to_string()
+    };
+    let found = find_deadlines(&text);
     let latest = found.into_iter().max_by_key(|d| d.date);
     match latest {
         Some(d) => (Some(d), false),
-        None => (None, is_ongoing_task(text)),
+        None => (None, is_ongoing_task(&text)),
     }
+}
+
+/// `2018年11月16日` alone on its line (spaces around allowed).
+fn is_date_line(line: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$").expect("static regex")
+    })
+    .is_match(line)
 }
 
 fn explicit_re() -> &'static Regex {
@@ -488,6 +508,15 @@ pub fn find_default_deadline(text: &str) -> Option<Deadline> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_alone_on_its_line_is_a_signature_not_a_deadline() {
+        let body = "要引导企业履行社会责任。\n国务院\n2018年11月16日   \n（此件公开发布）";
+        assert_eq!(task_deadline(body).0, None);
+        // In a sentence it is one.
+        let (d, _) = task_deadline("2018年11月16日前完成清理。");
+        assert_eq!(d.map(|d| d.date.to_string()).as_deref(), Some("2018-11-16"));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
