@@ -56,10 +56,7 @@ impl Attachment {
         AttachmentOwner::parse(&self.0.owner_kind).unwrap_or(AttachmentOwner::ProgressReport)
     }
     async fn owner_id(&self) -> ID {
-        ID(crate::domain::global_id::encode(
-            &crate::domain::global_id::type_name_of(&self.0.owner_kind),
-            self.0.owner_id,
-        ))
+        super::node::gid_of_kind(&self.0.owner_kind, self.0.owner_id)
     }
     async fn task_id(&self) -> ID {
         gid("Task", self.0.task_id)

@@ -24,6 +24,12 @@ pub(crate) fn gid(type_name: &str, row: i64) -> ID {
     ID(global_id::encode(type_name, row))
 }
 
+/// The global id of a row named by a stored kind (`"task"`, `"progress_report"`: an audit
+/// event's entity, an attachment's owner).
+pub(crate) fn gid_of_kind(kind: &str, row: i64) -> ID {
+    gid(&global_id::type_name_of(kind), row)
+}
+
 /// An object with a global id.
 #[derive(Interface)]
 #[graphql(field(

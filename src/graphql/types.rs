@@ -729,10 +729,7 @@ impl AuditEvent {
         &self.0.entity
     }
     async fn entity_id(&self) -> ID {
-        ID(crate::domain::global_id::encode(
-            &crate::domain::global_id::type_name_of(&self.0.entity),
-            self.0.entity_id,
-        ))
+        super::node::gid_of_kind(&self.0.entity, self.0.entity_id)
     }
     /// State before the change, as JSON text.
     async fn before(&self) -> Option<String> {
