@@ -1,6 +1,9 @@
 //! Connecting to SQLite (embedded default) or PostgreSQL, and the write-transaction discipline.
 
+pub mod table_cache;
+
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::MigratorTrait;
@@ -11,6 +14,8 @@ use sea_orm::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{AppError, AppResult};
+
+pub use table_cache::TableCache;
 
 /// The database handle shared by the API, the CLI and workers.
 #[derive(Clone)]
@@ -25,12 +30,18 @@ pub struct Db {
     /// timeout instead of failing), and are queued here so this process's own writers never
     /// occupy pool connections while waiting for each other.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Write transactions committed by this process: a cached table rechecks its
+    /// generation after each (see [`TableCache`]).
+    local_writes: Arc<AtomicU64>,
+    /// The agency registry, in memory (see [`TableCache`]).
+    pub agencies: Arc<TableCache<entity::agency::Entity>>,
 }
 
 /// A write transaction; on SQLite it also holds the process-wide writer lock until it ends.
 pub struct WriteTxn {
     pub txn: DatabaseTransaction,
     _guard: Option<OwnedMutexGuard<()>>,
+    local_writes: Arc<AtomicU64>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -42,7 +53,10 @@ impl std::ops::Deref for WriteTxn {
 
 impl WriteTxn {
     pub async fn commit(self) -> AppResult<()> {
-        self.txn.commit().await?;
+        let done = self.txn.commit().await;
+        // Also after a failed commit: it may have reached the database before the error.
+        self.local_writes.fetch_add(1, Ordering::AcqRel);
+        done?;
         Ok(())
     }
 }
@@ -84,10 +98,21 @@ impl Db {
         }
         let mut conn = Database::connect(opts).await?;
         conn.set_metric_callback(|info| crate::metrics::record_statement(info.elapsed));
+        let local_writes = Arc::new(AtomicU64::new(0));
         Ok(Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            agencies: Arc::new(agency_cache(&local_writes, table_cache::DEFAULT_RECHECK)),
+            local_writes,
         })
+    }
+
+    /// The same connection with its cached tables trusted for `recheck` between checks of
+    /// their generation (tests: zero checks at every read, an hour never by time).
+    #[must_use]
+    pub fn with_cache_recheck(mut self, recheck: std::time::Duration) -> Db {
+        self.agencies = Arc::new(agency_cache(&self.local_writes, recheck));
+        self
     }
 
     /// Calls `observe` after every statement, besides the metrics (tests count statements
@@ -144,7 +169,11 @@ impl Db {
         } else {
             self.conn.begin().await?
         };
-        Ok(WriteTxn { txn, _guard: guard })
+        Ok(WriteTxn {
+            txn,
+            _guard: guard,
+            local_writes: self.local_writes.clone(),
+        })
     }
 
     /// Cheap liveness probe for `/healthz`.
@@ -155,4 +184,17 @@ impl Db {
             .map_err(AppError::from)?;
         Ok(())
     }
+}
+
+fn agency_cache(
+    local_writes: &Arc<AtomicU64>,
+    recheck: std::time::Duration,
+) -> TableCache<entity::agency::Entity> {
+    TableCache::new(
+        "agency",
+        entity::agency::Column::Id,
+        |m: &entity::agency::Model| m.id,
+        local_writes.clone(),
+        recheck,
+    )
 }

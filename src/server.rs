@@ -389,7 +389,7 @@ async fn graphql(State(s): State<Server>, request: axum::extract::Request) -> Re
         } else {
             r
         };
-        let mut r = loaders::attach(r, &s.state.db.conn)
+        let mut r = loaders::attach(r, &s.state.db)
             .data(client.clone())
             .data(credentials.clone());
         if let Some(o) = &origin {

@@ -127,11 +127,12 @@ async fn requests_sql_pool_outbox_and_sweeps_are_counted() {
     );
     assert!(count(&after, &series("_other", 200)) >= 2.0, "{after}");
     assert!(!after.contains("MetricsTestIntruder"));
-    // Three pages of tasks with assignments and agencies: some statements each, counted
-    // through the loaders' own tasks too (tasks, assignments, agencies).
+    // Three pages of tasks with assignments and agencies: two statements each at least
+    // (tasks, assignments; agencies come from the registry in memory), counted through the
+    // loaders' own tasks too.
     let sql = count(&after, &statements("MetricsTestTasks"))
         - count(&before, &statements("MetricsTestTasks"));
-    assert!(sql >= 9.0, "three pages ran {sql} statements: {after}");
+    assert!(sql >= 6.0, "three pages ran {sql} statements: {after}");
     assert!(
         count(
             &after,

@@ -32,6 +32,7 @@ mod m20261202_000301_create_attachment;
 mod m20261202_000401_create_supervision_document;
 mod m20261202_000402_create_outbox_attachment;
 mod m20261202_000501_plan_demo;
+mod m20261202_000601_table_generation;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000402_create_outbox_attachment::Migration),
             Box::new(m20261202_000201_create_change_event::Migration),
             Box::new(m20261202_000501_plan_demo::Migration),
+            Box::new(m20261202_000601_table_generation::Migration),
         ]
     }
 }

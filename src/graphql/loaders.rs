@@ -13,6 +13,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::db::{Db, TableCache};
 use crate::error::AppError;
 use crate::services::record::Audited;
 
@@ -21,11 +22,13 @@ pub type Cached<L> = DataLoader<L, HashMapCache>;
 
 type LoadResult<V> = Result<HashMap<i64, V>, Arc<AppError>>;
 
-/// Rows of `E` by a unique integer column (usually the primary key).
+/// Rows of `E` by a unique integer column (usually the primary key); from the process-wide
+/// [`TableCache`] where the table has one (agencies).
 pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     column: E::Column,
     key: fn(&E::Model) -> i64,
+    table_cache: Option<Arc<TableCache<E>>>,
     _e: PhantomData<E>,
 }
 
@@ -39,6 +42,9 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> LoadResult<Arc<E::Model>> {
+        if let Some(c) = &self.table_cache {
+            return c.get_many(&self.db, keys).await.map_err(Arc::new);
+        }
         let rows = E::find()
             .filter(self.column.is_in(keys.iter().copied()))
             .all(&self.db)
@@ -229,6 +235,18 @@ where
         db: db.clone(),
         column,
         key,
+        table_cache: None,
+        _e: PhantomData,
+    })
+}
+
+/// Agencies by id, from the process's registry cache.
+fn agencies(db: &Db) -> Cached<ById<agency::Entity>> {
+    cached(ById {
+        db: db.conn.clone(),
+        column: agency::Column::Id,
+        key: |m| m.id,
+        table_cache: Some(db.agencies.clone()),
         _e: PhantomData,
     })
 }
@@ -254,139 +272,130 @@ where
 }
 
 /// Fresh loaders for one request (their caches must not outlive it).
-pub fn attach(req: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
+pub fn attach(req: async_graphql::Request, db: &Db) -> async_graphql::Request {
     attach_with(req, db, true)
 }
 
 /// Loaders that batch but never cache, for a subscription: its one request lives as long as
 /// the subscription, and each event must be answered with the rows as they are then.
-pub fn attach_uncached(
-    req: async_graphql::Request,
-    db: &DatabaseConnection,
-) -> async_graphql::Request {
+pub fn attach_uncached(req: async_graphql::Request, db: &Db) -> async_graphql::Request {
     attach_with(req, db, false)
 }
 
-fn attach_with(
-    req: async_graphql::Request,
-    db: &DatabaseConnection,
-    cache: bool,
-) -> async_graphql::Request {
-    req.data(on(
-        by_id::<agency::Entity>(db, agency::Column::Id, |m| m.id),
-        cache,
-    ))
-    .data(on(
-        by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id),
-        cache,
-    ))
-    .data(on(
-        by_id::<task::Entity>(db, task::Column::Id, |m| m.id),
-        cache,
-    ))
-    .data(on(
-        by_id::<user::Entity>(db, user::Column::Id, |m| m.id),
-        cache,
-    ))
-    .data(on(
-        grouped::<assignment::Entity>(
-            db,
-            assignment::Column::TaskId,
-            assignment::Column::Id,
-            None,
-            |m| m.task_id,
-        ),
-        cache,
-    ))
-    .data(on(
-        grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
-            m.task_id.unwrap_or_default()
-        }),
-        cache,
-    ))
-    .data(on(
-        grouped::<extension_request::Entity>(
-            db,
-            extension_request::Column::TaskId,
-            extension_request::Column::Id,
-            None,
-            |m| m.task_id,
-        ),
-        cache,
-    ))
-    .data(on(
-        grouped::<contact::Entity>(
-            db,
-            contact::Column::AgencyId,
-            contact::Column::Id,
-            None,
-            |m| m.agency_id,
-        ),
-        cache,
-    ))
-    .data(on(
-        windowed::<task::Entity>(
-            db,
-            task::Column::ParentId,
-            task::Column::Position,
-            None,
-            |m| m.parent_id.unwrap_or_default(),
-        ),
-        cache,
-    ))
-    .data(on(
-        windowed::<progress_report::Entity>(
-            db,
-            progress_report::Column::TaskId,
-            progress_report::Column::Id,
-            None,
-            |m| m.task_id,
-        ),
-        cache,
-    ))
-    .data(on(
-        windowed::<supervision_record::Entity>(
-            db,
-            supervision_record::Column::TaskId,
-            supervision_record::Column::Id,
-            None,
-            |m| m.task_id,
-        ),
-        cache,
-    ))
-    .data(on(
-        windowed::<audit_event::Entity>(
-            db,
-            audit_event::Column::EntityId,
-            audit_event::Column::Id,
-            Some(
-                Condition::all()
-                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+fn attach_with(req: async_graphql::Request, handle: &Db, cache: bool) -> async_graphql::Request {
+    let db = &handle.conn;
+    req.data(on(agencies(handle), cache))
+        .data(on(
+            by_id::<plan::Entity>(db, plan::Column::Id, |m| m.id),
+            cache,
+        ))
+        .data(on(
+            by_id::<task::Entity>(db, task::Column::Id, |m| m.id),
+            cache,
+        ))
+        .data(on(
+            by_id::<user::Entity>(db, user::Column::Id, |m| m.id),
+            cache,
+        ))
+        .data(on(
+            grouped::<assignment::Entity>(
+                db,
+                assignment::Column::TaskId,
+                assignment::Column::Id,
+                None,
+                |m| m.task_id,
             ),
-            |m| m.entity_id,
-        ),
-        cache,
-    ))
-    // Completion requests (申请办结) are the task's `task.request_completion` audit events:
-    // the only grouped read of that table (the paged history is windowed above).
-    .data(on(
-        grouped::<audit_event::Entity>(
-            db,
-            audit_event::Column::EntityId,
-            audit_event::Column::Id,
-            Some(
-                Condition::all()
-                    .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY))
-                    .add(
-                        audit_event::Column::Action
-                            .eq(crate::domain::AuditAction::TaskRequestCompletion.as_str()),
-                    ),
+            cache,
+        ))
+        .data(on(
+            grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
+                m.task_id.unwrap_or_default()
+            }),
+            cache,
+        ))
+        .data(on(
+            grouped::<extension_request::Entity>(
+                db,
+                extension_request::Column::TaskId,
+                extension_request::Column::Id,
+                None,
+                |m| m.task_id,
             ),
-            |m| m.entity_id,
-        ),
-        cache,
-    ))
-    .data(on(super::attachments::loader_for(db), cache))
+            cache,
+        ))
+        .data(on(
+            grouped::<contact::Entity>(
+                db,
+                contact::Column::AgencyId,
+                contact::Column::Id,
+                None,
+                |m| m.agency_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<task::Entity>(
+                db,
+                task::Column::ParentId,
+                task::Column::Position,
+                None,
+                |m| m.parent_id.unwrap_or_default(),
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<progress_report::Entity>(
+                db,
+                progress_report::Column::TaskId,
+                progress_report::Column::Id,
+                None,
+                |m| m.task_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<supervision_record::Entity>(
+                db,
+                supervision_record::Column::TaskId,
+                supervision_record::Column::Id,
+                None,
+                |m| m.task_id,
+            ),
+            cache,
+        ))
+        .data(on(
+            windowed::<audit_event::Entity>(
+                db,
+                audit_event::Column::EntityId,
+                audit_event::Column::Id,
+                Some(
+                    Condition::all()
+                        .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY)),
+                ),
+                |m| m.entity_id,
+            ),
+            cache,
+        ))
+        // Completion requests (申请办结) are the task's `task.request_completion` audit events:
+        // the only grouped read of that table (the paged history is windowed above).
+        .data(on(
+            grouped::<audit_event::Entity>(
+                db,
+                audit_event::Column::EntityId,
+                audit_event::Column::Id,
+                Some(
+                    Condition::all()
+                        .add(audit_event::Column::Entity.eq(<task::Entity as Audited>::ENTITY))
+                        .add(
+                            audit_event::Column::Action
+                                .eq(crate::domain::AuditAction::TaskRequestCompletion.as_str()),
+                        ),
+                ),
+                |m| m.entity_id,
+            ),
+            cache,
+        ))
+        .data(on(super::attachments::loader_for(db), cache))
 }
 
 /// `l` with its cache on or off.

@@ -179,7 +179,7 @@ impl Executor for Subscriptions {
             })
             .boxed();
         }
-        let request = loaders::attach_uncached(request, &self.state.db.conn);
+        let request = loaders::attach_uncached(request, &self.state.db);
         self.schema
             .execute_stream_with_session_data(request, session.unwrap_or_default())
             .map(|mut r| {

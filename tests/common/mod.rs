@@ -27,8 +27,9 @@ pub struct TestApp {
     /// SQL statements executed through the app's connection (see `statements_during`).
     pub statements: Arc<AtomicU64>,
     /// Of those, the ones that read the `user` table (the token's user, when the 5-second
-    /// viewer cache has expired): a cost per request, not per page, so the statement-count
-    /// test leaves them out rather than depend on how fast the machine is.
+    /// viewer cache has expired) or check a cached table's generation (at most once a
+    /// second): a cost per request, not per page, so the statement-count tests leave them
+    /// out rather than depend on how fast the machine is.
     pub user_reads: Arc<AtomicU64>,
     _dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
@@ -137,7 +138,10 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement.sql);
             }
             counter.fetch_add(1, Ordering::SeqCst);
-            if info.statement.sql.contains(r#"FROM "user""#) {
+            // Also a cached table's generation check (at most one a second, not per page).
+            if info.statement.sql.contains(r#"FROM "user""#)
+                || info.statement.sql.contains(r#"FROM "table_generation""#)
+            {
                 user_counter.fetch_add(1, Ordering::SeqCst);
             }
         });
@@ -216,6 +220,54 @@ impl TestApp {
         config.limits = limits;
         state.config = Arc::new(config);
         serve(state).await
+    }
+
+    /// Another replica: its own connection pool and caches over the same database, the same
+    /// configuration, its own router; `recheck` is how long its cached tables go unchecked.
+    /// Returns its address and how many of its statements contained `counted` so far.
+    pub async fn replica(
+        &self,
+        recheck: std::time::Duration,
+        counted: &'static str,
+    ) -> (SocketAddr, Arc<AtomicU64>) {
+        let mut db = Db::connect(&self.state.config.database_url)
+            .await
+            .expect("connect replica")
+            .with_cache_recheck(recheck);
+        let count = Arc::new(AtomicU64::new(0));
+        let counter = count.clone();
+        db.observe_statements(move |info| {
+            if info.statement.sql.contains(counted) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let mut state = self.state.clone();
+        state.db = db;
+        state.viewers = Arc::default();
+        (serve(state).await, count)
+    }
+
+    /// A GraphQL request to the router at `addr` (another replica), failing on errors.
+    pub async fn ok_at(
+        &self,
+        addr: SocketAddr,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let v: Value = self
+            .http
+            .post(format!("http://{addr}/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        assert!(v.get("errors").is_none(), "errors: {v}");
+        v["data"].clone()
     }
 
     /// The id of the token's user.
