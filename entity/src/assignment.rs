@@ -20,3 +20,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::by_position!(Model {
+    id,
+    task_id,
+    agency_id,
+    role,
+    note,
+    sub_deadline,
+    created_at,
+});

@@ -1,5 +1,7 @@
 //! sea-orm entities of duban. Plain models only: behaviour lives in `duban::services`,
 //! GraphQL types in `duban::graphql`.
+pub mod by_position;
+
 pub mod agency;
 pub mod assignment;
 pub mod attachment;
@@ -25,3 +27,25 @@ pub mod supervision_record;
 pub mod target;
 pub mod task;
 pub mod user;
+
+#[cfg(test)]
+mod tests {
+    use crate::by_position::FromRowByPosition;
+    use sea_orm::{EntityTrait, IdenStatic, Iterable};
+
+    /// Every positional decoder reads the columns in the order a select lists them.
+    fn same_order<E: EntityTrait>()
+    where
+        E::Model: FromRowByPosition,
+    {
+        let columns: Vec<&str> = E::Column::iter().map(|c| c.as_str()).collect();
+        assert_eq!(columns, <E::Model as FromRowByPosition>::FIELDS);
+    }
+
+    #[test]
+    fn positional_decoders_follow_the_column_order() {
+        same_order::<crate::task::Entity>();
+        same_order::<crate::assignment::Entity>();
+        same_order::<crate::plan::Entity>();
+    }
+}

@@ -33,3 +33,21 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::by_position!(Model {
+    id,
+    title,
+    document_number,
+    issuers,
+    issue_date,
+    region,
+    status,
+    default_deadline,
+    default_deadline_precision,
+    fingerprint,
+    created_by,
+    created_at,
+    updated_at,
+    version,
+    demo,
+});

@@ -58,3 +58,28 @@ impl Related<super::plan::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::by_position!(Model {
+    id,
+    plan_id,
+    parent_id,
+    position,
+    code,
+    kind,
+    title,
+    body,
+    deadline,
+    deadline_precision,
+    original_deadline,
+    ongoing,
+    report_cadence,
+    groups,
+    lead_undecided,
+    status,
+    progress,
+    version,
+    completed_at,
+    reopened_at,
+    created_at,
+    updated_at,
+});

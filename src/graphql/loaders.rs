@@ -11,7 +11,10 @@ use entity::{
     agency, assignment, audit_event, contact, extension_request, plan, progress_report,
     supervision_record, target, task, user,
 };
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QueryTrait,
+};
 
 use crate::db::{Db, TableCache};
 use crate::error::AppError;
@@ -64,7 +67,17 @@ pub struct GroupedBy<E: EntityTrait> {
     order: E::Column,
     extra: Option<Condition>,
     key: fn(&E::Model) -> i64,
+    /// How a row becomes a model: by column name (sea-orm's derive), or by position for
+    /// the entities on hot lists (`entity::by_position`).
+    decode: Decode<E>,
     _e: PhantomData<E>,
+}
+
+type Decode<E> = fn(&QueryResult) -> Result<<E as EntityTrait>::Model, DbErr>;
+
+/// sea-orm's own decoder, by column name.
+fn by_name<E: EntityTrait>(row: &QueryResult) -> Result<E::Model, DbErr> {
+    <E::Model as FromQueryResult>::from_query_result(row, "")
 }
 
 impl<E: EntityTrait> Loader<i64> for GroupedBy<E>
@@ -79,13 +92,17 @@ where
         if let Some(c) = &self.extra {
             q = q.filter(c.clone());
         }
-        let rows = q
+        let stmt = q
             .order_by_asc(self.order)
-            .all(&self.db)
+            .build(self.db.get_database_backend());
+        let rows = self
+            .db
+            .query_all_raw(stmt)
             .await
             .map_err(|e| Arc::new(e.into()))?;
         let mut out: HashMap<i64, Vec<E::Model>> = HashMap::new();
-        for m in rows {
+        for row in &rows {
+            let m = (self.decode)(row).map_err(|e| Arc::new(e.into()))?;
             out.entry((self.key)(&m)).or_default().push(m);
         }
         Ok(out)
@@ -267,6 +284,21 @@ where
         order,
         extra,
         key,
+        decode: by_name::<E>,
+        _e: PhantomData,
+    })
+}
+
+/// A task's assignments, decoded by position: every page of tasks reads them.
+fn assignments_of_tasks(db: &DatabaseConnection) -> Cached<GroupedBy<assignment::Entity>> {
+    use entity::by_position::FromRowByPosition;
+    cached(GroupedBy {
+        db: db.clone(),
+        column: assignment::Column::TaskId,
+        order: assignment::Column::Id,
+        extra: None,
+        key: |m| m.task_id,
+        decode: |row| assignment::Model::from_row_at(row, 0),
         _e: PhantomData,
     })
 }
@@ -297,16 +329,7 @@ fn attach_with(req: async_graphql::Request, handle: &Db, cache: bool) -> async_g
             by_id::<user::Entity>(db, user::Column::Id, |m| m.id),
             cache,
         ))
-        .data(on(
-            grouped::<assignment::Entity>(
-                db,
-                assignment::Column::TaskId,
-                assignment::Column::Id,
-                None,
-                |m| m.task_id,
-            ),
-            cache,
-        ))
+        .data(on(assignments_of_tasks(db), cache))
         .data(on(
             grouped::<target::Entity>(db, target::Column::TaskId, target::Column::Id, None, |m| {
                 m.task_id.unwrap_or_default()

@@ -44,11 +44,31 @@ pub async fn get_with_plan(
     db: &impl ConnectionTrait,
     id: i64,
 ) -> AppResult<(task::Model, Option<entity::plan::Model>)> {
-    task::Entity::find_by_id(id)
-        .find_also_related(entity::plan::Entity)
+    use entity::by_position::FromRowByPosition;
+    use entity::plan;
+    use sea_orm::{FromQueryResult, QueryResult, QueryTrait};
+
+    /// The task's columns, then its plan's (the joined select lists them in that order),
+    /// read by position (see `entity::by_position`).
+    struct TaskAndPlan(task::Model, Option<plan::Model>);
+    impl FromQueryResult for TaskAndPlan {
+        fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
+            let at = task::Model::FIELDS.len();
+            let plan = match row.try_get_by_index::<Option<i64>>(at)? {
+                Some(_) => Some(plan::Model::from_row_at(row, at)?),
+                None => None,
+            };
+            Ok(TaskAndPlan(task::Model::from_row_at(row, 0)?, plan))
+        }
+    }
+    let stmt = task::Entity::find_by_id(id)
+        .find_also_related(plan::Entity)
+        .build(db.get_database_backend());
+    let TaskAndPlan(t, p) = TaskAndPlan::find_by_statement(stmt)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("task", id))
+        .ok_or_else(|| AppError::not_found("task", id))?;
+    Ok((t, p))
 }
 
 /// The status of a stored task ([`TaskStatus::stored`]).

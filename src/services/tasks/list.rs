@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use entity::by_position::ByPosition;
 
 /// Filters of the task list; every one maps to an indexed condition.
 #[derive(Default, Clone)]
@@ -125,10 +126,15 @@ pub async fn page(
     let n = req.last.or(req.first).unwrap_or(20).clamp(1, MAX_PAGE);
     let mut q = filter.query(today);
     if !with_body {
-        q = q
-            .select_only()
-            .columns(task::Column::iter().filter(|c| !matches!(c, task::Column::Body)))
-            .expr_as(Expr::val(""), "body");
+        // Every column in declaration order (the rows are decoded by position), the body
+        // as an empty string in its place.
+        q = q.select_only();
+        for c in task::Column::iter() {
+            q = match c {
+                task::Column::Body => q.expr_as(Expr::val(""), "body"),
+                c => q.column(c),
+            };
+        }
     }
     if let Some(c) = &req.after {
         q = q.filter(order.beyond(c, today, true, false));
@@ -139,7 +145,14 @@ pub async fn page(
     for (expr, dir) in order.order_terms(today, !backward) {
         q = q.order_by(expr, dir);
     }
-    let mut rows = q.limit(n + 1).all(db).await?;
+    let mut rows: Vec<task::Model> = q
+        .limit(n + 1)
+        .into_model::<ByPosition<task::Model>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
     let more = rows.len() as u64 > n;
     rows.truncate(n as usize);
     if backward {
