@@ -4,7 +4,7 @@
 //! deadline, else the list's footnote default (`上表中未注明的，完成时限均为…`).
 
 use super::builder::Builder;
-use super::years::with_plan_year;
+use super::builder::Settled;
 use crate::Warning;
 use crate::clause::Clause;
 use crate::deadline::{Deadline, parse_deadline_cell, task_deadline};
@@ -77,6 +77,7 @@ pub(super) fn add_list_tasks(b: &mut Builder, lists: &[TaskList]) -> Option<Dead
                         implementers: Vec::new(),
                         groups: Vec::new(),
                         deadline: None,
+                        relative_deadline: None,
                         ongoing: false,
                         lead_undecided: false,
                         warnings: Vec::new(),
@@ -130,22 +131,30 @@ fn push_row(
     list_default: Option<Deadline>,
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
-    let (mut deadline, mut ongoing) = match &row.deadline_cell {
+    let settled = match &row.deadline_cell {
         Some(c)
             if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内")
                 && b.plan_year.is_some() =>
         {
-            (b.plan_year.and_then(crate::deadline::Deadline::year), false)
+            b.note_plan_year(&code);
+            Settled {
+                deadline: b.plan_year.and_then(crate::deadline::Deadline::year),
+                ongoing: false,
+                relative: None,
+                warnings: Vec::new(),
+            }
         }
-        Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
-        None => with_plan_year(task_deadline(&row.text), &row.text, b.plan_year),
+        Some(c) => b.settle_deadline(parse_deadline_cell(c), c, &code),
+        None => b.settle_deadline(task_deadline(&row.text), &row.text, &code),
     };
+    let (mut deadline, mut ongoing) = (settled.deadline, settled.ongoing);
     // A deadline cell opening with a month (`9月投入使用`) is the month.
     if deadline.is_none()
         && let (Some(c), Some(y)) = (&row.deadline_cell, b.plan_year)
         && let Some(d) = crate::deadline::month_cell(c, y)
     {
         deadline = Some(d);
+        b.note_plan_year(&code);
     }
     // The list's footnote default covers every row without a date of its
     // own, even rows describing continuing work.
@@ -176,9 +185,10 @@ fn push_row(
         implementers: Vec::new(),
         groups: Vec::new(),
         deadline,
+        relative_deadline: settled.relative,
         ongoing,
         lead_undecided: false,
-        warnings: Vec::new(),
+        warnings: settled.warnings,
     };
     let clause = Clause {
         leads: row.leads.clone(),
