@@ -612,6 +612,36 @@ pub fn explicit_deadline(text: &str) -> Option<(Option<Deadline>, bool)> {
     best
 }
 
+/// The time written at the end of a responsibility clause, after the
+/// agencies — the convention of the 分工意见 series (`（A、B负责，2023年底前完成）`,
+/// `（国务院各部门分别负责，年内持续推进）`, `（A牵头，长期坚持）`): the clause's last
+/// segment when it reads as a time and names no role. Like a labelled
+/// completion limit it is the task's time and overrides the dates of the
+/// text. `None` when no clause ends so.
+pub fn clause_time(clause_text: &str) -> Option<String> {
+    clause_text.lines().rev().find_map(|clause| {
+        let inner = clause
+            .trim()
+            .trim_start_matches(['(', '（'])
+            .trim_end_matches([')', '）', '。']);
+        let seg = inner.rsplit([',', '，', ';', '；']).next()?.trim();
+        if seg.len() == inner.trim().len()
+            || seg.chars().count() > 24
+            || ["负责", "牵头", "配合", "参与", "落实", "分工"]
+                .iter()
+                .any(|w| seg.contains(w))
+        {
+            return None;
+        }
+        let reads_as_time = !find_deadlines(seg).is_empty()
+            || yearless_phrase(seg).is_some()
+            || is_ongoing(seg)
+            || seg.starts_with("年内")
+            || seg.starts_with("长期");
+        reads_as_time.then(|| seg.to_string())
+    })
+}
+
 fn iso_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -885,6 +915,25 @@ mod tests {
         );
         assert_eq!(yearless_phrase("2016年5月底前实现"), None);
         assert_eq!(yearless_phrase("每年6月底前报送"), None);
+    }
+
+    #[test]
+    fn the_time_at_the_end_of_a_responsibility_clause() {
+        assert_eq!(
+            clause_time("(国务院各部门分别负责,年内持续推进)").as_deref(),
+            Some("年内持续推进")
+        );
+        assert_eq!(
+            clause_time("（财政部、税务总局负责，2023年底前完成）").as_deref(),
+            Some("2023年底前完成")
+        );
+        assert_eq!(
+            clause_time("（A牵头，B配合，6月底前完成）").as_deref(),
+            Some("6月底前完成")
+        );
+        // a clause of agencies only, or ending in a role
+        assert_eq!(clause_time("（A牵头，B、C按职责分工负责）"), None);
+        assert_eq!(clause_time("（市财政局负责）"), None);
     }
 
     #[test]

@@ -347,6 +347,27 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// The deadline of a task whose clause ends with its time
+    /// ([`crate::deadline::clause_time`]): a date (`2023年底前完成`, `6月底前` in
+    /// the plan's year), `年内…完成` (the plan's year), or continuing work
+    /// (`年内持续推进`, `长期坚持`).
+    pub(super) fn settle_clause_time(&mut self, time: &str, code: &str) -> Settled {
+        let found = crate::deadline::parse_deadline_cell(time);
+        if found == (None, false)
+            && time.starts_with("年内")
+            && let Some(d) = self.plan_year.and_then(Deadline::year)
+        {
+            self.note_plan_year(code);
+            return Settled {
+                deadline: Some(d),
+                ongoing: false,
+                relative: None,
+                warnings: Vec::new(),
+            };
+        }
+        self.settle_deadline(found, time, code)
+    }
+
     /// Records that the plan's year was applied to a task, when the document
     /// does not state it (given by the office, or from a cited document).
     pub(super) fn note_plan_year(&mut self, code: &str) {

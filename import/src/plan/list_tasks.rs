@@ -122,6 +122,11 @@ fn short_title(text: &str) -> String {
     }
 }
 
+/// A deadline cell saying the plan's whole year (`全年`, `年内`).
+fn is_whole_year(cell: &str) -> bool {
+    matches!(cell.trim(), "全年" | "年内" | "本年度" | "年度内")
+}
+
 fn push_row(
     b: &mut Builder<'_>,
     row: &ListRow,
@@ -132,10 +137,7 @@ fn push_row(
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
     let settled = match &row.deadline_cell {
-        Some(c)
-            if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内")
-                && b.plan_year.is_some() =>
-        {
+        Some(c) if is_whole_year(c) && b.plan_year.is_some() => {
             b.note_plan_year(&code);
             Settled {
                 deadline: b.plan_year.and_then(crate::deadline::Deadline::year),
@@ -148,6 +150,7 @@ fn push_row(
         None => b.settle_deadline(task_deadline(&row.text), &row.text, &code),
     };
     let (mut deadline, mut ongoing) = (settled.deadline, settled.ongoing);
+    let mut warnings = settled.warnings;
     // A deadline cell opening with a month (`9月投入使用`) is the month.
     if deadline.is_none()
         && let (Some(c), Some(y)) = (&row.deadline_cell, b.plan_year)
@@ -155,6 +158,19 @@ fn push_row(
     {
         deadline = Some(d);
         b.note_plan_year(&code);
+    }
+    // `全年` or `9月投入使用` in the cell, and no year known: say so.
+    if deadline.is_none()
+        && b.plan_year.is_none()
+        && let Some(c) = &row.deadline_cell
+        && (is_whole_year(c) || crate::deadline::month_cell(c, 2000).is_some())
+        && !warnings.iter().any(|w| w.code == "NO_PLAN_YEAR")
+    {
+        warnings.push(Warning::new(
+            "NO_PLAN_YEAR",
+            format!("`{}` names no year and neither the document nor the import gives the plan's year: the deadline is not set", c.trim()),
+            Some(&code),
+        ));
     }
     // The list's footnote default covers every row without a date of its
     // own, even rows describing continuing work.
@@ -188,7 +204,7 @@ fn push_row(
         relative_deadline: settled.relative,
         ongoing,
         lead_undecided: false,
-        warnings: settled.warnings,
+        warnings,
     };
     let clause = Clause {
         leads: row.leads.clone(),

@@ -12,7 +12,7 @@ use regex::Regex;
 use super::body::Body;
 use super::builder::Builder;
 use crate::clause::{Clause, find_clauses};
-use crate::deadline::{explicit_deadline, task_deadline};
+use crate::deadline::{clause_time, explicit_deadline, task_deadline};
 use crate::outline::Node;
 use crate::{ParsedTask, TaskKind};
 
@@ -136,11 +136,15 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
             // An explicit completion limit (`完成时限：2024年6月底前`, also
             // inside the responsibility clause) is the task's deadline;
             // otherwise the latest date the text names.
-            Some(b.settle_deadline(
-                explicit_deadline(&node_text).unwrap_or_else(|| task_deadline(&text)),
-                &text,
-                &code,
-            ))
+            // The time at the end of the clause (`（A负责，年内持续推进）`)
+            // is one too.
+            Some(match explicit_deadline(&node_text) {
+                Some(found) => b.settle_deadline(found, &text, &code),
+                None => match clause_time(&clause_text) {
+                    Some(time) => b.settle_clause_time(&time, &code),
+                    None => b.settle_deadline(task_deadline(&text), &text, &code),
+                },
+            })
         };
         let (deadline, ongoing) = settled
             .as_ref()

@@ -494,7 +494,14 @@ mod plan_year_tests {
         let reg = Registry::from_entries(Vec::new());
         let bare = parse_text(SHEET, &reg);
         assert_eq!(dates(&bare), vec![None, None, None]);
-        assert!(bare.warnings.iter().any(|w| w.code == "NO_PLAN_YEAR"));
+        // every row whose date needs the year says so
+        assert_eq!(
+            bare.warnings
+                .iter()
+                .filter(|w| w.code == "NO_PLAN_YEAR")
+                .count(),
+            3
+        );
         let opts = ParseOptions {
             plan_year: Some(2016),
             ..Default::default()
@@ -584,5 +591,41 @@ mod relative_deadline_tests {
         assert_eq!(t.deadline, None);
         assert_eq!(t.relative_deadline.as_deref(), Some("印发之日起30日内"));
         assert!(t.warnings.iter().any(|w| w.code == "RELATIVE_DEADLINE"));
+    }
+}
+
+#[cfg(test)]
+mod clause_time_tests {
+    use crate::{Registry, parse_text};
+
+    const PLAN: &str = "某市2023年重点工作分工方案\n一、重点工作\n1.建设公共服务平台。(市财政局负责,2023年底前完成)\n2.做好稳就业工作。(市人社局负责,年内持续推进)\n3.完善养老服务。(市民政局负责,10月底前完成)\n";
+
+    #[test]
+    fn the_time_at_the_end_of_a_clause_is_the_tasks() {
+        let plan = parse_text(PLAN, &Registry::empty());
+        let read: Vec<(Option<String>, bool)> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == crate::TaskKind::Task)
+            .map(|t| (t.deadline.map(|d| d.date.to_string()), t.ongoing))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                (Some("2023-12-31".into()), false),
+                (None, true),
+                (Some("2023-10-31".into()), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_task_line_with_its_clause_is_accounted_for() {
+        let plan = parse_text(PLAN, &Registry::empty());
+        assert!(
+            !plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"),
+            "{:?}",
+            plan.context
+        );
     }
 }
