@@ -186,6 +186,7 @@ pub struct ParsedTarget {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Convention {
     /// FIRST_LISTED_LEAD, STANDING_IMPLEMENTERS, NUMBERING, DEFAULT_DEADLINE,
+    /// PLAN_YEAR, RELATIVE_DEADLINE,
     /// LABELLED_FIELDS, TRADITIONAL_CHARACTERS, CELL_PER_LINE_TABLE …
     pub code: String,
     /// What was read, in words (`first-listed lead from 一(三)1 on …`).

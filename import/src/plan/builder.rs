@@ -292,17 +292,16 @@ impl<'a> Builder<'a> {
         text: &str,
         code: &str,
     ) -> Settled {
-        let mut out = Settled {
-            deadline: found.0,
-            ongoing: found.1,
-            relative: None,
-            warnings: Vec::new(),
-        };
         let (d, ongoing) = with_plan_year(found, text, self.plan_year);
         if d != found.0 {
             self.note_plan_year(code);
         }
-        (out.deadline, out.ongoing) = (d, ongoing);
+        let mut out = Settled {
+            deadline: d,
+            ongoing,
+            relative: None,
+            warnings: Vec::new(),
+        };
         if self.plan_year.is_none()
             && d.is_none()
             && let Some(m) = yearless_phrase(text)
