@@ -314,7 +314,10 @@ async fn run(cli: Cli) -> AppResult<()> {
             timings,
             region,
         } => {
-            let options = duban_import::ParseOptions { region };
+            let options = duban_import::ParseOptions {
+                region,
+                ..Default::default()
+            };
             import_file(&file, dry_run, json, timings, &options).await
         }
         Command::User {

@@ -1,7 +1,8 @@
 //! Parses one document and prints the CLI JSON.
 //!
 //! `cargo run -p duban-import --example parse -- <file> [agencies.json]`
-//! (`DUBAN_REGION=宜昌市`: the importing office's region, for a sheet naming none)
+//! (`DUBAN_REGION=宜昌市`: the importing office's region, for a sheet naming none;
+//! `DUBAN_PLAN_YEAR=2016`: the plan's year, for a sheet naming none)
 
 use std::path::PathBuf;
 
@@ -21,6 +22,9 @@ fn main() {
     let bytes = std::fs::read(&file).expect("readable file");
     let options = duban_import::ParseOptions {
         region: std::env::var("DUBAN_REGION").ok(),
+        plan_year: std::env::var("DUBAN_PLAN_YEAR")
+            .ok()
+            .and_then(|y| y.parse().ok()),
     };
     match duban_import::parse_bytes_with(&bytes, &registry, &options) {
         Ok(plan) => println!(

@@ -129,6 +129,7 @@ fn chars_after(text: &str, at: usize, n: usize) -> String {
 /// start years (`自2020年以来`) and dates inside cited titles are skipped.
 pub fn find_deadlines(text: &str) -> Vec<Deadline> {
     let titles = title_ranges(text);
+    let periods = period_ranges(text);
     let mut ti = 0;
     let mut out = Vec::new();
     for caps in date_re().captures_iter(text) {
@@ -137,6 +138,12 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
             ti += 1;
         }
         if ti < titles.len() && titles[ti].0 < m.start() && m.start() < titles[ti].1 {
+            continue;
+        }
+        if periods
+            .iter()
+            .any(|&(s, e)| s <= m.start() && m.start() < e)
+        {
             continue;
         }
         // Quotes around `“十三五”` do not count when reading the context.
@@ -242,6 +249,35 @@ pub fn find_deadlines(text: &str) -> Vec<Deadline> {
     out
 }
 
+fn period_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"\d{4}\s*年\s*\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?\s*(?:至|到|—+|–|－|-|~|～)\s*(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?(?:底|末)?",
+        )
+        .expect("static regex")
+    })
+}
+
+/// Byte ranges of periods written with their first and last month or day
+/// (`2019年1月1日至12月31日`, `2019年1月1日至2020年12月31日`, `2023年4月—6月`):
+/// such a period says during which time a measure applies or work goes on
+/// (`…，对参保企业，返还标准可按…`), not by when something must be done, so
+/// neither end is a deadline. Plans write completion limits with 前/底前/到
+/// (`2019年12月31日前完成`), and a term with only its end (`实施期限至2022年
+/// 4月30日`, `延长至…`) stays one. Year spans (`2021—2025年`) are not periods
+/// here: their last year is the target year of the work.
+pub fn period_ranges(text: &str) -> Vec<(usize, usize)> {
+    period_re()
+        .find_iter(text)
+        .filter(|m| {
+            // `…至12月底前完成`: the end is a limit after all.
+            !text[m.end()..].trim_start().starts_with(['前', '以'])
+        })
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
 fn budget_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -291,13 +327,7 @@ pub fn yearless_deadline(text: &str, year: i32) -> Option<Deadline> {
     let mut best: Option<Deadline> = None;
     for caps in yearless_re().captures_iter(text) {
         let Some(m) = caps.get(0) else { continue };
-        let before = chars_before(text, m.start(), 3);
-        if before.ends_with('年')
-            || before.ends_with('每')
-            || before.ends_with("每年")
-            || before.ends_with('各')
-            || before.chars().last().is_some_and(|c| c.is_ascii_digit())
-        {
+        if !is_yearless_at(text, m.start()) {
             continue;
         }
         let d = match (
@@ -318,6 +348,134 @@ pub fn yearless_deadline(text: &str, year: i32) -> Option<Deadline> {
         }
     }
     best
+}
+
+/// The unit of a relative deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelativeUnit {
+    Days,
+    Weeks,
+    Months,
+    /// Needs the holiday calendar of the year: not computed by the parser.
+    WorkingDays,
+}
+
+/// A deadline stated relative to this document's issue (`自本意见印发之日起30日内`,
+/// `印发后3个月内`): a number of days, weeks or months after 印发之日.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelativeDeadline {
+    /// As written (`印发之日起30日内`).
+    pub phrase: String,
+    pub amount: u32,
+    pub unit: RelativeUnit,
+}
+
+impl RelativeDeadline {
+    /// The day it ends for a document issued on `issued`: the issue day itself
+    /// is not counted (`30日内` from 11月16日 ends on 12月16日), a month ends on
+    /// the same day of the month (or the month's last day). `None` for working
+    /// days, which depend on the holiday calendar.
+    pub fn from_issue(&self, issued: NaiveDate) -> Option<Deadline> {
+        let date = match self.unit {
+            RelativeUnit::Days => issued.checked_add_days(chrono::Days::new(self.amount.into()))?,
+            RelativeUnit::Weeks => {
+                issued.checked_add_days(chrono::Days::new(u64::from(self.amount) * 7))?
+            }
+            RelativeUnit::Months => issued.checked_add_months(chrono::Months::new(self.amount))?,
+            RelativeUnit::WorkingDays => return None,
+        };
+        Deadline::day(date.year(), date.month(), date.day())
+    }
+}
+
+fn relative_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?:印发|下发|发布|公布|出台)\s*(?:之日起|之日后|之日|后)\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(个\s*工作日|个\s*月|月|日|天|周|个星期)\s*(?:内|之内|以内)",
+        )
+        .expect("static regex")
+    })
+}
+
+/// `30`, `三十`, `两`, `十五` → the number.
+fn small_number(s: &str) -> Option<u32> {
+    if let Ok(n) = s.parse() {
+        return Some(n);
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .find(c)
+            .map(|i| (i / 3) as u32)
+            .or((c == '两').then_some(2))
+    };
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', u] => Some(10 + digit(*u)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
+        _ => None,
+    }
+}
+
+/// Deadlines stated relative to the issue of this document
+/// (`各省级人民政府要在本意见印发之日起30日内，制定具体实施办法`). The issue
+/// meant is this document's: a cited document's (`《…办法》印发之日起…`) is
+/// not, as its date is not known here.
+pub fn relative_deadlines(text: &str) -> Vec<RelativeDeadline> {
+    let mut out = Vec::new();
+    for c in relative_re().captures_iter(text) {
+        let Some(m) = c.get(0) else { continue };
+        // `本意见印发…` is this document; `《…》印发…` is another one.
+        let before = chars_before(text, m.start(), 12);
+        let this_document = before
+            .rfind('本')
+            .is_some_and(|i| !before[i..].contains('》'));
+        if before.ends_with('》') || (!this_document && before.contains('》')) {
+            continue;
+        }
+        let Some(amount) = small_number(&c[1]) else {
+            continue;
+        };
+        let unit = match c[2]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .as_str()
+        {
+            "个工作日" => RelativeUnit::WorkingDays,
+            "个月" | "月" => RelativeUnit::Months,
+            "周" | "个星期" => RelativeUnit::Weeks,
+            _ => RelativeUnit::Days,
+        };
+        out.push(RelativeDeadline {
+            phrase: m.as_str().to_string(),
+            amount,
+            unit,
+        });
+    }
+    out
+}
+
+/// A date without a year starts at `at`: not after a year (`2025年6月底前`),
+/// not recurring (`每年6月底前`, `各月`).
+fn is_yearless_at(text: &str, at: usize) -> bool {
+    let before = chars_before(text, at, 3);
+    !(before.ends_with('年')
+        || before.ends_with('每')
+        || before.ends_with("每年")
+        || before.ends_with('各')
+        || before.chars().last().is_some_and(|c| c.is_ascii_digit()))
+}
+
+/// The first date without a year (`5月底前`) as written, if the text has one.
+pub fn yearless_phrase(text: &str) -> Option<String> {
+    yearless_re()
+        .find_iter(text)
+        .find(|m| is_yearless_at(text, m.start()))
+        .map(|m| m.as_str().to_string())
 }
 
 const ONGOING_MARKERS: &[&str] = &[
@@ -452,6 +610,36 @@ pub fn explicit_deadline(text: &str) -> Option<(Option<Deadline>, bool)> {
         }
     }
     best
+}
+
+/// The time written at the end of a responsibility clause, after the
+/// agencies — the convention of the 分工意见 series (`（A、B负责，2023年底前完成）`,
+/// `（国务院各部门分别负责，年内持续推进）`, `（A牵头，长期坚持）`): the clause's last
+/// segment when it reads as a time and names no role. Like a labelled
+/// completion limit it is the task's time and overrides the dates of the
+/// text. `None` when no clause ends so.
+pub fn clause_time(clause_text: &str) -> Option<String> {
+    clause_text.lines().rev().find_map(|clause| {
+        let inner = clause
+            .trim()
+            .trim_start_matches(['(', '（'])
+            .trim_end_matches([')', '）', '。']);
+        let seg = inner.rsplit([',', '，', ';', '；']).next()?.trim();
+        if seg.len() == inner.trim().len()
+            || seg.chars().count() > 24
+            || ["负责", "牵头", "配合", "参与", "落实", "分工"]
+                .iter()
+                .any(|w| seg.contains(w))
+        {
+            return None;
+        }
+        let reads_as_time = !find_deadlines(seg).is_empty()
+            || yearless_phrase(seg).is_some()
+            || is_ongoing(seg)
+            || seg.starts_with("年内")
+            || seg.starts_with("长期");
+        reads_as_time.then(|| seg.to_string())
+    })
 }
 
 fn iso_re() -> &'static Regex {
@@ -661,6 +849,91 @@ mod tests {
                 .map(|d| d.date.to_string()),
             Some("2025-06-30".into())
         );
+    }
+
+    #[test]
+    fn a_period_with_its_first_and_last_day_is_no_deadline() {
+        // when a measure applies, not by when work is done
+        assert_eq!(
+            task_deadline("2019年1月1日至12月31日，对参保企业，返还标准可按6个月确定。").0,
+            None
+        );
+        assert_eq!(
+            task_deadline("2019年1月1日至2020年12月31日，将补贴申领条件放宽至参保1年以上。").0,
+            None
+        );
+        assert!(period_ranges("2023年4月—6月，开展专项整治").len() == 1);
+        // a term with only its end, a year span and a limit stay deadlines
+        assert_eq!(
+            task_deadline("政策实施期限延长至2022年4月30日。")
+                .0
+                .map(|d| d.date.to_string()),
+            Some("2022-04-30".into())
+        );
+        assert_eq!(
+            task_deadline("2021—2025年累计完成改造100个")
+                .0
+                .map(|d| d.date.to_string()),
+            Some("2025-12-31".into())
+        );
+        assert!(period_ranges("2024年1月至6月底前完成排查").is_empty());
+    }
+
+    #[test]
+    fn a_deadline_relative_to_the_issue_date() {
+        let r =
+            relative_deadlines("各省级人民政府要在本意见印发之日起30日内，制定出台具体实施办法。");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].phrase, "印发之日起30日内");
+        assert_eq!(
+            r[0].from_issue(d(2018, 11, 16))
+                .map(|d| (d.date, d.precision)),
+            Some((d(2018, 12, 16), Precision::Day))
+        );
+        let r = relative_deadlines("自本方案印发之日起三个月内完成清理");
+        assert_eq!((r[0].amount, r[0].unit), (3, RelativeUnit::Months));
+        assert_eq!(
+            r[0].from_issue(d(2023, 11, 30)).map(|d| d.date),
+            Some(d(2024, 2, 29))
+        );
+        // working days need the holiday calendar
+        let r = relative_deadlines("本通知印发后15个工作日内报送");
+        assert_eq!(r[0].unit, RelativeUnit::WorkingDays);
+        assert_eq!(r[0].from_issue(d(2024, 1, 2)), None);
+        // another document's issue is not this one's
+        assert!(relative_deadlines("按照《实施细则》印发之日起30日内的要求").is_empty());
+        assert!(relative_deadlines("本办法自发布之日起施行").is_empty());
+        assert_eq!(small_number("十五"), Some(15));
+        assert_eq!(small_number("二十"), Some(20));
+    }
+
+    #[test]
+    fn the_phrase_of_a_date_without_a_year() {
+        assert_eq!(
+            yearless_phrase("5月底前实现上线运行").as_deref(),
+            Some("5月底前")
+        );
+        assert_eq!(yearless_phrase("2016年5月底前实现"), None);
+        assert_eq!(yearless_phrase("每年6月底前报送"), None);
+    }
+
+    #[test]
+    fn the_time_at_the_end_of_a_responsibility_clause() {
+        assert_eq!(
+            clause_time("(国务院各部门分别负责,年内持续推进)").as_deref(),
+            Some("年内持续推进")
+        );
+        assert_eq!(
+            clause_time("（财政部、税务总局负责，2023年底前完成）").as_deref(),
+            Some("2023年底前完成")
+        );
+        assert_eq!(
+            clause_time("（A牵头，B配合，6月底前完成）").as_deref(),
+            Some("6月底前完成")
+        );
+        // a clause of agencies only, or ending in a role
+        assert_eq!(clause_time("（A牵头，B、C按职责分工负责）"), None);
+        assert_eq!(clause_time("（市财政局负责）"), None);
     }
 
     #[test]

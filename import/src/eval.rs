@@ -706,8 +706,12 @@ pub fn score_all(paths: &Paths, registry: &Registry) -> Vec<DocScore> {
             // names no region of its own (a task sheet without a title row)
             // is read with it, as `importPlan(input: {region})` does.
             let region = label.region.trim();
+            // Likewise the plan year the office knows: the year of the
+            // labelled title (`2016年民生实事目标任务分解表`), for a sheet that
+            // names none.
             let options = crate::ParseOptions {
                 region: (!region.is_empty() && region != "国家").then(|| region.to_string()),
+                plan_year: crate::plan::title_year(&label.title),
             };
             match crate::parse_bytes_with(&bytes, registry, &options) {
                 Ok(plan) => {

@@ -154,6 +154,10 @@ pub struct ParsedTask {
     /// Generic groups named in any role (各有关部门, 各县区政府 …).
     pub groups: Vec<String>,
     pub deadline: Option<Deadline>,
+    /// A deadline stated relative to the document's issue that could not be
+    /// dated (no issue date, or working days), as written (`印发之日起30日内`);
+    /// warned as `RELATIVE_DEADLINE`.
+    pub relative_deadline: Option<String>,
     /// 持续推进 / 长期坚持: no final deadline, periodic reports instead.
     pub ongoing: bool,
     /// `待国家分工明确后确定`.
@@ -182,6 +186,7 @@ pub struct ParsedTarget {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Convention {
     /// FIRST_LISTED_LEAD, STANDING_IMPLEMENTERS, NUMBERING, DEFAULT_DEADLINE,
+    /// PLAN_YEAR, RELATIVE_DEADLINE,
     /// LABELLED_FIELDS, TRADITIONAL_CHARACTERS, CELL_PER_LINE_TABLE …
     pub code: String,
     /// What was read, in words (`first-listed lead from 一(三)1 on …`).
@@ -239,6 +244,11 @@ pub struct ParseOptions {
     /// relative names (`市发展改革委`) are qualified. A region the document
     /// names itself wins: an office also imports the plans of its province.
     pub region: Option<String>,
+    /// The plan's year as the importing office knows it (`2016`): used when
+    /// the document names none (a task sheet without a title row), so that
+    /// dates without a year (`12月底前`, `全年`) are read. A year the document
+    /// states itself (title, issue date, its number) wins.
+    pub plan_year: Option<i32>,
 }
 
 /// Parses a document of any supported format from its bytes.

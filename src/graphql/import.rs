@@ -232,6 +232,7 @@ impl ImportMutation {
         // Parsing is CPU work; keep it off the async workers.
         let options = duban_import::ParseOptions {
             region: input.region,
+            ..Default::default()
         };
         let parsed = tokio::task::spawn_blocking(move || {
             services::import::parse(&bytes, &registry, &options)

@@ -35,10 +35,10 @@ pub(super) fn account_for_every_line(
         places.push('|');
     }
     for t in tasks.iter() {
-        // title and body run on (a key may span both)
+        // title, body and clause run on: the key of a short task's line
+        // (`1.建设平台。（市财政局负责）`) spans all three
         places.push_str(&clean::match_key(&t.title));
         places.push_str(&clean::match_key(&t.body));
-        places.push('|');
         places.push_str(&clean::match_key(&t.clause_text));
         places.push('|');
     }

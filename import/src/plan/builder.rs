@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use super::body::Body;
 use super::front::Front;
+use super::years::{PlanYear, with_plan_year};
 use crate::clause::Clause;
+use crate::deadline::{Deadline, relative_deadlines, yearless_phrase};
 use crate::registry::{Region, Registry, Resolved, resolve_list};
 use crate::target::extract_targets;
 use crate::{ParsedTarget, ParsedTask, TaskKind, Warning};
@@ -22,9 +24,13 @@ pub(super) struct Builder<'a> {
     pub unconfirmed: Vec<String>,
     pub standing: Vec<Resolved>,
     pub codes: HashSet<String>,
-    /// The plan's year (title `2024年…`, else issue date) for dates written
-    /// without one (`6月底前`).
+    /// The plan's year (title `2024年…`, else issue date, …: [`PlanYear`])
+    /// for dates written without one (`6月底前`).
     pub plan_year: Option<i32>,
+    /// Why the plan's year is what it is, when the document does not state it.
+    pub plan_year_note: Option<String>,
+    /// The document's issue date (印发之日), for deadlines relative to it.
+    pub issue_date: Option<chrono::NaiveDate>,
     /// The first-listed lead rule is in force (stated in the preamble or in
     /// a clause, from that task on).
     pub first_listed: bool,
@@ -36,7 +42,7 @@ impl<'a> Builder<'a> {
     pub(super) fn new(
         registry: &'a Registry,
         region: Region,
-        plan_year: Option<i32>,
+        plan_year: Option<PlanYear>,
     ) -> Builder<'a> {
         Builder {
             registry,
@@ -47,7 +53,9 @@ impl<'a> Builder<'a> {
             unconfirmed: Vec::new(),
             standing: Vec::new(),
             codes: HashSet::new(),
-            plan_year,
+            plan_year: plan_year.as_ref().map(|p| p.year),
+            plan_year_note: plan_year.as_ref().and_then(PlanYear::explained),
+            issue_date: None,
             first_listed: false,
             conventions: Vec::new(),
         }
@@ -272,6 +280,101 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The deadline of a task from what its text names (`found`): dates
+    /// without a year in the plan's year, and deadlines relative to the
+    /// document's issue (`印发之日起30日内`) counted from its issue date. A
+    /// relative deadline of a document without an issue date, or in working
+    /// days, is kept as written in `relative` and warned about; so is a date
+    /// without a year when no year is known. Records the conventions used.
+    pub(super) fn settle_deadline(
+        &mut self,
+        found: (Option<Deadline>, bool),
+        text: &str,
+        code: &str,
+    ) -> Settled {
+        let (d, ongoing) = with_plan_year(found, text, self.plan_year);
+        if d != found.0 {
+            self.note_plan_year(code);
+        }
+        let mut out = Settled {
+            deadline: d,
+            ongoing,
+            relative: None,
+            warnings: Vec::new(),
+        };
+        if self.plan_year.is_none()
+            && d.is_none()
+            && let Some(m) = yearless_phrase(text)
+        {
+            out.warnings.push(Warning::new(
+                "NO_PLAN_YEAR",
+                format!("`{m}` names no year and neither the document nor the import gives the plan's year: the deadline is not set"),
+                Some(code),
+            ));
+        }
+        for rel in relative_deadlines(text) {
+            match self
+                .issue_date
+                .and_then(|i| rel.from_issue(i).map(|d| (i, d)))
+            {
+                Some((issued, dl)) => {
+                    if out.deadline.is_none_or(|b| dl.date > b.date) {
+                        out.deadline = Some(dl);
+                        out.ongoing = false;
+                    }
+                    self.convention(
+                        "RELATIVE_DEADLINE",
+                        Some(code),
+                        format!("deadlines stated relative to the document's issue (`{}`) are counted from its issue date {issued}", rel.phrase),
+                    );
+                }
+                None => {
+                    let why = if self.issue_date.is_none() {
+                        "the document gives no issue date"
+                    } else {
+                        "working days depend on the holiday calendar"
+                    };
+                    out.warnings.push(Warning::new(
+                        "RELATIVE_DEADLINE",
+                        format!("the deadline is relative (`{}`) and {why}: set it from the date the document was issued", rel.phrase),
+                        Some(code),
+                    ));
+                    out.relative.get_or_insert(rel.phrase);
+                }
+            }
+        }
+        out
+    }
+
+    /// The deadline of a task whose clause ends with its time
+    /// ([`crate::deadline::clause_time`]): a date (`2023年底前完成`, `6月底前` in
+    /// the plan's year), `年内…完成` (the plan's year), or continuing work
+    /// (`年内持续推进`, `长期坚持`).
+    pub(super) fn settle_clause_time(&mut self, time: &str, code: &str) -> Settled {
+        let found = crate::deadline::parse_deadline_cell(time);
+        if found == (None, false)
+            && time.starts_with("年内")
+            && let Some(d) = self.plan_year.and_then(Deadline::year)
+        {
+            self.note_plan_year(code);
+            return Settled {
+                deadline: Some(d),
+                ongoing: false,
+                relative: None,
+                warnings: Vec::new(),
+            };
+        }
+        self.settle_deadline(found, time, code)
+    }
+
+    /// Records that the plan's year was applied to a task, when the document
+    /// does not state it (given by the office, or from a cited document).
+    pub(super) fn note_plan_year(&mut self, code: &str) {
+        if let Some(note) = self.plan_year_note.clone() {
+            self.convention("PLAN_YEAR", Some(code), note);
+        }
+    }
+
     pub(super) fn deadline_warning(&self, task: &mut ParsedTask) {
         if task.kind != TaskKind::Heading && task.deadline.is_none() && !task.ongoing {
             let code = task.code.clone();
@@ -302,4 +405,13 @@ impl<'a> Builder<'a> {
             });
         }
     }
+}
+
+/// A task's deadline as [`Builder::settle_deadline`] read it.
+pub(super) struct Settled {
+    pub deadline: Option<Deadline>,
+    pub ongoing: bool,
+    /// A relative deadline that could not be dated, as written.
+    pub relative: Option<String>,
+    pub warnings: Vec<Warning>,
 }

@@ -4,7 +4,7 @@
 //! deadline, else the list's footnote default (`上表中未注明的，完成时限均为…`).
 
 use super::builder::Builder;
-use super::years::with_plan_year;
+use super::builder::Settled;
 use crate::Warning;
 use crate::clause::Clause;
 use crate::deadline::{Deadline, parse_deadline_cell, task_deadline};
@@ -77,6 +77,7 @@ pub(super) fn add_list_tasks(b: &mut Builder, lists: &[TaskList]) -> Option<Dead
                         implementers: Vec::new(),
                         groups: Vec::new(),
                         deadline: None,
+                        relative_deadline: None,
                         ongoing: false,
                         lead_undecided: false,
                         warnings: Vec::new(),
@@ -121,6 +122,11 @@ fn short_title(text: &str) -> String {
     }
 }
 
+/// A deadline cell saying the plan's whole year (`全年`, `年内`).
+fn is_whole_year(cell: &str) -> bool {
+    matches!(cell.trim(), "全年" | "年内" | "本年度" | "年度内")
+}
+
 fn push_row(
     b: &mut Builder<'_>,
     row: &ListRow,
@@ -130,22 +136,41 @@ fn push_row(
     list_default: Option<Deadline>,
 ) -> usize {
     let code = b.unique_code(format!("{prefix}{}", row.number));
-    let (mut deadline, mut ongoing) = match &row.deadline_cell {
-        Some(c)
-            if matches!(c.trim(), "全年" | "年内" | "本年度" | "年度内")
-                && b.plan_year.is_some() =>
-        {
-            (b.plan_year.and_then(crate::deadline::Deadline::year), false)
+    let settled = match &row.deadline_cell {
+        Some(c) if is_whole_year(c) && b.plan_year.is_some() => {
+            b.note_plan_year(&code);
+            Settled {
+                deadline: b.plan_year.and_then(crate::deadline::Deadline::year),
+                ongoing: false,
+                relative: None,
+                warnings: Vec::new(),
+            }
         }
-        Some(c) => with_plan_year(parse_deadline_cell(c), c, b.plan_year),
-        None => with_plan_year(task_deadline(&row.text), &row.text, b.plan_year),
+        Some(c) => b.settle_deadline(parse_deadline_cell(c), c, &code),
+        None => b.settle_deadline(task_deadline(&row.text), &row.text, &code),
     };
+    let (mut deadline, mut ongoing) = (settled.deadline, settled.ongoing);
+    let mut warnings = settled.warnings;
     // A deadline cell opening with a month (`9月投入使用`) is the month.
     if deadline.is_none()
         && let (Some(c), Some(y)) = (&row.deadline_cell, b.plan_year)
         && let Some(d) = crate::deadline::month_cell(c, y)
     {
         deadline = Some(d);
+        b.note_plan_year(&code);
+    }
+    // `全年` or `9月投入使用` in the cell, and no year known: say so.
+    if deadline.is_none()
+        && b.plan_year.is_none()
+        && let Some(c) = &row.deadline_cell
+        && (is_whole_year(c) || crate::deadline::month_cell(c, 2000).is_some())
+        && !warnings.iter().any(|w| w.code == "NO_PLAN_YEAR")
+    {
+        warnings.push(Warning::new(
+            "NO_PLAN_YEAR",
+            format!("`{}` names no year and neither the document nor the import gives the plan's year: the deadline is not set", c.trim()),
+            Some(&code),
+        ));
     }
     // The list's footnote default covers every row without a date of its
     // own, even rows describing continuing work.
@@ -176,9 +201,10 @@ fn push_row(
         implementers: Vec::new(),
         groups: Vec::new(),
         deadline,
+        relative_deadline: settled.relative,
         ongoing,
         lead_undecided: false,
-        warnings: Vec::new(),
+        warnings,
     };
     let clause = Clause {
         leads: row.leads.clone(),

@@ -38,6 +38,11 @@ use crate::{ParseOptions, ParsedPlan};
 pub(crate) const EMPTY_FINGERPRINT: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/// The single year a title names (`2016年民生实事目标任务分解表` → 2016).
+pub(crate) fn title_year(title: &str) -> Option<i32> {
+    years::plan_year(title, None)
+}
+
 /// Builds the plan from decoded blocks.
 pub(crate) fn build_plan(
     blocks: Vec<Block>,
@@ -49,11 +54,15 @@ pub(crate) fn build_plan(
     let mut lines = input.lines;
     let front = front::read_front(&mut lines, &input.grids, registry, options);
     let body = body::read_body(&lines, &input.grids, &front.region, registry);
-    let mut b = builder::Builder::new(
-        registry,
-        front.region.clone(),
-        years::plan_year(&front.header.title, front.header.issue_date),
+    let plan_year = years::read_plan_year(
+        &front.header.title,
+        front.header.issue_date,
+        front.header.document_number.as_deref(),
+        options.plan_year,
+        &lines,
     );
+    let mut b = builder::Builder::new(registry, front.region.clone(), plan_year);
+    b.issue_date = front.header.issue_date;
     b.start(&body, &front);
     outline_tasks::add_outline_tasks(&mut b, &body);
     let default_deadline = list_tasks::add_list_tasks(&mut b, &body.lists);

@@ -11,9 +11,8 @@ use regex::Regex;
 
 use super::body::Body;
 use super::builder::Builder;
-use super::years::with_plan_year;
 use crate::clause::{Clause, find_clauses};
-use crate::deadline::{explicit_deadline, task_deadline};
+use crate::deadline::{clause_time, explicit_deadline, task_deadline};
 use crate::outline::Node;
 use crate::{ParsedTask, TaskKind};
 
@@ -131,18 +130,27 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
         };
         let parent = node.parent.map(|p| node_task[p]);
         let code = b.unique_code(node.code.clone());
-        let (deadline, ongoing) = if kind == TaskKind::Heading {
-            (None, false)
+        let settled = if kind == TaskKind::Heading {
+            None
         } else {
             // An explicit completion limit (`完成时限：2024年6月底前`, also
             // inside the responsibility clause) is the task's deadline;
             // otherwise the latest date the text names.
-            with_plan_year(
-                explicit_deadline(&node_text).unwrap_or_else(|| task_deadline(&text)),
-                &text,
-                b.plan_year,
-            )
+            // The time at the end of the clause (`（A负责，年内持续推进）`)
+            // is one too.
+            Some(match explicit_deadline(&node_text) {
+                Some(found) => b.settle_deadline(found, &text, &code),
+                None => match clause_time(&clause_text) {
+                    Some(time) => b.settle_clause_time(&time, &code),
+                    None => b.settle_deadline(task_deadline(&text), &text, &code),
+                },
+            })
         };
+        let (deadline, ongoing) = settled
+            .as_ref()
+            .map_or((None, false), |s| (s.deadline, s.ongoing));
+        let (relative_deadline, warnings) =
+            settled.map_or((None, Vec::new()), |s| (s.relative, s.warnings));
         let mut task = ParsedTask {
             code,
             kind,
@@ -155,9 +163,10 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
             implementers: Vec::new(),
             groups: Vec::new(),
             deadline,
+            relative_deadline,
             ongoing,
             lead_undecided: false,
-            warnings: Vec::new(),
+            warnings,
         };
         if let Some((_, names)) = plain_standing {
             clause.standing_implementers.extend(names);

@@ -359,6 +359,7 @@ mod given_region_tests {
         assert_eq!(bare.tasks[0].leads[0].name, "市发展改革委");
         let opts = ParseOptions {
             region: Some("宜昌市".into()),
+            ..Default::default()
         };
         let plan = parse_text_with(SHEET, &reg, &opts);
         assert_eq!(plan.region.as_deref(), Some("宜昌市"));
@@ -376,6 +377,7 @@ mod given_region_tests {
             .replace("市财政局", "省财政厅");
         let opts = ParseOptions {
             region: Some("某某省某州市某某县".into()),
+            ..Default::default()
         };
         let plan = parse_text_with(&sheet, &reg, &opts);
         assert_eq!(plan.region.as_deref(), Some("某某县"));
@@ -391,6 +393,7 @@ mod given_region_tests {
         let sheet = "序号,重点工作,责任科室\n1,建设美丽城镇,乡村振兴办\n";
         let opts = ParseOptions {
             region: Some("某市某某县某某镇".into()),
+            ..Default::default()
         };
         let given = parse_text_with(sheet, &reg, &opts);
         let titled = parse_text(&format!("某某镇2024年度重点工作计划\n{sheet}"), &reg);
@@ -407,6 +410,7 @@ mod given_region_tests {
         let sheet = "序号,重点工作,责任单位\n1,优化项目服务,招商工作部\n";
         let opts = ParseOptions {
             region: Some("某某县某某经济开发区".into()),
+            ..Default::default()
         };
         let given = parse_text_with(sheet, &reg, &opts);
         assert_eq!(given.region.as_deref(), Some("某某经济开发区"));
@@ -419,6 +423,7 @@ mod given_region_tests {
         let text = format!("湖北省2024年重点工作任务分解表\n{SHEET}");
         let opts = ParseOptions {
             region: Some("宜昌市".into()),
+            ..Default::default()
         };
         let plan = parse_text_with(&text, &reg, &opts);
         assert_ne!(plan.region.as_deref(), Some("宜昌市"));
@@ -466,6 +471,161 @@ mod sentence_clause_tests {
                 .conventions
                 .iter()
                 .any(|c| c.code == "SENTENCE_CLAUSES")
+        );
+    }
+}
+
+#[cfg(test)]
+mod plan_year_tests {
+    use crate::{ParseOptions, Registry, parse_text, parse_text_with};
+
+    const SHEET: &str = "序号,民生实事,责任单位,完成时限\n1,建成综合服务中心,县民政局,5月底前\n2,新建人行天桥,县住建局,9月投入使用\n3,盘活存量土地,县自然资源局,全年\n";
+
+    fn dates(plan: &crate::ParsedPlan) -> Vec<Option<String>> {
+        plan.tasks
+            .iter()
+            .filter(|t| t.kind != crate::TaskKind::Heading)
+            .map(|t| t.deadline.map(|d| d.date.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_sheet_without_a_year_takes_the_plan_year_the_office_gives() {
+        let reg = Registry::from_entries(Vec::new());
+        let bare = parse_text(SHEET, &reg);
+        assert_eq!(dates(&bare), vec![None, None, None]);
+        // every row whose date needs the year says so
+        assert_eq!(
+            bare.warnings
+                .iter()
+                .filter(|w| w.code == "NO_PLAN_YEAR")
+                .count(),
+            3
+        );
+        let opts = ParseOptions {
+            plan_year: Some(2016),
+            ..Default::default()
+        };
+        let given = parse_text_with(SHEET, &reg, &opts);
+        assert_eq!(
+            dates(&given),
+            vec![
+                Some("2016-05-31".into()),
+                Some("2016-09-30".into()),
+                Some("2016-12-31".into())
+            ]
+        );
+        assert!(!given.warnings.iter().any(|w| w.code == "NO_PLAN_YEAR"));
+        let c = given.conventions.iter().find(|c| c.code == "PLAN_YEAR");
+        assert_eq!(c.map(|c| c.tasks.len()), Some(3));
+    }
+
+    #[test]
+    fn the_documents_own_year_wins_over_the_given_one() {
+        let reg = Registry::from_entries(Vec::new());
+        let text = format!("某县2024年民生实事任务分解表\n{SHEET}");
+        let opts = ParseOptions {
+            plan_year: Some(2016),
+            ..Default::default()
+        };
+        let plan = parse_text_with(&text, &reg, &opts);
+        assert_eq!(dates(&plan)[0].as_deref(), Some("2024-05-31"));
+        assert!(!plan.conventions.iter().any(|c| c.code == "PLAN_YEAR"));
+    }
+
+    #[test]
+    fn without_a_year_of_its_own_a_plan_is_in_the_year_of_the_document_it_implements() {
+        let text = "为贯彻落实市委、市政府决策部署，根据《某市人民政府关于印发稳增长若干措施的通知》（某政发〔2015〕3号）和《某市人民政府关于加快项目建设的意见》（某政发〔2016〕13号），结合本区实际，制定如下措施。\n一、提高审批效率\n1.精简审批手续。加快建立中介超市，5月底前实现上线运行。(区政务服务局牵头，区发改局配合)\n";
+        let plan = parse_text(text, &Registry::empty());
+        let t = plan.tasks.iter().find(|t| t.code == "一1").expect("task");
+        assert_eq!(
+            t.deadline.map(|d| d.date.to_string()).as_deref(),
+            Some("2016-05-31")
+        );
+        let c = plan
+            .conventions
+            .iter()
+            .find(|c| c.code == "PLAN_YEAR")
+            .expect("convention");
+        assert!(c.description.contains("〔2016〕13号"), "{}", c.description);
+        assert_eq!(c.tasks, vec!["一1".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod relative_deadline_tests {
+    use crate::{Registry, parse_text};
+
+    const BODY: &str = "一、压实责任\n（一）落实地方责任。各省级人民政府要在本意见印发之日起30日内，制定出台具体实施办法。（各省级人民政府负责）\n";
+
+    #[test]
+    fn a_deadline_relative_to_the_issue_is_counted_from_the_issue_date() {
+        let text = format!("某部关于做好某项工作的意见\n{BODY}某部\n2018年11月16日\n");
+        let plan = parse_text(&text, &Registry::empty());
+        let t = plan
+            .tasks
+            .iter()
+            .find(|t| t.code == "一(一)")
+            .expect("task");
+        assert_eq!(
+            t.deadline.map(|d| d.date.to_string()).as_deref(),
+            Some("2018-12-16")
+        );
+        assert_eq!(t.relative_deadline, None);
+        assert!(
+            plan.conventions
+                .iter()
+                .any(|c| c.code == "RELATIVE_DEADLINE")
+        );
+    }
+
+    #[test]
+    fn without_an_issue_date_it_is_kept_as_written_and_warned() {
+        let text = format!("某部关于做好某项工作的意见\n{BODY}");
+        let plan = parse_text(&text, &Registry::empty());
+        let t = plan
+            .tasks
+            .iter()
+            .find(|t| t.code == "一(一)")
+            .expect("task");
+        assert_eq!(t.deadline, None);
+        assert_eq!(t.relative_deadline.as_deref(), Some("印发之日起30日内"));
+        assert!(t.warnings.iter().any(|w| w.code == "RELATIVE_DEADLINE"));
+    }
+}
+
+#[cfg(test)]
+mod clause_time_tests {
+    use crate::{Registry, parse_text};
+
+    const PLAN: &str = "某市2023年重点工作分工方案\n一、重点工作\n1.建设公共服务平台。(市财政局负责,2023年底前完成)\n2.做好稳就业工作。(市人社局负责,年内持续推进)\n3.完善养老服务。(市民政局负责,10月底前完成)\n";
+
+    #[test]
+    fn the_time_at_the_end_of_a_clause_is_the_tasks() {
+        let plan = parse_text(PLAN, &Registry::empty());
+        let read: Vec<(Option<String>, bool)> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == crate::TaskKind::Task)
+            .map(|t| (t.deadline.map(|d| d.date.to_string()), t.ongoing))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                (Some("2023-12-31".into()), false),
+                (None, true),
+                (Some("2023-10-31".into()), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_task_line_with_its_clause_is_accounted_for() {
+        let plan = parse_text(PLAN, &Registry::empty());
+        assert!(
+            !plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"),
+            "{:?}",
+            plan.context
         );
     }
 }
