@@ -263,11 +263,19 @@ fn is_request_error(r: &async_graphql::Response) -> bool {
         && r.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// Serialises the answer in the negotiated type, within the response size limit.
-fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> Response {
-    let mut value = serde_json::to_value(&resp).unwrap_or(serde_json::Value::Null);
-    let single_request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
-    // Request errors carry no `data` entry at all.
+/// The answer as JSON text. Written straight from the response; only an answer with a
+/// request error goes through a `serde_json::Value` first, to drop its `data` entry
+/// (request errors carry none), since building the tree for every answer cost more than
+/// writing it.
+fn serialize(resp: &BatchResponse) -> String {
+    let any_request_error = match resp {
+        BatchResponse::Single(r) => is_request_error(r),
+        BatchResponse::Batch(list) => list.iter().any(is_request_error),
+    };
+    if !any_request_error {
+        return serde_json::to_string(resp).unwrap_or_else(|_| "null".into());
+    }
+    let mut value = serde_json::to_value(resp).unwrap_or(serde_json::Value::Null);
     let strip = |v: &mut serde_json::Value, r: &async_graphql::Response| {
         if is_request_error(r)
             && let Some(obj) = v.as_object_mut()
@@ -275,7 +283,7 @@ fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> 
             obj.remove("data");
         }
     };
-    match (&resp, &mut value) {
+    match (resp, &mut value) {
         (BatchResponse::Single(r), v) => strip(v, r),
         (BatchResponse::Batch(list), serde_json::Value::Array(vs)) => {
             for (r, v) in list.iter().zip(vs.iter_mut()) {
@@ -284,7 +292,13 @@ fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> 
         }
         _ => {}
     }
-    let body = value.to_string();
+    value.to_string()
+}
+
+/// Serialises the answer in the negotiated type, within the response size limit.
+fn answer(resp: BatchResponse, kind: Answer, max_bytes: usize, writes: bool) -> Response {
+    let single_request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
+    let body = serialize(&resp);
     let (status, body) = if body.len() > max_bytes {
         let refused = serde_json::json!({ "errors": [{
             "message": format!(

@@ -10,6 +10,7 @@
 //! `FIELDS` must equal the entity's columns in order, which a test checks for every entity
 //! that has one (a reordered list would otherwise swap two columns of the same type).
 
+use sea_orm::sqlx::{self, Row};
 use sea_orm::{DbErr, FromQueryResult, QueryResult};
 
 /// A model that can be read from a row holding its columns in declaration order, from
@@ -31,6 +32,58 @@ impl<M: FromRowByPosition> FromQueryResult for ByPosition<M> {
     }
 }
 
+/// One column of a row by position, read through sqlx directly: sea-orm's `TryGetable`
+/// formats an error message for every NULL it meets, even into an `Option`.
+pub trait Cell: Sized {
+    /// # Errors
+    /// A column of another type, a NULL where a value is required, or no such column.
+    fn cell(row: &QueryResult, at: usize) -> Result<Self, DbErr>;
+}
+
+/// The column as `Option<T>`, from whichever driver the row came from.
+fn nullable<T>(row: &QueryResult, at: usize) -> Result<Option<T>, DbErr>
+where
+    for<'r> Option<T>: sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>,
+{
+    let got = if let Some(r) = row.try_as_pg_row() {
+        r.try_get::<Option<T>, _>(at)
+    } else if let Some(r) = row.try_as_sqlite_row() {
+        r.try_get::<Option<T>, _>(at)
+    } else {
+        return Err(DbErr::Type("a row of neither PostgreSQL nor SQLite".into()));
+    };
+    got.map_err(|e| DbErr::Type(format!("column {at}: {e}")))
+}
+
+macro_rules! cells {
+    ($($t:ty),* $(,)?) => {$(
+        impl Cell for $t {
+            fn cell(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                nullable::<$t>(row, at)?
+                    .ok_or_else(|| DbErr::Type(format!("column {at} is NULL")))
+            }
+        }
+        impl Cell for Option<$t> {
+            fn cell(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                nullable::<$t>(row, at)
+            }
+        }
+    )*};
+}
+
+cells!(
+    bool,
+    i32,
+    i64,
+    String,
+    serde_json::Value,
+    chrono::NaiveDate,
+    chrono::DateTime<chrono::Utc>,
+);
+
 /// `by_position!(Model { id, name, … })`: the fields in declaration order.
 #[macro_export]
 macro_rules! by_position {
@@ -43,7 +96,7 @@ macro_rules! by_position {
             ) -> Result<Self, sea_orm::DbErr> {
                 let mut i = at;
                 $(
-                    let $field = row.try_get_by_index(i)?;
+                    let $field = $crate::by_position::Cell::cell(row, i)?;
                     i += 1;
                 )*
                 let _ = i;
