@@ -141,6 +141,33 @@ fn guess(name: &str) -> (AgencyLevel, AgencyKind) {
     (level, kind)
 }
 
+/// The title a plan is stored under: the document's own, else (a task sheet without a title
+/// row, which plans refuse to be stored without) one that says so, with the region and the
+/// first task to tell such plans apart in a list until the office renames it.
+fn plan_title(parsed: &ParsedPlan) -> String {
+    let own = parsed.title.trim();
+    if !own.is_empty() {
+        return clip(own, text::MEDIUM);
+    }
+    let tasks: Vec<&str> = parsed
+        .tasks
+        .iter()
+        .filter(|t| t.kind != duban_import::TaskKind::Heading)
+        .map(|t| t.title.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let region = parsed.region.as_deref().unwrap_or("").trim();
+    let mut title = format!("{region}未命名计划（文档无标题）");
+    if let Some(first) = tasks.first() {
+        title.push('：');
+        title.push_str(&clip(first, 40));
+        if tasks.len() > 1 {
+            title.push_str(&format!("等{}项", tasks.len()));
+        }
+    }
+    clip(&title, text::MEDIUM)
+}
+
 /// What a real import wrote.
 pub struct ImportSummary {
     pub plan: plan::Model,
@@ -176,7 +203,7 @@ pub async fn store(
         db,
         viewer,
         plans::PlanInput {
-            title: clip(&parsed.title, text::MEDIUM),
+            title: plan_title(parsed),
             document_number: parsed
                 .document_number
                 .as_deref()
@@ -366,4 +393,31 @@ async fn resolve_agency(
     };
     cache.insert(name, id);
     Ok((id, created))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_without_a_title_is_stored_under_one_saying_so() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = "序号,工作任务,牵头单位,完成时限\n1,建成综合服务中心,县民政局,5月底前\n2,新建人行天桥,县住建局,9月底前\n";
+        let opts = ParseOptions {
+            region: Some("大竹县".into()),
+            ..Default::default()
+        };
+        let mut parsed = parse(sheet.as_bytes(), &reg, &opts).unwrap();
+        assert_eq!(parsed.title.trim(), "");
+        assert_eq!(
+            plan_title(&parsed),
+            "大竹县未命名计划（文档无标题）：建成综合服务中心等2项"
+        );
+        parsed.tasks.clear();
+        parsed.region = None;
+        assert_eq!(plan_title(&parsed), "未命名计划（文档无标题）");
+        // A title of its own is kept, trimmed.
+        parsed.title = " 某县民生实事任务分解表 ".into();
+        assert_eq!(plan_title(&parsed), "某县民生实事任务分解表");
+    }
 }
