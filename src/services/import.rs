@@ -49,8 +49,32 @@ pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     Ok(Registry::from_entries(entries))
 }
 
-/// Parses a document (text, .docx, .xlsx or .csv; encoding detected). `options.region` is the
-/// importing office's region, used when the document names none.
+/// The plan years an importing office may give: a typo (`225`, `20255`) would otherwise date
+/// every yearless deadline of a sheet (`6月底前`) silently, centuries off.
+pub const PLAN_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// What the importing office tells the parser about a document, checked before anything is
+/// read or written: `region` (used when the document names none) and `plan_year` (the year of
+/// dates without one, `6月底前`, when the document states no year of its own).
+///
+/// # Errors
+/// INVALID_INPUT for a plan year outside [`PLAN_YEARS`].
+pub fn options(region: Option<String>, plan_year: Option<i32>) -> AppResult<ParseOptions> {
+    if let Some(y) = plan_year
+        && !PLAN_YEARS.contains(&y)
+    {
+        return Err(AppError::invalid(format!(
+            "planYear {y} is out of range ({}..={})",
+            PLAN_YEARS.start(),
+            PLAN_YEARS.end()
+        )));
+    }
+    Ok(ParseOptions { region, plan_year })
+}
+
+/// Parses a document (text, .docx, .xlsx or .csv; encoding detected) with what the importing
+/// office knows ([`options`]): its region and the plan year, used when the document states
+/// neither.
 ///
 /// # Errors
 /// [`AppError::Document`] with the parser's stable reason as its code (EMPTY_DOCUMENT,
@@ -403,10 +427,7 @@ mod tests {
     fn a_document_without_a_title_is_stored_under_one_saying_so() {
         let reg = Registry::from_entries(Vec::new());
         let sheet = "序号,工作任务,牵头单位,完成时限\n1,建成综合服务中心,县民政局,5月底前\n2,新建人行天桥,县住建局,9月底前\n";
-        let opts = ParseOptions {
-            region: Some("大竹县".into()),
-            ..Default::default()
-        };
+        let opts = options(Some("大竹县".into()), None).unwrap();
         let mut parsed = parse(sheet.as_bytes(), &reg, &opts).unwrap();
         assert_eq!(parsed.title.trim(), "");
         assert_eq!(
@@ -419,5 +440,22 @@ mod tests {
         // A title of its own is kept, trimmed.
         parsed.title = " 某县民生实事任务分解表 ".into();
         assert_eq!(plan_title(&parsed), "某县民生实事任务分解表");
+    }
+
+    #[test]
+    fn a_plan_year_is_taken_within_the_range_and_refused_outside_it() {
+        let o = options(Some("宜昌市".into()), Some(2025)).unwrap();
+        assert_eq!(
+            (o.region.as_deref(), o.plan_year),
+            (Some("宜昌市"), Some(2025))
+        );
+        assert_eq!(options(None, None).unwrap().plan_year, None);
+        for y in [*PLAN_YEARS.start(), *PLAN_YEARS.end()] {
+            assert_eq!(options(None, Some(y)).unwrap().plan_year, Some(y));
+        }
+        for y in [25, 1999, 2101, 20255, -2025, i32::MIN, i32::MAX] {
+            let e = options(None, Some(y)).unwrap_err();
+            assert_eq!(e.code(), "INVALID_INPUT", "{y}");
+        }
     }
 }
