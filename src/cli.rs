@@ -75,6 +75,10 @@ enum Command {
         /// document names none (a task sheet without a title row) to qualify relative names.
         #[arg(long)]
         region: Option<String>,
+        /// The plan's year (2000..=2100), used for dates without one (`6月底前`, `全年`) when the
+        /// document states no year itself (a task sheet without a title row).
+        #[arg(long, value_name = "YYYY")]
+        plan_year: Option<i32>,
     },
     /// Manage user accounts.
     User {
@@ -313,11 +317,10 @@ async fn run(cli: Cli) -> AppResult<()> {
             json,
             timings,
             region,
+            plan_year,
         } => {
-            let options = duban_import::ParseOptions {
-                region,
-                ..Default::default()
-            };
+            // Checked before the database is opened: a refused year creates nothing.
+            let options = services::import::options(region, plan_year)?;
             import_file(&file, dry_run, json, timings, &options).await
         }
         Command::User {

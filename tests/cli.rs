@@ -99,6 +99,87 @@ fn import_refuses_broken_files_without_panicking() {
     );
 }
 
+/// `--plan-year` dates a yearless task sheet (`6月底前`); a year out of range is refused with
+/// INVALID_INPUT before the database is even created.
+#[test]
+fn import_takes_the_plan_year_of_a_yearless_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("分工表.csv");
+    std::fs::write(
+        &sheet,
+        "序号,工作任务,牵头单位,配合单位,完成时限\n1,完成政务服务事项清单梳理,市政务服务局,市司法局,6月底前\n2,建成一体化政务服务平台,市大数据局,,12月底前\n",
+    )
+    .unwrap();
+    let sheet = sheet.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let out = duban(dir.path())
+            .args(["import", sheet, "--dry-run", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v
+    };
+    let deadlines = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["deadline"].clone())
+            .collect()
+    };
+    let no_year = |v: &serde_json::Value| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["code"] == "NO_PLAN_YEAR")
+            .count()
+    };
+    let bare = json(&[]);
+    assert_eq!(deadlines(&bare), vec![serde_json::Value::Null; 2], "{bare}");
+    assert_eq!(no_year(&bare), 2, "{bare}");
+    let given = json(&["--plan-year", "2025"]);
+    assert_eq!(
+        deadlines(&given),
+        vec![
+            serde_json::json!("2025-06-30"),
+            serde_json::json!("2025-12-31")
+        ],
+        "{given}"
+    );
+    assert_eq!(no_year(&given), 0, "{given}");
+    // Stored, although the sheet has no title row to name the plan by.
+    let out = duban(dir.path())
+        .args(["import", sheet, "--plan-year", "2025"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("stored plan") && err.contains("with 2 tasks"),
+        "{err}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    for year in ["1999", "2101", "20255"] {
+        let out = duban(fresh.path())
+            .args(["import", sheet, "--plan-year", year])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{year}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("INVALID_INPUT"), "{year}: {err}");
+    }
+    // Refused before the database was opened: nothing was created, let alone stored.
+    assert_eq!(std::fs::read_dir(fresh.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn user_add_reads_the_password_from_stdin() {
     let dir = tempfile::tempdir().unwrap();

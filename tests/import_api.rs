@@ -4,7 +4,7 @@ mod common;
 
 use base64::Engine;
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const IMPORT: &str = "mutation($i:ImportPlanInput!){ importPlan(input:$i){ dryRun plan{ id title } duplicateOf title documentNumber tasks{ code kind title leads participants implementers deadline precision ongoing warnings{ code } } warnings{ code message } unconfirmedAgencies } }";
 
@@ -314,17 +314,16 @@ fn cli_dry_run_reports_the_duplicate() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("already imported as plan"));
 }
 
-/// A document sent as a file upload (the GraphQL multipart request spec, as a browser's file
-/// picker sends it) imports like one sent inline: here a GBK-encoded plan.
-#[tokio::test]
-async fn uploaded_files_are_imported() {
-    let app = TestApp::spawn().await;
-    let w = seed_world(&app).await;
-    let (gbk, _, _) = encoding_rs::GBK.encode(SMALL_PLAN);
-    let operations = json!({
-        "query": "mutation($f:Upload!){ importPlan(input:{file:$f, dryRun:true}){ documentNumber tasks{ code } } }",
-        "variables": {"f": null}
-    });
+/// Sends `query` as a GraphQL multipart request (the spec a browser's file picker follows)
+/// with `bytes` as the file in its variable `$f`.
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> serde_json::Value {
+    let operations = json!({"query": query, "variables": {"f": null}});
     let boundary = "duban-test-boundary";
     let mut body = Vec::new();
     for (name, value) in [
@@ -339,15 +338,14 @@ async fn uploaded_files_are_imported() {
         );
     }
     body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"plan.txt\"\r\nContent-Type: text/plain\r\n\r\n")
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n")
             .as_bytes(),
     );
-    body.extend_from_slice(&gbk);
+    body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let resp = app
-        .http
+    app.http
         .post(app.url("/graphql"))
-        .bearer_auth(&w.office)
+        .bearer_auth(token)
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
@@ -355,8 +353,27 @@ async fn uploaded_files_are_imported() {
         .body(body)
         .send()
         .await
-        .unwrap();
-    let r: serde_json::Value = resp.json().await.unwrap();
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A document sent as a file upload (the GraphQL multipart request spec, as a browser's file
+/// picker sends it) imports like one sent inline: here a GBK-encoded plan.
+#[tokio::test]
+async fn uploaded_files_are_imported() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let (gbk, _, _) = encoding_rs::GBK.encode(SMALL_PLAN);
+    let r = upload(
+        &app,
+        &w.office,
+        "mutation($f:Upload!){ importPlan(input:{file:$f, dryRun:true}){ documentNumber tasks{ code } } }",
+        "plan.txt",
+        &gbk,
+    )
+    .await;
     assert!(r.get("errors").is_none(), "{r}");
     assert_eq!(
         r["data"]["importPlan"]["documentNumber"],
@@ -435,4 +452,190 @@ async fn a_sheet_without_a_title_takes_the_offices_region_and_conventions_are_li
     );
     // Nothing was written by the dry runs.
     assert_eq!(count_rows(&app, "plan").await, plans);
+}
+
+/// A task sheet (分工表) as offices keep it: no title row, deadlines without a year. Its
+/// agencies are those of [`seed_world`], so that only the dates are in question.
+const YEARLESS_SHEET: &str = "序号,工作任务,牵头单位,配合单位,完成时限\n\
+1,完成重点用能单位节能诊断,测试市生态环境局,测试市发展和改革委员会,6月底前\n\
+2,更新新能源公交车200辆,测试市交通运输局,,6月底前\n\
+3,建立碳排放统计核算制度,测试市发展和改革委员会,测试市生态环境局,12月底前\n";
+
+const YEAR_IMPORT: &str = "mutation($i:ImportPlanInput!){ importPlan(input:$i){ plan{ id } tasks{ code deadline precision warnings{ code } } warnings{ code message taskCode } conventions{ code taskCodes } } }";
+
+/// The stored tasks of a plan as (code, deadline, precision), by code.
+async fn stored_deadlines(app: &TestApp, token: &str, plan: &str) -> Vec<(String, Value, Value)> {
+    let t = app
+        .ok(
+            token,
+            "query($p:ID!){ tasks(filter:{planId:$p}, first:50){ nodes{ code deadline deadlinePrecision } } }",
+            json!({"p": plan}),
+        )
+        .await;
+    let mut rows: Vec<_> = t["tasks"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().to_owned(),
+                n["deadline"].clone(),
+                n["deadlinePrecision"].clone(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+fn codes_of(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["code"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_uploaded_yearless_sheet_takes_the_plan_year_the_office_gives() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let r = upload(
+        &app,
+        &w.office,
+        "mutation($f:Upload!){ importPlan(input:{file:$f, planYear:2025}){ plan{ id } tasks{ code deadline } warnings{ code } conventions{ code taskCodes } } }",
+        "分工表.csv",
+        YEARLESS_SHEET.as_bytes(),
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let res = &r["data"]["importPlan"];
+    assert!(
+        !codes_of(&res["warnings"]).contains(&"NO_PLAN_YEAR"),
+        "{res}"
+    );
+    // The answer says where the given year was used.
+    let used = res["conventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "PLAN_YEAR")
+        .unwrap_or_else(|| panic!("{res}"));
+    assert_eq!(
+        used["taskCodes"],
+        json!(["任务1", "任务2", "任务3"]),
+        "{res}"
+    );
+    let plan = res["plan"]["id"].as_str().unwrap();
+    assert_eq!(
+        stored_deadlines(&app, &w.office, plan).await,
+        vec![
+            ("任务1".into(), json!("2025-06-30"), json!("MONTH")),
+            ("任务2".into(), json!("2025-06-30"), json!("MONTH")),
+            ("任务3".into(), json!("2025-12-31"), json!("MONTH")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_yearless_sheet_without_a_plan_year_is_stored_without_deadlines_and_says_why() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let r = app
+        .ok(
+            &w.office,
+            YEAR_IMPORT,
+            json!({"i": {"text": YEARLESS_SHEET}}),
+        )
+        .await;
+    let res = &r["importPlan"];
+    let missing: Vec<&str> = res["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["code"] == "NO_PLAN_YEAR")
+        .filter_map(|x| x["taskCode"].as_str())
+        .collect();
+    assert_eq!(missing, vec!["任务1", "任务2", "任务3"], "{res}");
+    assert!(
+        res["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["deadline"].is_null() && codes_of(&t["warnings"]).contains(&"NO_PLAN_YEAR")),
+        "{res}"
+    );
+    assert!(
+        !codes_of(&res["conventions"]).contains(&"PLAN_YEAR"),
+        "{res}"
+    );
+    let plan = res["plan"]["id"].as_str().unwrap();
+    let stored = stored_deadlines(&app, &w.office, plan).await;
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|(_, d, _)| d.is_null()), "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_plan_year_out_of_range_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let w = seed_world(&app).await;
+    let counts = || async {
+        (
+            count_rows(&app, "plan").await,
+            count_rows(&app, "task").await,
+            count_rows(&app, "agency").await,
+            count_rows(&app, "audit_event").await,
+        )
+    };
+    let before = counts().await;
+    // 25 and 20255 are the typos the bound is for; the bounds themselves are taken below.
+    for (year, dry_run) in [
+        (25, false),
+        (1999, false),
+        (2101, false),
+        (20255, true),
+        (-2025, false),
+    ] {
+        let r = app
+            .gql(
+                Some(&w.office),
+                YEAR_IMPORT,
+                json!({"i": {"text": YEARLESS_SHEET, "planYear": year, "dryRun": dry_run}}),
+            )
+            .await;
+        assert_eq!(code(&r), "INVALID_INPUT", "{year}: {r}");
+        assert!(r["data"]["importPlan"].is_null(), "{r}");
+    }
+    // A refused upload is refused before its file is read.
+    let r = upload(
+        &app,
+        &w.office,
+        "mutation($f:Upload!){ importPlan(input:{file:$f, planYear:1999}){ plan{ id } } }",
+        "分工表.csv",
+        YEARLESS_SHEET.as_bytes(),
+    )
+    .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert_eq!(counts().await, before);
+    for (year, want) in [(2000, "2000-06-30"), (2100, "2100-06-30")] {
+        let r = app
+            .ok(
+                &w.office,
+                YEAR_IMPORT,
+                json!({"i": {"text": YEARLESS_SHEET, "planYear": year, "dryRun": true}}),
+            )
+            .await;
+        assert_eq!(r["importPlan"]["tasks"][0]["deadline"], want, "{r}");
+    }
+    // A year the document states itself wins over the one given.
+    let titled = format!("测试市2024年节能降碳重点工作分工表\n{YEARLESS_SHEET}");
+    let r = app
+        .ok(
+            &w.office,
+            YEAR_IMPORT,
+            json!({"i": {"text": titled, "planYear": 2025, "dryRun": true}}),
+        )
+        .await;
+    assert_eq!(r["importPlan"]["tasks"][0]["deadline"], "2024-06-30", "{r}");
+    assert_eq!(counts().await, before);
 }

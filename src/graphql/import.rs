@@ -28,6 +28,12 @@ pub struct ImportPlanInput {
     /// document names none (a task sheet without a title row), so that relative names
     /// (`市发展改革委`) are qualified. A region the document names itself wins.
     pub region: Option<String>,
+    /// The plan's year as the importing office knows it (`2025`, between 2000 and 2100):
+    /// used for dates without a year (`6月底前`, `全年`) when the document states no year of
+    /// its own (a task sheet without a title row). A year the document states (title, issue
+    /// date, its number) wins. Without it such dates stay unset, each with a NO_PLAN_YEAR
+    /// warning. A year out of range is refused with INVALID_INPUT and nothing is read.
+    pub plan_year: Option<i32>,
 }
 
 /// A convention of the document the importer detected and applied, and where: why each
@@ -206,10 +212,13 @@ pub struct ImportMutation;
 impl ImportMutation {
     /// Imports a plan document (office only). With `dryRun` it returns the parsed plan with
     /// every doubt flagged and writes nothing; otherwise the plan is written in one
-    /// transaction. Importing the same document twice is refused with CONFLICT.
+    /// transaction. Importing the same document twice is refused with CONFLICT. `region` and
+    /// `planYear` are what the office knows of a document that does not say it itself.
     async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> Result<ImportResult> {
         let v = viewer(ctx)?;
         v.require_office()?;
+        // What the office says about the document is checked before the document is read.
+        let options = services::import::options(input.region, input.plan_year)?;
         let bytes = match (input.text, input.content_base64, input.file) {
             (Some(t), None, None) => t.into_bytes(),
             (None, Some(b), None) => {
@@ -230,10 +239,6 @@ impl ImportMutation {
         let st = state(ctx);
         let registry = services::import::registry(&st.db.conn).await?;
         // Parsing is CPU work; keep it off the async workers.
-        let options = duban_import::ParseOptions {
-            region: input.region,
-            ..Default::default()
-        };
         let parsed = tokio::task::spawn_blocking(move || {
             services::import::parse(&bytes, &registry, &options)
         })

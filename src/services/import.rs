@@ -49,8 +49,32 @@ pub async fn registry(db: &impl ConnectionTrait) -> AppResult<Registry> {
     Ok(Registry::from_entries(entries))
 }
 
-/// Parses a document (text, .docx, .xlsx or .csv; encoding detected). `options.region` is the
-/// importing office's region, used when the document names none.
+/// The plan years an importing office may give: a typo (`225`, `20255`) would otherwise date
+/// every yearless deadline of a sheet (`6月底前`) silently, centuries off.
+pub const PLAN_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// What the importing office tells the parser about a document, checked before anything is
+/// read or written: `region` (used when the document names none) and `plan_year` (the year of
+/// dates without one, `6月底前`, when the document states no year of its own).
+///
+/// # Errors
+/// INVALID_INPUT for a plan year outside [`PLAN_YEARS`].
+pub fn options(region: Option<String>, plan_year: Option<i32>) -> AppResult<ParseOptions> {
+    if let Some(y) = plan_year
+        && !PLAN_YEARS.contains(&y)
+    {
+        return Err(AppError::invalid(format!(
+            "planYear {y} is out of range ({}..={})",
+            PLAN_YEARS.start(),
+            PLAN_YEARS.end()
+        )));
+    }
+    Ok(ParseOptions { region, plan_year })
+}
+
+/// Parses a document (text, .docx, .xlsx or .csv; encoding detected) with what the importing
+/// office knows ([`options`]): its region and the plan year, used when the document states
+/// neither.
 ///
 /// # Errors
 /// [`AppError::Document`] with the parser's stable reason as its code (EMPTY_DOCUMENT,
@@ -141,6 +165,33 @@ fn guess(name: &str) -> (AgencyLevel, AgencyKind) {
     (level, kind)
 }
 
+/// The title a plan is stored under: the document's own, else (a task sheet without a title
+/// row, which plans refuse to be stored without) one that says so, with the region and the
+/// first task to tell such plans apart in a list until the office renames it.
+fn plan_title(parsed: &ParsedPlan) -> String {
+    let own = parsed.title.trim();
+    if !own.is_empty() {
+        return clip(own, text::MEDIUM);
+    }
+    let tasks: Vec<&str> = parsed
+        .tasks
+        .iter()
+        .filter(|t| t.kind != duban_import::TaskKind::Heading)
+        .map(|t| t.title.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let region = parsed.region.as_deref().unwrap_or("").trim();
+    let mut title = format!("{region}未命名计划（文档无标题）");
+    if let Some(first) = tasks.first() {
+        title.push('：');
+        title.push_str(&clip(first, 40));
+        if tasks.len() > 1 {
+            title.push_str(&format!("等{}项", tasks.len()));
+        }
+    }
+    clip(&title, text::MEDIUM)
+}
+
 /// What a real import wrote.
 pub struct ImportSummary {
     pub plan: plan::Model,
@@ -176,7 +227,7 @@ pub async fn store(
         db,
         viewer,
         plans::PlanInput {
-            title: clip(&parsed.title, text::MEDIUM),
+            title: plan_title(parsed),
             document_number: parsed
                 .document_number
                 .as_deref()
@@ -366,4 +417,45 @@ async fn resolve_agency(
     };
     cache.insert(name, id);
     Ok((id, created))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_without_a_title_is_stored_under_one_saying_so() {
+        let reg = Registry::from_entries(Vec::new());
+        let sheet = "序号,工作任务,牵头单位,完成时限\n1,建成综合服务中心,县民政局,5月底前\n2,新建人行天桥,县住建局,9月底前\n";
+        let opts = options(Some("大竹县".into()), None).unwrap();
+        let mut parsed = parse(sheet.as_bytes(), &reg, &opts).unwrap();
+        assert_eq!(parsed.title.trim(), "");
+        assert_eq!(
+            plan_title(&parsed),
+            "大竹县未命名计划（文档无标题）：建成综合服务中心等2项"
+        );
+        parsed.tasks.clear();
+        parsed.region = None;
+        assert_eq!(plan_title(&parsed), "未命名计划（文档无标题）");
+        // A title of its own is kept, trimmed.
+        parsed.title = " 某县民生实事任务分解表 ".into();
+        assert_eq!(plan_title(&parsed), "某县民生实事任务分解表");
+    }
+
+    #[test]
+    fn a_plan_year_is_taken_within_the_range_and_refused_outside_it() {
+        let o = options(Some("宜昌市".into()), Some(2025)).unwrap();
+        assert_eq!(
+            (o.region.as_deref(), o.plan_year),
+            (Some("宜昌市"), Some(2025))
+        );
+        assert_eq!(options(None, None).unwrap().plan_year, None);
+        for y in [*PLAN_YEARS.start(), *PLAN_YEARS.end()] {
+            assert_eq!(options(None, Some(y)).unwrap().plan_year, Some(y));
+        }
+        for y in [25, 1999, 2101, 20255, -2025, i32::MIN, i32::MAX] {
+            let e = options(None, Some(y)).unwrap_err();
+            assert_eq!(e.code(), "INVALID_INPUT", "{y}");
+        }
+    }
 }
