@@ -48,10 +48,13 @@ where
         + sqlx::Decode<'r, sqlx::Sqlite>
         + sqlx::Type<sqlx::Sqlite>,
 {
+    // Unchecked: sqlx's check compares (and clones) the column's type info on every cell.
+    // The decoder itself still refuses bytes of the wrong shape, and the types are the
+    // entity's own (a test decodes every column both ways and compares).
     let got = if let Some(r) = row.try_as_pg_row() {
-        r.try_get::<Option<T>, _>(at)
+        r.try_get_unchecked::<Option<T>, _>(at)
     } else if let Some(r) = row.try_as_sqlite_row() {
-        r.try_get::<Option<T>, _>(at)
+        r.try_get_unchecked::<Option<T>, _>(at)
     } else {
         return Err(DbErr::Type("a row of neither PostgreSQL nor SQLite".into()));
     };

@@ -123,6 +123,12 @@ where
         Ok(out)
     }
 
+    /// The row `id` if a fresh snapshot holds it, without waiting or asking the database:
+    /// the hot path of a field that names one row (an assignment's agency).
+    pub fn fresh_row(&self, id: i64) -> Option<Arc<E::Model>> {
+        self.fresh()?.rows.as_ref()?.get(&id).cloned()
+    }
+
     /// A snapshot that is fresh by the rules in the module docs.
     async fn snapshot(&self, db: &DatabaseConnection) -> AppResult<Arc<Snapshot<E::Model>>> {
         if let Some(s) = self.fresh() {

@@ -440,6 +440,19 @@ pub(crate) fn loader_err(e: Arc<AppError>) -> async_graphql::Error {
     e.as_ref().extend()
 }
 
+/// An agency by id: from the process's registry when a fresh snapshot holds it (no
+/// DataLoader round: a page names an agency for every assignment), else through the
+/// request's loader.
+pub(crate) async fn agency_by_id(
+    ctx: &Context<'_>,
+    id: i64,
+) -> async_graphql::Result<Option<Arc<agency::Model>>> {
+    if let Some(a) = super::state(ctx).db.agencies.fresh_row(id) {
+        return Ok(Some(a));
+    }
+    one::<agency::Entity>(ctx, id).await
+}
+
 /// One row by id through the request's loader (shared with every other use in the request).
 pub(crate) async fn one<E: EntityTrait>(
     ctx: &Context<'_>,

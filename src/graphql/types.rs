@@ -8,7 +8,7 @@ use entity::{
     task, user,
 };
 
-use super::loaders::{many, one, window};
+use super::loaders::{agency_by_id, many, one, window};
 use super::node::gid;
 use super::{today, viewer};
 use crate::domain::light::{is_overdue, traffic_light};
@@ -103,7 +103,7 @@ impl Agency {
     }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
         match self.0.parent_id {
-            Some(p) => Ok(one::<agency::Entity>(ctx, p).await?.map(Agency)),
+            Some(p) => Ok(agency_by_id(ctx, p).await?.map(Agency)),
             None => Ok(None),
         }
     }
@@ -148,9 +148,7 @@ impl Contact {
         self.0.phone.as_deref()
     }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
-            .await?
-            .map(Agency))
+        Ok(agency_by_id(ctx, self.0.agency_id).await?.map(Agency))
     }
 }
 
@@ -184,7 +182,7 @@ impl User {
     }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
         match self.0.agency_id {
-            Some(a) => Ok(one::<agency::Entity>(ctx, a).await?.map(Agency)),
+            Some(a) => Ok(agency_by_id(ctx, a).await?.map(Agency)),
             None => Ok(None),
         }
     }
@@ -512,9 +510,7 @@ impl Assignment {
         self.0.sub_deadline
     }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
-            .await?
-            .map(Agency))
+        Ok(agency_by_id(ctx, self.0.agency_id).await?.map(Agency))
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         Ok(one::<task::Entity>(ctx, self.0.task_id)
@@ -611,9 +607,7 @@ impl ProgressReport {
         super::attachments::attachments_of(ctx, self.0.task_id, owner).await
     }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
-            .await?
-            .map(Agency))
+        Ok(agency_by_id(ctx, self.0.agency_id).await?.map(Agency))
     }
     /// The reporting user: visible to the office, leaders and the author's own agency.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -693,9 +687,7 @@ impl ExtensionRequest {
         self.0.created_at
     }
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
-            .await?
-            .map(Agency))
+        Ok(agency_by_id(ctx, self.0.agency_id).await?.map(Agency))
     }
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         Ok(one::<task::Entity>(ctx, self.0.task_id)
@@ -791,9 +783,7 @@ pub struct AgencyStats(pub crate::services::dashboard::AgencyRow);
 #[Object]
 impl AgencyStats {
     async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        Ok(one::<agency::Entity>(ctx, self.0.agency_id)
-            .await?
-            .map(Agency))
+        Ok(agency_by_id(ctx, self.0.agency_id).await?.map(Agency))
     }
     async fn led(&self) -> i64 {
         self.0.led
