@@ -48,10 +48,24 @@ pub(super) async fn base(db: &impl ConnectionTrait, today: NaiveDate) -> AppResu
     })
 }
 
-/// Reads the next `limit` open tasks after task id `after` (in id order: a keyset batch)
-/// that may have something due by the horizon, and their history. The history queries are
-/// bounded by the batch's first and last id, so that memory stays with the batch size
-/// whatever the number of tasks.
+/// The highest task id (0 without tasks): where the id windows of a sweep end.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn last_task_id(db: &impl ConnectionTrait) -> AppResult<i64> {
+    #[derive(FromQueryResult)]
+    struct Max {
+        id: Option<i64>,
+    }
+    let rows: Vec<Max> = query_all(db, "SELECT MAX(id) AS id FROM task", vec![]).await?;
+    Ok(rows.first().and_then(|r| r.id).unwrap_or(0))
+}
+
+/// Reads the next `limit` open tasks after task id `after` and up to id `until` (in id
+/// order: a keyset batch within a window of ids) that may have something due by the
+/// horizon, and their history. The history queries are bounded by the batch's first and
+/// last id, which the window keeps close together even where most tasks are closed, so
+/// that memory stays with the batch size whatever the number of tasks.
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -59,6 +73,7 @@ pub(super) async fn open_tasks<'a>(
     db: &impl ConnectionTrait,
     base: &'a Base,
     after: i64,
+    until: i64,
     limit: usize,
 ) -> AppResult<OpenTasks<'a>> {
     let open = open_sql("status");
@@ -71,13 +86,13 @@ pub(super) async fn open_tasks<'a>(
         db,
         &format!(
             "SELECT id, plan_id, code, title, deadline, ongoing, report_cadence, status, progress, \
-             created_at, updated_at, reopened_at FROM task WHERE id > ? AND {open} \
+             created_at, updated_at, reopened_at FROM task WHERE id > ? AND id <= ? AND {open} \
              AND kind <> '{heading}' \
              AND ((deadline IS NOT NULL AND deadline <= ?) \
                   OR (ongoing = ? AND report_cadence IS NOT NULL) \
                   OR status = '{requested_status}') ORDER BY id LIMIT {limit}"
         ),
-        vec![after.into(), base.horizon.into(), true.into()],
+        vec![after.into(), until.into(), base.horizon.into(), true.into()],
     )
     .await?;
     let (Some(first), Some(last)) = (tasks.first().map(|t| t.id), tasks.last().map(|t| t.id))
@@ -93,17 +108,22 @@ pub(super) async fn open_tasks<'a>(
         });
     };
 
+    // Every record in the batch's id range, without a join to the task's status (which
+    // made this the costliest query of a sweep that finds nothing new: a lookup per record);
+    // those of tasks not in the batch (closed, or nothing to chase) are dropped here.
     let fired_rows: Vec<FiredRow> = query_all(
         db,
-        &format!(
-            "SELECT r.task_id, r.dedupe_key, r.fired_at FROM supervision_record r \
-             JOIN task t ON t.id = r.task_id WHERE r.task_id BETWEEN ? AND ? AND {open_t}"
-        ),
+        "SELECT task_id, dedupe_key, fired_at FROM supervision_record \
+         WHERE task_id BETWEEN ? AND ?",
         vec![first.into(), last.into()],
     )
     .await?;
-    let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::new();
-    for r in fired_rows {
+    let in_batch: HashSet<i64> = tasks.iter().map(|t| t.id).collect();
+    let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::with_capacity(tasks.len());
+    for r in fired_rows
+        .into_iter()
+        .filter(|r| in_batch.contains(&r.task_id))
+    {
         fired.entry(r.task_id).or_default().push(FiredKey {
             key: r.dedupe_key,
             // Local time: the ladder counts spacing in China calendar days, like `today`.

@@ -155,15 +155,3 @@ pub(super) fn address(
     }
     (planned, unaddressed)
 }
-
-/// Recipients in a stable order (lower-cased address), each with its first description.
-pub(super) fn distinct_recipients(planned: &[PlannedRung]) -> BTreeMap<String, Recipient> {
-    let mut out = BTreeMap::new();
-    for p in planned {
-        for r in &p.recipients {
-            out.entry(r.email.to_lowercase())
-                .or_insert_with(|| r.clone());
-        }
-    }
-    out
-}
