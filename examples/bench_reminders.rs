@@ -25,6 +25,11 @@
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
+/// The allocator of the `duban` binary (see `src/main.rs`): the sweep measured as the server
+/// and `duban remind` run it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use duban::auth::Actor;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
@@ -205,7 +210,7 @@ async fn deliver(db: &Db, n_send: usize) {
             .unwrap(),
         );
         let t = Instant::now();
-        let r = outbox::drain(&db, mailer, &Utc::now, 50, concurrency)
+        let r = outbox::drain(db, mailer, &Utc::now, 50, concurrency)
             .await
             .unwrap();
         assert!(r.sent > 0, "nothing delivered: {r:?}");

@@ -188,16 +188,23 @@ pub(super) async fn open_tasks<'a>(
     })
 }
 
-/// Who and what the tasks with something due involve.
+/// Who and what the tasks with something due involve. The assignments are those of the
+/// current batch; the plans, agencies, contacts and accounts are kept from one batch to the
+/// next (reference data: a few thousand rows, read once per sweep rather than per batch).
+#[derive(Default)]
 pub(super) struct Context {
     pub plan_titles: HashMap<i64, String>,
     pub assignments: HashMap<i64, Vec<(i64, AssignmentRole)>>,
     pub agency_names: HashMap<i64, String>,
     pub contacts: HashMap<i64, Vec<ContactRow>>,
     pub users: Vec<UserRow>,
+    /// Agencies whose name and contacts were read.
+    pub agencies_read: HashSet<i64>,
+    pub users_read: bool,
 }
 
-/// Reads the context of the tasks named by `due`.
+/// Reads into `ctx` the context of the tasks named by `due`: their assignments, and what
+/// it does not hold yet of their plans, agencies, contacts and the accounts.
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -205,7 +212,8 @@ pub(super) async fn context(
     db: &impl ConnectionTrait,
     tasks: &[TaskRow],
     due: &[Due],
-) -> AppResult<Context> {
+    ctx: &mut Context,
+) -> AppResult<()> {
     // Context of the tasks with something due: plans, assignments, contacts, users.
     let due_tasks: Vec<i64> = {
         let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].id).collect();
@@ -214,13 +222,19 @@ pub(super) async fn context(
         v
     };
     let plan_ids: Vec<i64> = {
-        let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].plan_id).collect();
+        let mut v: Vec<i64> = due
+            .iter()
+            .map(|(i, ..)| tasks[*i].plan_id)
+            .filter(|id| !ctx.plan_titles.contains_key(id))
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let plan_titles = names(db, "plan", "title", &plan_ids).await?;
-    let mut assignments: HashMap<i64, Vec<(i64, AssignmentRole)>> = HashMap::new();
+    ctx.plan_titles
+        .extend(names(db, "plan", "title", &plan_ids).await?);
+    let assignments = &mut ctx.assignments;
+    assignments.clear();
     for chunk in due_tasks.chunks(CHUNK) {
         let rows: Vec<AssignmentRow> = query_all(
             db,
@@ -241,13 +255,18 @@ pub(super) async fn context(
         }
     }
     let agency_ids: Vec<i64> = {
-        let mut v: Vec<i64> = assignments.values().flatten().map(|(a, _)| *a).collect();
+        let mut v: Vec<i64> = assignments
+            .values()
+            .flatten()
+            .map(|(a, _)| *a)
+            .filter(|a| !ctx.agencies_read.contains(a))
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let agency_names = names(db, "agency", "name", &agency_ids).await?;
-    let mut contacts: HashMap<i64, Vec<ContactRow>> = HashMap::new();
+    ctx.agency_names
+        .extend(names(db, "agency", "name", &agency_ids).await?);
     for chunk in agency_ids.chunks(CHUNK) {
         let rows: Vec<ContactRow> = query_all(
             db,
@@ -259,27 +278,25 @@ pub(super) async fn context(
         )
         .await?;
         for r in rows {
-            contacts.entry(r.agency_id).or_default().push(r);
+            ctx.contacts.entry(r.agency_id).or_default().push(r);
         }
     }
-    let users: Vec<UserRow> = query_all(
-        db,
-        "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
-         AND role IN (?, ?) ORDER BY id",
-        vec![
-            false.into(),
-            UserRole::Office.as_str().into(),
-            UserRole::Leader.as_str().into(),
-        ],
-    )
-    .await?;
-    Ok(Context {
-        plan_titles,
-        assignments,
-        agency_names,
-        contacts,
-        users,
-    })
+    ctx.agencies_read.extend(agency_ids);
+    if !ctx.users_read {
+        ctx.users = query_all(
+            db,
+            "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
+             AND role IN (?, ?) ORDER BY id",
+            vec![
+                false.into(),
+                UserRole::Office.as_str().into(),
+                UserRole::Leader.as_str().into(),
+            ],
+        )
+        .await?;
+        ctx.users_read = true;
+    }
+    Ok(())
 }
 
 async fn names(

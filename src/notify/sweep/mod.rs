@@ -317,6 +317,8 @@ struct Batches {
     after: i64,
     /// The highest task id when the sweep started.
     last: i64,
+    /// Who and what the rungs due involve, kept from one batch to the next.
+    ctx: Context,
 }
 
 impl Batches {
@@ -327,6 +329,7 @@ impl Batches {
             batch: batch.max(1),
             after: 0,
             last: load::last_task_id(db).await?,
+            ctx: Context::default(),
         })
     }
 
@@ -354,8 +357,8 @@ impl Batches {
         let (planned, unaddressed) = if due.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            let ctx = load::context(db, &open.tasks, &due).await?;
-            recipients::address(&open.tasks, due, &ctx, self.today)
+            load::context(db, &open.tasks, &due, &mut self.ctx).await?;
+            recipients::address(&open.tasks, due, &self.ctx, self.today)
         };
         Ok(Some(Decided {
             considered: open.tasks.len(),

@@ -18,6 +18,7 @@ pub(super) fn address(
         agency_names,
         contacts,
         users,
+        ..
     } = ctx;
     let people = |role: UserRole, agency_name: &str, audience: Audience, as_role: Role| {
         users
