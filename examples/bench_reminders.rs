@@ -10,8 +10,10 @@
 //! ```
 //!
 //! On PostgreSQL the rows are generated in SQL (`generate_series`), in a database of its own
-//! that is dropped at the end (`BENCH_KEEP_DB=1` keeps it). Each sweep prints its own peak
-//! resident memory (the peak is reset before it).
+//! that is dropped at the end (`BENCH_KEEP_DB=1` keeps it; `BENCH_REUSE_DB=1` sweeps a kept
+//! one again, without building it, and `BENCH_SWEEPS=again` picks the sweeps: one sweep
+//! alone in a fresh process). Each sweep prints its own peak resident memory (the peak is
+//! reset before it).
 //!
 //! Builds `BENCH_AGENCIES` agencies (liaison, head and deputy contacts each) and
 //! `BENCH_TASKS` tasks (a lead and a participant each, deadlines spread over 2024–2026, one
@@ -22,6 +24,11 @@
 
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
+
+/// The allocator of the `duban` binary (see `src/main.rs`): the sweep measured as the server
+/// and `duban remind` run it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use duban::auth::Actor;
 use std::sync::Arc;
@@ -59,6 +66,11 @@ async fn main() {
     let n_tasks = env("BENCH_TASKS", 100_000);
     let n_agencies = env("BENCH_AGENCIES", 10_000);
     let n_send = env("BENCH_SEND", 5_000);
+    // BENCH_REUSE_DB=1: sweep a database kept by an earlier run (BENCH_KEEP_DB=1) instead of
+    // building one, so that a sweep can be measured alone in a fresh process.
+    let reuse = std::env::var_os("BENCH_REUSE_DB").is_some();
+    // BENCH_SWEEPS: which of the sweeps to run, e.g. `again` (default `first,again,week`).
+    let sweeps = std::env::var("BENCH_SWEEPS").unwrap_or_else(|_| "first,again,week".into());
     let dir = tempfile::tempdir().unwrap();
     // A PostgreSQL database of its own (BENCH_DB, default duban_bench_<pid>), created fresh
     // and dropped at the end unless BENCH_KEEP_DB is set: a million tasks take a few GB.
@@ -68,8 +80,10 @@ async fn main() {
             let admin = Db::connect(&base).await.unwrap();
             let name = std::env::var("BENCH_DB")
                 .unwrap_or_else(|_| format!("duban_bench_{}", std::process::id()));
-            exec(&admin.conn, format!("DROP DATABASE IF EXISTS {name}")).await;
-            exec(&admin.conn, format!("CREATE DATABASE {name}")).await;
+            if !reuse {
+                exec(&admin.conn, format!("DROP DATABASE IF EXISTS {name}")).await;
+                exec(&admin.conn, format!("CREATE DATABASE {name}")).await;
+            }
             let (prefix, _) = base.rsplit_once('/').unwrap();
             if std::env::var_os("BENCH_KEEP_DB").is_none() {
                 drop_after = Some((admin, name.clone()));
@@ -89,25 +103,36 @@ async fn main() {
     println!("{label}: {n_agencies} agencies, {n_tasks} tasks");
 
     let t0 = Instant::now();
-    if label == "PostgreSQL" {
+    if reuse {
+        println!("  reusing the kept database; {}", memory());
+    } else if label == "PostgreSQL" {
         build_in_sql(&db, n_tasks, n_agencies).await;
+        println!("  built in {:.1?}; {}", t0.elapsed(), memory());
     } else {
         build_by_rows(&db, n_tasks, n_agencies).await;
+        println!("  built in {:.1?}; {}", t0.elapsed(), memory());
     }
-    println!("  built in {:.1?}; {}", t0.elapsed(), memory());
 
     let day = |d: &str| {
         let d: NaiveDate = d.parse().unwrap();
         Utc.from_utc_datetime(&d.and_hms_opt(1, 0, 0).unwrap())
     };
-    for (what, now) in [
+    for (_, what, now) in [
         (
+            "first",
             "first sweep (import day: every overdue task urged)",
             day("2025-06-02"),
         ),
-        ("second sweep, same day (nothing new)", day("2025-06-02")),
-        ("sweep a week later", day("2025-06-09")),
-    ] {
+        (
+            "again",
+            "second sweep, same day (nothing new)",
+            day("2025-06-02"),
+        ),
+        ("week", "sweep a week later", day("2025-06-09")),
+    ]
+    .into_iter()
+    .filter(|(key, ..)| sweeps.split(',').any(|s| s.trim() == *key))
+    {
         reset_peak_memory();
         let t = Instant::now();
         let r = sweep::run(
@@ -122,10 +147,11 @@ async fn main() {
         .unwrap();
         let took = t.elapsed();
         println!(
-            "  {what}: {took:.2?} — {} open tasks considered, {} records, {} digests; {}",
+            "  {what}: {took:.2?} — {} open tasks considered, {} records, {} digests, {} held; {}",
             r.tasks_considered,
             r.recorded,
             r.mails,
+            r.unaddressed_total,
             memory()
         );
         if std::env::var_os("BENCH_DEBUG").is_some() {
@@ -184,7 +210,7 @@ async fn deliver(db: &Db, n_send: usize) {
             .unwrap(),
         );
         let t = Instant::now();
-        let r = outbox::drain(&db, mailer, &Utc::now, 50, concurrency)
+        let r = outbox::drain(db, mailer, &Utc::now, 50, concurrency)
             .await
             .unwrap();
         assert!(r.sent > 0, "nothing delivered: {r:?}");

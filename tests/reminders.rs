@@ -1536,6 +1536,7 @@ fn decided(r: &duban::notify::sweep::SweepReport) -> Value {
     };
     json!({
         "considered": r.tasks_considered, "mails": r.mails,
+        "due_total": r.due_total, "unaddressed_total": r.unaddressed_total,
         "due": r.due.iter().map(rung).collect::<Vec<_>>(),
         "unaddressed": r.unaddressed.iter().map(rung).collect::<Vec<_>>(),
     })
@@ -1565,5 +1566,189 @@ async fn a_sweep_decides_the_same_whatever_its_batch_size() {
                 .unwrap();
             assert_eq!(decided(&batched), decided(&all), "batch {batch} on {day}");
         }
+    }
+}
+
+/// What the sweeps wrote, in a comparable form: the records (without their sweep ids and
+/// Message-IDs), the digests in the outbox (without their Message-IDs) and the number of
+/// notices attached to each.
+async fn written(app: &TestApp) -> Value {
+    #[derive(FromQueryResult)]
+    struct Rec {
+        task_id: i64,
+        dedupe_key: String,
+        level: String,
+        doc_number: Option<String>,
+        recipients: String,
+    }
+    #[derive(FromQueryResult)]
+    struct Mail {
+        recipient: String,
+        dedupe_key: String,
+        subject: String,
+        body_text: String,
+        body_html: String,
+        attached: i64,
+    }
+    let backend = app.db().get_database_backend();
+    let records = Rec::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT task_id, dedupe_key, level, doc_number, CAST(recipients AS TEXT) AS recipients \
+         FROM supervision_record ORDER BY id",
+    ))
+    .all(app.db())
+    .await
+    .unwrap();
+    let mails = Mail::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT m.recipient, m.dedupe_key, m.subject, m.body_text, m.body_html, \
+         (SELECT COUNT(*) FROM outbox_attachment a WHERE a.message_id = m.message_id) AS attached \
+         FROM outbox_message m ORDER BY m.id",
+    ))
+    .all(app.db())
+    .await
+    .unwrap();
+    json!({
+        "records": records.iter().map(|r| json!([r.task_id, r.dedupe_key, r.level, r.doc_number, r.recipients])).collect::<Vec<_>>(),
+        "mails": mails.iter().map(|m| json!([m.recipient, m.dedupe_key, m.subject, m.body_text, m.body_html, m.attached])).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test]
+async fn a_sweep_records_and_mails_the_same_whatever_its_batch_size() {
+    // A sweep records its rungs and stages their digest lines one batch of tasks at a time,
+    // and assembles each recipient's digest once every batch is recorded: batches of one
+    // task must write exactly what one batch of everything writes (records, document
+    // numbers, digests and their attached notices), on the first day and after the ladder
+    // has climbed to a numbered 督办.
+    let mut seen = Vec::new();
+    for batch in [1, 1_000_000] {
+        let app = TestApp::spawn_at(at("2025-04-02")).await;
+        let _f = fixture(&app).await;
+        for day in ["2025-04-02", "2025-04-20"] {
+            let r = duban::notify::sweep::run_in_batches(
+                &app.state.db,
+                at(day),
+                Actor::System,
+                "http://duban.test",
+                batch,
+            )
+            .await
+            .unwrap();
+            assert!(r.recorded > 0 && r.mails > 0, "nothing recorded on {day}");
+        }
+        seen.push(written(&app).await);
+    }
+    let records = seen[0]["records"].as_array().unwrap();
+    assert!(
+        records.iter().any(|r| r[3].is_string()),
+        "no numbered notice: the comparison would not cover documents"
+    );
+    assert!(
+        seen[0]["mails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m[5].as_i64() > Some(0)),
+        "no digest carries a notice"
+    );
+    assert_eq!(seen[0], seen[1]);
+}
+
+#[tokio::test]
+async fn a_large_sweep_answers_with_a_sample_and_mails_every_rung() {
+    // A first sweep can find hundreds of thousands of rungs: `runReminders` lists the first
+    // SAMPLE and counts all, while every rung is still recorded and mailed.
+    let app = TestApp::spawn_at(at("2025-04-02")).await;
+    let f = fixture(&app).await;
+    let extra = duban::notify::sweep::SAMPLE + 20;
+    let now = default_now();
+    let tx = app.state.db.write().await.unwrap();
+    let (plan_id, lead): (i64, i64) = (row(&f.w.plan), row(&f.w.lead_agency));
+    for n in 0..extra {
+        let t = tasks::create(
+            &*tx,
+            Actor::System,
+            tasks::TaskInput {
+                plan_id,
+                parent_id: None,
+                code: format!("九({n})"),
+                kind: TaskKind::Task,
+                title: format!("批量任务{n}号"),
+                body: String::new(),
+                deadline: Some(Deadline::parse("2025-03-20").unwrap()),
+                ongoing: false,
+                report_cadence: None,
+                groups: vec![],
+                lead_undecided: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        tasks::assign(
+            &*tx,
+            Actor::System,
+            tasks::AssignmentInput {
+                task_id: t.id,
+                agency_id: lead,
+                role: AssignmentRole::Lead,
+                note: None,
+                sub_deadline: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let q = "mutation($now:String,$dry:Boolean){ runReminders(now:$now, dryRun:$dry){ recorded mails itemsTotal truncated unaddressedTotal items { dedupeKey } } }";
+    for dry in [true, false] {
+        let r = app
+            .ok(
+                &f.w.office,
+                q,
+                json!({"now": "2025-04-02T01:00:00Z", "dry": dry}),
+            )
+            .await["runReminders"]
+            .clone();
+        let total = r["itemsTotal"].as_u64().unwrap() as usize;
+        assert!(total > extra, "{r}");
+        assert_eq!(
+            r["items"].as_array().unwrap().len(),
+            duban::notify::sweep::SAMPLE,
+            "{r}"
+        );
+        assert_eq!(r["truncated"], true, "{r}");
+        assert_eq!(r["unaddressedTotal"], 0, "{r}");
+        if dry {
+            assert_eq!(r["recorded"], 0, "{r}");
+        } else {
+            assert_eq!(r["recorded"].as_u64().unwrap() as usize, total, "{r}");
+            assert_eq!(
+                count_where(&app, "supervision_record", "1 = 1").await as usize,
+                total
+            );
+        }
+    }
+    // The lead agency's liaison is told of every one of the extra tasks, in one digest.
+    #[derive(FromQueryResult)]
+    struct Body {
+        body_text: String,
+    }
+    let backend = app.db().get_database_backend();
+    let bodies = Body::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT body_text FROM outbox_message WHERE recipient = 'liaison.lead@example.gov.cn'",
+    ))
+    .all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(bodies.len(), 1);
+    for n in 0..extra {
+        assert!(
+            bodies[0].body_text.contains(&format!("批量任务{n}号")),
+            "task {n} missing from the digest"
+        );
     }
 }

@@ -433,12 +433,20 @@ pub struct ReminderRun {
     pub recorded: i32,
     /// Digest mails enqueued (in a dry run: that would be).
     pub mails: i32,
+    /// The rungs due (recorded, in a real run), the first 200 in task order: a first sweep
+    /// can find hundreds of thousands. `itemsTotal` counts them all.
     pub items: Vec<DueReminder>,
+    /// All rungs due (in a real run: recorded, as `recorded`).
+    pub items_total: i32,
+    /// Whether `items` or `unaddressed` lists only the first of them.
+    pub truncated: bool,
     /// Rungs due that nobody can receive (the agencies concerned have no contact with an
     /// email address, or, for a rung only for the office or leadership, no such account
     /// has one). They are not recorded and keep their dedupe key: the first sweep after
-    /// someone becomes addressable records and mails them.
+    /// someone becomes addressable records and mails them. The first 200, in task order.
     pub unaddressed: Vec<DueReminder>,
+    /// All rungs held.
+    pub unaddressed_total: i32,
 }
 
 fn scope_id(scope: PolicyScope, id: Option<&ID>) -> AppResult<i64> {
@@ -654,7 +662,10 @@ impl NotifyMutation {
             recorded: i32::try_from(r.recorded).unwrap_or(i32::MAX),
             mails: i32::try_from(r.mails).unwrap_or(i32::MAX),
             items: r.due.iter().map(DueReminder::from).collect(),
+            items_total: i32::try_from(r.due_total).unwrap_or(i32::MAX),
+            truncated: r.due.len() < r.due_total || r.unaddressed.len() < r.unaddressed_total,
             unaddressed: r.unaddressed.iter().map(DueReminder::from).collect(),
+            unaddressed_total: i32::try_from(r.unaddressed_total).unwrap_or(i32::MAX),
         })
     }
 

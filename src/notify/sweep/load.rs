@@ -48,10 +48,24 @@ pub(super) async fn base(db: &impl ConnectionTrait, today: NaiveDate) -> AppResu
     })
 }
 
-/// Reads the next `limit` open tasks after task id `after` (in id order: a keyset batch)
-/// that may have something due by the horizon, and their history. The history queries are
-/// bounded by the batch's first and last id, so that memory stays with the batch size
-/// whatever the number of tasks.
+/// The highest task id (0 without tasks): where the id windows of a sweep end.
+///
+/// # Errors
+/// INTERNAL on database errors.
+pub(super) async fn last_task_id(db: &impl ConnectionTrait) -> AppResult<i64> {
+    #[derive(FromQueryResult)]
+    struct Max {
+        id: Option<i64>,
+    }
+    let rows: Vec<Max> = query_all(db, "SELECT MAX(id) AS id FROM task", vec![]).await?;
+    Ok(rows.first().and_then(|r| r.id).unwrap_or(0))
+}
+
+/// Reads the next `limit` open tasks after task id `after` and up to id `until` (in id
+/// order: a keyset batch within a window of ids) that may have something due by the
+/// horizon, and their history. The history queries are bounded by the batch's first and
+/// last id, which the window keeps close together even where most tasks are closed, so
+/// that memory stays with the batch size whatever the number of tasks.
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -59,6 +73,7 @@ pub(super) async fn open_tasks<'a>(
     db: &impl ConnectionTrait,
     base: &'a Base,
     after: i64,
+    until: i64,
     limit: usize,
 ) -> AppResult<OpenTasks<'a>> {
     let open = open_sql("status");
@@ -71,13 +86,13 @@ pub(super) async fn open_tasks<'a>(
         db,
         &format!(
             "SELECT id, plan_id, code, title, deadline, ongoing, report_cadence, status, progress, \
-             created_at, updated_at, reopened_at FROM task WHERE id > ? AND {open} \
+             created_at, updated_at, reopened_at FROM task WHERE id > ? AND id <= ? AND {open} \
              AND kind <> '{heading}' \
              AND ((deadline IS NOT NULL AND deadline <= ?) \
                   OR (ongoing = ? AND report_cadence IS NOT NULL) \
                   OR status = '{requested_status}') ORDER BY id LIMIT {limit}"
         ),
-        vec![after.into(), base.horizon.into(), true.into()],
+        vec![after.into(), until.into(), base.horizon.into(), true.into()],
     )
     .await?;
     let (Some(first), Some(last)) = (tasks.first().map(|t| t.id), tasks.last().map(|t| t.id))
@@ -93,17 +108,22 @@ pub(super) async fn open_tasks<'a>(
         });
     };
 
+    // Every record in the batch's id range, without a join to the task's status (which
+    // made this the costliest query of a sweep that finds nothing new: a lookup per record);
+    // those of tasks not in the batch (closed, or nothing to chase) are dropped here.
     let fired_rows: Vec<FiredRow> = query_all(
         db,
-        &format!(
-            "SELECT r.task_id, r.dedupe_key, r.fired_at FROM supervision_record r \
-             JOIN task t ON t.id = r.task_id WHERE r.task_id BETWEEN ? AND ? AND {open_t}"
-        ),
+        "SELECT task_id, dedupe_key, fired_at FROM supervision_record \
+         WHERE task_id BETWEEN ? AND ?",
         vec![first.into(), last.into()],
     )
     .await?;
-    let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::new();
-    for r in fired_rows {
+    let in_batch: HashSet<i64> = tasks.iter().map(|t| t.id).collect();
+    let mut fired: HashMap<i64, Vec<FiredKey>> = HashMap::with_capacity(tasks.len());
+    for r in fired_rows
+        .into_iter()
+        .filter(|r| in_batch.contains(&r.task_id))
+    {
         fired.entry(r.task_id).or_default().push(FiredKey {
             key: r.dedupe_key,
             // Local time: the ladder counts spacing in China calendar days, like `today`.
@@ -168,16 +188,23 @@ pub(super) async fn open_tasks<'a>(
     })
 }
 
-/// Who and what the tasks with something due involve.
+/// Who and what the tasks with something due involve. The assignments are those of the
+/// current batch; the plans, agencies, contacts and accounts are kept from one batch to the
+/// next (reference data: a few thousand rows, read once per sweep rather than per batch).
+#[derive(Default)]
 pub(super) struct Context {
     pub plan_titles: HashMap<i64, String>,
     pub assignments: HashMap<i64, Vec<(i64, AssignmentRole)>>,
     pub agency_names: HashMap<i64, String>,
     pub contacts: HashMap<i64, Vec<ContactRow>>,
     pub users: Vec<UserRow>,
+    /// Agencies whose name and contacts were read.
+    pub agencies_read: HashSet<i64>,
+    pub users_read: bool,
 }
 
-/// Reads the context of the tasks named by `due`.
+/// Reads into `ctx` the context of the tasks named by `due`: their assignments, and what
+/// it does not hold yet of their plans, agencies, contacts and the accounts.
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -185,7 +212,8 @@ pub(super) async fn context(
     db: &impl ConnectionTrait,
     tasks: &[TaskRow],
     due: &[Due],
-) -> AppResult<Context> {
+    ctx: &mut Context,
+) -> AppResult<()> {
     // Context of the tasks with something due: plans, assignments, contacts, users.
     let due_tasks: Vec<i64> = {
         let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].id).collect();
@@ -194,13 +222,19 @@ pub(super) async fn context(
         v
     };
     let plan_ids: Vec<i64> = {
-        let mut v: Vec<i64> = due.iter().map(|(i, ..)| tasks[*i].plan_id).collect();
+        let mut v: Vec<i64> = due
+            .iter()
+            .map(|(i, ..)| tasks[*i].plan_id)
+            .filter(|id| !ctx.plan_titles.contains_key(id))
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let plan_titles = names(db, "plan", "title", &plan_ids).await?;
-    let mut assignments: HashMap<i64, Vec<(i64, AssignmentRole)>> = HashMap::new();
+    ctx.plan_titles
+        .extend(names(db, "plan", "title", &plan_ids).await?);
+    let assignments = &mut ctx.assignments;
+    assignments.clear();
     for chunk in due_tasks.chunks(CHUNK) {
         let rows: Vec<AssignmentRow> = query_all(
             db,
@@ -221,13 +255,18 @@ pub(super) async fn context(
         }
     }
     let agency_ids: Vec<i64> = {
-        let mut v: Vec<i64> = assignments.values().flatten().map(|(a, _)| *a).collect();
+        let mut v: Vec<i64> = assignments
+            .values()
+            .flatten()
+            .map(|(a, _)| *a)
+            .filter(|a| !ctx.agencies_read.contains(a))
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let agency_names = names(db, "agency", "name", &agency_ids).await?;
-    let mut contacts: HashMap<i64, Vec<ContactRow>> = HashMap::new();
+    ctx.agency_names
+        .extend(names(db, "agency", "name", &agency_ids).await?);
     for chunk in agency_ids.chunks(CHUNK) {
         let rows: Vec<ContactRow> = query_all(
             db,
@@ -239,27 +278,25 @@ pub(super) async fn context(
         )
         .await?;
         for r in rows {
-            contacts.entry(r.agency_id).or_default().push(r);
+            ctx.contacts.entry(r.agency_id).or_default().push(r);
         }
     }
-    let users: Vec<UserRow> = query_all(
-        db,
-        "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
-         AND role IN (?, ?) ORDER BY id",
-        vec![
-            false.into(),
-            UserRole::Office.as_str().into(),
-            UserRole::Leader.as_str().into(),
-        ],
-    )
-    .await?;
-    Ok(Context {
-        plan_titles,
-        assignments,
-        agency_names,
-        contacts,
-        users,
-    })
+    ctx.agencies_read.extend(agency_ids);
+    if !ctx.users_read {
+        ctx.users = query_all(
+            db,
+            "SELECT display_name, email, role FROM \"user\" WHERE disabled = ? AND email IS NOT NULL \
+             AND role IN (?, ?) ORDER BY id",
+            vec![
+                false.into(),
+                UserRole::Office.as_str().into(),
+                UserRole::Leader.as_str().into(),
+            ],
+        )
+        .await?;
+        ctx.users_read = true;
+    }
+    Ok(())
 }
 
 async fn names(

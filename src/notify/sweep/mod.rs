@@ -6,11 +6,16 @@
 //! fixed number of set-based queries (the tasks, records already fired, pending extensions,
 //! reports, completion requests, then the assignments, contacts and plans of the tasks that
 //! have something due, in chunks), the decision in memory through the pure
-//! [`super::ladder::due_rungs`]; then bulk inserts of what is due.
+//! [`super::ladder::due_rungs`]; then, still per batch, bulk inserts of what is due and its
+//! digest lines. The digests are assembled from those lines at the end ([`digest`]), and
+//! the report keeps counts and the first [`SAMPLE`] rungs: a sweep holds one batch at a
+//! time, whatever the number of tasks and whatever it finds due (plus one entry per
+//! distinct recipient, and one group of recipients' digests while they are rendered).
 //!
 //! The steps, one file each: [`load`] (the queries), [`plan`] (the decision, pure and
-//! unit-tested), [`recipients`] (who is told, pure) and [`record`] (records, document
-//! numbers, the outbox and the audit event, in one write transaction).
+//! unit-tested), [`recipients`] (who is told, pure), [`record`] (records, document
+//! numbers, the audit event, in one write transaction) and [`digest`] (one mail per
+//! recipient, assembled in that transaction).
 //!
 //! Exactly once per rung: `supervision_record.dedupe_key` is UNIQUE and inserted with
 //! `ON CONFLICT DO NOTHING`; a sweep only mails the records it inserted itself (tagged with
@@ -28,14 +33,15 @@
 //! addressable; until then it is not evidence against the agency, which was never told.
 //! (A copy to the office alone does not make a rung delivered: the agency must be told.)
 
+mod digest;
 mod load;
 mod plan;
 mod recipients;
 mod record;
 
-pub use record::{SWEEP_LOCK, run, run_demo};
+pub use record::{SWEEP_LOCK, run, run_demo, run_in_batches};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
@@ -61,10 +67,11 @@ use crate::services::light::open_sql;
 use crate::services::{query_all, sql};
 use load::{Context, OpenTasks};
 use plan::Due;
-use recipients::distinct_recipients;
 
 /// Rows per `IN (…)` list or multi-row INSERT (well under SQLite's and PostgreSQL's limits).
 const CHUNK: usize = 500;
+/// Supervision records per multi-row INSERT (13 values each: well under both limits).
+const RECORDS_PER_INSERT: usize = 400;
 /// Open tasks read and decided at a time: bounds a sweep's memory (a few MB per batch)
 /// while keeping the number of statements per task small.
 const BATCH: usize = 5_000;
@@ -103,6 +110,10 @@ pub struct PlannedRung {
     pub item: DigestItem,
 }
 
+/// Rungs a report keeps as examples, the first in task order; the others are only counted,
+/// so that what a sweep holds does not grow with what it finds due.
+pub const SAMPLE: usize = 200;
+
 /// What a sweep found and did.
 #[derive(Clone, Debug, Default)]
 pub struct SweepReport {
@@ -110,14 +121,38 @@ pub struct SweepReport {
     pub sweep_id: String,
     /// Open tasks looked at.
     pub tasks_considered: usize,
-    /// Rungs due (in a dry run: that would be recorded).
+    /// The first [`SAMPLE`] rungs due, in task order (in a real run: recorded by this
+    /// sweep, with their document numbers; in a dry run: that would be recorded).
     pub due: Vec<PlannedRung>,
-    /// Rungs due that nobody can receive: held, not recorded (see the module docs).
+    /// All rungs due (in a real run: recorded by this sweep, as `recorded`).
+    pub due_total: usize,
+    /// The first [`SAMPLE`] rungs due that nobody can receive: held, not recorded (see the
+    /// module docs).
     pub unaddressed: Vec<PlannedRung>,
+    /// All rungs held.
+    pub unaddressed_total: usize,
     /// Supervision records inserted (0 in a dry run).
     pub recorded: usize,
     /// Digest mails enqueued (in a dry run: that would be).
     pub mails: usize,
+}
+
+impl SweepReport {
+    /// Counts a rung due, keeping it while the sample has room.
+    fn keep_due(&mut self, p: PlannedRung) {
+        self.due_total += 1;
+        if self.due.len() < SAMPLE {
+            self.due.push(p);
+        }
+    }
+
+    /// Counts a held rung, keeping it while the sample has room.
+    fn keep_unaddressed(&mut self, p: PlannedRung) {
+        self.unaddressed_total += 1;
+        if self.unaddressed.len() < SAMPLE {
+            self.unaddressed.push(p);
+        }
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -216,10 +251,9 @@ fn lead_days(policy: &Policy) -> i64 {
 /// Decides what is due at `now` (see the module documentation). Read-only: for each keyset
 /// batch of [`BATCH`] open tasks in id order, loads them and their history ([`load`]),
 /// decides ([`plan`], pure), loads the context of what is due and addresses it
-/// ([`recipients`], pure). Only the rungs due are kept from one batch to the next, so a
-/// sweep that finds nothing new holds one batch at a time whatever the number of tasks; the
-/// report (and `runReminders`) lists every rung due, so what a first sweep holds grows with
-/// what it finds due.
+/// ([`recipients`], pure). What is due is counted and sampled ([`SAMPLE`]), so that a sweep
+/// holds one batch at a time whatever the number of tasks and whatever is due (plus the
+/// set of distinct recipients, which grows with the contacts on file, not with the tasks).
 ///
 /// # Errors
 /// INTERNAL on database errors.
@@ -238,32 +272,98 @@ pub async fn plan_in_batches(
     now: DateTime<Utc>,
     batch: usize,
 ) -> AppResult<SweepReport> {
-    let batch = batch.max(1);
     let today = china_day(now);
-    let base = load::base(db, today).await?;
+    let mut batches = Batches::start(db, today, batch).await?;
     let mut report = SweepReport {
         today: Some(today),
         ..SweepReport::default()
     };
-    let mut after = 0;
-    loop {
-        let open = load::open_tasks(db, &base, after, batch).await?;
-        let Some(last) = open.tasks.last().map(|t| t.id) else {
-            break;
-        };
-        after = last;
-        report.tasks_considered += open.tasks.len();
-        let due = plan::due(&open, today);
-        if !due.is_empty() {
-            let ctx = load::context(db, &open.tasks, &due).await?;
-            let (planned, unaddressed) = recipients::address(&open.tasks, due, &ctx, today);
-            report.due.extend(planned);
-            report.unaddressed.extend(unaddressed);
+    let mut recipients: HashSet<String> = HashSet::new();
+    while let Some(decided) = batches.next(db).await? {
+        report.tasks_considered += decided.considered;
+        for p in decided.planned {
+            recipients.extend(p.recipients.iter().map(|r| r.email.to_lowercase()));
+            report.keep_due(p);
         }
-        if open.tasks.len() < batch {
-            break;
+        for p in decided.unaddressed {
+            report.keep_unaddressed(p);
         }
     }
-    report.mails = distinct_recipients(&report.due).len();
+    report.mails = recipients.len();
     Ok(report)
+}
+
+/// What one batch of open tasks has due.
+struct Decided {
+    /// Open tasks in the batch.
+    considered: usize,
+    /// Rungs due that someone can receive, in task order.
+    planned: Vec<PlannedRung>,
+    /// Rungs due that nobody can receive (held).
+    unaddressed: Vec<PlannedRung>,
+}
+
+/// Task ids per window, per task of a batch: a batch of open tasks spans at most
+/// `WINDOW × batch` ids, so that reading the records of its id range stays bounded where
+/// most tasks are closed (see [`load::open_tasks`]).
+const WINDOW: i64 = 10;
+
+/// The open tasks of a sweep, read and decided one keyset batch at a time (in id order).
+struct Batches {
+    base: load::Base,
+    today: NaiveDate,
+    batch: usize,
+    /// The last task id read past.
+    after: i64,
+    /// The highest task id when the sweep started.
+    last: i64,
+    /// Who and what the rungs due involve, kept from one batch to the next.
+    ctx: Context,
+}
+
+impl Batches {
+    async fn start(db: &impl ConnectionTrait, today: NaiveDate, batch: usize) -> AppResult<Self> {
+        Ok(Batches {
+            base: load::base(db, today).await?,
+            today,
+            batch: batch.max(1),
+            after: 0,
+            last: load::last_task_id(db).await?,
+            ctx: Context::default(),
+        })
+    }
+
+    /// Reads and decides the next batch; `None` when there is none left.
+    async fn next(&mut self, db: &impl ConnectionTrait) -> AppResult<Option<Decided>> {
+        let window = i64::try_from(self.batch)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(WINDOW);
+        let open = loop {
+            if self.after >= self.last {
+                return Ok(None);
+            }
+            let until = self.after.saturating_add(window).min(self.last);
+            let open = load::open_tasks(db, &self.base, self.after, until, self.batch).await?;
+            // A full batch ends at its last task; a short one exhausted its window.
+            self.after = match open.tasks.last() {
+                Some(t) if open.tasks.len() >= self.batch => t.id,
+                _ => until,
+            };
+            if !open.tasks.is_empty() {
+                break open;
+            }
+        };
+        let due = plan::due(&open, self.today);
+        let (planned, unaddressed) = if due.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            load::context(db, &open.tasks, &due, &mut self.ctx).await?;
+            recipients::address(&open.tasks, due, &self.ctx, self.today)
+        };
+        Ok(Some(Decided {
+            considered: open.tasks.len(),
+            planned,
+            unaddressed,
+        }))
+    }
 }

@@ -35,7 +35,7 @@ pub(super) fn due(open: &OpenTasks<'_>, today: NaiveDate) -> Vec<Due> {
         };
         let already = fired.get(&t.id).unwrap_or(&no_fired);
         let mut decide = |policy: &Policy, trigger: Trigger| {
-            for r in due_rungs(policy, &trigger, &state, today, &cal, already) {
+            for r in due_rungs(policy, &trigger, &state, today, cal, already) {
                 let rung_key = policy.rungs()[r.rung_index].key();
                 due.push((i, trigger.clone(), r, rung_key));
             }
@@ -59,7 +59,7 @@ pub(super) fn due(open: &OpenTasks<'_>, today: NaiveDate) -> Vec<Due> {
             let to = today
                 .checked_add_signed(Duration::days(40))
                 .unwrap_or(NaiveDate::MAX);
-            for p in report_periods(cadence, from, to, &cal) {
+            for p in report_periods(cadence, from, to, cal) {
                 if !reported.contains(&(t.id, p.label.clone())) {
                     decide(
                         &report_policy,

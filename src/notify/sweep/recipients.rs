@@ -18,6 +18,7 @@ pub(super) fn address(
         agency_names,
         contacts,
         users,
+        ..
     } = ctx;
     let people = |role: UserRole, agency_name: &str, audience: Audience, as_role: Role| {
         users
@@ -154,16 +155,4 @@ pub(super) fn address(
         }
     }
     (planned, unaddressed)
-}
-
-/// Recipients in a stable order (lower-cased address), each with its first description.
-pub(super) fn distinct_recipients(planned: &[PlannedRung]) -> BTreeMap<String, Recipient> {
-    let mut out = BTreeMap::new();
-    for p in planned {
-        for r in &p.recipients {
-            out.entry(r.email.to_lowercase())
-                .or_insert_with(|| r.clone());
-        }
-    }
-    out
 }

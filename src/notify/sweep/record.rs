@@ -1,10 +1,11 @@
-//! Recording a sweep, in one write transaction: the supervision records (exactly once per
-//! rung), their document numbers, one digest mail per recipient in the outbox, and the
-//! sweep's audit event.
+//! Recording a sweep, in one write transaction, one batch of tasks at a time: the
+//! supervision records (exactly once per rung, in bounded multi-row inserts), their document
+//! numbers and documents, the digest lines ([`super::digest`]); then one digest mail per
+//! recipient in the outbox and the sweep's audit event.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
-use entity::{outbox_attachment, supervision_document};
+use entity::supervision_document;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
 /// Runs a sweep at `now`: decides, records and enqueues in one write transaction.
@@ -24,7 +25,17 @@ pub async fn run(
 ) -> AppResult<SweepReport> {
     // A real sweep's duration is a metric (the demo world's simulated ones are not).
     let started = std::time::Instant::now();
-    let report = run_as(db, now, deliver_from, dry_run, actor, public_url, None).await;
+    let report = run_as(
+        db,
+        now,
+        deliver_from,
+        dry_run,
+        actor,
+        public_url,
+        None,
+        BATCH,
+    )
+    .await;
     if report.is_ok() && !dry_run {
         crate::metrics::observe_sweep(started.elapsed());
     }
@@ -52,10 +63,28 @@ pub async fn run_demo(
         crate::auth::Actor::System,
         public_url,
         Some(sweep_id),
+        BATCH,
     )
     .await
 }
 
+/// [`run`] (a real run) with batches of `batch` tasks: for tests, which show that the batch
+/// size changes nothing of what is recorded and mailed.
+///
+/// # Errors
+/// As [`run`].
+#[doc(hidden)]
+pub async fn run_in_batches(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: crate::auth::Actor<'_>,
+    public_url: &str,
+    batch: usize,
+) -> AppResult<SweepReport> {
+    run_as(db, now, now, false, actor, public_url, None, batch).await
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_as(
     db: &Db,
     now: DateTime<Utc>,
@@ -64,9 +93,10 @@ async fn run_as(
     actor: crate::auth::Actor<'_>,
     public_url: &str,
     demo_sweep_id: Option<&str>,
+    batch: usize,
 ) -> AppResult<SweepReport> {
     if dry_run {
-        return plan(&db.conn, now).await;
+        return plan_in_batches(&db.conn, now, batch).await;
     }
     let tx = db.write().await?;
     if tx.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
@@ -78,14 +108,7 @@ async fn run_as(
         ))
         .await?;
     }
-    let mut report = plan(&*tx, now).await?;
-    if !report.unaddressed.is_empty() {
-        tracing::warn!(
-            count = report.unaddressed.len(),
-            "reminder rungs held: nobody addressable (add contacts with email addresses)"
-        );
-    }
-    let today = report.today.unwrap_or_else(|| china_day(now));
+    let today = china_day(now);
     let sweep_id = if let Some(id) = demo_sweep_id {
         id.to_owned()
     } else {
@@ -94,9 +117,38 @@ async fn run_as(
         rand::rng().fill_bytes(&mut b);
         format!("{}-{}", today.format("%Y%m%d"), hex::encode(b))
     };
-    report.sweep_id = sweep_id.clone();
-    if report.due.is_empty() {
-        report.mails = 0;
+    let mut report = SweepReport {
+        today: Some(today),
+        sweep_id: sweep_id.clone(),
+        ..SweepReport::default()
+    };
+    // Batch by batch: decide, record, number, store the documents and stage the digest
+    // lines; only the batch, the sample and the recipients are held from one to the next.
+    let mut batches = Batches::start(&*tx, today, batch).await?;
+    let mut digests = digest::Digests::new(&sweep_id);
+    while let Some(decided) = batches.next(&*tx).await? {
+        report.tasks_considered += decided.considered;
+        for p in decided.unaddressed {
+            report.keep_unaddressed(p);
+        }
+        if decided.planned.is_empty() {
+            continue;
+        }
+        digests.stage(&*tx).await?;
+        let recorded = record_batch(&*tx, decided.planned, &mut digests, today, now).await?;
+        report.recorded += recorded.len();
+        for p in recorded {
+            report.keep_due(p);
+        }
+    }
+    if report.unaddressed_total > 0 {
+        tracing::warn!(
+            count = report.unaddressed_total,
+            "reminder rungs held: nobody addressable (add contacts with email addresses)"
+        );
+    }
+    if report.recorded == 0 {
+        digests.unstage(&*tx).await?;
         // The worker's idle sweeps are not worth an audit row each; the office's
         // `runReminders` is a mutation and is audited whatever it found.
         if actor.user().is_some() {
@@ -105,25 +157,41 @@ async fn run_as(
         tx.commit().await?;
         return Ok(report);
     }
-    let backend = tx.get_database_backend();
-    let recipients = distinct_recipients(&report.due);
-    let message_ids: HashMap<String, String> = recipients
-        .keys()
-        .enumerate()
-        .map(|(n, email)| (email.clone(), format!("{sweep_id}.{n}@duban")))
-        .collect();
+    // Live updates: one event per record this sweep wrote, in the same transaction.
+    crate::services::events::supervision_records_created(&*tx, &sweep_id, now).await?;
+    let state = if demo_sweep_id.is_some() {
+        DeliveryState::Demo
+    } else {
+        DeliveryState::Pending
+    };
+    report.mails = digests
+        .enqueue(&*tx, today, public_url, state, deliver_from, now)
+        .await?;
+    digests.unstage(&*tx).await?;
+    audit_sweep(&*tx, actor, &report, today, now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
 
-    // 1. Records, skipping any another sweep inserted meanwhile.
-    let fired_at = now;
-    for chunk in report.due.chunks(CHUNK / 4) {
+/// Records one batch's rungs `planned` (skipping any another sweep recorded meanwhile),
+/// numbers and stores their documents and stages their digest lines; returns the rungs
+/// recorded, in (task, key) order, with their document numbers.
+async fn record_batch(
+    tx: &impl ConnectionTrait,
+    mut planned: Vec<PlannedRung>,
+    digests: &mut digest::Digests,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<PlannedRung>> {
+    let backend = tx.get_database_backend();
+    // 1. Records. Batches come in task order and each is sorted here, so document numbers
+    // and digest lines follow (task, key) order across the whole sweep.
+    planned.sort_by(|a, b| (a.task_id, &a.rung.dedupe_key).cmp(&(b.task_id, &b.rung.dedupe_key)));
+    let mut ours: HashMap<String, i64> = HashMap::with_capacity(planned.len());
+    for chunk in planned.chunks(RECORDS_PER_INSERT) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 13);
         for p in chunk {
-            let recips: Vec<&Recipient> = p.recipients.iter().collect();
-            let mids: Vec<&String> = p
-                .recipients
-                .iter()
-                .filter_map(|r| message_ids.get(&r.email.to_lowercase()))
-                .collect();
+            let mids: Vec<String> = p.recipients.iter().map(|r| digests.message_id(r)).collect();
             values.extend([
                 p.task_id.into(),
                 p.rung.level.as_str().into(),
@@ -134,63 +202,53 @@ async fn run_as(
                 matter_str(&p.matter).into(),
                 p.rung.due_on.into(),
                 p.rung.dedupe_key.clone().into(),
-                serde_json::to_value(&recips).unwrap_or_default().into(),
+                serde_json::to_value(&p.recipients)
+                    .unwrap_or_default()
+                    .into(),
                 serde_json::to_value(&mids).unwrap_or_default().into(),
-                sweep_id.clone().into(),
-                fired_at.into(),
+                digests.sweep_id().to_owned().into(),
+                now.into(),
             ]);
         }
         let rows = vec![format!("({})", placeholders(13)); chunk.len()].join(", ");
-        tx.execute_raw(sql(
-            backend,
+        let inserted: Vec<IdKeyRow> = query_all(
+            tx,
             &format!(
                 "INSERT INTO supervision_record (task_id, level, rung_key, rung_index, occurrence, \
                  trigger_key, matter, due_on, dedupe_key, recipients, message_ids, sweep_id, fired_at) \
-                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
             ),
             values,
-        ))
+        )
         .await?;
+        ours.extend(inserted.into_iter().map(|r| (r.dedupe_key, r.id)));
     }
-    let ours: HashMap<String, i64> = query_all::<IdKeyRow>(
-        &*tx,
-        "SELECT id, dedupe_key FROM supervision_record WHERE sweep_id = ?",
-        vec![sweep_id.clone().into()],
-    )
-    .await?
-    .into_iter()
-    .map(|r| (r.dedupe_key, r.id))
-    .collect();
-    report.due.retain(|p| ours.contains_key(&p.rung.dedupe_key));
-    report.recorded = report.due.len();
+    planned.retain(|p| ours.contains_key(&p.rung.dedupe_key));
 
     // 2. Document numbers for 督办/通报/约谈, from the per-year sequence, in task order.
-    report
-        .due
-        .sort_by(|a, b| (a.task_id, &a.rung.dedupe_key).cmp(&(b.task_id, &b.rung.dedupe_key)));
     for level in Level::ALL.into_iter().filter(|l| l.is_numbered_document()) {
-        let idx: Vec<usize> = (0..report.due.len())
-            .filter(|&i| report.due[i].rung.level == level)
+        let idx: Vec<usize> = (0..planned.len())
+            .filter(|&i| planned[i].rung.level == level)
             .collect();
         if idx.is_empty() {
             continue;
         }
         let count = u32::try_from(idx.len()).unwrap_or(u32::MAX);
-        let first = store::reserve_doc_numbers(&*tx, level, today.year(), count).await?;
+        let first = store::reserve_doc_numbers(tx, level, today.year(), count).await?;
         for (n, &i) in idx.iter().enumerate() {
             let number = format_doc_number(level, today.year(), first + n as u32);
-            report.due[i].item.doc_number = Some(number);
+            planned[i].item.doc_number = Some(number);
         }
         for chunk in idx.chunks(CHUNK / 2) {
             let mut values: Vec<Value> = Vec::new();
             let mut cases = String::new();
             for &i in chunk {
                 cases.push_str(" WHEN ? THEN ?");
-                values.push(ours[&report.due[i].rung.dedupe_key].into());
-                values.push(report.due[i].item.doc_number.clone().into());
+                values.push(ours[&planned[i].rung.dedupe_key].into());
+                values.push(planned[i].item.doc_number.clone().into());
             }
             for &i in chunk {
-                values.push(ours[&report.due[i].rung.dedupe_key].into());
+                values.push(ours[&planned[i].rung.dedupe_key].into());
             }
             tx.execute_raw(sql(
                 backend,
@@ -204,95 +262,12 @@ async fn run_as(
         }
     }
 
-    // 2b. The Word document of every numbered notice, stored with its record (a download
-    // returns what was mailed) and attached to the digests below.
-    let documented = store_documents(&*tx, &report.due, &ours, today, now).await?;
-    // Live updates: one event per record this sweep wrote, in the same transaction.
-    crate::services::events::supervision_records_created(&*tx, &sweep_id, now).await?;
-
-    // 3. One digest per recipient.
-    let mut digests: BTreeMap<String, (Recipient, Vec<DigestItem>, Vec<String>)> = BTreeMap::new();
-    for p in &report.due {
-        for r in &p.recipients {
-            let e = digests
-                .entry(r.email.to_lowercase())
-                .or_insert_with(|| (r.clone(), Vec::new(), Vec::new()));
-            let mut item = p.item.clone();
-            item.role = r.role;
-            e.1.push(item);
-            e.2.push(p.rung.dedupe_key.clone());
-        }
-    }
-    report.mails = digests.len();
-    let entries: Vec<_> = digests.into_iter().collect();
-    let attachments: Vec<outbox_attachment::ActiveModel> = entries
-        .iter()
-        .flat_map(|(email, (_, _, keys))| {
-            let message_id = message_ids[email].clone();
-            keys.iter()
-                .filter_map(|k| ours.get(k))
-                .filter(|id| documented.contains(id))
-                .map(move |&record_id| outbox_attachment::ActiveModel {
-                    message_id: Set(message_id.clone()),
-                    record_id: Set(record_id),
-                    ..Default::default()
-                })
-        })
-        .collect();
-    let mut attachments = attachments.into_iter().peekable();
-    while attachments.peek().is_some() {
-        let chunk: Vec<_> = attachments.by_ref().take(CHUNK / 4).collect();
-        outbox_attachment::Entity::insert_many(chunk)
-            .exec(&*tx)
-            .await?;
-    }
-    for chunk in entries.chunks(CHUNK / 4) {
-        let mut values: Vec<Value> = Vec::new();
-        for (email, (r, items, keys)) in chunk {
-            let mail = render_digest(&r.name, &r.agency_name, items, public_url);
-            let mut keys = keys.clone();
-            keys.sort();
-            let mut h = Sha256::new();
-            h.update(email.as_bytes());
-            for k in &keys {
-                h.update(b"\n");
-                h.update(k.as_bytes());
-            }
-            values.extend([
-                format!("digest:{}", hex::encode(h.finalize())).into(),
-                r.email.clone().into(),
-                r.name.clone().into(),
-                mail.subject.into(),
-                mail.text.into(),
-                mail.html.into(),
-                message_ids[email].clone().into(),
-                if demo_sweep_id.is_some() {
-                    DeliveryState::Demo
-                } else {
-                    DeliveryState::Pending
-                }
-                .as_str()
-                .into(),
-                0i32.into(),
-                deliver_from.into(),
-                now.into(),
-            ]);
-        }
-        let rows = vec![format!("({})", placeholders(11)); chunk.len()].join(", ");
-        tx.execute_raw(sql(
-            backend,
-            &format!(
-                "INSERT INTO outbox_message (dedupe_key, recipient, recipient_name, subject, \
-                 body_text, body_html, message_id, state, attempts, next_attempt_at, created_at) \
-                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
-            ),
-            values,
-        ))
-        .await?;
-    }
-    audit_sweep(&*tx, actor, &report, today, now).await?;
-    tx.commit().await?;
-    Ok(report)
+    // 3. The Word document of every numbered notice, stored with its record (a download
+    // returns what was mailed) and attached to the digests.
+    let documented = store_documents(tx, &planned, &ours, today, now).await?;
+    // 4. The digest lines, assembled per recipient once every batch is recorded.
+    digests.add(tx, &planned, &ours, &documented).await?;
+    Ok(planned)
 }
 
 /// Renders and stores the .docx of every numbered record in `due` (ids in `ours`); returns
@@ -356,6 +331,7 @@ async fn audit_sweep(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    // The first held rungs and their number (a first sweep can hold thousands).
     let unaddressed: Vec<&str> = report
         .unaddressed
         .iter()
@@ -372,6 +348,7 @@ async fn audit_sweep(
             after: Some(serde_json::json!({
                 "sweep_id": report.sweep_id, "today": today, "records": report.recorded,
                 "mails": report.mails, "unaddressed": unaddressed,
+                "unaddressed_total": report.unaddressed_total,
             })),
         },
         now,
