@@ -76,7 +76,7 @@ pub fn read_doc_bounded(bytes: &[u8], bounds: DocBounds) -> Result<Vec<Block>, I
     }
     let table = read_stream(&mut cf, table_name, bytes.len())?;
     let pieces = piece_table(&table, fib.fc_clx, fib.lcb_clx)?;
-    let text = main_text(&word, &pieces, fib.ccp_text)?;
+    let text = main_text(&word, pieces.pieces(), fib.ccp_text, bounds.max_lines)?;
     let papx = Papx::new(&word, &table, fib.fc_bte_papx, fib.lcb_bte_papx);
     build_blocks(&text, papx.as_ref(), bounds)
 }
@@ -214,10 +214,44 @@ struct Piece {
     compressed: bool,
 }
 
-/// The piece table (PlcPcd) of the CLX at `fc`..`fc + lcb` of the table
-/// stream. Its structure is checked here; its offsets against the text in
+/// The piece table (PlcPcd): `n` + 1 character positions, then `n` 8-byte
+/// piece descriptors. Read piece by piece, never copied: a crafted table of a
+/// million empty pieces costs no memory.
+struct PieceTable<'a> {
+    plc: &'a [u8],
+    n: usize,
+}
+
+impl PieceTable<'_> {
+    /// The pieces in order; positions that go backwards are an error.
+    fn pieces(&self) -> impl Iterator<Item = Result<Piece, ImportError>> + '_ {
+        let cp = |k: usize| u32_at(self.plc, k * 4).unwrap_or(0);
+        (0..self.n).map(move |k| {
+            let (start, end) = (cp(k), cp(k + 1));
+            if end < start || (k == 0 && start != 0) {
+                return Err(broken("the piece table's positions are out of order"));
+            }
+            let fc = u32_at(self.plc, (self.n + 1) * 4 + k * 8 + 2).unwrap_or(0);
+            let compressed = fc & 0x4000_0000 != 0;
+            let fc = fc & 0x3FFF_FFFF;
+            Ok(Piece {
+                cp: start,
+                cp_end: end,
+                offset: if compressed {
+                    fc as usize / 2
+                } else {
+                    fc as usize
+                },
+                compressed,
+            })
+        })
+    }
+}
+
+/// The piece table of the CLX at `fc`..`fc + lcb` of the table stream. Its
+/// structure is checked here; its pieces' offsets against the text in
 /// [`main_text`].
-fn piece_table(table: &[u8], fc: u32, lcb: u32) -> Result<Vec<Piece>, ImportError> {
+fn piece_table(table: &[u8], fc: u32, lcb: u32) -> Result<PieceTable<'_>, ImportError> {
     let clx = (fc as usize)
         .checked_add(lcb as usize)
         .and_then(|end| table.get(fc as usize..end))
@@ -248,29 +282,10 @@ fn piece_table(table: &[u8], fc: u32, lcb: u32) -> Result<Vec<Piece>, ImportErro
     if plc.len() < 16 || (plc.len() - 4) % 12 != 0 {
         return Err(broken(format!("piece table of {} bytes", plc.len())));
     }
-    let n = (plc.len() - 4) / 12;
-    let cp = |k: usize| u32_at(plc, k * 4).unwrap_or(0);
-    let mut pieces = Vec::with_capacity(n);
-    for k in 0..n {
-        let (start, end) = (cp(k), cp(k + 1));
-        if end < start || (k == 0 && start != 0) {
-            return Err(broken("the piece table's positions are out of order"));
-        }
-        let fc = u32_at(plc, (n + 1) * 4 + k * 8 + 2).unwrap_or(0);
-        let compressed = fc & 0x4000_0000 != 0;
-        let fc = fc & 0x3FFF_FFFF;
-        pieces.push(Piece {
-            cp: start,
-            cp_end: end,
-            offset: if compressed {
-                fc as usize / 2
-            } else {
-                fc as usize
-            },
-            compressed,
-        });
-    }
-    Ok(pieces)
+    Ok(PieceTable {
+        plc,
+        n: (plc.len() - 4) / 12,
+    })
 }
 
 /// The main document text: the first `ccp_text` characters of the pieces,
@@ -282,7 +297,14 @@ struct MainText {
     marks: Vec<(usize, u32)>,
 }
 
-fn main_text(word: &[u8], pieces: &[Piece], ccp_text: u32) -> Result<MainText, ImportError> {
+/// More than `max_marks` paragraph and cell marks are refused with
+/// `TOO_LARGE` as they are found (they would be refused as lines later).
+fn main_text(
+    word: &[u8],
+    pieces: impl IntoIterator<Item = Result<Piece, ImportError>>,
+    ccp_text: u32,
+    max_marks: usize,
+) -> Result<MainText, ImportError> {
     // Every character of an honest file is stored in the stream, in at
     // least one byte; a larger count means pieces that overlap, crafted to
     // expand a small file.
@@ -295,6 +317,7 @@ fn main_text(word: &[u8], pieces: &[Piece], ccp_text: u32) -> Result<MainText, I
     let mut units = Vec::with_capacity(ccp_text as usize);
     let mut marks = Vec::new();
     for p in pieces {
+        let p = p?;
         if p.cp >= ccp_text {
             break;
         }
@@ -312,6 +335,11 @@ fn main_text(word: &[u8], pieces: &[Piece], ccp_text: u32) -> Result<MainText, I
                 u16::from_le_bytes([chunk[0], chunk[1]])
             };
             if u == 0x0D || u == 0x07 {
+                if marks.len() == max_marks {
+                    return Err(ImportError::TooLargeContent(format!(
+                        "the document has more than {max_marks} paragraphs"
+                    )));
+                }
                 marks.push((units.len(), (p.offset + k * width) as u32));
             }
             units.push(u);
@@ -752,33 +780,43 @@ mod tests {
     #[test]
     fn overlapping_pieces_cannot_expand_the_text() {
         let word = vec![b'a'; 100];
-        let pieces = [Piece {
+        let pieces = [Ok(Piece {
             cp: 0,
             cp_end: 1000,
             offset: 0,
             compressed: true,
-        }];
+        })];
         assert_eq!(
-            main_text(&word, &pieces, 1000).err().unwrap().code(),
+            main_text(&word, pieces, 1000, 100).err().unwrap().code(),
             "BROKEN_DOCUMENT"
         );
-        let pieces = [Piece {
+        let pieces = [Ok(Piece {
             cp: 0,
             cp_end: 60,
             offset: 50,
             compressed: true,
-        }];
+        })];
         assert_eq!(
-            main_text(&word, &pieces, 60).err().unwrap().code(),
+            main_text(&word, pieces, 60, 100).err().unwrap().code(),
             "BROKEN_DOCUMENT"
         );
-        let pieces = [Piece {
+        let pieces = [Ok(Piece {
             cp: 0,
             cp_end: 50,
             offset: 0,
             compressed: false,
-        }];
-        assert_eq!(main_text(&word, &pieces, 50).unwrap().units.len(), 50);
+        })];
+        assert_eq!(main_text(&word, pieces, 50, 100).unwrap().units.len(), 50);
+        // Marks past the bound are refused as they are found.
+        let marks = vec![b'\r'; 100];
+        let pieces = [Ok(Piece {
+            cp: 0,
+            cp_end: 100,
+            offset: 0,
+            compressed: true,
+        })];
+        let e = main_text(&marks, pieces, 100, 99).err().unwrap();
+        assert_eq!(e.code(), "TOO_LARGE");
     }
 
     #[test]
@@ -792,7 +830,9 @@ mod tests {
         let mut clx = vec![2];
         clx.extend_from_slice(&(plc.len() as u32).to_le_bytes());
         clx.extend_from_slice(&plc);
-        let e = piece_table(&clx, 0, clx.len() as u32).unwrap_err();
+        let table = piece_table(&clx, 0, clx.len() as u32).unwrap();
+        let word = vec![b'a'; 100];
+        let e = main_text(&word, table.pieces(), 12, 100).err().unwrap();
         assert_eq!(e.code(), "BROKEN_DOCUMENT");
         assert!(piece_table(&clx, 0, clx.len() as u32 + 1).is_err());
         assert!(piece_table(&[1, 0xFF, 0x7F], 0, 3).is_err());

@@ -338,3 +338,41 @@ fn every_mutated_byte_is_an_answer_not_a_panic() {
         }
     }
 }
+
+/// A crafted file near the input cap: a piece table of a million empty
+/// pieces (12 MB) before one piece of 300 000 compressed paragraph marks.
+/// The pieces are walked, not copied, and the marks refused as lines once
+/// past the bound: `TOO_LARGE`, not gigabytes.
+#[test]
+fn a_million_pieces_and_too_many_paragraphs_are_refused() {
+    let doc = patched(|word, table| {
+        let (ccp_at, clx_at) = fib_offsets(word);
+        let marks = 300_000u32;
+        let text_at = word.len() as u32;
+        word.extend(std::iter::repeat_n(b'\r', marks as usize));
+        let empty = 1_000_000usize;
+        let n = empty + 1;
+        let mut plc = Vec::with_capacity(12 * n + 4);
+        for _ in 0..=empty {
+            plc.extend_from_slice(&0u32.to_le_bytes());
+        }
+        plc.extend_from_slice(&marks.to_le_bytes());
+        for _ in 0..n {
+            plc.extend_from_slice(&[0, 0]);
+            plc.extend_from_slice(&((text_at * 2) | 0x4000_0000).to_le_bytes());
+            plc.extend_from_slice(&[0, 0]);
+        }
+        let clx_fc = table.len() as u32;
+        table.push(2);
+        table.extend_from_slice(&(plc.len() as u32).to_le_bytes());
+        table.extend_from_slice(&plc);
+        let lcb = table.len() as u32 - clx_fc;
+        word[ccp_at..ccp_at + 4].copy_from_slice(&marks.to_le_bytes());
+        word[clx_at..clx_at + 4].copy_from_slice(&clx_fc.to_le_bytes());
+        word[clx_at + 4..clx_at + 8].copy_from_slice(&lcb.to_le_bytes());
+    });
+    assert!(doc.len() < duban_import::MAX_INPUT_BYTES);
+    let (c, msg) = code(&doc);
+    assert_eq!(c, "TOO_LARGE", "{msg}");
+    assert!(msg.contains("paragraphs"), "{msg}");
+}
