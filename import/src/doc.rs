@@ -14,6 +14,8 @@
 //! `sprmPFTtp` the row mark (the second 0x07 ending a row). The text alone
 //! cannot tell an empty cell (`a\x07\x07`) from a row end. When the
 //! properties cannot be read, two 0x07 in a row are taken as a row end.
+//! The row mark's `sprmTDefTable` gives the cells' bounds and vertical
+//! merges, so merged cells are laid out as a .docx table reads them.
 
 use std::io::{Cursor, Read};
 
@@ -386,12 +388,43 @@ fn compressed_char(b: u8) -> u16 {
 }
 
 /// What a paragraph mark's properties say about tables.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct ParaProps {
     /// Inside a table cell (`sprmPFInTable`, or a table depth `sprmPItap` ≥ 1).
     in_table: bool,
     /// The row mark ending a table row (`sprmPFTtp`).
     row_end: bool,
+    /// The row's cells (`sprmTDefTable` of the row mark).
+    row: Option<RowDef>,
+}
+
+/// The cells of a table row as `sprmTDefTable` defines them: their
+/// horizontal bounds (twips) and which continue a vertical merge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct RowDef {
+    /// `itcMac` + 1 cell boundaries.
+    bounds: Vec<i16>,
+    /// Per cell: merged with the cell above (`vertMerge` = 1; 3 starts a
+    /// merge).
+    continues: Vec<bool>,
+}
+
+/// Reads a TDefTableOperand (after its 2-byte size): itcMac, the
+/// boundaries, then up to itcMac 20-byte TC80s whose first two bytes are
+/// the TCGRF flags (vertMerge in bits 5–6).
+fn row_def(operand: &[u8]) -> Option<RowDef> {
+    let cells = *operand.get(2)? as usize;
+    if cells == 0 || cells > 63 {
+        return None;
+    }
+    let bounds: Vec<i16> = (0..=cells)
+        .map(|k| u16_at(operand, 3 + 2 * k).map(|v| v as i16))
+        .collect::<Option<_>>()?;
+    let tcs = 3 + 2 * (cells + 1);
+    let continues = (0..cells)
+        .map(|k| u16_at(operand, tcs + 20 * k).is_some_and(|f| (f >> 5) & 3 == 1))
+        .collect();
+    Some(RowDef { bounds, continues })
 }
 
 /// The paragraph properties: the PlcBtePapx of the table stream and the
@@ -488,6 +521,7 @@ fn para_props(grpprl: &[u8]) -> ParaProps {
             0x2416 => props.in_table |= value[0] != 0,
             0x2417 => props.row_end = value[0] != 0,
             0x6649 => props.in_table |= u32_at(value, 0).unwrap_or(0) > 0,
+            0xD608 => props.row = row_def(value),
             _ => {}
         }
         i = operand + size;
@@ -504,6 +538,8 @@ struct Builder {
     blocks: Vec<Block>,
     text_lines: Vec<String>,
     grid: Option<Grid>,
+    /// The cell definitions of the grid's rows, when read.
+    row_defs: Vec<Option<RowDef>>,
     row: Vec<String>,
     cell: String,
     cells: u64,
@@ -518,17 +554,20 @@ impl Builder {
         }
     }
 
-    fn close_table(&mut self) {
+    fn close_table(&mut self, max_cells: u64) -> Result<(), ImportError> {
         // A row cut short by the end of the text keeps what it read.
         if !self.cell.is_empty() {
             self.row.push(std::mem::take(&mut self.cell));
         }
         if !self.row.is_empty() {
-            self.end_row();
+            self.end_row(None);
         }
         if let Some(grid) = self.grid.take() {
+            let defs = std::mem::take(&mut self.row_defs);
+            let grid = align_merged_cells(grid, &defs, max_cells)?;
             self.blocks.push(Block::Grid(grid));
         }
+        Ok(())
     }
 
     fn open_table(&mut self) {
@@ -553,20 +592,80 @@ impl Builder {
         self.cells += 1;
     }
 
-    fn end_row(&mut self) {
+    fn end_row(&mut self, def: Option<RowDef>) {
         self.open_table();
         let row = std::mem::take(&mut self.row);
         if let Some(g) = self.grid.as_mut() {
             g.push(row);
+            self.row_defs.push(def);
         }
     }
 
-    fn text_paragraph(&mut self, p: String) {
-        self.close_table();
+    fn text_paragraph(&mut self, p: String, max_cells: u64) -> Result<(), ImportError> {
+        self.close_table(max_cells)?;
         if !p.trim().is_empty() {
             self.text_lines.push(p);
         }
+        Ok(())
     }
+}
+
+/// Lays merged cells out as a .docx table reads them: a cell spanning n
+/// columns of the table (the union of all rows' cell boundaries) is followed
+/// by n − 1 empty cells, so later cells stay under their header; an empty
+/// cell continuing a vertical merge repeats the cell above. Rows whose
+/// definition does not match their cells are kept as read. More than
+/// `max_cells` cells once laid out are refused with `TOO_LARGE`.
+fn align_merged_cells(
+    grid: Grid,
+    defs: &[Option<RowDef>],
+    max_cells: u64,
+) -> Result<Grid, ImportError> {
+    let mut columns: Vec<i16> = defs
+        .iter()
+        .flatten()
+        .flat_map(|d| d.bounds.iter().copied())
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let inside = |l: i16, r: i16| {
+        let (lo, hi) = (l.min(r), l.max(r));
+        columns.partition_point(|&b| b < hi) - columns.partition_point(|&b| b <= lo)
+    };
+    let mut out: Grid = Vec::with_capacity(grid.len());
+    let mut cells = 0u64;
+    for (row, def) in grid.into_iter().zip(defs.iter().map(Option::as_ref)) {
+        let def = def.filter(|d| d.continues.len() == row.len());
+        let mut laid = Vec::with_capacity(row.len());
+        let mut continued = Vec::new();
+        for (k, cell) in row.into_iter().enumerate() {
+            let span = def.map_or(1, |d| inside(d.bounds[k], d.bounds[k + 1]) + 1);
+            if def.is_some_and(|d| d.continues[k]) {
+                continued.push(laid.len());
+            }
+            laid.push(cell);
+            for _ in 1..span.clamp(1, 64) {
+                laid.push(String::new());
+            }
+        }
+        if let Some(above) = out.last() {
+            for c in continued {
+                if laid[c].trim().is_empty()
+                    && let Some(v) = above.get(c)
+                {
+                    laid[c] = v.clone();
+                }
+            }
+        }
+        cells += laid.len() as u64;
+        if cells > max_cells {
+            return Err(ImportError::TooLargeContent(format!(
+                "the document's tables have more than {max_cells} cells"
+            )));
+        }
+        out.push(laid);
+    }
+    Ok(out)
 }
 
 /// Rebuilds paragraphs and tables from the text, dropping field
@@ -617,7 +716,7 @@ fn build_blocks(
                 let row_end = props.row_end
                     || (papx.is_none() && cell_mark && last_was_cell_end && p.is_empty());
                 if row_end {
-                    b.end_row();
+                    b.end_row(props.row);
                 } else if cell_mark {
                     b.end_cell(&p);
                     if b.cells > bounds.max_cells {
@@ -629,7 +728,7 @@ fn build_blocks(
                 } else if props.in_table {
                     b.cell_paragraph(&p);
                 } else {
-                    b.text_paragraph(p);
+                    b.text_paragraph(p, bounds.max_cells)?;
                 }
                 last_was_cell_end = cell_mark && !row_end;
             }
@@ -659,9 +758,9 @@ fn build_blocks(
         }
     }
     if !para.trim().is_empty() {
-        b.text_paragraph(para);
+        b.text_paragraph(para, bounds.max_cells)?;
     }
-    b.close_table();
+    b.close_table(bounds.max_cells)?;
     b.flush_text();
     Ok(b.blocks)
 }
@@ -732,7 +831,8 @@ mod tests {
             p,
             ParaProps {
                 in_table: true,
-                row_end: true
+                row_end: true,
+                row: None,
             }
         );
         // sprmPItap 1 after a variable-size sprm and a sprmTDefTable.
@@ -743,12 +843,84 @@ mod tests {
             p,
             ParaProps {
                 in_table: true,
-                row_end: false
+                row_end: false,
+                row: None,
             }
         );
         // A size past the end stops the walk, no panic.
         assert_eq!(para_props(&[0x08, 0xD6, 0xFF, 0xFF]), ParaProps::default());
         assert_eq!(para_props(&[0x16]), ParaProps::default());
+    }
+
+    /// A TDefTableOperand: size, itcMac, boundaries, TC80s (tcgrf first).
+    fn operand(bounds: &[i16], tcgrf: &[u16]) -> Vec<u8> {
+        let mut v = vec![0, 0, (bounds.len() - 1) as u8];
+        for b in bounds {
+            v.extend_from_slice(&b.to_le_bytes());
+        }
+        for f in tcgrf {
+            v.extend_from_slice(&f.to_le_bytes());
+            v.extend_from_slice(&[0; 18]);
+        }
+        v
+    }
+
+    #[test]
+    fn row_definitions_give_bounds_and_vertical_merges() {
+        // As a sprm of the row mark's properties: size = operand length - 1.
+        let op = operand(&[0, 100, 300], &[0, 1 << 5]);
+        let mut grpprl = vec![0x08, 0xD6];
+        grpprl.extend_from_slice(&((op.len() - 1) as u16).to_le_bytes());
+        grpprl.extend_from_slice(&op[2..]);
+        grpprl.extend_from_slice(&[0x17, 0x24, 1]);
+        let p = para_props(&grpprl);
+        assert!(p.row_end);
+        assert_eq!(p.row.unwrap().continues, [false, true]);
+        let d = row_def(&op).unwrap();
+        assert_eq!(d.bounds, [0, 100, 300]);
+        assert_eq!(d.continues, [false, true]);
+        // vertMerge 3 starts a merge: no continuation; TC80s may be missing.
+        let d = row_def(&operand(&[0, 100, 300], &[3 << 5])).unwrap();
+        assert_eq!(d.continues, [false, false]);
+        assert_eq!(row_def(&[0, 0, 0]), None);
+        assert_eq!(row_def(&[0, 0, 5, 1]), None);
+    }
+
+    #[test]
+    fn merged_cells_are_aligned_like_docx() {
+        let def = |b: &[i16], c: &[bool]| {
+            Some(RowDef {
+                bounds: b.to_vec(),
+                continues: c.to_vec(),
+            })
+        };
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let grid = vec![
+            s(&["序号", "任务", "牵头单位"]),
+            s(&["一、重点工作"]),
+            s(&["1", "甲", "市教育局"]),
+            s(&["2", "乙", ""]),
+        ];
+        let defs = [
+            def(&[0, 10, 20, 30], &[false; 3]),
+            def(&[0, 30], &[false]),
+            def(&[0, 10, 20, 30], &[false; 3]),
+            def(&[0, 10, 20, 30], &[false, false, true]),
+        ];
+        let g = align_merged_cells(grid.clone(), &defs, 100).unwrap();
+        assert_eq!(g[1], ["一、重点工作", "", ""]);
+        assert_eq!(g[3], ["2", "乙", "市教育局"]);
+        // A definition that does not match the row's cells is ignored.
+        let g = align_merged_cells(
+            grid.clone(),
+            &[None, def(&[0, 30], &[false, false]), None, None],
+            100,
+        )
+        .unwrap();
+        assert_eq!(g, grid);
+        // Laid-out cells count against the bound.
+        let e = align_merged_cells(grid, &defs, 10).unwrap_err();
+        assert_eq!(e.code(), "TOO_LARGE");
     }
 
     #[test]

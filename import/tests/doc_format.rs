@@ -19,6 +19,9 @@ fn fixture(name: &str) -> Vec<u8> {
 
 const PLAN: &str = "weihai_jiaoyu_shishi_fangan";
 const SHEET: &str = "weihai_jiaoyu_renwu_fengongbiao";
+/// A task table with a section row spanning all columns and a 牵头单位 cell
+/// merged over two rows.
+const MERGED: &str = "weihai_jiaoyu_hebing_fengongbiao";
 
 fn code(bytes: &[u8]) -> (&'static str, String) {
     match parse_bytes(bytes, &registry()) {
@@ -30,7 +33,7 @@ fn code(bytes: &[u8]) -> (&'static str, String) {
 #[test]
 fn doc_gives_the_blocks_and_plan_of_its_docx_twin() {
     let reg = registry();
-    for stem in [PLAN, SHEET] {
+    for stem in [PLAN, SHEET, MERGED] {
         let doc = fixture(&format!("{stem}.doc"));
         let docx = fixture(&format!("{stem}.docx"));
         assert!(doc.starts_with(&duban_import::doc::CFB_MAGIC), "{stem}");
@@ -121,6 +124,24 @@ fn doc_task_table_with_a_two_paragraph_cell_and_an_empty_cell() {
     assert!(tasks[1].participants.is_empty());
     assert_eq!(tasks[1].deadline.unwrap().date.to_string(), "2025-06-30");
     assert!(tasks[2].ongoing);
+}
+
+#[test]
+fn doc_merged_cells_are_laid_out_as_in_docx() {
+    let blocks = duban_import::doc::read_doc(&fixture(&format!("{MERGED}.doc"))).unwrap();
+    let Some(duban_import::docx::Block::Grid(grid)) = blocks.get(1) else {
+        panic!("{blocks:?}")
+    };
+    assert_eq!(grid[1], ["一、基础设施", "", "", "", ""]);
+    assert_eq!(grid[3][2], "市教育局");
+    let plan = parse_bytes(&fixture(&format!("{MERGED}.doc")), &registry()).unwrap();
+    let leads: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Task)
+        .map(|t| t.leads.iter().map(|a| a.raw.clone()).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(leads, [["市教育局"], ["市教育局"]]);
 }
 
 /// The fixture holds a HYPERLINK field: its instruction is dropped, its
