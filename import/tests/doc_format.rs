@@ -397,3 +397,67 @@ fn a_million_pieces_and_too_many_paragraphs_are_refused() {
     assert_eq!(c, "TOO_LARGE", "{msg}");
     assert!(msg.contains("paragraphs"), "{msg}");
 }
+
+/// The offset of the PlcPcd in the table stream and its piece count.
+fn plc_pcd(word: &[u8], table: &[u8]) -> (usize, usize) {
+    let (_, clx_at) = fib_offsets(word);
+    let mut i = u32_at(word, clx_at) as usize;
+    while table[i] == 1 {
+        i += 3 + u16_at(table, i + 1);
+    }
+    assert_eq!(table[i], 2);
+    (i + 5, (u32_at(table, i + 1) as usize - 4) / 12)
+}
+
+/// Word stores text that fits Windows-1252 in "compressed" 8-bit pieces,
+/// mixed with UTF-16 ones in a fast-saved file. A compressed piece (with
+/// the spec's 0x93/0x94/0x96 mappings) is put before the fixture's own
+/// UTF-16 pieces: both are read, and the table after them still is.
+#[test]
+fn compressed_and_utf16_pieces_are_read_in_order() {
+    let doc = patched(|word, table| {
+        let (ccp_at, clx_at) = fib_offsets(word);
+        let (plc_at, n) = plc_pcd(word, table);
+        let cps: Vec<u32> = (0..=n).map(|k| u32_at(table, plc_at + 4 * k)).collect();
+        let pcds: Vec<[u8; 8]> = (0..n)
+            .map(|k| {
+                let at = plc_at + 4 * (n + 1) + 8 * k;
+                table[at..at + 8].try_into().unwrap()
+            })
+            .collect();
+        let added = b"\x93Draft\x94 \x96 2024\r";
+        let text_at = word.len() as u32;
+        word.extend_from_slice(added);
+        let k = added.len() as u32;
+        let mut plc = Vec::new();
+        plc.extend_from_slice(&0u32.to_le_bytes());
+        for cp in &cps {
+            plc.extend_from_slice(&(cp + k).to_le_bytes());
+        }
+        plc.extend_from_slice(&[0, 0]);
+        plc.extend_from_slice(&((text_at * 2) | 0x4000_0000).to_le_bytes());
+        plc.extend_from_slice(&[0, 0]);
+        for p in &pcds {
+            plc.extend_from_slice(p);
+        }
+        let clx_fc = table.len() as u32;
+        table.push(2);
+        table.extend_from_slice(&(plc.len() as u32).to_le_bytes());
+        table.extend_from_slice(&plc);
+        let lcb = table.len() as u32 - clx_fc;
+        let ccp = u32_at(word, ccp_at) + k;
+        word[ccp_at..ccp_at + 4].copy_from_slice(&ccp.to_le_bytes());
+        word[clx_at..clx_at + 4].copy_from_slice(&clx_fc.to_le_bytes());
+        word[clx_at + 4..clx_at + 8].copy_from_slice(&lcb.to_le_bytes());
+    });
+    let blocks = duban_import::doc::read_doc(&doc).unwrap();
+    let original = duban_import::doc::read_doc(&fixture(&format!("{SHEET}.doc"))).unwrap();
+    let duban_import::docx::Block::Text(first) = &blocks[0] else {
+        panic!("{blocks:?}")
+    };
+    assert!(
+        first.starts_with("\u{201C}Draft\u{201D} \u{2013} 2024\n附件"),
+        "{first}"
+    );
+    assert_eq!(blocks[1..], original[1..]);
+}
