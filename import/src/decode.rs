@@ -2,7 +2,9 @@
 //!
 //! * zip (`PK\x03\x04`) → look inside: `word/document.xml` is a .docx,
 //!   `xl/workbook.xml` an .xlsx;
-//! * PDF, legacy OLE2 (.doc/.xls), images → unsupported;
+//! * OLE2 compound file (`D0 CF 11 E0 A1 B1 1A E1`) → a Word 97–2003 .doc
+//!   (what else it is, .xls or .ppt, is told when it is opened);
+//! * PDF, images → unsupported;
 //! * anything else is text: UTF-8 (with or without BOM), UTF-16 with BOM, or
 //!   GB18030/GBK; mixed files are decoded line by line; binary garbage is
 //!   rejected.
@@ -16,6 +18,8 @@ use crate::error::ImportError;
 pub enum Format {
     Docx,
     Xlsx,
+    /// A compound file (OLE2): read as .doc, refused if it is another one.
+    Doc,
     Text,
 }
 
@@ -38,10 +42,8 @@ pub fn detect_format(bytes: &[u8]) -> Result<Format, ImportError> {
     if bytes.starts_with(b"%PDF") {
         return Err(ImportError::UnsupportedFormat("PDF".into()));
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Err(ImportError::UnsupportedFormat(
-            "legacy Office file (.doc/.xls); save it as .docx/.xlsx".into(),
-        ));
+    if bytes.starts_with(&crate::doc::CFB_MAGIC) {
+        return Ok(Format::Doc);
     }
     for (magic, what) in [
         (&b"\x89PNG"[..], "PNG image"),

@@ -6,7 +6,7 @@
 //! check (unknown agencies, undecided leads, missing deadlines …).
 //!
 //! Inputs: plain text (UTF-8 or GB18030/GBK, detected by content), Word
-//! `.docx`, Excel `.xlsx` and CSV task sheets (任务分解表). The crate is pure:
+//! `.docx` and Word 97–2003 `.doc`, Excel `.xlsx` and CSV task sheets (任务分解表). The crate is pure:
 //! no database, no clock, no I/O beyond the bytes it is given.
 //!
 //! ## Task codes
@@ -28,6 +28,7 @@ pub mod clause;
 pub mod clean;
 pub mod deadline;
 pub mod decode;
+pub mod doc;
 pub mod docx;
 pub mod error;
 #[doc(hidden)]
@@ -269,13 +270,17 @@ pub fn parse_bytes_with(
         return Err(ImportError::EmptyDocument);
     }
     let format = decode::detect_format(bytes)?;
-    if format == decode::Format::Text {
-        bounds::check_text_shape(bytes, MAX_INPUT_LINES, MAX_SHEET_CELLS)?;
-    } else {
-        docx::check_zip_bounds(bytes, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES)?;
+    match format {
+        decode::Format::Text => bounds::check_text_shape(bytes, MAX_INPUT_LINES, MAX_SHEET_CELLS)?,
+        decode::Format::Docx | decode::Format::Xlsx => {
+            docx::check_zip_bounds(bytes, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES)?
+        }
+        // Bounded while it is read (doc::DocBounds).
+        decode::Format::Doc => {}
     }
     let blocks = match format {
         decode::Format::Docx => docx::read_docx(bytes)?,
+        decode::Format::Doc => doc::read_doc(bytes)?,
         decode::Format::Xlsx => sheet::read_xlsx(bytes)?
             .into_iter()
             .map(|(_, grid)| docx::Block::Grid(grid))

@@ -138,9 +138,10 @@ fn error_codes() {
     assert_eq!(code(b""), "EMPTY_DOCUMENT");
     assert_eq!(code(b"  \n\t "), "EMPTY_DOCUMENT");
     assert_eq!(code(b"%PDF-1.4 ..."), "UNSUPPORTED_FORMAT");
+    // A compound file (.doc) cut short after its signature.
     assert_eq!(
         code(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]),
-        "UNSUPPORTED_FORMAT"
+        "BROKEN_DOCUMENT"
     );
     assert_eq!(code(b"PK\x03\x04 not really a zip"), "BROKEN_DOCUMENT");
     assert_eq!(code("只是一句话,没有任务。".as_bytes()), "NO_TASKS");

@@ -16,7 +16,7 @@ const MAX_DOCUMENT_BYTES: usize = duban_import::MAX_INPUT_BYTES;
 pub struct ImportPlanInput {
     /// The document as text (plain-text plans, CSV).
     pub text: Option<String>,
-    /// The document's bytes in base64 (.docx, .xlsx, GBK text …).
+    /// The document's bytes in base64 (.docx, Word 97–2003 .doc, .xlsx, GBK text …).
     pub content_base64: Option<String>,
     /// The document as an uploaded file (a GraphQL multipart request, as a browser's file
     /// picker sends it). Give exactly one of `text`, `contentBase64` and `file`.
