@@ -1731,24 +1731,38 @@ async fn a_large_sweep_answers_with_a_sample_and_mails_every_rung() {
             );
         }
     }
-    // The lead agency's liaison is told of every one of the extra tasks, in one digest.
+    // The lead agency's liaison gets one digest that counts every rung it has, lists the
+    // MAX_LISTED most urgent and says how many it leaves to the system.
     #[derive(FromQueryResult)]
     struct Body {
+        subject: String,
         body_text: String,
     }
     let backend = app.db().get_database_backend();
     let bodies = Body::find_by_statement(Statement::from_string(
         backend,
-        "SELECT body_text FROM outbox_message WHERE recipient = 'liaison.lead@example.gov.cn'",
+        "SELECT subject, body_text FROM outbox_message WHERE recipient = 'liaison.lead@example.gov.cn'",
     ))
     .all(app.db())
     .await
     .unwrap();
     assert_eq!(bodies.len(), 1);
-    for n in 0..extra {
-        assert!(
-            bodies[0].body_text.contains(&format!("批量任务{n}号")),
-            "task {n} missing from the digest"
-        );
-    }
+    let max = duban::notify::templates::MAX_LISTED;
+    let total: usize = bodies[0]
+        .subject
+        .split('：')
+        .nth(1)
+        .and_then(|rest| rest.split("项任务待办").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no total in {}", bodies[0].subject));
+    assert!(total >= extra, "{}", bodies[0].subject);
+    let text = &bodies[0].body_text;
+    assert!(
+        text.contains(&format!(
+            "本邮件列出最紧迫的{max}项，全部{total}项请登录督办系统查看"
+        )),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.contains("批量任务")).count();
+    assert!(listed > 0 && listed <= max, "{listed} of the batch listed");
 }

@@ -115,7 +115,7 @@ enum Reader {
     Leadership,
 }
 
-fn reader(items: &[DigestItem]) -> Reader {
+fn reader(items: &[&DigestItem]) -> Reader {
     if !items.is_empty() && items.iter().all(|i| i.role == Role::Leadership) {
         Reader::Leadership
     } else if !items.is_empty() && items.iter().all(|i| i.role == Role::Office) {
@@ -171,28 +171,53 @@ fn role_label(item: &DigestItem) -> &'static str {
 
 const CHINESE_ORDINALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
-/// Renders the digest for one recipient.
+/// A digest lists at most this many items, the most urgent first; the others are counted
+/// (by level) and the reader is sent to the system for the full list. A mail of hundreds
+/// of thousands of lines (the office's digest the week a large plan's deadlines pass) is
+/// read by nobody, and would have to be held whole in memory to be written.
+pub const MAX_LISTED: usize = 100;
+
+/// Which of two items a digest lists first: the more serious level, then the more overdue,
+/// then the task code.
+pub fn more_urgent(a: &DigestItem, b: &DigestItem) -> std::cmp::Ordering {
+    b.level
+        .cmp(&a.level)
+        .then_with(|| b.days.cmp(&a.days))
+        .then_with(|| a.task_code.cmp(&b.task_code))
+}
+
+/// Renders one digest mail for one recipient.
 ///
 /// Items are grouped by level (most serious first) and, within a level, sorted by how
-/// overdue they are, then by task code. `public_url` is the web UI's base URL; relative
-/// item links are resolved against it.
+/// overdue they are, then by task code; at most [`MAX_LISTED`] are listed, the rest counted
+/// with those in `unlisted` (items the caller already left out, by level). `public_url` is
+/// the web UI's base URL; relative item links are resolved against it.
 #[must_use]
 pub fn render_digest(
     recipient_name: &str,
     agency_name: &str,
     items: &[DigestItem],
+    unlisted: &[(Level, usize)],
     public_url: &str,
 ) -> RenderedMail {
-    let groups = group_by_level(items);
-    let subject = one_line(&subject_line(agency_name, items.len(), &groups));
+    let mut listed: Vec<&DigestItem> = items.iter().collect();
+    listed.sort_by(|a, b| more_urgent(a, b));
+    let mut left_out: Vec<(Level, usize)> = unlisted.to_vec();
+    for item in listed.iter().skip(MAX_LISTED) {
+        add_count(&mut left_out, item.level, 1);
+    }
+    listed.truncate(MAX_LISTED);
+    let groups = group_by_level(&listed, &left_out);
+    let total = groups.iter().map(|g| g.count).sum();
+    let subject = one_line(&subject_line(agency_name, total, &groups));
     let public_url = public_url.trim();
-    let reader = reader(items);
+    let reader = reader(&listed);
     RenderedMail {
         text: render_text(
             reader,
             recipient_name,
             agency_name,
-            items.len(),
+            total,
             &groups,
             public_url,
         ),
@@ -201,7 +226,7 @@ pub fn render_digest(
             &subject,
             recipient_name,
             agency_name,
-            items.len(),
+            total,
             &groups,
             public_url,
         ),
@@ -209,27 +234,54 @@ pub fn render_digest(
     }
 }
 
-/// Levels present, most serious first, with their items in display order.
-fn group_by_level(items: &[DigestItem]) -> Vec<(Level, Vec<&DigestItem>)> {
+fn add_count(counts: &mut Vec<(Level, usize)>, level: Level, n: usize) {
+    match counts.iter_mut().find(|(l, _)| *l == level) {
+        Some((_, c)) => *c += n,
+        None => counts.push((level, n)),
+    }
+}
+
+/// One level of a digest: the items listed and how many there are in all.
+struct Group<'a> {
+    level: Level,
+    items: Vec<&'a DigestItem>,
+    count: usize,
+}
+
+impl Group<'_> {
+    fn unlisted(&self) -> usize {
+        self.count - self.items.len()
+    }
+}
+
+/// Levels present, most serious first, with their listed items in display order (`items`
+/// is sorted by [`more_urgent`]) and their counts including `unlisted`.
+fn group_by_level<'a>(items: &[&'a DigestItem], unlisted: &[(Level, usize)]) -> Vec<Group<'a>> {
     Level::ALL
         .iter()
         .rev()
         .filter_map(|&level| {
-            let mut group: Vec<&DigestItem> = items.iter().filter(|i| i.level == level).collect();
-            group.sort_by(|a, b| {
-                b.days
-                    .cmp(&a.days)
-                    .then_with(|| a.task_code.cmp(&b.task_code))
-            });
-            (!group.is_empty()).then_some((level, group))
+            let group: Vec<&DigestItem> =
+                items.iter().copied().filter(|i| i.level == level).collect();
+            let more: usize = unlisted
+                .iter()
+                .filter(|(l, _)| *l == level)
+                .map(|(_, n)| n)
+                .sum();
+            let count = group.len() + more;
+            (count > 0).then_some(Group {
+                level,
+                items: group,
+                count,
+            })
         })
         .collect()
 }
 
-fn subject_line(agency: &str, total: usize, groups: &[(Level, Vec<&DigestItem>)]) -> String {
+fn subject_line(agency: &str, total: usize, groups: &[Group<'_>]) -> String {
     let counts: Vec<String> = groups
         .iter()
-        .map(|(level, g)| format!("{}{}项", level.chinese(), g.len()))
+        .map(|g| format!("{}{}项", g.level.chinese(), g.count))
         .collect();
     if counts.is_empty() {
         format!("【督办提醒】{agency}：{total}项任务待办")
@@ -318,22 +370,22 @@ fn render_text(
     recipient: &str,
     agency: &str,
     total: usize,
-    groups: &[(Level, Vec<&DigestItem>)],
+    groups: &[Group<'_>],
     public_url: &str,
 ) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "{}：\n", one_line(recipient));
     let (before, after) = intro(reader, &one_line(agency));
     let _ = writeln!(t, "{before}{total}{after}");
-    for (gi, (level, group)) in groups.iter().enumerate() {
+    for (gi, g) in groups.iter().enumerate() {
         let _ = writeln!(
             t,
             "\n{}、{}（{}项）",
             ordinal(gi),
-            level.chinese(),
-            group.len()
+            g.level.chinese(),
+            g.count
         );
-        for (i, item) in group.iter().enumerate() {
+        for (i, item) in g.items.iter().enumerate() {
             let _ = writeln!(t, "{}. {}", i + 1, item_heading(item));
             let _ = writeln!(
                 t,
@@ -346,8 +398,19 @@ fn render_text(
                 let _ = writeln!(t, "   查看：{}", one_line(&link));
             }
         }
+        if g.unlisted() > 0 {
+            let _ = writeln!(t, "……另有{}项未在本邮件列出。", g.unlisted());
+        }
     }
     t.push('\n');
+    let unlisted: usize = groups.iter().map(Group::unlisted).sum();
+    if unlisted > 0 {
+        let _ = writeln!(
+            t,
+            "本邮件列出最紧迫的{}项，全部{total}项请登录督办系统查看。",
+            total - unlisted
+        );
+    }
     if public_url.is_empty() {
         let _ = writeln!(t, "{}。", closing(reader));
     } else {
@@ -413,7 +476,7 @@ fn render_html(
     recipient: &str,
     agency: &str,
     total: usize,
-    groups: &[(Level, Vec<&DigestItem>)],
+    groups: &[Group<'_>],
     public_url: &str,
 ) -> String {
     const CELL: &str = "border:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top";
@@ -431,14 +494,14 @@ fn render_html(
         esc(&before),
         esc(&after)
     );
-    for (gi, (level, group)) in groups.iter().enumerate() {
+    for (gi, g) in groups.iter().enumerate() {
         let _ = writeln!(
             h,
             "<h3 style=\"color:{}\">{}、{}（{}项）</h3>",
-            level_colour(*level),
+            level_colour(g.level),
             ordinal(gi),
-            level.chinese(),
-            group.len()
+            g.level.chinese(),
+            g.count
         );
         let _ = writeln!(
             h,
@@ -447,7 +510,7 @@ fn render_html(
              <th style=\"{CELL}\">角色</th><th style=\"{CELL}\">时限</th>\
              <th style=\"{CELL}\">状态</th></tr></thead>\n<tbody>"
         );
-        for (i, item) in group.iter().enumerate() {
+        for (i, item) in g.items.iter().enumerate() {
             let link = absolute_link(&item.link, public_url);
             let mut task = String::new();
             if let Some(doc) = &item.doc_number {
@@ -473,6 +536,17 @@ fn render_html(
             );
         }
         h.push_str("</tbody>\n</table>\n");
+        if g.unlisted() > 0 {
+            let _ = writeln!(h, "<p>……另有{}项未在本邮件列出。</p>", g.unlisted());
+        }
+    }
+    let unlisted: usize = groups.iter().map(Group::unlisted).sum();
+    if unlisted > 0 {
+        let _ = writeln!(
+            h,
+            "<p>本邮件列出最紧迫的{}项，全部{total}项请登录督办系统查看。</p>",
+            total - unlisted
+        );
     }
     let login = if public_url.is_empty() {
         "督办系统".to_string()
@@ -537,7 +611,13 @@ mod tests {
                 .map(|i| DigestItem { role, ..i })
                 .collect()
         };
-        let agency = render_digest("张三", "济宁市生态环境局", &sample(), "https://d.example");
+        let agency = render_digest(
+            "张三",
+            "济宁市生态环境局",
+            &sample(),
+            &[],
+            "https://d.example",
+        );
         assert!(agency.text.contains("请登录督办系统及时报送进展或申请办结"));
         assert!(
             agency
@@ -549,6 +629,7 @@ mod tests {
             "办公室",
             "领导小组办公室",
             &as_role(Role::Office),
+            &[],
             "https://d.example",
         );
         for body in [&office.text, &office.html] {
@@ -571,7 +652,7 @@ mod tests {
         let mut verify = as_role(Role::Office);
         verify.truncate(1);
         verify[0].matter = Matter::Verification;
-        let v = render_digest("办公室", "领导小组办公室", &verify, "");
+        let v = render_digest("办公室", "领导小组办公室", &verify, &[], "");
         assert!(
             v.text.contains("请登录督办系统及时核验办结申请。"),
             "{}",
@@ -579,7 +660,7 @@ mod tests {
         );
         assert!(v.text.contains("（审核）"), "{}", v.text);
 
-        let leader = render_digest("王领导", "领导", &as_role(Role::Leadership), "");
+        let leader = render_digest("王领导", "领导", &as_role(Role::Leadership), &[], "");
         assert!(!leader.text.contains("报送进展"), "{}", leader.text);
         assert!(leader.text.contains("报请您知悉"), "{}", leader.text);
         assert!(
@@ -604,13 +685,14 @@ mod tests {
             "张三",
             "济宁市生态环境局",
             &sample(),
+            &[],
             "https://duban.example.cn",
         );
         assert_eq!(
             mail.subject,
             "【督办提醒】济宁市生态环境局：3项任务待办（督办1项、催办1项、提醒1项）"
         );
-        let empty = render_digest("张三", "济宁市生态环境局", &[], "");
+        let empty = render_digest("张三", "济宁市生态环境局", &[], &[], "");
         assert_eq!(empty.subject, "【督办提醒】济宁市生态环境局：0项任务待办");
     }
 
@@ -620,6 +702,7 @@ mod tests {
             "张三",
             "济宁市生态环境局",
             &sample(),
+            &[],
             "https://duban.example.cn/",
         )
         .text;
@@ -643,7 +726,7 @@ mod tests {
             item(Level::Urging, "A", "少逾期", 2),
             item(Level::Urging, "B", "多逾期", 9),
         ];
-        let text = render_digest("李四", "市发展改革委", &items, "").text;
+        let text = render_digest("李四", "市发展改革委", &items, &[], "").text;
         assert!(text.find("多逾期").unwrap() < text.find("少逾期").unwrap());
     }
 
@@ -668,6 +751,7 @@ mod tests {
             "办公室",
             "市碳达峰碳中和工作领导小组办公室",
             &[report, verify],
+            &[],
             "",
         )
         .text;
@@ -688,7 +772,13 @@ mod tests {
         items[0].task_title = "<script>alert('x')</script> & \"引号\"".into();
         items[1].plan_title = "<b>方案</b>".into();
         items[2].link = "javascript:alert(1)".into();
-        let mail = render_digest("<i>张三</i>", "局<br>", &items, "https://duban.example.cn");
+        let mail = render_digest(
+            "<i>张三</i>",
+            "局<br>",
+            &items,
+            &[],
+            "https://duban.example.cn",
+        );
         assert!(!mail.html.contains("<script>"));
         assert!(
             mail.html
@@ -705,7 +795,7 @@ mod tests {
 
     #[test]
     fn subject_cannot_carry_newlines() {
-        let mail = render_digest("张三", "济宁市\r\nBcc: x@example.com", &sample(), "");
+        let mail = render_digest("张三", "济宁市\r\nBcc: x@example.com", &sample(), &[], "");
         assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
     }
 
@@ -715,6 +805,7 @@ mod tests {
             "张三",
             "济宁市生态环境局",
             &sample(),
+            &[],
             "https://d.example.cn",
         )
         .html;
@@ -723,5 +814,50 @@ mod tests {
         assert!(html.contains("红灯") && html.contains("黄灯"));
         assert!(html.contains("<strong>督办〔2025〕12号</strong>"));
         assert!(html.starts_with("<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn a_long_digest_lists_the_most_urgent_and_counts_the_rest() {
+        let mut items = Vec::new();
+        for n in 0..(MAX_LISTED + 30) {
+            items.push(item(Level::Urging, &format!("二({n})"), "催办事项", 3));
+        }
+        for n in 0..40 {
+            items.push(item(
+                Level::Supervision,
+                &format!("一({n})"),
+                "督办事项",
+                10,
+            ));
+        }
+        let total = items.len();
+        let mail = render_digest("张三", "市发展改革委", &items, &[(Level::Reminder, 5)], "");
+        let all = total + 5;
+        assert!(
+            mail.subject.contains(&format!("{all}项任务待办")),
+            "{}",
+            mail.subject
+        );
+        assert!(
+            mail.subject.contains("督办40项") && mail.subject.contains("提醒5项"),
+            "{}",
+            mail.subject
+        );
+        // Every 督办 item is listed (they are the most serious), then 催办 up to the cap.
+        assert_eq!(mail.text.matches("督办事项").count(), 40);
+        assert_eq!(mail.text.matches("催办事项").count(), MAX_LISTED - 40);
+        assert!(
+            mail.text
+                .contains(&format!("……另有{}项未在本邮件列出", 30 + 40))
+        );
+        assert!(mail.text.contains("……另有5项未在本邮件列出"));
+        assert!(
+            mail.text
+                .contains(&format!("本邮件列出最紧迫的{MAX_LISTED}项，全部{all}项"))
+        );
+        assert!(mail.html.contains(&format!("全部{all}项")));
+        // A digest within the cap says nothing of the kind.
+        let short = render_digest("张三", "市发展改革委", &items[..3], &[], "");
+        assert!(!short.text.contains("未在本邮件列出"), "{}", short.text);
     }
 }

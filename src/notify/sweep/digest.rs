@@ -14,6 +14,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::notify::templates;
 use sea_orm::DatabaseBackend;
 
 /// The temporary table of digest lines.
@@ -297,9 +298,9 @@ struct Mails<'a> {
     state: DeliveryState,
     deliver_from: DateTime<Utc>,
     now: DateTime<Utc>,
-    /// The rank of the recipient whose lines are in `lines`.
+    /// The rank of the recipient whose digest is being collected.
     rank: Option<i32>,
-    lines: Vec<LineRow>,
+    digest: Collecting,
     outbox: Vec<Value>,
     attachments: Vec<Value>,
     pending: usize,
@@ -323,7 +324,7 @@ impl<'a> Mails<'a> {
             deliver_from,
             now,
             rank: None,
-            lines: Vec::new(),
+            digest: Collecting::default(),
             outbox: Vec::new(),
             attachments: Vec::new(),
             pending: 0,
@@ -342,7 +343,11 @@ impl<'a> Mails<'a> {
             self.complete(tx, order).await?;
             self.rank = Some(row.rank);
         }
-        self.lines.push(row);
+        let email = usize::try_from(row.rank)
+            .ok()
+            .and_then(|r| order.get(r))
+            .map_or("", |(email, _)| email.as_str());
+        self.digest.push(email, row, self.today);
         Ok(())
     }
 
@@ -372,39 +377,33 @@ impl<'a> Mails<'a> {
         tx: &impl ConnectionTrait,
         order: &[(&String, &Slot)],
     ) -> AppResult<()> {
-        let lines = std::mem::take(&mut self.lines);
-        let Some((email, slot)) = self
+        let digest = std::mem::take(&mut self.digest);
+        let Some((_, slot)) = self
             .rank
             .and_then(|r| usize::try_from(r).ok())
             .and_then(|r| order.get(r))
         else {
             return Ok(());
         };
-        if lines.is_empty() {
+        if digest.total == 0 {
             return Ok(());
         }
         let message_id = format!("{}.{}@duban", self.sweep_id, slot.no);
-        let mut keys: Vec<&str> = Vec::with_capacity(lines.len());
-        let mut items: Vec<DigestItem> = Vec::with_capacity(lines.len());
-        for l in &lines {
-            keys.push(&l.dedupe_key);
-            if l.documented {
+        let (listed, unlisted, key) = digest.finish();
+        // Only the listed items' notices travel with the mail; every notice stays stored
+        // and downloadable from its record.
+        let mut items: Vec<DigestItem> = Vec::with_capacity(listed.len());
+        for (item, record_id, documented) in listed {
+            if documented {
                 self.attachments
-                    .extend([message_id.clone().into(), l.record_id.into()]);
+                    .extend([message_id.clone().into(), record_id.into()]);
             }
-            items.push(l.item(self.today));
+            items.push(item);
         }
         let r = &slot.recipient;
-        let mail = render_digest(&r.name, &r.agency_name, &items, self.public_url);
-        keys.sort_unstable();
-        let mut h = Sha256::new();
-        h.update(email.as_bytes());
-        for k in &keys {
-            h.update(b"\n");
-            h.update(k.as_bytes());
-        }
+        let mail = render_digest(&r.name, &r.agency_name, &items, &unlisted, self.public_url);
         self.outbox.extend([
-            format!("digest:{}", hex::encode(h.finalize())).into(),
+            format!("digest:{key}").into(),
             r.email.clone().into(),
             r.name.clone().into(),
             mail.subject.into(),
@@ -430,6 +429,65 @@ impl<'a> Mails<'a> {
             self.pending = 0;
         }
         Ok(())
+    }
+}
+
+/// One recipient's digest as its lines arrive, in memory bounded by
+/// [`templates::MAX_LISTED`]: the most urgent items so far, the number of the others by
+/// level, and the digest's identity — a hash of the recipient and of every rung's dedupe
+/// key, combined so that it does not depend on the order the lines came in.
+#[derive(Default)]
+struct Collecting {
+    /// (item, record id, has a stored notice), at most twice `MAX_LISTED` between trims.
+    listed: Vec<(DigestItem, i64, bool)>,
+    unlisted: Vec<(Level, usize)>,
+    total: usize,
+    /// The sum, lane by lane, of SHA-256(recipient, key) over the rungs.
+    key_sum: [u64; 4],
+}
+
+impl Collecting {
+    fn push(&mut self, email: &str, row: LineRow, today: NaiveDate) {
+        let mut h = Sha256::new();
+        h.update(email.as_bytes());
+        h.update(b"\n");
+        h.update(row.dedupe_key.as_bytes());
+        for (lane, chunk) in self.key_sum.iter_mut().zip(h.finalize().chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *lane = lane.wrapping_add(u64::from_le_bytes(b));
+        }
+        self.total += 1;
+        self.listed
+            .push((row.item(today), row.record_id, row.documented));
+        if self.listed.len() >= 2 * templates::MAX_LISTED {
+            self.trim();
+        }
+    }
+
+    /// Keeps the `MAX_LISTED` most urgent items and counts the rest.
+    fn trim(&mut self) {
+        self.listed
+            .sort_by(|a, b| templates::more_urgent(&a.0, &b.0));
+        for (item, _, _) in self
+            .listed
+            .drain(templates::MAX_LISTED.min(self.listed.len())..)
+        {
+            match self.unlisted.iter_mut().find(|(l, _)| *l == item.level) {
+                Some((_, n)) => *n += 1,
+                None => self.unlisted.push((item.level, 1)),
+            }
+        }
+    }
+
+    /// The listed items, the others' counts by level, and the digest's key.
+    fn finish(mut self) -> (Vec<(DigestItem, i64, bool)>, Vec<(Level, usize)>, String) {
+        self.trim();
+        let mut h = Sha256::new();
+        for lane in self.key_sum {
+            h.update(lane.to_le_bytes());
+        }
+        (self.listed, self.unlisted, hex::encode(h.finalize()))
     }
 }
 
@@ -618,5 +676,81 @@ mod tests {
             .collect();
         assert_eq!(sizes, vec![vec![1, 2], vec![3], vec![4], vec![5]]);
         assert!(groups::<i32>(&[]).is_empty());
+    }
+
+    fn line(code: &str, level: Level, anchor: NaiveDate) -> LineRow {
+        LineRow {
+            rank: 0,
+            role: 0,
+            anchor,
+            period: None,
+            documented: code.ends_with('0'),
+            record_id: code.len() as i64,
+            level: level.as_str().to_owned(),
+            matter: "deadline".into(),
+            doc_number: None,
+            dedupe_key: format!("key-{code}"),
+            task_id: 1,
+            code: code.to_owned(),
+            title: format!("任务{code}"),
+            deadline: Some(anchor),
+            progress: 0,
+            plan_title: "方案".into(),
+        }
+    }
+
+    #[test]
+    fn a_digest_keeps_the_most_urgent_lines_and_its_key_whatever_their_order() {
+        let today = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let lines: Vec<(String, Level, NaiveDate)> = (0..(templates::MAX_LISTED * 5))
+            .map(|n| {
+                let level = if n % 7 == 0 {
+                    Level::Supervision
+                } else {
+                    Level::Urging
+                };
+                let anchor = today - chrono::Duration::days((n % 30) as i64);
+                (format!("{n:04}"), level, anchor)
+            })
+            .collect();
+        let collect = |order: Vec<&(String, Level, NaiveDate)>| {
+            let mut c = Collecting::default();
+            for (code, level, anchor) in order {
+                c.push("a@example.gov.cn", line(code, *level, *anchor), today);
+                assert!(c.listed.len() < 2 * templates::MAX_LISTED);
+            }
+            let total = c.total;
+            let (listed, mut unlisted, key) = c.finish();
+            unlisted.sort();
+            let codes: Vec<String> = listed.iter().map(|(i, _, _)| i.task_code.clone()).collect();
+            (total, codes, unlisted, key)
+        };
+        let forward = collect(lines.iter().collect());
+        let backward = collect(lines.iter().rev().collect());
+        assert_eq!(forward, backward);
+        let (total, codes, unlisted, _) = &forward;
+        assert_eq!(*total, lines.len());
+        assert_eq!(codes.len(), templates::MAX_LISTED);
+        assert_eq!(
+            unlisted.iter().map(|(_, n)| n).sum::<usize>() + codes.len(),
+            lines.len()
+        );
+        // The listed are exactly the most urgent of all.
+        let mut all: Vec<DigestItem> = lines
+            .iter()
+            .map(|(c, l, a)| line(c, *l, *a).item(today))
+            .collect();
+        all.sort_by(templates::more_urgent);
+        let best: Vec<String> = all[..templates::MAX_LISTED]
+            .iter()
+            .map(|i| i.task_code.clone())
+            .collect();
+        assert_eq!(*codes, best);
+        // Another recipient, or one rung more, is another digest.
+        let mut other = Collecting::default();
+        for (code, level, anchor) in &lines {
+            other.push("b@example.gov.cn", line(code, *level, *anchor), today);
+        }
+        assert_ne!(other.finish().2, forward.3);
     }
 }
