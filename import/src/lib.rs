@@ -232,7 +232,11 @@ pub struct ParsedPlan {
 /// A piece of the document outside the tasks and headings.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ContextText {
-    /// `preamble` (before the outline) or `unread` (not read into any task).
+    /// `preamble` (before the outline), `table_header` (a task table's
+    /// header rows and what a sheet reader consumed with them: a title row
+    /// other than the plan's title, a `填报单位` line, a row of column
+    /// numbers), `table_note` (a table's footnote read for the default
+    /// deadline) or `unread` (not read into any task).
     pub kind: String,
     pub text: String,
 }

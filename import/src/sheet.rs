@@ -165,6 +165,30 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             body_from = hrow + 2;
         }
     }
+    // The rows above the header (a title row, `填报单位：… 日期：…`) and the
+    // header rows themselves decide nothing but the columns: they are the
+    // table's header, accounted as such.
+    let mut context: Vec<crate::ContextText> = Vec::new();
+    let header_context = |row: &Vec<String>| crate::ContextText {
+        kind: "table_header".into(),
+        text: row
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    // The last row naming columns (for the lead column's name below).
+    let names_row = body_from - 1;
+    // A row of column numbers under the header (`1 2 3 4 5`) is part of it.
+    if grid.get(body_from).is_some_and(|r| is_column_number_row(r)) {
+        body_from += 1;
+    }
+    for row in grid.iter().take(body_from) {
+        if row.iter().any(|c| !c.trim().is_empty()) {
+            context.push(header_context(row));
+        }
+    }
     let header_text: String = grid[hrow].concat();
     let kind = if header_text.contains("指标")
         || cols.contains(&Some(Col::Target)) && !header_text.contains("任务")
@@ -192,7 +216,7 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         .find(|&i| {
             let h = grid[hrow].get(i).map(|s| s.trim()).unwrap_or("");
             let h2 = grid
-                .get(body_from - 1)
+                .get(names_row)
                 .and_then(|r| r.get(i))
                 .map(|s| s.trim())
                 .unwrap_or("");
@@ -228,12 +252,17 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
             && let Some(d) = find_default_deadline(&nonempty.concat())
         {
             default_deadline = Some(d);
+            context.push(crate::ContextText {
+                kind: "table_note".into(),
+                text: nonempty.join(" "),
+            });
             continue;
         }
         // A repeated header row (page break in a docx table).
         if row.iter().filter(|c| classify_header(c).is_some()).count() >= 2
             && row.iter().any(|c| classify_header(c) == Some(Col::Lead))
         {
+            context.push(header_context(row));
             continue;
         }
         let text: String = task_cols
@@ -292,8 +321,20 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         let number = number_col
             .and_then(|i| cell(row, i).trim_end_matches('.').parse::<u32>().ok())
             .unwrap_or(seq);
+        // The 序号 as written is the row's code; an empty 序号 cell right
+        // under a numbered row is the lower part of a merged cell (a CSV
+        // export leaves it empty), so the row shares that number.
+        let label = match number_col {
+            Some(i) if cell(row, i).is_empty() => match items.last() {
+                Some(ListItem::Row(prev)) => prev.label.clone(),
+                _ => None,
+            },
+            Some(i) => row_label(&cell(row, i)),
+            None => None,
+        };
         let mut r = ListRow {
             number,
+            label,
             text,
             truncated: lead_cut,
             ..ListRow::default()
@@ -374,6 +415,12 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
                 r.deadline_cell = Some(v);
             }
         }
+        r.role_cells = [Some(lead_col), part_col, impl_col, deadline_col]
+            .into_iter()
+            .flatten()
+            .map(|i| cell(row, i))
+            .filter(|v| !v.is_empty())
+            .collect();
         items.push(ListItem::Row(r));
     }
     if !items.iter().any(|i| matches!(i, ListItem::Row(_))) {
@@ -385,7 +432,34 @@ pub fn grid_to_list(grid: &Grid) -> Option<TaskList> {
         default_deadline,
         range: 0..0,
         dropped: None,
+        context,
     })
+}
+
+/// A 序号 cell as a task code: as the document writes it, without spaces
+/// and without the separator after a running number (`1.` and `1、` → `1`;
+/// `（一）` and `1.1` stay, in the normalised characters the cells are read
+/// in). None when empty or too long for a number (a misread column).
+fn row_label(cell: &str) -> Option<String> {
+    let l: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    let l = l.trim_end_matches(['.', '、', ',', '，', '．']);
+    (!l.is_empty() && l.chars().count() <= 12).then(|| l.to_string())
+}
+
+/// A row numbering the columns under a header (`1 2 3 4 5`, printed for
+/// reference): every non-empty cell is a number, counting up by one from 1,
+/// and there are at least three of them (no task row reads so).
+fn is_column_number_row(row: &[String]) -> bool {
+    let cells: Vec<&str> = row
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    cells.len() >= 3
+        && cells
+            .iter()
+            .enumerate()
+            .all(|(k, c)| c.trim_matches(['(', ')']).parse::<usize>() == Ok(k + 1))
 }
 
 /// An agency cell with one name per line (`县水务局⏎县住建局`): a line break
@@ -686,6 +760,95 @@ mod tests {
         assert_eq!(r[0].implementers, ["各地级以上市人民政府"]);
         assert_eq!(r[1].leads, ["各地级以上市人民政府"]);
         assert!(r[1].implementers.is_empty());
+    }
+
+    /// The 序号 as written is the row's label; an empty 序号 cell under a
+    /// numbered row is the lower part of a merged cell and shares it; a
+    /// table without a 序号 column labels no row.
+    #[test]
+    fn a_rows_label_is_its_sequence_number_as_written() {
+        assert_eq!(row_label(" 1. "), Some("1".into()));
+        assert_eq!(row_label("3、"), Some("3".into()));
+        assert_eq!(row_label("(二)"), Some("(二)".into()));
+        assert_eq!(row_label("1.1"), Some("1.1".into()));
+        assert_eq!(row_label(""), None);
+        let list = grid_to_list(&g(&[
+            &["序号", "工作任务", "牵头单位"],
+            &["5", "建设平台", "市财政局"],
+            &["", "完善制度", "市民政局"],
+        ]))
+        .unwrap();
+        let labels: Vec<_> = rows_of(&list).iter().map(|r| r.label.clone()).collect();
+        assert_eq!(labels, vec![Some("5".into()), Some("5".into())]);
+        let list =
+            grid_to_list(&g(&[&["工作任务", "牵头单位"], &["建设平台", "市财政局"]])).unwrap();
+        assert_eq!(rows_of(&list)[0].label, None);
+    }
+
+    /// Column numbers under a header count up from 1 in every non-empty
+    /// cell, three at least; a task row does not read so.
+    #[test]
+    fn a_row_of_column_numbers() {
+        let row = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_column_number_row(&row(&["1", "2", "3", "4", "5"])));
+        assert!(is_column_number_row(&row(&["(1)", "(2)", "", "(3)"])));
+        assert!(!is_column_number_row(&row(&["1", "2"])));
+        assert!(!is_column_number_row(&row(&["1", "建设平台", "3"])));
+        assert!(!is_column_number_row(&row(&["2", "3", "4"])));
+        let list = grid_to_list(&g(&[
+            &["序号", "工作任务", "牵头单位"],
+            &["1", "2", "3"],
+            &["1", "建设平台", "市财政局"],
+        ]))
+        .unwrap();
+        assert_eq!(rows_of(&list).len(), 1);
+        let kinds: Vec<(&str, &str)> = list
+            .context
+            .iter()
+            .map(|c| (c.kind.as_str(), c.text.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("table_header", "序号 工作任务 牵头单位"),
+                ("table_header", "1 2 3")
+            ]
+        );
+    }
+
+    /// A row's agency and deadline cells are kept as written: a lead cell
+    /// that is a clause is read, though no name keeps its words.
+    #[test]
+    fn a_rows_role_cells_are_kept_as_written() {
+        let list = grid_to_list(&g(&[
+            &["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+            &[
+                "1",
+                "建设平台",
+                "市财政局牵头,市审计局配合",
+                "",
+                "2025年底前",
+            ],
+            &[
+                "2",
+                "完善制度",
+                "待国家分工明确后确定",
+                "市民政局等单位",
+                "",
+            ],
+        ]))
+        .unwrap();
+        let cells: Vec<_> = rows_of(&list)
+            .iter()
+            .map(|r| r.role_cells.clone())
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                vec!["市财政局牵头,市审计局配合".to_string(), "2025年底前".into()],
+                vec!["待国家分工明确后确定".to_string(), "市民政局等单位".into()],
+            ]
+        );
     }
 
     #[test]

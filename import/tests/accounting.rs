@@ -1,7 +1,7 @@
 //! No silent loss: over every labelled document (seeds, unseen fixtures and
 //! the corpus), every non-blank line of the source ends up in exactly one
-//! kind of place — a heading or task (title, body or clause), the header or
-//! preamble, or the `unread` context with a `TEXT_UNREAD` warning — and no
+//! kind of place — a heading or task (title, body, clause or code), the
+//! header or preamble, a table's header or note, or the `unread` context with a `TEXT_UNREAD` warning — and no
 //! line that reads as a task (an outline item carrying a responsibility
 //! clause) is among the unread ones.
 
@@ -33,6 +33,9 @@ fn every_source_line_is_accounted_for() {
         // A task's title, body and clause run on: a line may hold the end of
         // the body and the clause (`规模。（A牵头，B配合）` after a hard wrap).
         for t in &plan.tasks {
+            // A table row's 序号 cell is read as the task's code.
+            read.push_str(&match_key(&t.code));
+            read.push('|');
             read.push_str(&match_key(&t.title));
             read.push_str(&match_key(&t.body));
             read.push_str(&match_key(&t.clause_text));

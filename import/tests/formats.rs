@@ -65,14 +65,30 @@ fn docx_paragraphs_and_task_table() {
     let t = plan.tasks.iter().find(|t| t.code == "一(一)").unwrap();
     assert_eq!(t.leads.len(), 2);
     assert_eq!(t.implementers.len(), 2);
-    let r1 = plan.tasks.iter().find(|t| t.code == "任务1").unwrap();
+    let r1 = plan.tasks.iter().find(|t| t.code == "1").unwrap();
     assert_eq!(r1.leads[0].name, "济宁市发展和改革委员会");
     assert_eq!(r1.participants[0].name, "国网山东省电力公司济宁供电公司");
     assert_eq!(r1.deadline.unwrap().date.to_string(), "2026-12-31");
     assert_eq!(r1.deadline.unwrap().precision, Precision::Month);
-    let r2 = plan.tasks.iter().find(|t| t.code == "任务2").unwrap();
+    let r2 = plan.tasks.iter().find(|t| t.code == "2").unwrap();
     assert!(r2.ongoing);
     assert!(r2.deadline.is_none());
+    // The table's header row is its header, as in a CSV sheet.
+    assert!(
+        plan.context
+            .iter()
+            .any(|c| c.kind == "table_header" && c.text.starts_with("序号 工作任务")),
+        "{:?}",
+        plan.context
+    );
+    assert!(
+        !plan
+            .context
+            .iter()
+            .any(|c| c.text.contains("牵头单位") && c.kind == "unread"),
+        "{:?}",
+        plan.context
+    );
 }
 
 #[test]
@@ -105,6 +121,22 @@ fn xlsx_task_sheet() {
         .filter(|t| t.kind == TaskKind::Task)
         .collect();
     assert_eq!(rows.len(), 3);
+    // Codes are the 序号 as written; the header row is the table's header
+    // and the title row the plan's title: nothing is unread.
+    let codes: Vec<&str> = rows.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, ["1", "2", "3"]);
+    assert!(
+        !plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"),
+        "{:?}",
+        plan.context
+    );
+    assert!(
+        plan.context
+            .iter()
+            .any(|c| c.kind == "table_header" && c.text.starts_with("序号 重点任务")),
+        "{:?}",
+        plan.context
+    );
     assert_eq!(rows[0].leads[0].name, "聊城市工业和信息化局");
     assert_eq!(rows[0].participants.len(), 2);
     assert_eq!(
@@ -126,7 +158,7 @@ fn xlsx_task_sheet() {
 fn csv_task_sheet() {
     let csv = "序号,工作任务,牵头单位,配合单位,完成时限\n1,推进煤炭替代,市发展改革委,\"市能源局、市生态环境局\",2025年\n";
     let plan = parse_bytes(csv.as_bytes(), &Registry::empty()).unwrap();
-    let t = plan.tasks.iter().find(|t| t.code == "任务1").unwrap();
+    let t = plan.tasks.iter().find(|t| t.code == "1").unwrap();
     assert_eq!(t.leads[0].raw, "市发展改革委");
     assert_eq!(t.participants.len(), 2);
 }

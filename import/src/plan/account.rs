@@ -5,7 +5,10 @@ use crate::clean;
 use crate::{ParsedTask, TaskKind, Warning};
 
 /// No silent loss: every non-blank line of the source must end up in a
-/// heading or task (title, body or clause), the header or the preamble. The
+/// heading or task (title, body, clause or code), the header or the
+/// preamble, or the rows a table reader consumed (`table_context`: a sheet's
+/// header rows and footnote, kept as context of their kind unless they are the
+/// plan's title already). The
 /// lines that do not are kept as `unread` context, each run of them with a
 /// `TEXT_UNREAD` warning. Also warns of a task body holding outline-numbered
 /// lines (`BODY_HAS_OUTLINE`) and of a heading that absorbed a responsibility
@@ -14,6 +17,7 @@ pub(super) fn account_for_every_line(
     source: &str,
     header: &crate::header::Header,
     preamble: &[String],
+    table_context: &[crate::ContextText],
     tasks: &mut [ParsedTask],
     warnings: &mut Vec<Warning>,
 ) -> Vec<crate::ContextText> {
@@ -24,17 +28,29 @@ pub(super) fn account_for_every_line(
             text: l.clone(),
         })
         .collect();
+    // A sheet's title row went to the title: it is not kept twice.
+    let title_key = clean::match_key(&header.title);
+    context.extend(
+        table_context
+            .iter()
+            .filter(|c| clean::match_key(&c.text) != title_key)
+            .cloned(),
+    );
     // Everything read, normalised for matching, in document order.
     let mut places = String::new();
     for s in std::iter::once(&header.title)
         .chain(header.document_number.iter())
         .chain(header.issuers.iter())
         .chain(preamble.iter())
+        .chain(table_context.iter().map(|c| &c.text))
     {
         places.push_str(&clean::match_key(s));
         places.push('|');
     }
     for t in tasks.iter() {
+        // A sheet row's 序号 cell (`10`) is read as its code.
+        places.push_str(&clean::match_key(&t.code));
+        places.push('|');
         // title, body and clause run on: the key of a short task's line
         // (`1.建设平台。（市财政局负责）`) spans all three
         places.push_str(&clean::match_key(&t.title));

@@ -104,10 +104,13 @@ pub(super) fn finish(mut b: Builder<'_>, read: Read) -> ParsedPlan {
     }
     let mut header = front.header;
     header.title = restorer.restore(&header.title);
+    let table_context: Vec<crate::ContextText> =
+        body.lists.iter().flat_map(|l| l.context.clone()).collect();
     let context = account_for_every_line(
         &input_source,
         &header,
         &body.outline.preamble,
+        &table_context,
         &mut b.tasks,
         &mut warnings,
     );

@@ -49,11 +49,20 @@ pub(super) fn read_front(
     let tail_start = lines.len().saturating_sub(6);
     let mut header = parse_header(&preamble, &lines[tail_start..]);
     if header.title.is_empty() {
-        // A sheet: its title row.
-        if let Some(t) = grids.iter().flat_map(|g| g.iter().take(3)).find_map(|r| {
-            let ne: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
-            (ne.len() == 1 && ne[0].chars().count() <= 60).then(|| ne[0].clone())
-        }) {
+        // A sheet: its title row, above its header row (a one-cell row
+        // under the header is a grouping row or a footnote).
+        let is_header = |r: &Vec<String>| {
+            r.iter()
+                .any(|c| crate::sheet::classify_header(c) == Some(crate::sheet::Col::Lead))
+        };
+        if let Some(t) = grids
+            .iter()
+            .flat_map(|g| g.iter().take(3).take_while(|r| !is_header(r)))
+            .find_map(|r| {
+                let ne: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
+                (ne.len() == 1 && ne[0].chars().count() <= 60).then(|| ne[0].clone())
+            })
+        {
             header.title = t;
         }
     }

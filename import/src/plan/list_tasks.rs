@@ -1,6 +1,7 @@
 //! Phase 4b: attached lists and sheets to tasks. Each list heading becomes a
 //! heading (`任务一`, `任务一(二)`), each row a target, task or policy coded by
-//! its row number (`目标3`); a row's deadline cell (or its text) gives the
+//! its 序号 as written (a sheet's `1`, `(一)`, `1.1`) or else its row number
+//! (`目标3`); a row's deadline cell (or its text) gives the
 //! deadline, else the list's footnote default (`上表中未注明的，完成时限均为…`).
 
 use super::builder::Builder;
@@ -135,7 +136,13 @@ fn push_row(
     parent: Option<usize>,
     list_default: Option<Deadline>,
 ) -> usize {
-    let code = b.unique_code(format!("{prefix}{}", row.number));
+    // A sheet row is coded by its 序号 as written (`1`, `(一)`, `1.1`); a row
+    // without one by the list's prefix and running number (`任务3`).
+    let code = b.unique_code(
+        row.label
+            .clone()
+            .unwrap_or_else(|| format!("{prefix}{}", row.number)),
+    );
     let settled = match &row.deadline_cell {
         Some(c) if is_whole_year(c) && b.plan_year.is_some() => {
             b.note_plan_year(&code);
@@ -186,16 +193,20 @@ fn push_row(
         parent,
         title: short_title(&row.text),
         body: row.text.clone(),
-        clause_text: row
-            .leads
-            .iter()
-            .chain(&row.participants)
-            .chain(&row.implementers)
-            .chain(&row.standing)
-            .cloned()
-            .chain(row.deadline_cell.clone())
-            .collect::<Vec<_>>()
-            .join("、"),
+        // A sheet row's cells as written; a flattened list's names.
+        clause_text: if row.role_cells.is_empty() {
+            row.leads
+                .iter()
+                .chain(&row.participants)
+                .chain(&row.implementers)
+                .chain(&row.standing)
+                .cloned()
+                .chain(row.deadline_cell.clone())
+                .collect::<Vec<_>>()
+                .join("、")
+        } else {
+            row.role_cells.join("、")
+        },
         leads: Vec::new(),
         participants: Vec::new(),
         implementers: Vec::new(),

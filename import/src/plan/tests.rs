@@ -628,4 +628,103 @@ mod clause_time_tests {
             plan.context
         );
     }
+
+    /// A sheet's header row decides the columns: it is accounted as the
+    /// table's header, as are a title row and a row of column numbers; only
+    /// a row read into nothing warns.
+    #[test]
+    fn a_sheets_header_rows_are_its_header_not_unread_text() {
+        let csv = "某县2024年重点工作任务分解表,,,,\n\
+                   填报单位:县政府办公室,,,,日期:2024年1月\n\
+                   序号,工作任务,牵头单位,配合单位,完成时限\n\
+                   1,2,3,4,5\n\
+                   1,建设公共服务平台,县财政局,县审计局,2024年底前\n\
+                   2,完善养老服务体系,县民政局,,2024年10月\n";
+        let plan = parse_text(csv, &Registry::empty());
+        assert!(
+            !plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"),
+            "{:?}",
+            plan.warnings
+        );
+        let header: Vec<&str> = plan
+            .context
+            .iter()
+            .filter(|c| c.kind == "table_header")
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(
+            header,
+            vec![
+                "填报单位:县政府办公室 日期:2024年1月",
+                "序号 工作任务 牵头单位 配合单位 完成时限",
+                "1 2 3 4 5"
+            ],
+            "the title row is the plan's title, kept once"
+        );
+        assert_eq!(plan.title, "某县2024年重点工作任务分解表");
+        let tasks = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == crate::TaskKind::Task)
+            .count();
+        assert_eq!(tasks, 2, "the column numbers are no task");
+        // A row of agency cells without a task is read into nothing: it warns.
+        let lost = format!("{csv},,县审计局,县统计局,\n");
+        let plan = parse_text(&lost, &Registry::empty());
+        assert!(
+            plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"),
+            "{:?}",
+            plan.context
+        );
+    }
+
+    /// A footnote row read for the default deadline is the table's note.
+    #[test]
+    fn a_sheets_footnote_is_its_note() {
+        let csv = "序号,工作任务,牵头单位,完成时限\n\
+                   1,建设公共服务平台,县财政局,\n\
+                   注：表中未注明时限的，均于2025年底前完成。,,,\n";
+        let plan = parse_text(csv, &Registry::empty());
+        assert!(!plan.warnings.iter().any(|w| w.code == "TEXT_UNREAD"));
+        assert!(
+            !plan.title.contains("表中未注明"),
+            "a row under the header is no title: {}",
+            plan.title
+        );
+        assert!(
+            plan.context
+                .iter()
+                .any(|c| c.kind == "table_note" && c.text.contains("表中未注明")),
+            "{:?}",
+            plan.context
+        );
+    }
+
+    /// A sheet row's code is its 序号 as written; without a 序号 column, the
+    /// list's prefix and running number.
+    #[test]
+    fn a_sheet_rows_code_is_its_sequence_number_as_written() {
+        let csv = "序号,工作任务,牵头单位\n\
+                   （一）,建设公共服务平台,县财政局\n\
+                   1.1,完善养老服务体系,县民政局\n\
+                   7.,推进老旧小区改造,县住建局\n";
+        let plan = parse_text(csv, &Registry::empty());
+        let codes: Vec<&str> = plan.tasks.iter().map(|t| t.code.as_str()).collect();
+        assert_eq!(codes, vec!["(一)", "1.1", "7"]);
+        let grid: crate::sheet::Grid = [
+            ["工作任务", "牵头单位"],
+            ["建设公共服务平台", "县财政局"],
+            ["完善养老服务体系", "县民政局"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let plan = crate::plan::build_plan(
+            vec![crate::docx::Block::Grid(grid)],
+            &Registry::empty(),
+            &crate::ParseOptions::default(),
+        );
+        let codes: Vec<&str> = plan.tasks.iter().map(|t| t.code.as_str()).collect();
+        assert_eq!(codes, vec!["任务1", "任务2"]);
+    }
 }

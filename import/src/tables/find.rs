@@ -114,6 +114,7 @@ pub fn find_flat_lists(text: &str, region: &Region, registry: &Registry) -> Vec<
                 default_deadline,
                 range: list_start..end,
                 dropped,
+                context: Vec::new(),
             });
         }
     }

@@ -62,6 +62,10 @@ impl ListKind {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListRow {
     pub number: u32,
+    /// The row's 序号 as the document writes it (`1`, `(一)`, `1.1`; sheet
+    /// input only): the task's code. None: the row has no 序号 of its own
+    /// and is coded by its list's prefix and running number (`任务3`).
+    pub label: Option<String>,
     pub text: String,
     pub leads: Vec<String>,
     pub participants: Vec<String>,
@@ -74,6 +78,10 @@ pub struct ListRow {
     pub ambiguous: Option<String>,
     /// Explicit deadline cell (sheet input only).
     pub deadline_cell: Option<String>,
+    /// The row's agency and deadline cells as written (sheet input only):
+    /// its clause text, for the accounting (a lead cell `A牵头，B配合` or
+    /// `待国家分工明确后确定` is read, though no name keeps its words).
+    pub role_cells: Vec<String>,
     /// A cell or row was longer than [`MAX_LIST_CHARS`]; only its beginning
     /// was read for agency names.
     pub truncated: bool,
@@ -101,6 +109,11 @@ pub struct TaskList {
     pub range: Range<usize>,
     /// Text inside the list that no row could take (reported, not silent).
     pub dropped: Option<String>,
+    /// Rows the list reader consumed on purpose that became no task or
+    /// heading (sheet input only): the header rows and what stands above
+    /// them (`table_header`), a footnote read for the default deadline
+    /// (`table_note`). Accounted for as context, not as unread text.
+    pub context: Vec<crate::ContextText>,
 }
 
 fn header_re() -> &'static Regex {
