@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use entity::by_position::ByPosition;
+use entity::by_position::{ByPosition, FromRowByPosition};
 use entity::{assignment, plan, task};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
@@ -38,55 +38,17 @@ async fn positional_and_named_decoding_agree() {
         .unwrap();
 
     let db = app.db();
-    let named = task::Entity::find()
-        .order_by_asc(task::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let positional: Vec<task::Model> = task::Entity::find()
-        .order_by_asc(task::Column::Id)
-        .into_model::<ByPosition<task::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let tasks = both_ways::<task::Entity>(db, task::Column::Id).await;
     assert!(
-        named
+        tasks
             .iter()
             .any(|t| t.completed_at.is_some() && t.parent_id.is_some())
     );
-    assert!(named.iter().any(|t| t.deadline.is_none()));
-    assert_eq!(named, positional);
-
-    let named = assignment::Entity::find()
-        .order_by_asc(assignment::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let positional: Vec<assignment::Model> = assignment::Entity::find()
-        .order_by_asc(assignment::Column::Id)
-        .into_model::<ByPosition<assignment::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    assert!(named.iter().any(|a| a.note.is_some()) && named.iter().any(|a| a.note.is_none()));
-    assert_eq!(named, positional);
-
-    let named = plan::Entity::find().all(db).await.unwrap();
-    let positional: Vec<plan::Model> = plan::Entity::find()
-        .into_model::<ByPosition<plan::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    assert_eq!(named, positional);
+    assert!(tasks.iter().any(|t| t.deadline.is_none()));
+    let assignments = both_ways::<assignment::Entity>(db, assignment::Column::Id).await;
+    assert!(assignments.iter().any(|a| a.note.is_some()));
+    assert!(assignments.iter().any(|a| a.note.is_none()));
+    both_ways::<plan::Entity>(db, plan::Column::Id).await;
 
     // The joined task-and-plan read of `task(id:)`.
     let (t, p) = duban::services::tasks::get_with_plan(db, row(&w.t1))
@@ -99,4 +61,27 @@ async fn positional_and_named_decoding_agree() {
         .unwrap();
     assert_eq!(t, expected);
     assert_eq!(p.map(|p| p.id), Some(expected.plan_id));
+}
+
+/// Every row of `E` decoded by name and by position, compared; returns the rows.
+async fn both_ways<E: EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    order: E::Column,
+) -> Vec<E::Model>
+where
+    E::Model: FromRowByPosition + PartialEq + std::fmt::Debug,
+{
+    let named = E::find().order_by_asc(order).all(db).await.unwrap();
+    let positional: Vec<E::Model> = E::find()
+        .order_by_asc(order)
+        .into_model::<ByPosition<E::Model>>()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert!(!named.is_empty());
+    assert_eq!(named, positional);
+    named
 }
