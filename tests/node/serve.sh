@@ -6,7 +6,9 @@ data="$(mktemp -d)"
 port=$((20000 + RANDOM % 20000))
 DUBAN_DATA_DIR="$data" "$root/target/debug/duban" serve --addr "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+# Wait for the server to exit before removing its folder: while it shuts down it still writes
+# there (its log, the database's WAL), and `rm -rf` of a folder being written to fails.
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
