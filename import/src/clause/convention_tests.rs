@@ -142,3 +142,50 @@ fn local_governments_after_an_explicit_lead_implement() {
     assert_eq!(p, ["省林业厅"]);
     assert_eq!(i, ["各州、市人民政府"]);
 }
+
+#[test]
+fn an_etc_closes_the_list_before_and() {
+    // `A、B等和各省级人民政府负责`: 等 ends the departments, 和 joins the
+    // local governments, who implement.
+    let (l, p, i) = roles("商务部、农业农村部等和各有关省级人民政府负责");
+    assert_eq!(l, ["商务部", "农业农村部"]);
+    assert!(p.is_empty());
+    assert_eq!(i, ["各有关省级人民政府"]);
+}
+
+#[test]
+fn each_leading_is_written_as_leads() {
+    // `分别牵头` names every body as a lead (an explicit 牵头), with or
+    // without a label before it.
+    let c = parse_clause("责任单位:市人力社保局、市农业农村局分别牵头").unwrap();
+    assert_eq!(c.leads, ["市人力社保局", "市农业农村局"]);
+    assert!(c.explicit_lead);
+    let c = parse_clause("市发改委、市财政局分别牵头负责").unwrap();
+    assert_eq!(c.leads, ["市发改委", "市财政局"]);
+    assert!(c.explicit_lead);
+}
+
+#[test]
+fn a_rule_in_brackets_after_the_last_name_is_no_part_of_it() {
+    let c = parse_clause(
+        "责任单位:市发改委、市经信局、市卫生健康委(除标注“分别牵头”外,列第一位为牵头或汇总单位,下同)",
+    )
+    .unwrap();
+    assert!(c.first_listed_rule);
+    let all: Vec<String> = c.leads.iter().chain(&c.participants).cloned().collect();
+    assert_eq!(all, ["市发改委", "市经信局", "市卫生健康委"]);
+    // `下同` belongs to the rule: no standing implementers
+    assert!(c.standing_implementers.is_empty());
+}
+
+#[test]
+fn division_labels_mark_internal_units() {
+    let c = parse_clause("责任科室:组干科、机关党委").unwrap();
+    assert!(c.internal_units);
+    assert_eq!(c.leads, ["组干科", "机关党委"]);
+    let c = parse_clause("牵头处室:规划处;配合处室:财务处、办公室").unwrap();
+    assert!(c.internal_units);
+    assert_eq!(c.leads, ["规划处"]);
+    assert_eq!(c.participants, ["财务处", "办公室"]);
+    assert!(!parse_clause("责任单位:市财政局").unwrap().internal_units);
+}

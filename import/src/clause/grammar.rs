@@ -29,6 +29,10 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     let (mut text, cut) = cap_clause(content);
     clause.truncated = cut;
     let mut has_verb = false;
+    hoist_rule_notes(&mut text);
+    clause.internal_units = ["处室", "科室", "股室"]
+        .iter()
+        .any(|u| text.contains(&format!("{u}:")) || text.contains(&format!("{u}：")));
 
     if let Some(m) = first_listed_re().find(&text) {
         clause.first_listed_rule = true;
@@ -265,6 +269,32 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     Some((clause, has_verb))
 }
 
+/// A rule stated in brackets after the last name of a list
+/// (`责任单位：A、B、C(除标注“分别牵头”外，列第一位为牵头或汇总单位，下同)`) is
+/// no part of that name: the bracket is moved out to a segment of its own,
+/// where the rule is read like one written outside brackets.
+fn hoist_rule_notes(text: &mut String) {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = re(&R, r"[(（]([^()（）]{2,120})[)）]");
+    let notes: Vec<(std::ops::Range<usize>, String)> = re
+        .captures_iter(text)
+        .filter_map(|c| {
+            let inner = c.get(1)?.as_str();
+            let rule = first_listed_re().is_match(inner)
+                || same_below_re().is_match(inner)
+                || standing_re().is_match(inner)
+                || standing_involved_re().is_match(inner);
+            let whole = c.get(0)?.range();
+            rule.then(|| (whole, inner.to_string()))
+        })
+        .collect();
+    for (range, inner) in notes.into_iter().rev() {
+        text.replace_range(range, "");
+        text.push('，');
+        text.push_str(&inner);
+    }
+}
+
 /// Column labels used instead of verbs (`责任单位：A、B`, `配合单位：C`).
 /// Longer labels first (`牵头责任单位` before `责任单位`).
 const LABELS: &[(&str, SegRole)] = &[
@@ -301,6 +331,20 @@ const LABELS: &[(&str, SegRole)] = &[
     ("协办单位", SegRole::Participant),
     ("落实单位", SegRole::Implementer),
     ("实施单位", SegRole::Implementer),
+    ("主办单位", SegRole::Lead),
+    ("主办部门", SegRole::Lead),
+    // a department's own plan: its internal divisions
+    ("牵头处室", SegRole::Lead),
+    ("牵头科室", SegRole::Lead),
+    ("牵头股室", SegRole::Lead),
+    ("责任处室", SegRole::CoShare),
+    ("责任科室", SegRole::CoShare),
+    ("责任股室", SegRole::CoShare),
+    ("配合处室", SegRole::Participant),
+    ("配合科室", SegRole::Participant),
+    ("配合股室", SegRole::Participant),
+    ("参与处室", SegRole::Participant),
+    ("协同处室", SegRole::Participant),
 ];
 
 /// The regex alternation of every label (for the labelled-line finder).
@@ -334,6 +378,8 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
                 // `责任单位：A、B按职责分工负责`: the verb is no part of the names
                 _ => match classify_segment(names.trim()) {
                     (SegRole::Bare | SegRole::Ignore | SegRole::Inner, _) => (*role, names.trim()),
+                    // `责任单位：A、B分别牵头`: the written 牵头 says more than the label
+                    (SegRole::Lead, n) if *role == SegRole::CoShare => (SegRole::Lead, n),
                     (_, n) => (*role, n),
                 },
             };
@@ -343,8 +389,15 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
     {
         return (SegRole::Bare, "");
     }
-    // `A、B分别牵头/分别负责`: each leads its own part (co-leads).
-    for s in ["分别牵头负责", "分别牵头", "分别负责", "分别落实"] {
+    // `A、B分别牵头`: each leads its own part, all of them written as leads
+    // (so a first-listed rule does not apply: `除标注“分别牵头”外`).
+    for s in ["分别牵头负责", "分别牵头"] {
+        if let Some(p) = seg.strip_suffix(s) {
+            return (SegRole::Lead, strip_you(p));
+        }
+    }
+    // `A、B分别负责`: co-leads.
+    for s in ["分别负责", "分别落实"] {
         if let Some(p) = seg.strip_suffix(s) {
             return (SegRole::CoShare, strip_you(p));
         }

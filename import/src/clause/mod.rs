@@ -60,6 +60,9 @@ pub struct Clause {
     /// 牵头 is written explicitly (`A牵头`, `牵头单位：A`): it overrides a
     /// first-listed rule.
     pub explicit_lead: bool,
+    /// The names are a department's internal divisions (`责任处室：`,
+    /// `牵头科室：`, `责任股室：`).
+    pub internal_units: bool,
 }
 
 /// Longest clause / list / cell text read in full (chars); longer text is cut
@@ -117,6 +120,7 @@ impl Clause {
         self.truncated |= other.truncated;
         self.first_listed_rule |= other.first_listed_rule;
         self.explicit_lead |= other.explicit_lead;
+        self.internal_units |= other.internal_units;
     }
 }
 
@@ -183,7 +187,7 @@ fn first_listed_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"(?:(?:列|排|排名|排列)(?:在)?(?:于)?(?:第一位|第一|首位)|第一个|列首位)(?:者|的)?(?:部门|单位)?(?:均)?为牵头(?:单位|部门)?[,，]?\s*(?:其他|其余)?(?:为|是)?(?:配合|参与)?(?:单位|部门)?[,，]?\s*(?:下同|以下同|以下均同)?",
+        r"(?:(?:列|排|排名|排列)(?:在)?(?:于)?(?:第一位|第一|首位)|第一个|列首位)(?:者|的)?(?:部门|单位)?(?:均)?为牵头(?:单位|部门)?(?:或[\p{Han}]{1,4}?(?:单位|部门))?[,，]?\s*(?:其他|其余)?(?:为|是)?(?:配合|参与)?(?:单位|部门)?[,，]?\s*(?:下同|以下同|以下均同)?",
     )
 }
 

@@ -165,7 +165,9 @@ pub(super) fn split_conjunction(piece: &str, out: &mut Vec<String>) {
                     || right.starts_with('市')
                     || right.starts_with('县')
                     || (has_agency_suffix(right) && right.chars().count() >= 3);
-                if has_agency_suffix(left) && right_ok && left.chars().count() >= 2 {
+                // `A、B等和各省级人民政府`: the "etc." closes the list before 和
+                let left_name = left.strip_suffix('等').unwrap_or(left);
+                if has_agency_suffix(left_name) && right_ok && left_name.chars().count() >= 2 {
                     stack.push(right);
                     stack.push(left);
                     continue 'pieces;

@@ -36,6 +36,8 @@ pub(super) struct Builder<'a> {
     pub first_listed: bool,
     /// How the document was read, for [`ParsedPlan::conventions`].
     pub conventions: Vec<crate::Convention>,
+    /// The department whose own plan this is ([`super::front::Front::owner`]).
+    pub owner: Option<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -58,6 +60,7 @@ impl<'a> Builder<'a> {
             issue_date: None,
             first_listed: false,
             conventions: Vec::new(),
+            owner: None,
         }
     }
 
@@ -110,6 +113,34 @@ impl<'a> Builder<'a> {
         c
     }
 
+    /// In a department's own plan, its internal divisions are named bare
+    /// (`（责任科室：组干科、机关党委）`, `规划处`): they are qualified with the
+    /// department (`芜湖市教育局组干科`). Every bare name of a clause labelled
+    /// 处室/科室/股室 is one; elsewhere a name ending like a division (科, 股,
+    /// 处, 科室, 处室) is.
+    fn own_units(&self, names: &[String], all: bool) -> Vec<String> {
+        let Some(owner) = &self.owner else {
+            return names.to_vec();
+        };
+        names
+            .iter()
+            .map(|n| {
+                let t = crate::registry::clean_item(n);
+                let division = all || crate::registry::is_division_name(&t);
+                if division
+                    && !t.starts_with(owner.as_str())
+                    && !crate::registry::self_qualified(&t)
+                    && !crate::registry::is_group(&t)
+                    && self.registry.lookup(&self.region.qualify(&t)).is_none()
+                {
+                    format!("{owner}{t}")
+                } else {
+                    n.clone()
+                }
+            })
+            .collect()
+    }
+
     pub(super) fn resolve(&self, names: &[String]) -> Vec<Resolved> {
         resolve_list(names, &self.region, self.registry)
     }
@@ -144,9 +175,11 @@ impl<'a> Builder<'a> {
                 format!("first-listed lead (列第一位者为牵头单位) from {code} on: in every later list the first body leads and the others participate, unless 牵头 is written"),
             );
         }
-        let mut leads = self.resolve(&clause.leads);
-        let mut participants = self.resolve(&clause.participants);
-        let mut implementers = self.resolve(&clause.implementers);
+        let mut leads = self.resolve(&self.own_units(&clause.leads, clause.internal_units));
+        let mut participants =
+            self.resolve(&self.own_units(&clause.participants, clause.internal_units));
+        let mut implementers =
+            self.resolve(&self.own_units(&clause.implementers, clause.internal_units));
         // Agency names are validated: a string that is not in the registry
         // and does not read as a body is warned about, never assigned.
         for list in [&mut leads, &mut participants, &mut implementers] {

@@ -24,6 +24,49 @@ pub(super) struct Front {
     /// The region is the caller's ([`ParseOptions::region`]): the document
     /// names none.
     pub region_given: bool,
+    /// The one department whose own plan this is (`芜湖市教育局2024年工作要点`,
+    /// an issuer `某某厅`): its internal divisions (`组干科`, `规划处`) are
+    /// named bare.
+    pub owner: Option<String>,
+}
+
+/// The department a plan belongs to: its one issuer when that is a
+/// department (not a government or its general office), else a title that
+/// opens with a department's name followed by the year or `关于`. `None` for
+/// a government's plan or a joint one.
+pub(super) fn issuing_department(
+    title: &str,
+    issuers: &[String],
+    region: &Region,
+) -> Option<String> {
+    let is_department = |n: &str| {
+        let n = n.trim();
+        (3..=30).contains(&n.chars().count())
+            && ["局", "厅", "委员会", "委", "办公室", "办"]
+                .iter()
+                .any(|e| n.ends_with(e))
+            && !n.contains("政府")
+            && !n.ends_with("党委")
+            && !n.ends_with("市委")
+            && !n.ends_with("省委")
+            && !n.ends_with("县委")
+            && !n.ends_with("区委")
+    };
+    if let [one] = issuers
+        && is_department(one)
+    {
+        return Some(region.qualify(one.trim()));
+    }
+    if !issuers.is_empty() {
+        return None;
+    }
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(r"^(\p{Han}{3,30}?(?:委员会|办公室|局|厅|委|办))(?:[0-9〇零一二三四五六七八九]{4}年|关于)")
+            .expect("static regex")
+    });
+    let name = re.captures(title.trim())?.get(1)?.as_str();
+    is_department(name).then(|| region.qualify(name))
 }
 
 /// Reads the front; splits the title from the rest of a one-line document.
@@ -122,12 +165,14 @@ pub(super) fn read_front(
         })
         .collect();
 
+    let owner = issuing_department(&header.title, &issuers, &region);
     Front {
         header,
         region,
         issuers,
         preamble,
         region_given,
+        owner,
     }
 }
 

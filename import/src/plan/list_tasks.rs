@@ -228,6 +228,8 @@ fn push_row(
         // a participant column makes the lead column explicit
         explicit_lead: !row.participants.is_empty(),
         first_listed_rule: false,
+        // a division's name in a cell is still recognised by its ending
+        internal_units: false,
     };
     b.assign(&mut task, &clause, row.by_reference);
     if let Some(a) = &row.ambiguous {

@@ -63,6 +63,7 @@ pub(crate) fn build_plan(
     );
     let mut b = builder::Builder::new(registry, front.region.clone(), plan_year);
     b.issue_date = front.header.issue_date;
+    b.owner = front.owner.clone();
     b.start(&body, &front);
     outline_tasks::add_outline_tasks(&mut b, &body);
     let default_deadline = list_tasks::add_list_tasks(&mut b, &body.lists);

@@ -321,6 +321,43 @@ mod standing_role_tests {
 }
 
 #[cfg(test)]
+mod owner_tests {
+    use crate::{Registry, parse_text};
+
+    fn leads(plan: &crate::ParsedPlan, code: &str) -> Vec<String> {
+        let t = plan.tasks.iter().find(|t| t.code == code).unwrap();
+        t.leads.iter().map(|a| a.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_departments_own_plan_names_its_divisions_bare() {
+        let plan = parse_text(
+            "某某市教育局2024年工作要点\n一、加强党的领导\n1.加强思想理论武装。内容。(责任科室:组干科、机关党委)\n2.加强政治建设。内容。(基础教育科、市财政局负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(
+            leads(&plan, "一1"),
+            ["某某市教育局组干科", "某某市教育局机关党委"]
+        );
+        // without a division label only names ending like a division are
+        // the department's; another department keeps its own name
+        assert_eq!(
+            leads(&plan, "一2"),
+            ["某某市教育局基础教育科", "某某市财政局"]
+        );
+    }
+
+    #[test]
+    fn a_governments_plan_has_no_owner() {
+        let plan = parse_text(
+            "某某市人民政府2024年工作要点\n一、重点任务\n1.甲工作。内容。(责任科室:综合科)",
+            &Registry::empty(),
+        );
+        assert_eq!(leads(&plan, "一1"), ["综合科"]);
+    }
+}
+
+#[cfg(test)]
 mod signature_tests {
     #[test]
     fn a_signature_names_the_place_a_relative_title_does_not() {

@@ -16,6 +16,8 @@ const AGENCY_SUFFIXES: &[&str] = &[
     "单位",
     "办事处",
     "领导小组",
+    // 共青团中央, 团中央
+    "团中央",
     "中心支行",
     "分行",
     "支行",
@@ -50,7 +52,26 @@ const AGENCY_SUFFIXES: &[&str] = &[
 /// Does this string end like an agency name?
 pub fn has_agency_suffix(s: &str) -> bool {
     let s = s.trim_end_matches(')');
-    AGENCY_SUFFIXES.iter().any(|suf| s.ends_with(suf))
+    AGENCY_SUFFIXES.iter().any(|suf| s.ends_with(suf)) || is_division_name(s)
+}
+
+/// A department's internal division (`组干科`, `综合股`, `规划处`, `办公室`,
+/// `基础教育科室`): the endings of 科/股/科室/处室/股室, not words such as
+/// 学科 or 本科.
+pub fn is_division_name(s: &str) -> bool {
+    let s = s.trim();
+    let n = s.chars().count();
+    (3..=12).contains(&n)
+        && ["科", "股", "科室", "处室", "股室", "处"]
+            .iter()
+            .any(|e| s.ends_with(e))
+        && ![
+            "学科", "本科", "专科", "工科", "理科", "文科", "医科", "外科", "内科", "百科", "控股",
+            "入股", "参股", "持股", "新股", "到处", "好处", "难处", "之处", "出处", "各处", "别处",
+            "深处", "长处", "短处", "用处", "去处",
+        ]
+        .iter()
+        .any(|w| s.ends_with(w))
 }
 
 /// Does this unconfirmed name read as the name of a body (an agency, a
@@ -202,7 +223,7 @@ pub(super) fn is_bare_department(s: &str) -> bool {
             && !s.starts_with(['团', '党', '中', '国', '人'])
 }
 
-pub(super) fn self_qualified(s: &str) -> bool {
+pub fn self_qualified(s: &str) -> bool {
     if level_prefix(s).is_some() || s.starts_with('各') {
         return true;
     }

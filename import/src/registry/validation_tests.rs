@@ -1,4 +1,4 @@
-use super::reads_as_body;
+use super::{is_division_name, reads_as_body};
 
 #[test]
 fn only_names_of_bodies_are_agencies() {
@@ -24,4 +24,16 @@ fn only_names_of_bodies_are_agencies() {
     ] {
         assert!(!reads_as_body(no), "{no}");
     }
+}
+
+#[test]
+fn divisions_read_as_bodies_and_subjects_do_not() {
+    for n in ["组干科", "综合股", "规划处", "基础教育科", "人事处室"] {
+        assert!(is_division_name(n), "{n}");
+        assert!(reads_as_body(n), "{n}");
+    }
+    for n in ["重点学科", "本科", "普通本科", "国有控股", "难处"] {
+        assert!(!is_division_name(n), "{n}");
+    }
+    assert!(reads_as_body("共青团中央"));
 }
