@@ -208,7 +208,7 @@ const HEADING_WORDS: &[&str] = &[
     "政策保障",
 ];
 
-fn split_title(content: &str, flattened: bool, level: u8) -> (String, String) {
+pub(crate) fn split_title(content: &str, flattened: bool, level: u8) -> (String, String) {
     let content = content.trim();
     if flattened && level <= 2 {
         for w in HEADING_WORDS {

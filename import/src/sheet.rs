@@ -48,6 +48,11 @@ pub(crate) fn classify_header(cell: &str) -> Option<Col> {
         "责任股室",
         "牵头负责部门",
         "牵头负责单位",
+        // the ministry that guides a measure rolled out locally
+        "指导部门",
+        "指导单位",
+        "主管部门",
+        "主管单位",
     ];
     const PART: &[&str] = &[
         "配合单位",
@@ -83,6 +88,10 @@ pub(crate) fn classify_header(cell: &str) -> Option<Col> {
         "工作措施",
         "重点工作",
         "目标任务",
+        "改革举措",
+        "主要举措",
+        "工作举措",
+        "举措",
         "民生实事",
         "实事",
         "任务",

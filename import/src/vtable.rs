@@ -514,3 +514,110 @@ mod tests {
         assert_eq!(t[0].1[2], ["2", "提升园区承载能力。", "规划建设局", "全年"]);
     }
 }
+
+/// Tables pasted one row per line with TAB-separated cells (copied out of a
+/// web page or a spreadsheet into a text): a header line whose cells name a
+/// task column and a lead column (`序号⇥改革举措⇥主要内容⇥指导部门⇥推广范围`),
+/// then its rows. A line without a TAB inside the table (`一、知识产权保护方面（共5项）`)
+/// is a row spanning the table, padded with empty cells as a .docx reads a
+/// merged row, when a TAB row follows within three lines (a section whose rows
+/// were deleted leaves two section rows in a row); the table ends at the first
+/// line that is neither (a paragraph).
+pub fn find_tab_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    use crate::sheet::{Col, classify_header};
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let cells: Vec<String> = all[i].split('\t').map(|c| c.trim().to_string()).collect();
+        let cols: Vec<Option<Col>> = cells.iter().map(|c| classify_header(c)).collect();
+        let is_header =
+            cells.len() >= 3 && cols.contains(&Some(Col::Task)) && cols.contains(&Some(Col::Lead));
+        if !is_header {
+            i += 1;
+            continue;
+        }
+        let width = cells.len();
+        let mut grid: Grid = vec![cells];
+        let mut k = i + 1;
+        let mut last_row = i;
+        let mut spanning_run = 0;
+        while k < all.len() {
+            let l = all[k].trim();
+            if l.is_empty() {
+                k += 1;
+                continue;
+            }
+            if l.contains('\t') {
+                let mut row: Vec<String> = l.split('\t').map(|c| c.trim().to_string()).collect();
+                row.resize(width.max(row.len()), String::new());
+                grid.push(row);
+                spanning_run = 0;
+            } else if l.chars().count() <= 60 && spanning_run < 3 && rows_follow(all, k + 1) {
+                let mut row = vec![l.to_string()];
+                row.resize(width, String::new());
+                grid.push(row);
+                spanning_run += 1;
+            } else {
+                break;
+            }
+            last_row = k;
+            k += 1;
+        }
+        // a trailing spanning line is the paragraph after the table
+        while grid.len() > 1
+            && grid
+                .last()
+                .is_some_and(|r| r.iter().skip(1).all(String::is_empty))
+        {
+            grid.pop();
+            last_row -= 1;
+            while last_row > i && all[last_row].trim().is_empty() {
+                last_row -= 1;
+            }
+        }
+        if grid.len() >= 2 {
+            out.push((i..last_row + 1, grid));
+        }
+        i = last_row + 1;
+    }
+    out
+}
+
+/// Does a TAB-separated row come within the next three non-blank lines?
+fn rows_follow(all: &[String], from: usize) -> bool {
+    all.iter()
+        .skip(from)
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .any(|l| l.contains('\t'))
+}
+
+#[cfg(test)]
+mod tab_table_tests {
+    use super::find_tab_tables;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.split('\n').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn rows_and_spanning_section_rows() {
+        let all = lines(
+            "现将清单印发。\n序号\t改革举措\t指导部门\n一、甲方面\n1\t甲\t财政部\n二、乙方面\n三、丙方面\n5\t丙\t商务部\n各地要抓好落实。",
+        );
+        let found = find_tab_tables(&all);
+        assert_eq!(found.len(), 1);
+        let (range, grid) = &found[0];
+        // the closing sentence is no row
+        assert_eq!(range.clone(), 1..7);
+        assert_eq!(grid.len(), 6);
+        assert_eq!(grid[2], ["1", "甲", "财政部"]);
+        assert_eq!(grid[3], ["二、乙方面", "", ""]);
+    }
+
+    #[test]
+    fn no_lead_column_no_table() {
+        let all = lines("序号\t改革举措\t推广范围\n1\t甲\t全国");
+        assert!(find_tab_tables(&all).is_empty());
+    }
+}

@@ -24,6 +24,10 @@ fn attachment_re() -> &'static Regex {
 /// The outline and the lists of the document.
 pub(super) struct Body {
     pub lists: Vec<TaskList>,
+    /// Codes of the paragraphs read as several duties ([`super::duties`]).
+    pub split_duties: Vec<String>,
+    /// The closing words after the last item ([`super::closing`]).
+    pub closing: Vec<String>,
     pub outline: Outline,
     /// `TEXT_DROPPED`: text after the attachment mark that looked like tasks.
     pub dropped_warning: Option<Warning>,
@@ -82,7 +86,9 @@ pub(super) fn read_body(
     }
     let body_lines: Vec<String> = body.split('\n').map(|s| s.to_string()).collect();
     let body_lines = clean::split_long_lines(body_lines);
-    let outline = parse_outline(&body_lines, flattened);
+    let mut outline = parse_outline(&body_lines, flattened);
+    let closing = super::closing::detach_closing(&mut outline);
+    let split_duties = super::duties::split_duties(&mut outline);
     let has_lists = lists
         .iter()
         .any(|l| l.items.iter().any(|i| matches!(i, ListItem::Row(_))));
@@ -90,6 +96,8 @@ pub(super) fn read_body(
     Body {
         lists,
         outline,
+        split_duties,
+        closing,
         dropped_warning,
         has_lists,
         has_target_list,

@@ -88,6 +88,17 @@ impl<'a> Builder<'a> {
                 format!("the document names no region: relative names (市…/省…/区…) are qualified with the importing office's region {r}"),
             );
         }
+        if let Some(first) = body.split_duties.first() {
+            b.conventions.push(crate::Convention {
+                code: "SEVERAL_DUTIES".into(),
+                description: format!(
+                    "a paragraph states several measures, each with its own responsibility clause: a heading over one task per clause (from {first}; {} paragraphs)",
+                    body.split_duties.len()
+                ),
+                from: Some(first.clone()),
+                tasks: body.split_duties.iter().take(200).cloned().collect(),
+            });
+        }
         b.warnings.extend(body.dropped_warning.clone());
         for (code, note) in &body.outline.notes {
             b.warnings

@@ -104,8 +104,15 @@ pub(super) fn finish(mut b: Builder<'_>, read: Read) -> ParsedPlan {
     }
     let mut header = front.header;
     header.title = restorer.restore(&header.title);
-    let table_context: Vec<crate::ContextText> =
-        body.lists.iter().flat_map(|l| l.context.clone()).collect();
+    let table_context: Vec<crate::ContextText> = body
+        .lists
+        .iter()
+        .flat_map(|l| l.context.clone())
+        .chain(body.closing.iter().map(|l| crate::ContextText {
+            kind: "closing".into(),
+            text: restorer.restore(l),
+        }))
+        .collect();
     let context = account_for_every_line(
         &input_source,
         &header,

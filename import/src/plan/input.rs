@@ -68,7 +68,32 @@ pub(super) fn read_blocks(blocks: Vec<Block>) -> Input {
                 let mut vtables = crate::vtable::find_vertical_tables(&raw);
                 vtables.extend(crate::vtable::find_space_tables(&raw));
                 vtables.extend(crate::vtable::find_record_tables(&raw));
+                // TAB-separated rows, found before the clean-up turns TABs
+                // into spaces (line for line: normalising keeps the lines)
+                let tabbed: Vec<String> = t.split('\n').map(|l| l.trim().to_string()).collect();
+                if tabbed.len() == raw.len() {
+                    for (range, grid) in crate::vtable::find_tab_tables(&tabbed) {
+                        let grid: Grid = grid
+                            .into_iter()
+                            .map(|r| {
+                                r.iter()
+                                    .map(|c| clean::normalize_chars(c).trim().to_string())
+                                    .collect()
+                            })
+                            .collect();
+                        vtables.push((range, grid));
+                    }
+                }
                 vtables.sort_by_key(|(r, _)| r.start);
+                // two readers claiming the same lines: the first one read them
+                let mut end = 0;
+                vtables.retain(|(r, _)| {
+                    let fresh = r.start >= end;
+                    if fresh {
+                        end = r.end;
+                    }
+                    fresh
+                });
                 if vtables.is_empty() {
                     lines.extend(clean::clean(&t).lines);
                 } else {

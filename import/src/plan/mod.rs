@@ -20,6 +20,8 @@
 mod account;
 mod body;
 mod builder;
+mod closing;
+mod duties;
 mod finish;
 mod front;
 mod input;

@@ -321,6 +321,106 @@ mod standing_role_tests {
 }
 
 #[cfg(test)]
+mod duty_tests {
+    use crate::{Registry, TaskKind, parse_text};
+
+    fn task<'a>(plan: &'a crate::ParsedPlan, code: &str) -> &'a crate::ParsedTask {
+        plan.tasks
+            .iter()
+            .find(|t| t.code == code)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{code}: {:?}",
+                    plan.tasks.iter().map(|t| &t.code).collect::<Vec<_>>()
+                )
+            })
+    }
+    fn names(v: &[crate::AgencyRef]) -> Vec<String> {
+        v.iter().map(|a| a.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_paragraph_of_several_clauses_is_one_task_per_clause() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的意见\n一、重点任务\n(一)强化顶层设计。建立甲体系,发挥引领作用。(生态环境部牵头,财政部参与)完善乙制度。(商务部、科技部负责)\n(二)丙工作。推进丙。(财政部负责)",
+            &Registry::empty(),
+        );
+        assert_eq!(task(&plan, "一(一)").kind, TaskKind::Heading);
+        let first = task(&plan, "一(一)1");
+        assert!(first.title.starts_with("建立甲体系"), "{}", first.title);
+        assert_eq!(names(&first.leads), ["生态环境部"]);
+        assert_eq!(names(&first.participants), ["财政部"]);
+        let second = task(&plan, "一(一)2");
+        assert!(second.title.starts_with("完善乙制度"));
+        assert_eq!(names(&second.leads), ["商务部", "科技部"]);
+        // one clause: the section is the task
+        assert_eq!(task(&plan, "一(二)").kind, TaskKind::Task);
+        assert!(plan.conventions.iter().any(|c| c.code == "SEVERAL_DUTIES"));
+    }
+
+    #[test]
+    fn guiding_bodies_answer_for_the_measure() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的意见\n一、重点任务\n(一)甲工作。推进甲。(生态环境部、住房城乡建设部指导)\n(二)乙工作。推进乙。(工业和信息化部指导,商务部参与)",
+            &Registry::empty(),
+        );
+        assert_eq!(
+            names(&task(&plan, "一(一)").leads),
+            ["生态环境部", "住房城乡建设部"]
+        );
+        let t = task(&plan, "一(二)");
+        assert_eq!(names(&t.leads), ["工业和信息化部"]);
+        assert_eq!(names(&t.participants), ["商务部"]);
+    }
+
+    #[test]
+    fn closing_words_after_the_last_item_are_not_its_text() {
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的通知\n一、甲工作。推进甲。(财政部负责)\n二、乙工作。推进乙。(商务部负责)\n做好这项工作具有重要意义。\n各有关部门制定的实施办法,于2018年12月31日前报送国务院办公厅。",
+            &Registry::empty(),
+        );
+        let last = task(&plan, "二");
+        assert_eq!(last.deadline, None);
+        assert!(!last.body.contains("实施办法"));
+        assert!(
+            plan.context
+                .iter()
+                .any(|c| c.kind == "closing" && c.text.contains("2018年12月31日"))
+        );
+        // an item whose paragraph goes on after its clause keeps its text
+        let plan = parse_text(
+            "国务院办公厅关于某项工作的通知\n一、甲工作。推进甲。(财政部负责)\n二、乙工作。推进乙。(商务部负责),并做好丙项目。\n丙项目2019年底前完成。",
+            &Registry::empty(),
+        );
+        assert!(plan.context.iter().all(|c| c.kind != "closing"));
+    }
+
+    #[test]
+    fn a_tab_separated_table_in_a_text_is_a_task_list() {
+        let plan = parse_text(
+            "国务院办公厅关于推广第二批改革举措的通知\n各省、自治区、直辖市人民政府:\n现将有关事项通知如下。\n附件:推广清单\n序号\t改革举措\t主要内容\t指导部门\t推广范围\n一、知识产权保护方面(共2项)\n1\t甲审判机制\t整合审判资源。\t最高人民法院\t全国\n2\t乙保险机制\t围绕专利保险。\t国家知识产权局、银保监会\t全国\n二、科技金融方面(共1项)\n三、管理体制方面(共1项)\n4\t丁决策容错机制\t以地方立法建立。\t司法部\t全国\n",
+            &Registry::empty(),
+        );
+        let tasks: Vec<&crate::ParsedTask> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Task)
+            .collect();
+        assert_eq!(
+            tasks.len(),
+            3,
+            "{:?}",
+            plan.tasks
+                .iter()
+                .map(|t| (&t.code, &t.title))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(names(&tasks[1].leads), ["国家知识产权局", "银保监会"]);
+        assert!(tasks[2].title.contains("丁决策容错机制"));
+    }
+}
+
+#[cfg(test)]
 mod owner_tests {
     use crate::{Registry, parse_text};
 
