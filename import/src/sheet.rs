@@ -88,6 +88,8 @@ pub(crate) fn classify_header(cell: &str) -> Option<Col> {
         "工作措施",
         "重点工作",
         "目标任务",
+        "项目名称",
+        "实事项目",
         "改革举措",
         "主要举措",
         "工作举措",

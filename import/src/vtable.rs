@@ -50,11 +50,18 @@ fn is_deadline_cell(s: &str) -> bool {
 
 fn is_agency_cell(s: &str) -> bool {
     let n = s.chars().count();
-    (2..=60).contains(&n)
+    (2..=80).contains(&n)
         && !s.ends_with('。')
-        && s.split(['、', ',', '，', ' '])
+        && crate::clause::split_top(s, &['、', ',', '，', ' '])
+            .into_iter()
+            .map(|p| p.trim().trim_end_matches('等'))
             .filter(|p| !p.is_empty())
-            .all(|p| has_agency_suffix(p) || crate::registry::is_group(p) || p.ends_with("小组"))
+            .all(|p| {
+                has_agency_suffix(p)
+                    || crate::registry::is_group(p)
+                    || p.ends_with("小组")
+                    || crate::clause::is_local_government_group(p)
+            })
 }
 
 /// A header cell of its own: a column the sheet reader knows, or a people /
@@ -291,6 +298,16 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
         let has_deadline = ["时限", "完成时间", "时间节点"]
             .iter()
             .any(|w| head.contains(w));
+        // `牵头单位 参与单位 责任单位`: a 责任单位 after the lead column names the
+        // local governments that carry the task out
+        let has_impl = head
+            .find("牵头")
+            .is_some_and(|at| head[at..].contains("责任单位"));
+        // `类别 主要任务 细化措施`: short heading cells before the measure
+        let has_category = ["类别", "主要任务"].iter().any(|w| head.contains(w))
+            && ["细化措施", "具体措施", "工作措施", "主要措施"]
+                .iter()
+                .any(|w| head.contains(w));
         let mut header = vec![
             "序号".to_string(),
             "工作任务".to_string(),
@@ -301,6 +318,12 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
         }
         if has_deadline {
             header.push("完成时限".into());
+        }
+        if has_impl {
+            header.push("落实单位".into());
+        }
+        if has_category {
+            header.push("类别".into());
         }
         let mut grid: Grid = vec![header.clone()];
         let mut k = i + 1;
@@ -317,6 +340,15 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
             let mut row = vec![String::new(); header.len()];
             row[0] = words[0].to_string();
             let mut end = words.len();
+            let impl_col = header.iter().position(|h| h == "落实单位");
+            if let Some(c) = impl_col
+                && end > 3
+                && is_agency_cell(words[end - 1])
+                && is_agency_cell(words[end - 2])
+            {
+                row[c] = words[end - 1].to_string();
+                end -= 1;
+            }
             if has_deadline && end > 2 && is_deadline_cell(words[end - 1]) {
                 row[header.len() - 1] = words[end - 1].to_string();
                 end -= 1;
@@ -331,6 +363,16 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
             }
             row[2] = words[end - 1].to_string();
             row[1] = words[1..end - 1].join(" ");
+            // the measure is the first sentence-long cell; the short cells
+            // before it are its category and heading
+            if let Some(c) = header.iter().position(|h| h == "类别")
+                && let Some(j) = (1..end - 1)
+                    .find(|&j| words[j].contains('。') && words[j].chars().count() >= 15)
+                && j > 1
+            {
+                row[c] = words[1..j].join(" ");
+                row[1] = words[j..end - 1].join(" ");
+            }
             grid.push(row);
             k += 1;
         }
@@ -541,6 +583,8 @@ pub fn find_tab_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
         let mut k = i + 1;
         let mut last_row = i;
         let mut spanning_run = 0;
+        // cells of the last TAB row when fewer than the header's
+        let mut short_row: Option<usize> = None;
         while k < all.len() {
             let l = all[k].trim();
             if l.is_empty() {
@@ -548,15 +592,33 @@ pub fn find_tab_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
                 continue;
             }
             if l.contains('\t') {
-                let mut row: Vec<String> = l.split('\t').map(|c| c.trim().to_string()).collect();
-                row.resize(width.max(row.len()), String::new());
-                grid.push(row);
+                let cells: Vec<String> = l.split('\t').map(|c| c.trim().to_string()).collect();
+                // a cell broken over two lines: the row before stopped short of
+                // the header's width and this line carries on its last cell
+                if let Some(short) = short_row
+                    && short + cells.len() - 1 <= width
+                    && let Some(prev) = grid.last_mut()
+                {
+                    let at = short - 1;
+                    prev[at].push_str(&cells[0]);
+                    for (k, c) in cells.into_iter().enumerate().skip(1) {
+                        prev[at + k] = c;
+                    }
+                    let filled = short + (l.matches('\t').count());
+                    short_row = (filled < width).then_some(filled);
+                } else {
+                    short_row = (cells.len() < width).then_some(cells.len());
+                    let mut row = cells;
+                    row.resize(width.max(row.len()), String::new());
+                    grid.push(row);
+                }
                 spanning_run = 0;
             } else if l.chars().count() <= 60 && spanning_run < 3 && rows_follow(all, k + 1) {
                 let mut row = vec![l.to_string()];
                 row.resize(width, String::new());
                 grid.push(row);
                 spanning_run += 1;
+                short_row = None;
             } else {
                 break;
             }
@@ -613,6 +675,17 @@ mod tab_table_tests {
         assert_eq!(grid.len(), 6);
         assert_eq!(grid[2], ["1", "甲", "财政部"]);
         assert_eq!(grid[3], ["二、乙方面", "", ""]);
+    }
+
+    #[test]
+    fn a_cell_broken_over_two_lines_is_one_cell() {
+        let all = lines(
+            "序号\t改革举措\t主要内容\t指导部门\n1\t甲\t总结推广\n经验做法。\t司法部\n2\t乙\t内容\t商务部",
+        );
+        let (_, grid) = &find_tab_tables(&all)[0];
+        assert_eq!(grid.len(), 3);
+        assert_eq!(grid[1], ["1", "甲", "总结推广经验做法。", "司法部"]);
+        assert_eq!(grid[2], ["2", "乙", "内容", "商务部"]);
     }
 
     #[test]

@@ -32,13 +32,38 @@ fn every_source_line_is_accounted_for() {
         }
         // A task's title, body and clause run on: a line may hold the end of
         // the body and the clause (`规模。（A牵头，B配合）` after a hard wrap).
+        let own = |t: &duban_import::ParsedTask| {
+            format!(
+                "{}{}{}",
+                match_key(&t.title),
+                match_key(&t.body),
+                match_key(&t.clause_text)
+            )
+        };
         for t in &plan.tasks {
             // A table row's 序号 cell is read as the task's code.
             read.push_str(&match_key(&t.code));
             read.push('|');
-            read.push_str(&match_key(&t.title));
-            read.push_str(&match_key(&t.body));
-            read.push_str(&match_key(&t.clause_text));
+            read.push_str(&own(t));
+            read.push('|');
+            // a row's number runs on into its text, or into the category
+            // cells read as its heading; a paragraph read as several duties
+            // runs on from its heading into them
+            read.push_str(&match_key(&t.code));
+            read.push_str(&own(t));
+            read.push('|');
+            if let Some(p) = t.parent.and_then(|p| plan.tasks.get(p)) {
+                read.push_str(&match_key(&t.code));
+                read.push_str(&own(p));
+                read.push_str(&own(t));
+                read.push('|');
+            }
+        }
+        for (i, t) in plan.tasks.iter().enumerate() {
+            read.push_str(&own(t));
+            for c in plan.tasks.iter().filter(|c| c.parent == Some(i)).take(3) {
+                read.push_str(&own(c));
+            }
             read.push('|');
         }
         let mut context = String::new();

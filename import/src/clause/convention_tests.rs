@@ -181,11 +181,46 @@ fn a_rule_in_brackets_after_the_last_name_is_no_part_of_it() {
 #[test]
 fn division_labels_mark_internal_units() {
     let c = parse_clause("责任科室:组干科、机关党委").unwrap();
-    assert!(c.internal_units);
+    assert_eq!(c.internal_units, ["组干科", "机关党委"]);
     assert_eq!(c.leads, ["组干科", "机关党委"]);
     let c = parse_clause("牵头处室:规划处;配合处室:财务处、办公室").unwrap();
-    assert!(c.internal_units);
+    assert_eq!(c.internal_units, ["规划处", "财务处", "办公室"]);
     assert_eq!(c.leads, ["规划处"]);
     assert_eq!(c.participants, ["财务处", "办公室"]);
-    assert!(!parse_clause("责任单位:市财政局").unwrap().internal_units);
+    assert!(
+        parse_clause("责任单位:市财政局")
+            .unwrap()
+            .internal_units
+            .is_empty()
+    );
+    // only the names under the division label are divisions
+    let c = parse_clause("责任科室:基础教育科;配合单位:团市委、财政局").unwrap();
+    assert_eq!(c.internal_units, ["基础教育科"]);
+}
+
+#[test]
+fn guidance_leads_only_where_no_lead_is_named() {
+    let c = parse_clause("生态环境部、住房城乡建设部指导").unwrap();
+    assert_eq!(c.leads, ["生态环境部", "住房城乡建设部"]);
+    let c = parse_clause("市农业农村局牵头,市财政局配合,省农业农村厅指导").unwrap();
+    assert_eq!(c.leads, ["市农业农村局"]);
+    assert_eq!(c.participants, ["市财政局"]);
+    let c = parse_clause("商务部会同有关部门加强指导").unwrap();
+    assert!(
+        c.leads
+            .iter()
+            .chain(&c.participants)
+            .all(|n| !n.contains("加强"))
+    );
+}
+
+#[test]
+fn a_bare_body_word_after_and_shares_the_place_before_it() {
+    let (l, _, i) =
+        roles("牵头单位:市水利局;责任单位:各县(市、区)党委和人民政府,高新区党工委和管委会");
+    assert_eq!(l, ["市水利局"]);
+    assert_eq!(i, ["各县(市、区)党委和人民政府", "高新区党工委和管委会"]);
+    // two bodies with places of their own are two
+    let (l, _, _) = roles("市发展改革委和市财政局负责");
+    assert_eq!(l, ["市发展改革委", "市财政局"]);
 }

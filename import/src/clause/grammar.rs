@@ -21,6 +21,10 @@ enum SegRole {
     Inner,
     /// A label whose value names no agency (`适用范围：…`, `牵头负责领导：某某`).
     Ignore,
+    /// `（A、B指导）`: the bodies guiding a measure that localities carry
+    /// out answer for it (leads), unless the clause names a lead as well
+    /// (`A牵头，B配合，省某厅指导`: a higher level's guidance, no role here).
+    Guide,
 }
 
 /// Returns the clause and whether it contained a responsibility verb.
@@ -30,9 +34,6 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
     clause.truncated = cut;
     let mut has_verb = false;
     hoist_rule_notes(&mut text);
-    clause.internal_units = ["处室", "科室", "股室"]
-        .iter()
-        .any(|u| text.contains(&format!("{u}:")) || text.contains(&format!("{u}：")));
 
     if let Some(m) = first_listed_re().find(&text) {
         clause.first_listed_rule = true;
@@ -154,6 +155,12 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             continue;
         }
         has_verb = true;
+        // `责任科室：组干科、机关党委`: this segment's names are divisions
+        let label = seg.split([':', '：']).next().unwrap_or("");
+        if seg.contains([':', '：']) && ["处室", "科室", "股室"].iter().any(|u| label.ends_with(u))
+        {
+            clause.internal_units.extend(items.iter().cloned());
+        }
         segs.push((role, items));
     }
 
@@ -165,6 +172,18 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
         return None;
     }
 
+    let other_lead = segs
+        .iter()
+        .any(|(r, v)| matches!(r, SegRole::Lead | SegRole::CoShare) && !v.is_empty());
+    for (r, _) in segs.iter_mut() {
+        if *r == SegRole::Guide {
+            *r = if other_lead {
+                SegRole::Ignore
+            } else {
+                SegRole::Lead
+            };
+        }
+    }
     let explicit_lead = segs.iter().any(|(r, _)| *r == SegRole::Lead);
     // Only a written 牵头 (not `A、B负责`) overrides a first-listed rule.
     clause.explicit_lead = explicit_lead && (text.contains("牵头") || text.contains("主责"));
@@ -201,7 +220,7 @@ pub(super) fn parse_clause_inner(content: &str) -> Option<(Clause, bool)> {
             }
             SegRole::Participant => clause.participants.extend(items),
             SegRole::Implementer => clause.implementers.extend(items),
-            SegRole::Inner | SegRole::Ignore => {}
+            SegRole::Inner | SegRole::Ignore | SegRole::Guide => {}
             SegRole::Bare => {
                 // The comma convention: bare names before the first
                 // `按职责分工负责` segment form the lead column.
@@ -404,7 +423,7 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
     }
     // `（A、B指导）`: the ministry guiding local pilots answers for the
     // measure (the locals implement) — as a lead, like `A负责`.
-    const LEAD: &[&str] = &["牵头负责", "牵头落实", "牵头", "负责指导", "指导"];
+    const LEAD: &[&str] = &["牵头负责", "牵头落实", "牵头"];
     const COSHARE: &[&str] = &[
         "按职责分工负责",
         "按照职责分工负责",
@@ -440,6 +459,15 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
     for s in LEAD {
         if let Some(p) = seg.strip_suffix(s) {
             return (SegRole::Lead, strip_you(p));
+        }
+    }
+    for s in ["负责指导", "指导"] {
+        if let Some(p) = seg.strip_suffix(s) {
+            let p = p
+                .strip_suffix("加强")
+                .or_else(|| p.strip_suffix("业务"))
+                .unwrap_or(p);
+            return (SegRole::Guide, strip_you(p));
         }
     }
     for s in COSHARE {

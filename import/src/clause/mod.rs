@@ -60,9 +60,9 @@ pub struct Clause {
     /// 牵头 is written explicitly (`A牵头`, `牵头单位：A`): it overrides a
     /// first-listed rule.
     pub explicit_lead: bool,
-    /// The names are a department's internal divisions (`责任处室：`,
-    /// `牵头科室：`, `责任股室：`).
-    pub internal_units: bool,
+    /// Names written under a division label (`责任处室：`, `牵头科室：`,
+    /// `责任股室：`): a department's internal divisions.
+    pub internal_units: Vec<String>,
 }
 
 /// Longest clause / list / cell text read in full (chars); longer text is cut
@@ -120,7 +120,7 @@ impl Clause {
         self.truncated |= other.truncated;
         self.first_listed_rule |= other.first_listed_rule;
         self.explicit_lead |= other.explicit_lead;
-        self.internal_units |= other.internal_units;
+        self.internal_units.extend(other.internal_units);
     }
 }
 

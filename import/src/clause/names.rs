@@ -103,6 +103,7 @@ pub fn is_local_government_group(s: &str) -> bool {
         // `某某街道办事处`, `高新区管委会`).
         let named = (s.ends_with("开发区")
             || s.ends_with("高新区")
+            || s.ends_with("示范区")
             || s.ends_with("新区")
             || s.ends_with("管委会")
             || s.ends_with("街道办事处")
@@ -160,11 +161,18 @@ pub(super) fn split_conjunction(piece: &str, out: &mut Vec<String>) {
                 let at = search_from + rel;
                 let left = &piece[..at];
                 let right = &piece[at + conj.len()..];
-                let right_ok = right.starts_with('各')
-                    || right.starts_with('省')
-                    || right.starts_with('市')
-                    || right.starts_with('县')
-                    || (has_agency_suffix(right) && right.chars().count() >= 3);
+                // `各县(市、区)党委和人民政府`, `高新区党工委和管委会`: a bare body
+                // word after 和 shares the place before it: one entry
+                let bare_word = matches!(
+                    right,
+                    "人民政府" | "政府" | "管委会" | "党工委" | "管理委员会"
+                );
+                let right_ok = !bare_word
+                    && (right.starts_with('各')
+                        || right.starts_with('省')
+                        || right.starts_with('市')
+                        || right.starts_with('县')
+                        || (has_agency_suffix(right) && right.chars().count() >= 3));
                 // `A、B等和各省级人民政府`: the "etc." closes the list before 和
                 let left_name = left.strip_suffix('等').unwrap_or(left);
                 if has_agency_suffix(left_name) && right_ok && left_name.chars().count() >= 2 {

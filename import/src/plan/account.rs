@@ -47,16 +47,46 @@ pub(super) fn account_for_every_line(
         places.push_str(&clean::match_key(s));
         places.push('|');
     }
-    for t in tasks.iter() {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
+    for (i, t) in tasks.iter().enumerate() {
+        if let Some(p) = t.parent.filter(|&p| p < tasks.len()) {
+            children[p].push(i);
+        }
+    }
+    let own = |t: &ParsedTask| {
+        let mut k = clean::match_key(&t.title);
+        k.push_str(&clean::match_key(&t.body));
+        k.push_str(&clean::match_key(&t.clause_text));
+        k
+    };
+    for (i, t) in tasks.iter().enumerate() {
         // A sheet row's 序号 cell (`10`) is read as its code.
         places.push_str(&clean::match_key(&t.code));
         places.push('|');
         // title, body and clause run on: the key of a short task's line
         // (`1.建设平台。（市财政局负责）`) spans all three
-        places.push_str(&clean::match_key(&t.title));
-        places.push_str(&clean::match_key(&t.body));
-        places.push_str(&clean::match_key(&t.clause_text));
+        places.push_str(&own(t));
         places.push('|');
+        // a TAB row's number runs on into its text (`1⇥知识产权…`), or into
+        // the category cells read as its heading (`1 加强水资源保护 … 实施…`)
+        places.push_str(&clean::match_key(&t.code));
+        places.push_str(&own(t));
+        places.push('|');
+        if let Some(p) = t.parent.filter(|&p| p < i) {
+            places.push_str(&clean::match_key(&t.code));
+            places.push_str(&own(&tasks[p]));
+            places.push_str(&own(t));
+            places.push('|');
+        }
+        // a paragraph read as several duties runs on from its heading's
+        // title into the first of them (`（一）强化顶层设计。建立甲体系……`)
+        if t.kind == TaskKind::Heading && !children[i].is_empty() {
+            places.push_str(&own(t));
+            for &c in children[i].iter().take(3) {
+                places.push_str(&own(&tasks[c]));
+            }
+            places.push('|');
+        }
     }
     let mut cursor = 0usize;
     let mut run: Vec<String> = Vec::new();
@@ -128,8 +158,15 @@ pub(super) fn account_for_every_line(
             });
         }
     }
-    for t in tasks.iter_mut() {
-        if t.kind == TaskKind::Heading && !t.clause_text.is_empty() {
+    // A heading whose clause its items share (they have none of their own
+    // and inherit it) carries it on purpose.
+    let shared: std::collections::HashSet<usize> = tasks
+        .iter()
+        .filter(|t| t.kind != TaskKind::Heading && t.clause_text.is_empty() && !t.leads.is_empty())
+        .filter_map(|t| t.parent)
+        .collect();
+    for (i, t) in tasks.iter_mut().enumerate() {
+        if t.kind == TaskKind::Heading && !t.clause_text.is_empty() && !shared.contains(&i) {
             let w = Warning::new(
                 "HEADING_WITH_CLAUSE",
                 "a heading carries a responsibility clause: check whether it is a task",

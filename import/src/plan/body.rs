@@ -88,6 +88,7 @@ pub(super) fn read_body(
     let body_lines = clean::split_long_lines(body_lines);
     let mut outline = parse_outline(&body_lines, flattened);
     let closing = super::closing::detach_closing(&mut outline);
+    super::trailing_clause::lift_trailing_clauses(&mut outline);
     let split_duties = super::duties::split_duties(&mut outline);
     let has_lists = lists
         .iter()

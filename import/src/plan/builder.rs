@@ -129,7 +129,7 @@ impl<'a> Builder<'a> {
     /// department (`芜湖市教育局组干科`). Every bare name of a clause labelled
     /// 处室/科室/股室 is one; elsewhere a name ending like a division (科, 股,
     /// 处, 科室, 处室) is.
-    fn own_units(&self, names: &[String], all: bool) -> Vec<String> {
+    fn own_units(&self, names: &[String], divisions: &[String]) -> Vec<String> {
         let Some(owner) = &self.owner else {
             return names.to_vec();
         };
@@ -137,7 +137,7 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|n| {
                 let t = crate::registry::clean_item(n);
-                let division = all || crate::registry::is_division_name(&t);
+                let division = divisions.contains(n) || crate::registry::is_division_name(&t);
                 if division
                     && !t.starts_with(owner.as_str())
                     && !crate::registry::self_qualified(&t)
@@ -186,11 +186,11 @@ impl<'a> Builder<'a> {
                 format!("first-listed lead (列第一位者为牵头单位) from {code} on: in every later list the first body leads and the others participate, unless 牵头 is written"),
             );
         }
-        let mut leads = self.resolve(&self.own_units(&clause.leads, clause.internal_units));
+        let mut leads = self.resolve(&self.own_units(&clause.leads, &clause.internal_units));
         let mut participants =
-            self.resolve(&self.own_units(&clause.participants, clause.internal_units));
+            self.resolve(&self.own_units(&clause.participants, &clause.internal_units));
         let mut implementers =
-            self.resolve(&self.own_units(&clause.implementers, clause.internal_units));
+            self.resolve(&self.own_units(&clause.implementers, &clause.internal_units));
         // Agency names are validated: a string that is not in the registry
         // and does not read as a body is warned about, never assigned.
         for list in [&mut leads, &mut participants, &mut implementers] {

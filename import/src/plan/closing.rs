@@ -31,7 +31,13 @@ pub(super) fn detach_closing(outline: &mut Outline) -> Vec<String> {
     else {
         return Vec::new();
     };
-    // The clause closes its paragraph (only a sentence end after it).
+    // The clause closes a paragraph of the item's own text (`……实行“免督查”。（国务院办公厅负责）`);
+    // one after the title alone (`（二）强化督查考核（A牵头）`) heads the
+    // paragraphs that follow, which are the item's body.
+    let line_start = text[..clause_end].rfind('\n').map_or(0, |p| p + 1);
+    if !text[line_start..clause_end].contains('。') {
+        return Vec::new();
+    }
     let rest = &text[clause_end..];
     let Some(nl) = rest.find('\n') else {
         return Vec::new();

@@ -8,6 +8,9 @@
 use crate::clause::find_clauses;
 use crate::outline::{Node, Outline, split_title};
 
+/// Most duties read out of one paragraph (the real ones hold a handful).
+const MAX_DUTIES: usize = 200;
+
 /// Splits every leaf whose text holds two or more sentence-final clauses into
 /// child nodes, one per clause: the text from the end of the previous clause
 /// (or the node's title) up to and including this one. The node keeps its
@@ -77,7 +80,7 @@ fn duty_segments(node: &Node) -> Vec<String> {
     let Some(rest) = text.strip_prefix(node.title.as_str()) else {
         return Vec::new();
     };
-    let ends: Vec<usize> = find_clauses(text)
+    let found: Vec<_> = find_clauses(text)
         .into_iter()
         .filter(|f| {
             let c = &f.clause;
@@ -92,9 +95,24 @@ fn duty_segments(node: &Node) -> Vec<String> {
                 || before.ends_with(['。', ';', '；', '!', '！', '\n']);
             names && final_ && f.start >= text.len() - rest.len()
         })
-        .map(|f| f.end)
         .collect();
-    if ends.len() < 2 {
+    // Brackets with nothing but punctuation between them are one clause
+    // (`（牵头单位：A）（配合单位：B、C）`): a duty needs its own measure.
+    let mut ends: Vec<usize> = Vec::with_capacity(found.len());
+    for f in &found {
+        match ends.last_mut() {
+            Some(prev)
+                if text[*prev..f.start]
+                    .chars()
+                    .all(|c| c.is_whitespace() || "。，,;；、".contains(c)) =>
+            {
+                *prev = f.end
+            }
+            _ => ends.push(f.end),
+        }
+    }
+    // a paragraph of hundreds of clauses is no list of measures: one task
+    if !(2..=MAX_DUTIES).contains(&ends.len()) {
         return Vec::new();
     }
     let mut out = Vec::with_capacity(ends.len());

@@ -46,6 +46,13 @@ pub(super) fn issuing_department(
                 .iter()
                 .any(|e| n.ends_with(e))
             && !n.contains("政府")
+            // a general office (国务院办公厅, 省委办公厅) is no department with divisions
+            && !n.ends_with("办公厅")
+            && !n.contains("委办")
+            // two departments (`省教育厅省财政厅`): a joint plan has no one owner
+            && !n.char_indices().any(|(i, c)| {
+                matches!(c, '厅' | '局') && n[i + c.len_utf8()..].starts_with(['省', '市', '县', '区'])
+            })
             && !n.ends_with("党委")
             && !n.ends_with("市委")
             && !n.ends_with("省委")
@@ -113,23 +120,49 @@ pub(super) fn read_front(
     let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
     // `区人民政府办公室关于…` names the level only: a signature line
     // (`蔡甸区人民政府办公室`) names the place.
+    static SIG: OnceLock<Regex> = OnceLock::new();
     if region.name().is_none() {
-        static SIG: OnceLock<Regex> = OnceLock::new();
         let sig = SIG.get_or_init(|| {
-            Regex::new(r"^([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
+            // `蔡甸区人民政府办公室`, also with its city: `济南市钢城区人民政府办公室`
+            Regex::new(r"^(?:([\p{Han}]{2,4}?市))?([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
                 .expect("static regex")
         });
         if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
-            let place = c[1].to_string();
+            let place = c[2].to_string();
             if !matches!(place.as_str(), "区" | "县" | "市")
                 && !place.starts_with(['省', '市', '县', '区'])
             {
-                if place.ends_with('市') {
+                if place.ends_with('市') && c.get(1).is_none() {
                     region.city = Some(place);
                 } else {
                     region.county = Some(place);
+                    if let Some(city) = c.get(1) {
+                        region.city = Some(city.as_str().to_string());
+                        region.province = registry.province_of(city.as_str());
+                    }
                 }
             }
+        }
+    }
+    // A city read from the title or text, and an issuer or signature naming a
+    // district of it (`济南市钢城区人民政府办公室`): the plan is the district's.
+    if region.county.is_none()
+        && let Some(city) = region.city.clone()
+    {
+        let sig = SIG.get_or_init(|| {
+            Regex::new(r"^(?:([\p{Han}]{2,4}?市))?([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
+                .expect("static regex")
+        });
+        if let Some(county) = header
+            .issuers
+            .iter()
+            .chain(lines.iter().take(120))
+            .filter_map(|l| sig.captures(l.trim()))
+            .find(|c| c.get(1).is_some_and(|m| m.as_str() == city))
+            .map(|c| c[2].to_string())
+            .filter(|p| !p.ends_with('市') && !p.starts_with(['省', '市', '县', '区']))
+        {
+            region.county = Some(county);
         }
     }
     if region.name().is_none()

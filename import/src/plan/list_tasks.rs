@@ -229,7 +229,7 @@ fn push_row(
         explicit_lead: !row.participants.is_empty(),
         first_listed_rule: false,
         // a division's name in a cell is still recognised by its ending
-        internal_units: false,
+        internal_units: Vec::new(),
     };
     b.assign(&mut task, &clause, row.by_reference);
     if let Some(a) = &row.ambiguous {

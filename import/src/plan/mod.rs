@@ -27,6 +27,7 @@ mod front;
 mod input;
 mod list_tasks;
 mod outline_tasks;
+mod trailing_clause;
 mod years;
 
 #[cfg(test)]

@@ -49,9 +49,11 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
     // A document that writes no bracketed or labelled clause states
     // responsibility in its sentences (approvals, notices); in one that does,
     // a sentence naming a body is prose.
-    let sentence_clauses = !nodes
+    let has_clause: Vec<bool> = nodes
         .iter()
-        .any(|n| !find_clauses(&bracket_labelled_lines(&n.text)).is_empty());
+        .map(|n| !find_clauses(&bracket_labelled_lines(&n.text)).is_empty())
+        .collect();
+    let sentence_clauses = !has_clause.iter().any(|&c| c);
     let mut node_task: Vec<usize> = Vec::with_capacity(nodes.len());
     // Each node's own clause, for children that have none.
     let mut node_clause: Vec<Option<Clause>> = Vec::with_capacity(nodes.len());
@@ -123,7 +125,10 @@ pub(super) fn add_outline_tasks(b: &mut Builder, body: &Body) {
             };
         }
         node_clause.push((!clause.is_empty()).then(|| clause.clone()));
-        let kind = if !clause.is_empty() || work_leaf {
+        // A clause shared by items below (they inherit it) makes the node
+        // their heading: the items are the tasks it answers for.
+        let shared = !leaf && !clause.is_empty() && node.children.iter().any(|&c| !has_clause[c]);
+        let kind = if (!clause.is_empty() && !shared) || work_leaf {
             TaskKind::Task
         } else {
             TaskKind::Heading

@@ -356,6 +356,39 @@ mod duty_tests {
         // one clause: the section is the task
         assert_eq!(task(&plan, "一(二)").kind, TaskKind::Task);
         assert!(plan.conventions.iter().any(|c| c.code == "SEVERAL_DUTIES"));
+        // every line is accounted for
+        assert!(unread(&plan).is_empty(), "{:?}", unread(&plan));
+        // brackets with only punctuation between them are one clause
+        let plan = parse_text(
+            "某某市测试方案\n一、重点任务\n(一)甲工作。完成甲。(牵头单位:市财政局)(配合单位:市商务局、市科技局)",
+            &Registry::empty(),
+        );
+        let t = task(&plan, "一(一)");
+        assert_eq!(t.kind, TaskKind::Task);
+        assert_eq!(t.leads.len(), 1);
+        assert_eq!(t.participants.len(), 2);
+    }
+
+    fn unread(plan: &crate::ParsedPlan) -> Vec<&str> {
+        plan.context
+            .iter()
+            .filter(|c| c.kind == "unread")
+            .map(|c| c.text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_departments_joint_title_has_no_owner() {
+        let plan = parse_text(
+            "省教育厅省财政厅关于2024年工作要点\n一、重点任务\n1.甲工作。推进甲。(责任处室:规划处)",
+            &Registry::empty(),
+        );
+        let t = task(&plan, "一1");
+        assert!(
+            t.leads.iter().all(|a| !a.name.contains("财政厅规划处")),
+            "{:?}",
+            t.leads
+        );
     }
 
     #[test]
@@ -393,6 +426,13 @@ mod duty_tests {
             &Registry::empty(),
         );
         assert!(plan.context.iter().all(|c| c.kind != "closing"));
+        // a clause after the title alone heads the item's paragraphs
+        let plan = parse_text(
+            "某某市测试方案\n一、重点任务\n(一)甲工作。推进甲。(市财政局负责)\n(二)强化督查考核(市督查室牵头,各部门配合)\n将重点工作纳入年度考核,2024年12月底前完成考核。",
+            &Registry::empty(),
+        );
+        assert!(plan.context.iter().all(|c| c.kind != "closing"));
+        assert!(task(&plan, "一(二)").deadline.is_some());
     }
 
     #[test]
@@ -417,6 +457,13 @@ mod duty_tests {
         );
         assert_eq!(names(&tasks[1].leads), ["国家知识产权局", "银保监会"]);
         assert!(tasks[2].title.contains("丁决策容错机制"));
+        assert!(
+            unread(&plan)
+                .iter()
+                .all(|l| !l.contains('\t') && !l.contains("审判机制")),
+            "{:?}",
+            unread(&plan)
+        );
     }
 }
 

@@ -91,7 +91,8 @@ pub fn resolve_list(items: &[String], region: &Region, registry: &Registry) -> V
             .is_some_and(|r| !r.agency.confirmed && !r.is_group);
         if unresolved
             && raw.chars().count() >= 6
-            && let Some(parts) = segment_names(&raw, region, registry)
+            && let Some(parts) =
+                segment_names(&raw, region, registry).or_else(|| split_by_endings(&raw))
         {
             for part in parts {
                 if let Some(r) = resolve_one(&part, carried, region, registry)
@@ -256,4 +257,45 @@ fn confirmed(name: String, raw: &str) -> Resolved {
         },
         is_group: false,
     }
+}
+
+/// Names run together without a separator and unknown to the registry
+/// (`晋陵公司轨道公司`, `五星街道南大街街道荷花池街道`, `高新园(邹区镇)各街道`, a cell
+/// whose line breaks were lost): cut where a name ends in 公司, 集团 or 街道 and
+/// another begins (not `…街道办事处`, `…公司党委`), and before a `各…` group; `None`
+/// unless every part reads as a body of three characters or more.
+pub fn split_by_endings(s: &str) -> Option<Vec<String>> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && c == '各' && cur.chars().count() >= 3 {
+            parts.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+        let next = chars.get(i + 1).copied();
+        if depth == 0
+            && ["公司", "集团", "街道"].iter().any(|e| cur.ends_with(e))
+            && next
+                .is_some_and(|n| !matches!(n, '办' | '党' | '管' | '工' | '分' | '社' | ')' | '）'))
+            && chars.len() - i > 3
+        {
+            parts.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    let ok = parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.chars().count() >= 3
+                && (reads_as_body(p) || crate::clause::is_local_government_group(p))
+        });
+    ok.then_some(parts)
 }

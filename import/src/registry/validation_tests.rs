@@ -37,3 +37,29 @@ fn divisions_read_as_bodies_and_subjects_do_not() {
     }
     assert!(reads_as_body("共青团中央"));
 }
+
+#[test]
+fn names_run_together_are_cut_where_one_ends() {
+    use super::split_by_endings;
+    assert_eq!(
+        split_by_endings("晋陵公司轨道公司").unwrap(),
+        ["晋陵公司", "轨道公司"]
+    );
+    assert_eq!(
+        split_by_endings("五星街道南大街街道荷花池街道").unwrap(),
+        ["五星街道", "南大街街道", "荷花池街道"]
+    );
+    assert_eq!(
+        split_by_endings("高新园(邹区镇)各街道").unwrap(),
+        ["高新园(邹区镇)", "各街道"]
+    );
+    // one name, not two
+    for one in [
+        "五星街道办事处",
+        "城投集团公司",
+        "国网公司党委",
+        "交通集团分公司",
+    ] {
+        assert!(split_by_endings(one).is_none(), "{one}");
+    }
+}
