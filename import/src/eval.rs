@@ -367,10 +367,19 @@ fn label_region(label: &Label, registry: &Registry) -> crate::registry::Region {
 /// The key two spellings of one agency share.
 pub fn agency_key(name: &str, region: &crate::registry::Region, registry: &Registry) -> String {
     let q = region.qualify(name.trim());
-    match registry.lookup(&q) {
-        Some(e) => norm_key(&e.name),
-        None => norm_key(&q),
+    if let Some(e) = registry.lookup(&q) {
+        return norm_key(&e.name);
     }
+    // `省市场监管局（省知识产权局）`: a name with its other name in brackets is
+    // the outer name, as the parser resolves it
+    if let Some(open) = q.find(['(', '（'])
+        && q.ends_with([')', '）'])
+        && open > 0
+        && let Some(e) = registry.lookup(&q[..open])
+    {
+        return norm_key(&e.name);
+    }
+    norm_key(&q)
 }
 
 use crate::registry::norm_key;

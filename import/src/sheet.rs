@@ -29,6 +29,14 @@ pub(crate) enum Col {
 
 pub(crate) fn classify_header(cell: &str) -> Option<Col> {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    // `2022年预期目标`, `2024年度重点任务`: the year names the plan's, not the column's kind
+    let c = match c.char_indices().nth(4) {
+        Some((at, '年')) if c[..at].chars().all(|d| d.is_ascii_digit()) => {
+            let rest = &c[at + '年'.len_utf8()..];
+            rest.strip_prefix('度').unwrap_or(rest).to_string()
+        }
+        _ => c,
+    };
     if c.is_empty() || c.chars().count() > 12 {
         return None;
     }

@@ -474,6 +474,101 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
     vec![(first..last + 1, grid)]
 }
 
+/// Task records of a web page's data written as one JSON array on a line
+/// (`const TASKS = [{"id": 1, "task": "…", "owner": "省发展改革委", "co": "…", "deadline": "2026年6月"}, …]`):
+/// every object with a task-like and a lead-like key is a row, its
+/// participants (`co`, `participants`, `cooperate`) in their own column. The
+/// array is read with serde_json (its nesting limit bounds the work).
+pub fn find_json_record_lines(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
+    const TASK: &[&str] = &["task", "title", "name", "item", "work"];
+    const TEXT: &[&str] = &["content", "detail", "details", "text", "desc", "measure"];
+    const LEAD: &[&str] = &[
+        "owner",
+        "lead",
+        "departments",
+        "department",
+        "dept",
+        "unit",
+        "units",
+        "responsible",
+    ];
+    const PART: &[&str] = &[
+        "co",
+        "cooperate",
+        "participants",
+        "participant",
+        "partners",
+        "assist",
+    ];
+    const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
+    let mut out = Vec::new();
+    for (k, line) in all.iter().enumerate() {
+        let (Some(a), Some(z)) = (line.find("[{"), line.rfind("}]")) else {
+            continue;
+        };
+        if z < a || line.len() < 100 {
+            continue;
+        }
+        let Ok(items) = serde_json::from_str::<Vec<serde_json::Value>>(&line[a..z + 2]) else {
+            continue;
+        };
+        let mut grid: Grid = vec![
+            [
+                "序号",
+                "工作任务",
+                "具体内容",
+                "牵头单位",
+                "配合单位",
+                "完成时限",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ];
+        for item in &items {
+            let Some(obj) = item.as_object() else {
+                continue;
+            };
+            let get = |keys: &[&str]| -> String {
+                keys.iter()
+                    .find_map(|key| {
+                        obj.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                            .and_then(|(_, v)| match v {
+                                serde_json::Value::String(s) => Some(s.clone()),
+                                serde_json::Value::Number(n) => Some(n.to_string()),
+                                _ => None,
+                            })
+                    })
+                    .unwrap_or_default()
+            };
+            let (task, lead) = (get(TASK), get(LEAD));
+            if task.is_empty() || lead.is_empty() {
+                continue;
+            }
+            let part = get(PART);
+            let part = if matches!(part.trim(), "无" | "/" | "-" | "—") {
+                String::new()
+            } else {
+                part
+            };
+            grid.push(vec![
+                get(NUMBER),
+                task,
+                get(TEXT),
+                lead,
+                part,
+                get(DEADLINE),
+            ]);
+        }
+        if grid.len() >= 3 {
+            out.push((k..k + 1, grid));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -692,5 +787,33 @@ mod tab_table_tests {
     fn no_lead_column_no_table() {
         let all = lines("序号\t改革举措\t推广范围\n1\t甲\t全国");
         assert!(find_tab_tables(&all).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod json_record_tests {
+    use super::find_json_record_lines;
+
+    #[test]
+    fn a_json_array_of_task_records_on_one_line() {
+        let line = r#"const TASKS = [{"id": 1, "task": "聚力推动甲。", "owner": "省发展改革委", "co": "省经信厅、省科技厅", "deadline": "2026年6月"}, {"id": 2, "task": "推进乙。", "owner": "省科技厅", "co": "无", "deadline": "持续推进"}, {"id": 3, "note": "no task"}];"#;
+        let found = find_json_record_lines(&[line.to_string()]);
+        assert_eq!(found.len(), 1);
+        let g = &found[0].1;
+        assert_eq!(g.len(), 3);
+        assert_eq!(
+            g[1],
+            [
+                "1",
+                "聚力推动甲。",
+                "",
+                "省发展改革委",
+                "省经信厅、省科技厅",
+                "2026年6月"
+            ]
+        );
+        assert_eq!(g[2][4], "");
+        // not JSON, or no lead: nothing
+        assert!(find_json_record_lines(&["[{not json}] ".repeat(20)]).is_empty());
     }
 }

@@ -224,3 +224,19 @@ fn a_bare_body_word_after_and_shares_the_place_before_it() {
     let (l, _, _) = roles("市发展改革委和市财政局负责");
     assert_eq!(l, ["市发展改革委", "市财政局"]);
 }
+
+#[test]
+fn places_and_their_governments_are_local_governments() {
+    for g in [
+        "杭州市政府",
+        "杭州市",
+        "某某县政府",
+        "相关乡镇办",
+        "各乡镇街道",
+    ] {
+        assert!(is_local_government_group(g), "{g}");
+    }
+    for n in ["城市", "超市", "市政府办公室", "省政府"] {
+        assert!(!is_local_government_group(n), "{n}");
+    }
+}

@@ -111,6 +111,20 @@ pub fn is_local_government_group(s: &str) -> bool {
             || s.ends_with("镇政府"))
             && s.chars().count() >= 4
             && !s.starts_with(['省', '市', '县', '区']);
+        // a city's or county's government by its place (`杭州市政府`, `某某县政府`),
+        // or the place alone in a provincial list (`杭州市`)
+        let government = (s.ends_with("市政府") || s.ends_with("县政府") || s.ends_with("区政府"))
+            && s.chars().count() >= 4
+            && !s.starts_with(['省', '市', '县', '区']);
+        let city = (3..=4).contains(&s.chars().count())
+            && s.ends_with('市')
+            && !s.starts_with(['省', '市', '县', '区', '城', '都'])
+            && !["超市", "门市", "股市", "楼市", "夜市", "集市", "城市"]
+                .iter()
+                .any(|w| s.ends_with(w));
+        if government || city {
+            return true;
+        }
         // a district or county by its name (`越秀区`, `从化县`)
         let place = (2..=4).contains(&s.chars().count())
             && s.ends_with(['区', '县'])
@@ -144,6 +158,10 @@ pub fn is_local_government_group(s: &str) -> bool {
                 | "市州"
                 | "镇街"
                 | "镇(街道)"
+                | "乡镇办"
+                | "镇办"
+                | "乡镇街道"
+                | "镇街道"
                 | "乡镇(街道)"
                 | "开发区"
                 | "园区"

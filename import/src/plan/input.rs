@@ -68,6 +68,7 @@ pub(super) fn read_blocks(blocks: Vec<Block>) -> Input {
                 let mut vtables = crate::vtable::find_vertical_tables(&raw);
                 vtables.extend(crate::vtable::find_space_tables(&raw));
                 vtables.extend(crate::vtable::find_record_tables(&raw));
+                vtables.extend(crate::vtable::find_json_record_lines(&raw));
                 // TAB-separated rows, found before the clean-up turns TABs
                 // into spaces (line for line: normalising keeps the lines)
                 let tabbed: Vec<String> = t.split('\n').map(|l| l.trim().to_string()).collect();

@@ -188,7 +188,9 @@ pub fn resolve_one(
         Some(p) if !self_qualified(&outer) => format!("{p}{outer}"),
         _ if !self_qualified(&outer)
             && region.province.is_some() | region.city.is_some() | region.county.is_some()
-            && is_bare_department(&outer) =>
+            && is_bare_department(&outer)
+            // `相关乡镇办`: a group of local offices, not the place's department
+            && !(outer.starts_with("相关") || outer.starts_with("有关")) =>
         {
             return Some(Resolved {
                 agency: AgencyRef {
