@@ -28,7 +28,12 @@ pub(crate) enum Col {
 }
 
 pub(crate) fn classify_header(cell: &str) -> Option<Col> {
-    let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    // traditional characters read as simplified (`責任單位`, `項目名稱`)
+    let c: String = cell
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(crate::clean::to_simplified)
+        .collect();
     // `2022年预期目标`, `2024年度重点任务`: the year names the plan's, not the column's kind
     let c = match c.char_indices().nth(4) {
         Some((at, '年')) if c[..at].chars().all(|d| d.is_ascii_digit()) => {
@@ -82,6 +87,9 @@ pub(crate) fn classify_header(cell: &str) -> Option<Col> {
         "时间安排",
         "进度安排",
         "截止时间",
+        // a project's construction year or period (`建设时间：2024`)
+        "建设时间",
+        "建设期限",
     ];
     const NUMBER: &[&str] = &["序号", "编号", "序"];
     const TASK: &[&str] = &[

@@ -100,8 +100,10 @@ fn join_header(frags: &[String], n: usize) -> Option<Vec<String>> {
 /// The vertical tables of a document: (line range, grid with header row).
 /// Blank lines between cells are ignored.
 pub fn find_vertical_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
+    // a line of only `|` (a web table flattened one cell per line, `||||` between
+    // rows) is as blank as an empty one
     let idx: Vec<usize> = (0..all.len())
-        .filter(|&k| !all[k].trim().is_empty())
+        .filter(|&k| !cell_text(&all[k]).trim_matches('|').trim().is_empty())
         .collect();
     let lines: Vec<String> = idx.iter().map(|&k| all[k].clone()).collect();
     find_in_nonblank(&lines)
@@ -130,7 +132,8 @@ fn find_in_nonblank(lines: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
         let mut h0 = i;
         while h0 > 0 && i - h0 < 16 {
             let t = cell_text(&lines[h0 - 1]);
-            if t.is_empty() || t.chars().count() > 10 || t.contains(['。', ',', '，']) {
+            // (`年度投资金额 (万元)`: a header cell may carry its unit)
+            if t.is_empty() || t.chars().count() > 14 || t.contains(['。', ',', '，']) {
                 break;
             }
             h0 -= 1;
@@ -815,5 +818,21 @@ mod json_record_tests {
         assert_eq!(g[2][4], "");
         // not JSON, or no lead: nothing
         assert!(find_json_record_lines(&["[{not json}] ".repeat(20)]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod flattened_web_table_tests {
+    use super::find_vertical_tables;
+
+    #[test]
+    fn a_web_table_flattened_one_cell_per_line_with_bars() {
+        let text = "附件:\n|\n序號 |\n項目名稱 |\n建設時間 |\n年度投資金額 (萬元) |\n責任單位 |\n|\n1 |\n中小學改造項目 |\n2024 |\n300 |\n教體局 |\n|\n2 |\n城北道路建設項目 |\n2024 |\n300 |\n住建局 |\n";
+        let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+        let found = find_vertical_tables(&lines);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let grid = &found[0].1;
+        assert_eq!(grid.len(), 3);
+        assert_eq!(grid[1].last().map(String::as_str), Some("教體局"));
     }
 }

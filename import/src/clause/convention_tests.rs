@@ -240,3 +240,19 @@ fn places_and_their_governments_are_local_governments() {
         assert!(!is_local_government_group(n), "{n}");
     }
 }
+
+#[test]
+fn a_zones_committee_is_a_local_government_at_any_level() {
+    assert!(is_local_government_group("省沈抚示范区管委会"));
+    assert!(is_local_government_group("市高新区管委会"));
+    assert!(!is_local_government_group("省发展改革委"));
+}
+
+#[test]
+fn header_cells_in_traditional_characters() {
+    use crate::sheet::{Col, classify_header};
+    assert_eq!(classify_header("責任單位"), Some(Col::Lead));
+    assert_eq!(classify_header("項目名稱"), Some(Col::Task));
+    assert_eq!(classify_header("建設時間"), Some(Col::Deadline));
+    assert_eq!(classify_header("2022年预期目标"), Some(Col::Target));
+}

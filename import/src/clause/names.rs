@@ -101,6 +101,14 @@ pub fn is_local_government_group(s: &str) -> bool {
     if !grouped {
         // A named local government or zone (`立山经济开发区`, `某某县人民政府`,
         // `某某街道办事处`, `高新区管委会`).
+        // a zone's committee, whatever level names it (`省沈抚示范区管委会`)
+        let zone = s.ends_with("管委会")
+            && ["示范区", "开发区", "高新区", "新区", "园区", "试验区"]
+                .iter()
+                .any(|z| s.contains(z));
+        if zone {
+            return true;
+        }
         let named = (s.ends_with("开发区")
             || s.ends_with("高新区")
             || s.ends_with("示范区")
