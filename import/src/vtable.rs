@@ -387,6 +387,43 @@ pub fn find_space_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> 
     out
 }
 
+/// The keys a web page's task records use, lower case (`{ id, title, content,
+/// departments, deadline }`, `{"task", "owner", "co"}`), shared by the
+/// record readers below.
+mod record_keys {
+    pub const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
+    pub const TASK: &[&str] = &["title", "task", "name", "item", "work"];
+    pub const TEXT: &[&str] = &[
+        "content", "detail", "details", "text", "desc", "measure", "measures",
+    ];
+    pub const LEAD: &[&str] = &[
+        "departments",
+        "department",
+        "dept",
+        "depts",
+        "unit",
+        "units",
+        "responsible",
+        "lead",
+        "leader_unit",
+        "owner",
+    ];
+    pub const PART: &[&str] = &[
+        "co",
+        "cooperate",
+        "participants",
+        "participant",
+        "partners",
+        "assist",
+    ];
+    pub const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
+}
+
+/// Longest line read as a JSON array of records: a dashboard's task list is
+/// tens of kilobytes; the parsed value tree takes many times its text, so a
+/// crafted line of millions of values is left as text.
+pub const MAX_JSON_LINE_BYTES: usize = 2 * 1024 * 1024;
+
 /// Task records of a web page's data copied as text (a JavaScript or JSON
 /// literal: `{ id: "1", title: "…", content: "…", departments: "…" }`): every
 /// record with a task-like and a responsibility-like key is a row.
@@ -400,24 +437,7 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
         )
         .expect("static regex")
     });
-    const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
-    const TASK: &[&str] = &["title", "task", "name", "item", "work"];
-    const TEXT: &[&str] = &[
-        "content", "detail", "details", "text", "desc", "measure", "measures",
-    ];
-    const LEAD: &[&str] = &[
-        "departments",
-        "department",
-        "dept",
-        "depts",
-        "unit",
-        "units",
-        "responsible",
-        "lead",
-        "leader_unit",
-        "owner",
-    ];
-    const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
+    use record_keys::*;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let (mut first, mut last) = (usize::MAX, 0usize);
     let mut rec: Vec<(String, String)> = Vec::new();
@@ -483,34 +503,13 @@ pub fn find_record_tables(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)>
 /// participants (`co`, `participants`, `cooperate`) in their own column. The
 /// array is read with serde_json (its nesting limit bounds the work).
 pub fn find_json_record_lines(all: &[String]) -> Vec<(std::ops::Range<usize>, Grid)> {
-    const NUMBER: &[&str] = &["id", "no", "num", "number", "seq", "index"];
-    const TASK: &[&str] = &["task", "title", "name", "item", "work"];
-    const TEXT: &[&str] = &["content", "detail", "details", "text", "desc", "measure"];
-    const LEAD: &[&str] = &[
-        "owner",
-        "lead",
-        "departments",
-        "department",
-        "dept",
-        "unit",
-        "units",
-        "responsible",
-    ];
-    const PART: &[&str] = &[
-        "co",
-        "cooperate",
-        "participants",
-        "participant",
-        "partners",
-        "assist",
-    ];
-    const DEADLINE: &[&str] = &["deadline", "due", "time", "timeline", "date"];
+    use record_keys::*;
     let mut out = Vec::new();
     for (k, line) in all.iter().enumerate() {
         let (Some(a), Some(z)) = (line.find("[{"), line.rfind("}]")) else {
             continue;
         };
-        if z < a || line.len() < 100 {
+        if z < a || line.len() < 100 || line.len() > MAX_JSON_LINE_BYTES {
             continue;
         }
         let Ok(items) = serde_json::from_str::<Vec<serde_json::Value>>(&line[a..z + 2]) else {
@@ -818,6 +817,12 @@ mod json_record_tests {
         assert_eq!(g[2][4], "");
         // not JSON, or no lead: nothing
         assert!(find_json_record_lines(&["[{not json}] ".repeat(20)]).is_empty());
+        // a line past the bound stays text, however well formed
+        let rec = r#"{"id": 1, "task": "推进甲。", "owner": "省发展改革委"}, "#;
+        let n = super::MAX_JSON_LINE_BYTES / rec.len() + 1;
+        let long = format!("[{}{}]", rec.repeat(n), rec.trim_end_matches([',', ' ']));
+        assert!(long.len() > super::MAX_JSON_LINE_BYTES);
+        assert!(find_json_record_lines(&[long]).is_empty());
     }
 }
 

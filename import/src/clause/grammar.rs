@@ -421,8 +421,6 @@ fn classify_segment(seg: &str) -> (SegRole, &str) {
             return (SegRole::CoShare, strip_you(p));
         }
     }
-    // `（A、B指导）`: the ministry guiding local pilots answers for the
-    // measure (the locals implement) — as a lead, like `A负责`.
     const LEAD: &[&str] = &["牵头负责", "牵头落实", "牵头"];
     const COSHARE: &[&str] = &[
         "按职责分工负责",

@@ -108,6 +108,11 @@ impl Clause {
             && !self.by_reference
     }
 
+    /// Does it name anyone in a role (not only a rule or a note)?
+    pub fn names_someone(&self) -> bool {
+        !self.leads.is_empty() || !self.participants.is_empty() || !self.implementers.is_empty()
+    }
+
     /// Merges another clause of the same task (tasks rarely carry two).
     pub fn merge(&mut self, other: Clause) {
         self.leads.extend(other.leads);

@@ -22,10 +22,7 @@ pub(super) fn detach_closing(outline: &mut Outline) -> Vec<String> {
     let text = last.text.as_str();
     let Some(clause_end) = find_clauses(text)
         .into_iter()
-        .filter(|f| {
-            let c = &f.clause;
-            !c.leads.is_empty() || !c.participants.is_empty() || !c.implementers.is_empty()
-        })
+        .filter(|f| f.clause.names_someone())
         .map(|f| f.end)
         .next_back()
     else {

@@ -83,9 +83,7 @@ fn duty_segments(node: &Node) -> Vec<String> {
     let found: Vec<_> = find_clauses(text)
         .into_iter()
         .filter(|f| {
-            let c = &f.clause;
-            let names =
-                !c.leads.is_empty() || !c.participants.is_empty() || !c.implementers.is_empty();
+            let names = f.clause.names_someone();
             // the clause closes a sentence: it follows a sentence end
             // (`……衔接融合。（A负责）加强……`) or one follows it
             let after = text[f.end..].trim_start_matches([' ', '\u{3000}']);

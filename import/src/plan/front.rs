@@ -76,6 +76,18 @@ pub(super) fn issuing_department(
     is_department(name).then(|| region.qualify(name))
 }
 
+/// A government's signature or issuer line: `蔡甸区人民政府办公室`, also with its
+/// city, `济南市钢城区人民政府办公室` (city in group 1, the place in group 2).
+fn signature_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"^(?:([\p{Han}]{2,4}?市))?([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$",
+        )
+        .expect("static regex")
+    })
+}
+
 /// Reads the front; splits the title from the rest of a one-line document.
 pub(super) fn read_front(
     lines: &mut Vec<String>,
@@ -120,26 +132,21 @@ pub(super) fn read_front(
     let mut region = infer_region(&header.title, &header.issuers, &sample, registry);
     // `区人民政府办公室关于…` names the level only: a signature line
     // (`蔡甸区人民政府办公室`) names the place.
-    static SIG: OnceLock<Regex> = OnceLock::new();
-    if region.name().is_none() {
-        let sig = SIG.get_or_init(|| {
-            // `蔡甸区人民政府办公室`, also with its city: `济南市钢城区人民政府办公室`
-            Regex::new(r"^(?:([\p{Han}]{2,4}?市))?([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
-                .expect("static regex")
-        });
-        if let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim())) {
-            let place = c[2].to_string();
-            if !matches!(place.as_str(), "区" | "县" | "市")
-                && !place.starts_with(['省', '市', '县', '区'])
-            {
-                if place.ends_with('市') && c.get(1).is_none() {
-                    region.city = Some(place);
-                } else {
-                    region.county = Some(place);
-                    if let Some(city) = c.get(1) {
-                        region.city = Some(city.as_str().to_string());
-                        region.province = registry.province_of(city.as_str());
-                    }
+    let sig = signature_re();
+    if region.name().is_none()
+        && let Some(c) = lines.iter().take(120).find_map(|l| sig.captures(l.trim()))
+    {
+        let place = c[2].to_string();
+        if !matches!(place.as_str(), "区" | "县" | "市")
+            && !place.starts_with(['省', '市', '县', '区'])
+        {
+            if place.ends_with('市') && c.get(1).is_none() {
+                region.city = Some(place);
+            } else {
+                region.county = Some(place);
+                if let Some(city) = c.get(1) {
+                    region.city = Some(city.as_str().to_string());
+                    region.province = registry.province_of(city.as_str());
                 }
             }
         }
@@ -148,12 +155,7 @@ pub(super) fn read_front(
     // district of it (`济南市钢城区人民政府办公室`): the plan is the district's.
     if region.county.is_none()
         && let Some(city) = region.city.clone()
-    {
-        let sig = SIG.get_or_init(|| {
-            Regex::new(r"^(?:([\p{Han}]{2,4}?市))?([\p{Han}]{2,4}?(?:区|县|市))人民政府(?:办公室|办公厅)?$")
-                .expect("static regex")
-        });
-        if let Some(county) = header
+        && let Some(county) = header
             .issuers
             .iter()
             .chain(lines.iter().take(120))
@@ -161,9 +163,8 @@ pub(super) fn read_front(
             .find(|c| c.get(1).is_some_and(|m| m.as_str() == city))
             .map(|c| c[2].to_string())
             .filter(|p| !p.ends_with('市') && !p.starts_with(['省', '市', '县', '区']))
-        {
-            region.county = Some(county);
-        }
+    {
+        region.county = Some(county);
     }
     if region.name().is_none()
         && let Some(p) = header

@@ -15,10 +15,8 @@
 use crate::clause::find_clauses;
 use crate::outline::Outline;
 
-/// Moves such trailing clause lines from the last child to its parent;
-/// returns the codes of the parents that received one.
-pub(super) fn lift_trailing_clauses(outline: &mut Outline) -> Vec<String> {
-    let mut lifted = Vec::new();
+/// Moves such trailing clause lines from the last child to its parent.
+pub(super) fn lift_trailing_clauses(outline: &mut Outline) {
     for p in 0..outline.nodes.len() {
         let children = outline.nodes[p].children.clone();
         let Some((&last, earlier)) = children.split_last() else {
@@ -49,7 +47,5 @@ pub(super) fn lift_trailing_clauses(outline: &mut Outline) -> Vec<String> {
         let parent = &mut outline.nodes[p];
         parent.text.push('\n');
         parent.text.push_str(&line);
-        lifted.push(parent.code.clone());
     }
-    lifted
 }
