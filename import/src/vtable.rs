@@ -422,7 +422,7 @@ mod record_keys {
 /// Longest line read as a JSON array of records: a dashboard's task list is
 /// tens of kilobytes; the parsed value tree takes many times its text, so a
 /// crafted line of millions of values is left as text.
-pub const MAX_JSON_LINE_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_JSON_LINE_BYTES: usize = 1024 * 1024;
 
 /// Task records of a web page's data copied as text (a JavaScript or JSON
 /// literal: `{ id: "1", title: "…", content: "…", departments: "…" }`): every
